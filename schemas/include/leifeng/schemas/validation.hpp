@@ -1,0 +1,62 @@
+// Decoding and validating one input message (SPEC §3, §4 up to `invalid_field`).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "leifeng/schemas/domain.hpp"
+#include "leifeng/schemas/events.hpp"
+
+namespace leifeng::schemas {
+
+// SPEC §4 reasons in the order their checks run.
+enum class Reason : uint8_t {
+  malformed,
+  unknown_type,
+  unsupported_version,
+  missing_field,
+  invalid_field,
+  unknown_reference,
+  invalid_transition,
+  daily_limit_exceeded,
+};
+inline constexpr int kReasonCount = 8;
+std::string_view to_string(Reason);
+std::optional<Reason> parse_reason(std::string_view);
+
+// Why an input could not be applied: what a dead-letter record carries.
+struct Rejection {
+  Reason reason{};
+  std::string field;   // the offending field, empty when none applies (e.g. not JSON)
+  std::string detail;  // a sentence a person can act on
+};
+
+// Configuration the stateless checks depend on.
+struct ValidationRules {
+  UtcOffset zone;                 // local dates (service_date check)
+  std::vector<AreaCode> areas;    // allowed county-level codes; empty = any county-level code
+  bool area_allowed(AreaCode) const;
+};
+
+// What a message says about itself, kept even when it is rejected (dead-letter fields).
+struct DecodeResult {
+  std::variant<Event, Rejection> outcome;
+  std::optional<std::string> event_id;  // when the envelope had a string event_id
+  std::optional<std::string> type;      // when the envelope had a string type
+  bool ok() const { return std::holds_alternative<Event>(outcome); }
+  const Event& event() const { return std::get<Event>(outcome); }
+  Event& event() { return std::get<Event>(outcome); }
+  const Rejection& rejection() const { return std::get<Rejection>(outcome); }
+};
+
+// Decodes one message. `topic`: the topic it was read from; a type of another topic is
+// `unknown_type`. When absent (an events file) the type decides the topic. `key`: the Kafka
+// message key; when present it must equal the aggregate id (`invalid_field`).
+DecodeResult decode_event(std::string_view json, const ValidationRules& rules,
+                          std::optional<InputTopic> topic = std::nullopt,
+                          std::optional<std::string_view> key = std::nullopt);
+
+}  // namespace leifeng::schemas
