@@ -1,0 +1,27 @@
+// The leifeng binary: parses the command line and runs one subcommand (SPEC §7).
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App cli{"leifeng — event backbone of a city's volunteer-service programme"};
+  cli.require_subcommand(1);
+  leifeng::app::GlobalOptions global;
+  cli.add_option("-c,--config", global.config_file, "configuration file (TOML)");
+  cli.add_option("--bootstrap-servers", global.bootstrap_servers,
+                 "Kafka bootstrap servers; overrides the configuration file");
+
+  leifeng::app::register_replay(cli, global);
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  } catch (const std::exception& e) {
+    std::cerr << "leifeng: " << e.what() << '\n';
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,31 @@
+// Options of the streaming runtime as plain structs, documented field by field. Filled from
+// config/leifeng.toml, the environment and flags by the config loader.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace leifeng::runtime {
+
+struct RuntimeOptions {
+  // Consumer group id, transactional id prefix and prefix of internal topics.
+  std::string application_id = "leifeng";
+  // Topics are <topic_prefix>.<name>.v1.
+  std::string topic_prefix = "leifeng";
+  // Parent directory of every task's RocksDB state.
+  std::string state_dir = ".leifeng/state";
+  // Partitions and replication factor of every topic leifeng creates.
+  int32_t partitions = 6;
+  int16_t replication_factor = 1;
+  // Length of one Kafka transaction.
+  int32_t commit_interval_ms = 100;
+  // Prometheus endpoint port on 127.0.0.1; 0 = off.
+  int32_t metrics_port = 0;
+  // Bootstrap servers; empty = the embedded in-process cluster.
+  std::string bootstrap_servers;
+  // Passed to librdkafka unchanged (the [kafka] table).
+  std::map<std::string, std::string> kafka;
+};
+
+}  // namespace leifeng::runtime
