@@ -86,6 +86,7 @@ std::optional<LocalDate> parse_date(std::string_view);
 // A fixed UTC offset: the configured time zone of SPEC §3 (default +08:00).
 struct UtcOffset {
   int32_t minutes = 8 * 60;
+  friend bool operator==(const UtcOffset&, const UtcOffset&) = default;
 };
 std::optional<UtcOffset> parse_utc_offset(std::string_view);  // "+08:00", "-05:30", "Z"
 
@@ -94,6 +95,7 @@ struct Timestamp {
   std::string text;
   int64_t epoch_nanos = 0;  // UTC
   LocalDate local_date(UtcOffset zone) const;
+  friend bool operator==(const Timestamp&, const Timestamp&) = default;
 };
 // RFC 3339 date-time with `Z` or an offset and an optional fraction (up to 9 digits kept).
 std::optional<Timestamp> parse_timestamp(std::string_view);

@@ -86,7 +86,8 @@ struct DeadLetterRecord {
   std::optional<std::string> event_id;
   std::optional<std::string> type;
   std::variant<KafkaSource, FileSource> source;
-  std::string payload;            // the original message text
+  // The original message text; in JSON, bytes that are not UTF-8 become U+FFFD.
+  std::string payload;
   std::optional<std::string> at;  // the event's occurred_at when it had one (no wall clock)
   friend bool operator==(const DeadLetterRecord&, const DeadLetterRecord&) = default;
 };

@@ -1,7 +1,9 @@
 // Decoding and validating one input message (SPEC §3, §4 up to `invalid_field`).
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -34,10 +36,26 @@ struct Rejection {
   std::string detail;  // a sentence a person can act on
 };
 
+// The JSON type a field must have (SPEC §3); any other JSON type is `malformed`.
+enum class JsonKind : uint8_t { string, integer, boolean, string_array };
+std::string_view to_string(JsonKind);  // "string", "integer", "boolean", "array of strings"
+
+// One field of the envelope or of an event type, in the order of SPEC §3. The decoder checks
+// fields in this order, so the first failing one is reported; the JSON Schema files under
+// schemas/json are tested against these tables.
+struct FieldSpec {
+  std::string_view name;
+  JsonKind kind;
+  bool required;
+};
+std::span<const FieldSpec>
+envelope_fields();  // event_id, type, schema_version, occurred_at, source
+std::span<const FieldSpec> payload_fields(EventType);
+
 // Configuration the stateless checks depend on.
 struct ValidationRules {
-  UtcOffset zone;                 // local dates (service_date check)
-  std::vector<AreaCode> areas;    // allowed county-level codes; empty = any county-level code
+  UtcOffset zone;               // local dates (service_date check)
+  std::vector<AreaCode> areas;  // allowed county-level codes; empty = any county-level code
   bool area_allowed(AreaCode) const;
 };
 

@@ -1,0 +1,304 @@
+// JSON of the output records (SPEC §6): compact, fields in SPEC order, absent values null.
+#include "leifeng/schemas/records.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "utf8.hpp"
+
+namespace leifeng::schemas {
+namespace {
+
+namespace rj = rapidjson;
+
+class RecordWriter {
+ public:
+  RecordWriter() : writer_(buffer_) { writer_.StartObject(); }
+
+  RecordWriter& text(const char* name, std::string_view value) {
+    writer_.Key(name);
+    writer_.String(value.data(), static_cast<rj::SizeType>(value.size()));
+    return *this;
+  }
+  RecordWriter& nullable_text(const char* name, const std::optional<std::string>& value) {
+    if (value) return text(name, *value);
+    writer_.Key(name);
+    writer_.Null();
+    return *this;
+  }
+  RecordWriter& integer(const char* name, int64_t value) {
+    writer_.Key(name);
+    writer_.Int64(value);
+    return *this;
+  }
+  RecordWriter& boolean(const char* name, bool value) {
+    writer_.Key(name);
+    writer_.Bool(value);
+    return *this;
+  }
+  rj::Writer<rj::StringBuffer>& raw() { return writer_; }
+
+  std::string finish() {
+    writer_.EndObject();
+    return {buffer_.GetString(), buffer_.GetSize()};
+  }
+
+ private:
+  rj::StringBuffer buffer_;
+  rj::Writer<rj::StringBuffer> writer_;
+};
+
+// Reads the fields of one JSON object; any field missing or of the wrong type clears ok().
+class RecordReader {
+ public:
+  explicit RecordReader(const rj::Value& object) : object_(object) {}
+
+  bool ok() const { return ok_; }
+
+  std::string text(const char* name) {
+    const rj::Value* v = find(name);
+    if (!v || !v->IsString()) return fail<std::string>();
+    return {v->GetString(), v->GetStringLength()};
+  }
+  std::optional<std::string> nullable_text(const char* name) {
+    const rj::Value* v = find(name);
+    if (v && v->IsNull()) return std::nullopt;
+    return text(name);
+  }
+  int64_t integer(const char* name) {
+    const rj::Value* v = find(name);
+    if (!v || !v->IsInt64()) return fail<int64_t>();
+    return v->GetInt64();
+  }
+  int32_t integer32(const char* name) {
+    const int64_t value = integer(name);
+    if (value < INT32_MIN || value > INT32_MAX) return fail<int32_t>();
+    return static_cast<int32_t>(value);
+  }
+  bool boolean(const char* name) {
+    const rj::Value* v = find(name);
+    if (!v || !v->IsBool()) return fail<bool>();
+    return v->GetBool();
+  }
+  const rj::Value* object(const char* name) {
+    const rj::Value* v = find(name);
+    if (!v || !v->IsObject()) return fail<const rj::Value*>();
+    return v;
+  }
+  template <typename T>
+  T fail() {
+    ok_ = false;
+    return T{};
+  }
+
+ private:
+  const rj::Value* find(const char* name) const {
+    const auto it = object_.FindMember(name);
+    return it == object_.MemberEnd() ? nullptr : &it->value;
+  }
+
+  const rj::Value& object_;
+  bool ok_ = true;
+};
+
+// Parses `json` as one object and hands it to `read`; nullopt when anything does not fit.
+template <typename Record, typename Read>
+std::optional<Record> parse_record(std::string_view json, Read read) {
+  rj::Document doc;
+  doc.Parse<rj::kParseValidateEncodingFlag | rj::kParseIterativeFlag>(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  RecordReader reader(doc);
+  Record record = read(reader);
+  if (!reader.ok()) return std::nullopt;
+  return record;
+}
+
+}  // namespace
+
+std::string to_json(const StarRecord& r) {
+  return RecordWriter()
+      .text("volunteer_id", r.volunteer_id)
+      .text("home_area", r.home_area)
+      .boolean("registered", r.registered)
+      .boolean("party_member", r.party_member)
+      .integer("star_level", r.star_level)
+      .integer("minutes_verified", r.minutes_verified)
+      .integer("logs_verified", r.logs_verified)
+      .integer("mean_quality_x100", r.mean_quality_x100)
+      .text("as_of", r.as_of)
+      .finish();
+}
+
+std::string to_json(const StarChange& r) {
+  return RecordWriter()
+      .text("volunteer_id", r.volunteer_id)
+      .integer("from_level", r.from_level)
+      .integer("to_level", r.to_level)
+      .integer("minutes_verified", r.minutes_verified)
+      .integer("mean_quality_x100", r.mean_quality_x100)
+      .text("cause_event_id", r.cause_event_id)
+      .text("occurred_at", r.occurred_at)
+      .finish();
+}
+
+std::string to_json(const NeedStatusRecord& r) {
+  return RecordWriter()
+      .text("need_id", r.need_id)
+      .text("area_code", r.area_code)
+      .text("kind", r.kind)
+      .text("service_type", r.service_type)
+      .text("target_group", r.target_group)
+      .text("status", r.status)
+      .text("posted_at", r.posted_at)
+      .nullable_text("claimed_at", r.claimed_at)
+      .nullable_text("claimant_id", r.claimant_id)
+      .nullable_text("fulfilled_at", r.fulfilled_at)
+      .nullable_text("fulfilled_by", r.fulfilled_by)
+      .nullable_text("closed_at", r.closed_at)
+      .finish();
+}
+
+std::string to_json(const CountyStatsRecord& r) {
+  RecordWriter out;
+  out.text("area_code", r.area_code).text("period", r.period);
+  auto& w = out.raw();
+  w.Key("metrics");
+  w.StartObject();
+  for (const auto& [name, value] : r.metrics) {  // std::map: keys already in sorted order
+    w.Key(name.data(), static_cast<rj::SizeType>(name.size()));
+    w.Int64(value);
+  }
+  w.EndObject();
+  return out.integer("revision", r.revision).text("as_of", r.as_of).finish();
+}
+
+std::string to_json(const DeadLetterRecord& r) {
+  RecordWriter out;
+  out.text("reason", to_string(r.reason))
+      .nullable_text("field", r.field)
+      .text("detail", r.detail)
+      .nullable_text("event_id", r.event_id)
+      .nullable_text("type", r.type);
+  auto& w = out.raw();
+  w.Key("source");
+  w.StartObject();
+  if (const auto* kafka = std::get_if<KafkaSource>(&r.source)) {
+    w.Key("topic");
+    w.String(kafka->topic.data(), static_cast<rj::SizeType>(kafka->topic.size()));
+    w.Key("partition");
+    w.Int(kafka->partition);
+    w.Key("offset");
+    w.Int64(kafka->offset);
+  } else {
+    const auto& file = std::get<FileSource>(r.source);
+    w.Key("file");
+    w.String(file.file.data(), static_cast<rj::SizeType>(file.file.size()));
+    w.Key("line");
+    w.Int64(file.line);
+  }
+  w.EndObject();
+  // The payload keeps the original text, but the record itself must stay valid JSON.
+  return out.text("payload", utf8::with_replacements(r.payload)).nullable_text("at", r.at).finish();
+}
+
+std::optional<StarRecord> star_record_from_json(std::string_view json) {
+  return parse_record<StarRecord>(json, [](RecordReader& in) {
+    StarRecord r;
+    r.volunteer_id = in.text("volunteer_id");
+    r.home_area = in.text("home_area");
+    r.registered = in.boolean("registered");
+    r.party_member = in.boolean("party_member");
+    r.star_level = in.integer32("star_level");
+    r.minutes_verified = in.integer("minutes_verified");
+    r.logs_verified = in.integer("logs_verified");
+    r.mean_quality_x100 = in.integer("mean_quality_x100");
+    r.as_of = in.text("as_of");
+    return r;
+  });
+}
+
+std::optional<StarChange> star_change_from_json(std::string_view json) {
+  return parse_record<StarChange>(json, [](RecordReader& in) {
+    StarChange r;
+    r.volunteer_id = in.text("volunteer_id");
+    r.from_level = in.integer32("from_level");
+    r.to_level = in.integer32("to_level");
+    r.minutes_verified = in.integer("minutes_verified");
+    r.mean_quality_x100 = in.integer("mean_quality_x100");
+    r.cause_event_id = in.text("cause_event_id");
+    r.occurred_at = in.text("occurred_at");
+    return r;
+  });
+}
+
+std::optional<NeedStatusRecord> need_status_from_json(std::string_view json) {
+  return parse_record<NeedStatusRecord>(json, [](RecordReader& in) {
+    NeedStatusRecord r;
+    r.need_id = in.text("need_id");
+    r.area_code = in.text("area_code");
+    r.kind = in.text("kind");
+    r.service_type = in.text("service_type");
+    r.target_group = in.text("target_group");
+    r.status = in.text("status");
+    r.posted_at = in.text("posted_at");
+    r.claimed_at = in.nullable_text("claimed_at");
+    r.claimant_id = in.nullable_text("claimant_id");
+    r.fulfilled_at = in.nullable_text("fulfilled_at");
+    r.fulfilled_by = in.nullable_text("fulfilled_by");
+    r.closed_at = in.nullable_text("closed_at");
+    return r;
+  });
+}
+
+std::optional<CountyStatsRecord> county_stats_from_json(std::string_view json) {
+  return parse_record<CountyStatsRecord>(json, [](RecordReader& in) {
+    CountyStatsRecord r;
+    r.area_code = in.text("area_code");
+    r.period = in.text("period");
+    if (const rj::Value* metrics = in.object("metrics")) {
+      for (auto m = metrics->MemberBegin(); m != metrics->MemberEnd(); ++m) {
+        if (!m->value.IsInt64()) return in.fail<CountyStatsRecord>();
+        r.metrics[std::string(m->name.GetString(), m->name.GetStringLength())] =
+            m->value.GetInt64();
+      }
+    }
+    r.revision = in.integer("revision");
+    r.as_of = in.text("as_of");
+    return r;
+  });
+}
+
+std::optional<DeadLetterRecord> dead_letter_from_json(std::string_view json) {
+  return parse_record<DeadLetterRecord>(json, [](RecordReader& in) {
+    DeadLetterRecord r;
+    const auto reason = parse_reason(in.text("reason"));
+    if (!reason) return in.fail<DeadLetterRecord>();
+    r.reason = *reason;
+    r.field = in.nullable_text("field");
+    r.detail = in.text("detail");
+    r.event_id = in.nullable_text("event_id");
+    r.type = in.nullable_text("type");
+    if (const rj::Value* source = in.object("source")) {
+      RecordReader from(*source);
+      if (source->HasMember("topic")) {
+        KafkaSource kafka;
+        kafka.topic = from.text("topic");
+        kafka.partition = from.integer32("partition");
+        kafka.offset = from.integer("offset");
+        r.source = kafka;
+      } else {
+        FileSource file;
+        file.file = from.text("file");
+        file.line = from.integer("line");
+        r.source = file;
+      }
+      if (!from.ok()) return in.fail<DeadLetterRecord>();
+    }
+    r.payload = in.text("payload");
+    r.at = in.nullable_text("at");
+    return r;
+  });
+}
+
+}  // namespace leifeng::schemas

@@ -1,0 +1,789 @@
+// decode_event: one input message → an Event or the first SPEC §4 check it fails.
+//
+// rapidjson's DOM parser is used directly (cereal's JSON archive was ~3x slower, see
+// BENCHMARKS.md). The checks run in passes over the fields of the envelope and of the event
+// type, each pass in SPEC §3 order: wrong JSON type (malformed), type (unknown_type), version,
+// absence (missing_field), content (invalid_field). Within a pass the first failing field wins.
+#include <rapidjson/document.h>
+#include <rapidjson/error/error.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string>
+
+#include "leifeng/schemas/validation.hpp"
+#include "utf8.hpp"
+
+namespace leifeng::schemas {
+namespace {
+
+namespace rj = rapidjson;
+using Pool = rj::MemoryPoolAllocator<rj::CrtAllocator>;
+using Document = rj::GenericDocument<rj::UTF8<>, Pool, Pool>;
+using Value = Document::ValueType;
+
+// Parse in place (strings stay in the copied line) and iteratively, so that deeply nested
+// garbage cannot overflow the stack. UTF-8 is checked before parsing, faster than
+// rapidjson's kParseValidateEncodingFlag.
+constexpr unsigned kParseFlags = rj::kParseInsituFlag | rj::kParseIterativeFlag;
+
+using K = JsonKind;
+constexpr bool kRequired = true;
+constexpr bool kOptional = false;
+
+constexpr FieldSpec kEnvelope[] = {
+    {"event_id", K::string, kRequired},        {"type", K::string, kRequired},
+    {"schema_version", K::integer, kRequired}, {"occurred_at", K::string, kRequired},
+    {"source", K::string, kOptional},
+};
+constexpr size_t kEventIdSlot = 0, kTypeSlot = 1, kVersionSlot = 2, kOccurredAtSlot = 3,
+                 kSourceSlot = 4;
+
+constexpr FieldSpec kVolunteerRegistered[] = {
+    {"volunteer_id", K::string, kRequired},
+    {"area_code", K::string, kRequired},
+    {"party_member", K::boolean, kRequired},
+    {"skills", K::string_array, kOptional},
+};
+constexpr FieldSpec kVolunteerUpdated[] = {
+    {"volunteer_id", K::string, kRequired},
+    {"area_code", K::string, kOptional},
+    {"party_member", K::boolean, kOptional},
+    {"skills", K::string_array, kOptional},
+};
+constexpr FieldSpec kHoursSubmitted[] = {
+    {"volunteer_id", K::string, kRequired}, {"log_id", K::string, kRequired},
+    {"activity_id", K::string, kRequired},  {"area_code", K::string, kRequired},
+    {"category", K::string, kRequired},     {"service_date", K::string, kRequired},
+    {"minutes", K::integer, kRequired},     {"service_type", K::string, kOptional},
+    {"target_group", K::string, kOptional},
+};
+constexpr FieldSpec kHoursVerified[] = {
+    {"volunteer_id", K::string, kRequired},
+    {"log_id", K::string, kRequired},
+    {"verifier_id", K::string, kRequired},
+    {"quality", K::integer, kRequired},
+};
+constexpr FieldSpec kHoursRejected[] = {
+    {"volunteer_id", K::string, kRequired},
+    {"log_id", K::string, kRequired},
+    {"verifier_id", K::string, kRequired},
+    {"reason", K::string, kRequired},
+};
+constexpr FieldSpec kHoursAmended[] = {
+    {"volunteer_id", K::string, kRequired}, {"log_id", K::string, kRequired},
+    {"minutes", K::integer, kRequired},     {"verifier_id", K::string, kRequired},
+    {"reason", K::string, kRequired},
+};
+constexpr FieldSpec kHoursRevoked[] = {
+    {"volunteer_id", K::string, kRequired},
+    {"log_id", K::string, kRequired},
+    {"reason", K::string, kRequired},
+};
+constexpr FieldSpec kActivityPublished[] = {
+    {"activity_id", K::string, kRequired},
+    {"title", K::string, kRequired},
+    {"organizer_id", K::string, kRequired},
+    {"area_code", K::string, kRequired},
+    {"category", K::string, kRequired},
+    {"service_types", K::string_array, kRequired},
+    {"target_groups", K::string_array, kRequired},
+    {"starts_at", K::string, kRequired},
+    {"ends_at", K::string, kRequired},
+    {"station_id", K::string, kOptional},
+    {"capacity", K::integer, kOptional},
+};
+constexpr FieldSpec kActivityCompleted[] = {
+    {"activity_id", K::string, kRequired},
+    {"participants", K::integer, kRequired},
+    {"beneficiaries", K::integer, kRequired},
+};
+constexpr FieldSpec kActivityCancelled[] = {
+    {"activity_id", K::string, kRequired},
+    {"reason", K::string, kRequired},
+};
+constexpr FieldSpec kNeedPosted[] = {
+    {"need_id", K::string, kRequired},      {"area_code", K::string, kRequired},
+    {"kind", K::string, kRequired},         {"service_type", K::string, kRequired},
+    {"target_group", K::string, kRequired}, {"title", K::string, kRequired},
+    {"deadline", K::string, kOptional},
+};
+constexpr FieldSpec kNeedClaimed[] = {
+    {"need_id", K::string, kRequired},
+    {"claimant_id", K::string, kRequired},
+    {"claimant_kind", K::string, kRequired},
+};
+constexpr FieldSpec kNeedFulfilled[] = {
+    {"need_id", K::string, kRequired},
+    {"fulfilled_by", K::string, kRequired},
+};
+constexpr FieldSpec kNeedCancelled[] = {
+    {"need_id", K::string, kRequired},
+    {"reason", K::string, kRequired},
+};
+constexpr FieldSpec kNeedExpired[] = {
+    {"need_id", K::string, kRequired},
+};
+
+constexpr std::array<std::span<const FieldSpec>, kEventTypeCount> kPayloadFields = {
+    kVolunteerRegistered, kVolunteerUpdated,  kHoursSubmitted, kHoursVerified,
+    kHoursRejected,       kHoursAmended,      kHoursRevoked,   kActivityPublished,
+    kActivityCompleted,   kActivityCancelled, kNeedPosted,     kNeedClaimed,
+    kNeedFulfilled,       kNeedCancelled,     kNeedExpired,
+};
+
+constexpr size_t kMaxFields = 12;
+
+// The values of the fields a table names; nullptr = absent (or null, which counts as absent).
+struct Fields {
+  std::span<const FieldSpec> specs;
+  std::array<const Value*, kMaxFields> values{};
+
+  Fields(const Value& object, std::span<const FieldSpec> field_specs) : specs(field_specs) {
+    for (auto member = object.MemberBegin(); member != object.MemberEnd(); ++member) {
+      const std::string_view name(member->name.GetString(), member->name.GetStringLength());
+      for (size_t i = 0; i < specs.size(); ++i) {
+        if (specs[i].name == name) {
+          // A repeated name: the last one wins, as in most JSON readers.
+          values[i] = member->value.IsNull() ? nullptr : &member->value;
+          break;
+        }
+      }
+    }
+  }
+
+  const Value* get(std::string_view name) const {
+    for (size_t i = 0; i < specs.size(); ++i) {
+      if (specs[i].name == name) return values[i];
+    }
+    return nullptr;
+  }
+};
+
+std::string_view text_of(const Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
+
+// A value quoted for a message, cut at 64 bytes on a UTF-8 boundary so details stay short.
+std::string quoted(std::string_view text) {
+  constexpr size_t kMaxQuoted = 64;
+  if (text.size() <= kMaxQuoted) return "\"" + std::string(text) + "\"";
+  size_t cut = kMaxQuoted;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return "\"" + std::string(text.substr(0, cut)) + "…\"";
+}
+
+std::string describe_json_type(const Value& v) {
+  switch (v.GetType()) {
+    case rj::kNullType:
+      return "null";
+    case rj::kFalseType:
+    case rj::kTrueType:
+      return "a boolean";
+    case rj::kObjectType:
+      return "an object";
+    case rj::kArrayType:
+      return "an array";
+    case rj::kStringType:
+      return "a string";
+    case rj::kNumberType:
+      return v.IsInt64() || v.IsUint64() ? "an integer" : "a number with a fraction or exponent";
+  }
+  return "an unknown JSON value";
+}
+
+bool is_integer(const Value& v) {
+  return v.IsInt64() || v.IsUint64();
+}
+
+// Why `v` is not of `kind`, empty when it is.
+std::string kind_mismatch(const Value& v, JsonKind kind) {
+  switch (kind) {
+    case K::string:
+      return v.IsString() ? "" : "must be a JSON string, not " + describe_json_type(v);
+    case K::integer:
+      return is_integer(v) ? "" : "must be a JSON integer, not " + describe_json_type(v);
+    case K::boolean:
+      return v.IsBool() ? "" : "must be true or false, not " + describe_json_type(v);
+    case K::string_array:
+      if (!v.IsArray()) return "must be an array of strings, not " + describe_json_type(v);
+      for (rj::SizeType i = 0; i < v.Size(); ++i) {
+        if (!v[i].IsString()) {
+          return "must be an array of strings, but element " + std::to_string(i) + " is " +
+                 describe_json_type(v[i]);
+        }
+      }
+      return "";
+  }
+  return "has an unknown kind";
+}
+
+std::string_view describe_parse_error(rj::ParseErrorCode code) {
+  switch (code) {
+    case rj::kParseErrorNone:
+      return "no error";
+    case rj::kParseErrorDocumentEmpty:
+      return "the message is empty or only whitespace";
+    case rj::kParseErrorDocumentRootNotSingular:
+      return "more text follows the end of the JSON value";
+    case rj::kParseErrorValueInvalid:
+      return "expected a JSON value (object, array, string, number, true, false or null)";
+    case rj::kParseErrorObjectMissName:
+      return "expected a member name in double quotes";
+    case rj::kParseErrorObjectMissColon:
+      return "missing ':' after a member name";
+    case rj::kParseErrorObjectMissCommaOrCurlyBracket:
+      return "missing a comma or '}' after an object member";
+    case rj::kParseErrorArrayMissCommaOrSquareBracket:
+      return "missing a comma or ']' after an array element";
+    case rj::kParseErrorStringUnicodeEscapeInvalidHex:
+      return "a \\u escape needs four hexadecimal digits";
+    case rj::kParseErrorStringUnicodeSurrogateInvalid:
+      return "a \\u escape is half of a UTF-16 surrogate pair without the other half";
+    case rj::kParseErrorStringEscapeInvalid:
+      return "a string holds an unknown escape or an unescaped control character";
+    case rj::kParseErrorStringMissQuotationMark:
+      return "a string is not closed by a double quote";
+    case rj::kParseErrorStringInvalidEncoding:
+      return "a string is not valid UTF-8";
+    case rj::kParseErrorNumberTooBig:
+      return "a number is too large";
+    case rj::kParseErrorNumberMissFraction:
+      return "a number has a '.' with no digits after it";
+    case rj::kParseErrorNumberMissExponent:
+      return "a number has an exponent with no digits";
+    case rj::kParseErrorTermination:
+    case rj::kParseErrorUnspecificSyntaxError:
+      return "syntax error";
+  }
+  return "syntax error";
+}
+
+template <typename Enum>
+std::string enum_choices(int count) {
+  std::string out;
+  for (int i = 0; i < count; ++i) {
+    if (i > 0) out += ", ";
+    out += to_string(static_cast<Enum>(i));
+  }
+  return out;
+}
+
+std::string_view aggregate_field(InputTopic topic) {
+  switch (topic) {
+    case InputTopic::hours:
+      return "volunteer_id";
+    case InputTopic::activities:
+      return "activity_id";
+    case InputTopic::needs:
+      return "need_id";
+  }
+  return "";
+}
+
+bool is_event_id_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == ':' || c == '-';
+}
+
+// Reads the fields of one event type after the JSON types and presence were checked, in the
+// order of its table; the first content check that fails is kept in `failure`.
+class PayloadReader {
+ public:
+  PayloadReader(const Fields& fields, const ValidationRules& rules, const Timestamp& occurred_at)
+      : fields_(fields), rules_(rules), occurred_at_(occurred_at) {}
+
+  std::optional<Rejection> failure;
+
+  bool text(std::string_view name, std::string& out) {
+    const Value* v = fields_.get(name);
+    if (v->GetStringLength() == 0) return fail(name, std::string(name) + " must not be empty");
+    out.assign(v->GetString(), v->GetStringLength());
+    return true;
+  }
+  bool text(std::string_view name, std::optional<std::string>& out) {
+    if (!fields_.get(name)) return true;
+    return text(name, out.emplace());
+  }
+
+  bool boolean(std::string_view name, bool& out) {
+    out = fields_.get(name)->GetBool();
+    return true;
+  }
+  bool boolean(std::string_view name, std::optional<bool>& out) {
+    if (!fields_.get(name)) return true;
+    return boolean(name, out.emplace());
+  }
+
+  template <typename Int>
+  bool integer(std::string_view name, int64_t min, int64_t max, Int& out) {
+    const Value* v = fields_.get(name);
+    const bool in_range = v->IsInt64() && v->GetInt64() >= min && v->GetInt64() <= max;
+    if (!in_range) {
+      const std::string got =
+          v->IsInt64() ? std::to_string(v->GetInt64()) : std::to_string(v->GetUint64());
+      const std::string bounds =
+          max == INT64_MAX ? "at least " + std::to_string(min)
+                           : "between " + std::to_string(min) + " and " + std::to_string(max);
+      return fail(name, std::string(name) + " must be " + bounds + ", got " + got);
+    }
+    out = static_cast<Int>(v->GetInt64());
+    return true;
+  }
+  template <typename Int>
+  bool integer(std::string_view name, int64_t min, int64_t max, std::optional<Int>& out) {
+    if (!fields_.get(name)) return true;
+    return integer(name, min, max, out.emplace());
+  }
+
+  bool area(std::string_view name, AreaCode& out) {
+    const std::string_view s = text_of(*fields_.get(name));
+    const auto code = parse_area_code(s);
+    if (!code) {
+      return fail(name,
+                  std::string(name) + " must be a six-digit GB/T 2260 code, got " + quoted(s));
+    }
+    if (!code->is_county_level()) {
+      return fail(name, std::string(name) + " " + std::string(s) +
+                            " is not county-level: digits 5-6 of a county code are never 00");
+    }
+    if (!rules_.area_allowed(*code)) {
+      return fail(name,
+                  std::string(name) + " " + std::string(s) + " is not on the configured area list");
+    }
+    out = *code;
+    return true;
+  }
+  bool area(std::string_view name, std::optional<AreaCode>& out) {
+    if (!fields_.get(name)) return true;
+    return area(name, out.emplace());
+  }
+
+  template <typename Enum, int Count>
+  bool enumeration(std::string_view name, std::optional<Enum> (*parse)(std::string_view),
+                   Enum& out) {
+    return one_of<Enum, Count>(name, -1, text_of(*fields_.get(name)), parse, out);
+  }
+  template <typename Enum, int Count>
+  bool enumeration(std::string_view name, std::optional<Enum> (*parse)(std::string_view),
+                   std::optional<Enum>& out) {
+    if (!fields_.get(name)) return true;
+    return enumeration<Enum, Count>(name, parse, out.emplace());
+  }
+
+  template <typename Enum, int Count>
+  bool enum_list(std::string_view name, std::optional<Enum> (*parse)(std::string_view),
+                 size_t min_size, std::vector<Enum>& out) {
+    const Value& array = *fields_.get(name);
+    if (array.Size() < min_size) {
+      return fail(name, std::string(name) + " must list at least " + std::to_string(min_size) +
+                            " value(s); allowed: " + enum_choices<Enum>(Count));
+    }
+    out.resize(array.Size());
+    for (rj::SizeType i = 0; i < array.Size(); ++i) {
+      if (!one_of<Enum, Count>(name, static_cast<int>(i), text_of(array[i]), parse, out[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+  template <typename Enum, int Count>
+  bool enum_list(std::string_view name, std::optional<Enum> (*parse)(std::string_view),
+                 size_t min_size, std::optional<std::vector<Enum>>& out) {
+    if (!fields_.get(name)) return true;
+    return enum_list<Enum, Count>(name, parse, min_size, out.emplace());
+  }
+
+  bool date(std::string_view name, LocalDate& out) {
+    const std::string_view s = text_of(*fields_.get(name));
+    const auto parsed = parse_date(s);
+    if (!parsed) {
+      return fail(name,
+                  std::string(name) + " must be a calendar date YYYY-MM-DD, got " + quoted(s));
+    }
+    out = *parsed;
+    return true;
+  }
+  bool date(std::string_view name, std::optional<LocalDate>& out) {
+    if (!fields_.get(name)) return true;
+    return date(name, out.emplace());
+  }
+
+  bool timestamp(std::string_view name, Timestamp& out) {
+    const std::string_view s = text_of(*fields_.get(name));
+    auto parsed = parse_timestamp(s);
+    if (!parsed) return fail(name, std::string(name) + " " + timestamp_rule(s));
+    out = std::move(*parsed);
+    return true;
+  }
+
+  // service_date may not lie after the day the service was reported (in the configured zone).
+  bool not_after_occurred(std::string_view name, LocalDate date) {
+    const LocalDate reported = occurred_at_.local_date(rules_.zone);
+    if (date > reported) {
+      return fail(name, std::string(name) + " " + date.str() + " is after " + reported.str() +
+                            ", the local date of occurred_at " + occurred_at_.text);
+    }
+    return true;
+  }
+
+  static std::string timestamp_rule(std::string_view s) {
+    return "must be an RFC 3339 date-time with an offset, e.g. 2027-03-05T09:30:00+08:00, got " +
+           quoted(s);
+  }
+
+  bool fail(std::string_view name, std::string detail) {
+    failure = Rejection{Reason::invalid_field, std::string(name), std::move(detail)};
+    return false;
+  }
+
+ private:
+  // `index`: the position in an array field, -1 for a single value.
+  template <typename Enum, int Count>
+  bool one_of(std::string_view name, int index, std::string_view s,
+              std::optional<Enum> (*parse)(std::string_view), Enum& out) {
+    const auto parsed = parse(s);
+    if (!parsed) {
+      std::string label(name);
+      if (index >= 0) label += "[" + std::to_string(index) + "]";
+      return fail(name, label + " " + quoted(s) + " is not one of " + enum_choices<Enum>(Count));
+    }
+    out = *parsed;
+    return true;
+  }
+
+  const Fields& fields_;
+  const ValidationRules& rules_;
+  const Timestamp& occurred_at_;
+};
+
+constexpr int kServiceTypeCount = static_cast<int>(ServiceType::other) + 1;
+constexpr int kTargetGroupCount = static_cast<int>(TargetGroup::other) + 1;
+
+// The content checks of each event type, in the order of its field table.
+bool read_payload(EventType type, PayloadReader& r, Payload& payload) {
+  constexpr int64_t kNoMax = INT64_MAX;
+  switch (type) {
+    case EventType::volunteer_registered: {
+      auto& p = payload.emplace<VolunteerRegistered>();
+      std::optional<std::vector<ServiceType>> skills;  // absent = no skills
+      const bool ok =
+          r.text("volunteer_id", p.volunteer_id) && r.area("area_code", p.area_code) &&
+          r.boolean("party_member", p.party_member) &&
+          r.enum_list<ServiceType, kServiceTypeCount>("skills", parse_service_type, 0, skills);
+      p.skills = std::move(skills).value_or(std::vector<ServiceType>{});
+      return ok;
+    }
+    case EventType::volunteer_updated: {
+      auto& p = payload.emplace<VolunteerUpdated>();
+      return r.text("volunteer_id", p.volunteer_id) && r.area("area_code", p.area_code) &&
+             r.boolean("party_member", p.party_member) &&
+             r.enum_list<ServiceType, kServiceTypeCount>("skills", parse_service_type, 0, p.skills);
+    }
+    case EventType::hours_submitted: {
+      auto& p = payload.emplace<HoursSubmitted>();
+      return r.text("volunteer_id", p.volunteer_id) && r.text("log_id", p.log_id) &&
+             r.text("activity_id", p.activity_id) && r.area("area_code", p.area_code) &&
+             r.enumeration<Category, kCategoryCount>("category", parse_category, p.category) &&
+             r.date("service_date", p.service_date) &&
+             r.not_after_occurred("service_date", p.service_date) &&
+             r.integer("minutes", 1, 1440, p.minutes) &&
+             r.enumeration<ServiceType, kServiceTypeCount>("service_type", parse_service_type,
+                                                           p.service_type) &&
+             r.enumeration<TargetGroup, kTargetGroupCount>("target_group", parse_target_group,
+                                                           p.target_group);
+    }
+    case EventType::hours_verified: {
+      auto& p = payload.emplace<HoursVerified>();
+      return r.text("volunteer_id", p.volunteer_id) && r.text("log_id", p.log_id) &&
+             r.text("verifier_id", p.verifier_id) && r.integer("quality", 1, 5, p.quality);
+    }
+    case EventType::hours_rejected: {
+      auto& p = payload.emplace<HoursRejected>();
+      return r.text("volunteer_id", p.volunteer_id) && r.text("log_id", p.log_id) &&
+             r.text("verifier_id", p.verifier_id) && r.text("reason", p.reason);
+    }
+    case EventType::hours_amended: {
+      auto& p = payload.emplace<HoursAmended>();
+      return r.text("volunteer_id", p.volunteer_id) && r.text("log_id", p.log_id) &&
+             r.integer("minutes", 1, 1440, p.minutes) && r.text("verifier_id", p.verifier_id) &&
+             r.text("reason", p.reason);
+    }
+    case EventType::hours_revoked: {
+      auto& p = payload.emplace<HoursRevoked>();
+      return r.text("volunteer_id", p.volunteer_id) && r.text("log_id", p.log_id) &&
+             r.text("reason", p.reason);
+    }
+    case EventType::activity_published: {
+      auto& p = payload.emplace<ActivityPublished>();
+      if (!(r.text("activity_id", p.activity_id) && r.text("title", p.title) &&
+            r.text("organizer_id", p.organizer_id) && r.area("area_code", p.area_code) &&
+            r.enumeration<Category, kCategoryCount>("category", parse_category, p.category) &&
+            r.enum_list<ServiceType, kServiceTypeCount>("service_types", parse_service_type, 1,
+                                                        p.service_types) &&
+            r.enum_list<TargetGroup, kTargetGroupCount>("target_groups", parse_target_group, 1,
+                                                        p.target_groups) &&
+            r.timestamp("starts_at", p.starts_at) && r.timestamp("ends_at", p.ends_at))) {
+        return false;
+      }
+      if (p.ends_at.epoch_nanos < p.starts_at.epoch_nanos) {
+        return r.fail("ends_at",
+                      "ends_at " + p.ends_at.text + " is before starts_at " + p.starts_at.text);
+      }
+      return r.text("station_id", p.station_id) && r.integer("capacity", 1, kNoMax, p.capacity);
+    }
+    case EventType::activity_completed: {
+      auto& p = payload.emplace<ActivityCompleted>();
+      return r.text("activity_id", p.activity_id) &&
+             r.integer("participants", 0, kNoMax, p.participants) &&
+             r.integer("beneficiaries", 0, kNoMax, p.beneficiaries);
+    }
+    case EventType::activity_cancelled: {
+      auto& p = payload.emplace<ActivityCancelled>();
+      return r.text("activity_id", p.activity_id) && r.text("reason", p.reason);
+    }
+    case EventType::need_posted: {
+      auto& p = payload.emplace<NeedPosted>();
+      return r.text("need_id", p.need_id) && r.area("area_code", p.area_code) &&
+             r.enumeration<NeedKind, 2>("kind", parse_need_kind, p.kind) &&
+             r.enumeration<ServiceType, kServiceTypeCount>("service_type", parse_service_type,
+                                                           p.service_type) &&
+             r.enumeration<TargetGroup, kTargetGroupCount>("target_group", parse_target_group,
+                                                           p.target_group) &&
+             r.text("title", p.title) && r.date("deadline", p.deadline);
+    }
+    case EventType::need_claimed: {
+      auto& p = payload.emplace<NeedClaimed>();
+      return r.text("need_id", p.need_id) && r.text("claimant_id", p.claimant_id) &&
+             r.enumeration<ClaimantKind, 2>("claimant_kind", parse_claimant_kind, p.claimant_kind);
+    }
+    case EventType::need_fulfilled: {
+      auto& p = payload.emplace<NeedFulfilled>();
+      return r.text("need_id", p.need_id) && r.text("fulfilled_by", p.fulfilled_by);
+    }
+    case EventType::need_cancelled: {
+      auto& p = payload.emplace<NeedCancelled>();
+      return r.text("need_id", p.need_id) && r.text("reason", p.reason);
+    }
+    case EventType::need_expired: {
+      auto& p = payload.emplace<NeedExpired>();
+      return r.text("need_id", p.need_id);
+    }
+  }
+  return r.fail("type", "type has no field table");
+}
+
+DecodeResult rejected(DecodeResult& result, Reason reason, std::string_view field,
+                      std::string detail) {
+  result.outcome = Rejection{reason, std::string(field), std::move(detail)};
+  return std::move(result);
+}
+
+}  // namespace
+
+std::string_view to_string(JsonKind kind) {
+  switch (kind) {
+    case K::string:
+      return "string";
+    case K::integer:
+      return "integer";
+    case K::boolean:
+      return "boolean";
+    case K::string_array:
+      return "array of strings";
+  }
+  return "unknown";
+}
+
+std::span<const FieldSpec> envelope_fields() {
+  return kEnvelope;
+}
+
+std::span<const FieldSpec> payload_fields(EventType type) {
+  return kPayloadFields[static_cast<size_t>(type)];
+}
+
+std::string_view to_string(Reason reason) {
+  static constexpr std::array<std::string_view, kReasonCount> kNames = {
+      "malformed",     "unknown_type",      "unsupported_version", "missing_field",
+      "invalid_field", "unknown_reference", "invalid_transition",  "daily_limit_exceeded",
+  };
+  return kNames[static_cast<size_t>(reason)];
+}
+
+std::optional<Reason> parse_reason(std::string_view text) {
+  for (int i = 0; i < kReasonCount; ++i) {
+    if (to_string(static_cast<Reason>(i)) == text) return static_cast<Reason>(i);
+  }
+  return std::nullopt;
+}
+
+bool ValidationRules::area_allowed(AreaCode code) const {
+  return areas.empty() || std::find(areas.begin(), areas.end(), code) != areas.end();
+}
+
+DecodeResult decode_event(std::string_view json, const ValidationRules& rules,
+                          std::optional<InputTopic> topic, std::optional<std::string_view> key) {
+  DecodeResult result;
+
+  // Inputs are copied to outputs (dead letters, ids), so they must be UTF-8. A NUL byte
+  // would end the in-place parse early; JSON never allows one outside an escape anyway.
+  if (const size_t bad = utf8::first_invalid(json); bad != std::string_view::npos) {
+    return rejected(result, Reason::malformed, "",
+                    "not valid JSON at byte " + std::to_string(bad) + ": not valid UTF-8");
+  }
+  if (const void* nul = std::memchr(json.data(), '\0', json.size())) {
+    const auto at = static_cast<const char*>(nul) - json.data();
+    return rejected(result, Reason::malformed, "",
+                    "not valid JSON at byte " + std::to_string(at) +
+                        ": a NUL byte (control characters must be escaped in strings)");
+  }
+
+  // Typical events fit the stack buffers, so decoding allocates only the event's own strings.
+  char line_buffer[4096];
+  char value_buffer[4096];
+  char parse_buffer[1024];
+  std::string large_line;
+  char* line = line_buffer;
+  if (json.size() < sizeof line_buffer) {
+    std::memcpy(line_buffer, json.data(), json.size());
+    line_buffer[json.size()] = '\0';
+  } else {
+    large_line.assign(json);
+    line = large_line.data();
+  }
+  Pool value_pool(value_buffer, sizeof value_buffer);
+  Pool parse_pool(parse_buffer, sizeof parse_buffer);
+  Document doc(&value_pool, sizeof parse_buffer, &parse_pool);
+  doc.ParseInsitu<kParseFlags>(line);
+
+  if (doc.HasParseError()) {
+    return rejected(result, Reason::malformed, "",
+                    "not valid JSON at byte " + std::to_string(doc.GetErrorOffset()) + ": " +
+                        std::string(describe_parse_error(doc.GetParseError())));
+  }
+  if (!doc.IsObject()) {
+    return rejected(
+        result, Reason::malformed, "",
+        "the message is " + describe_json_type(doc) + ", but an event must be a JSON object");
+  }
+
+  // malformed: the envelope's JSON types.
+  const Fields envelope(doc, kEnvelope);
+  if (const Value* v = envelope.values[kEventIdSlot]; v && v->IsString()) {
+    result.event_id.emplace(text_of(*v));
+  }
+  if (const Value* v = envelope.values[kTypeSlot]; v && v->IsString()) {
+    result.type.emplace(text_of(*v));
+  }
+  for (size_t i = 0; i < envelope.specs.size(); ++i) {
+    if (const Value* v = envelope.values[i]) {
+      if (auto why = kind_mismatch(*v, kEnvelope[i].kind); !why.empty()) {
+        return rejected(result, Reason::malformed, kEnvelope[i].name,
+                        std::string(kEnvelope[i].name) + " " + why);
+      }
+    }
+  }
+
+  // malformed: the JSON types of the fields of the type, when the type is one of this topic.
+  // A type of another topic is unknown here, so its fields are unknown fields.
+  // Plain values rather than std::optional: GCC 12 reports a false maybe-uninitialized.
+  const std::optional<EventType> parsed_type =
+      result.type ? parse_event_type(*result.type) : std::nullopt;
+  const bool known_type = parsed_type.has_value();
+  const EventType type_value = parsed_type.value_or(EventType{});
+  const bool type_on_topic = known_type && (!topic || topic_of(type_value) == *topic);
+  const Fields payload_values(
+      doc, type_on_topic ? payload_fields(type_value) : std::span<const FieldSpec>{});
+  for (size_t i = 0; i < payload_values.specs.size(); ++i) {
+    if (const Value* v = payload_values.values[i]) {
+      if (auto why = kind_mismatch(*v, payload_values.specs[i].kind); !why.empty()) {
+        return rejected(result, Reason::malformed, payload_values.specs[i].name,
+                        std::string(payload_values.specs[i].name) + " " + why);
+      }
+    }
+  }
+
+  if (!result.type) {
+    return rejected(result, Reason::unknown_type, "type",
+                    "type is missing; every event names its type, e.g. \"hours.submitted\"");
+  }
+  if (!known_type) {
+    return rejected(result, Reason::unknown_type, "type",
+                    "type " + quoted(*result.type) + " is not a known event type");
+  }
+  if (!type_on_topic) {
+    return rejected(result, Reason::unknown_type, "type",
+                    "type " + std::string(to_string(type_value)) + " belongs to topic " +
+                        std::string(to_string(topic_of(type_value))) + ", not to topic " +
+                        std::string(to_string(*topic)));
+  }
+
+  if (const Value* v = envelope.values[kVersionSlot]; v && !(v->IsInt64() && v->GetInt64() == 1)) {
+    const std::string got =
+        v->IsInt64() ? std::to_string(v->GetInt64()) : std::to_string(v->GetUint64());
+    return rejected(result, Reason::unsupported_version, "schema_version",
+                    "schema_version " + got + " is not supported; this reader knows version 1");
+  }
+
+  // missing_field: the envelope, then the fields of the type.
+  for (const Fields* fields : {&envelope, &payload_values}) {
+    for (size_t i = 0; i < fields->specs.size(); ++i) {
+      if (fields->specs[i].required && !fields->values[i]) {
+        return rejected(result, Reason::missing_field, fields->specs[i].name,
+                        std::string(fields->specs[i].name) + " is required for " +
+                            std::string(to_string(type_value)) + " and is missing or null");
+      }
+    }
+  }
+  if (type_value == EventType::volunteer_updated &&
+      std::none_of(payload_values.values.begin() + 1, payload_values.values.begin() + 4,
+                   [](const Value* v) { return v != nullptr; })) {
+    return rejected(result, Reason::missing_field, "",
+                    "volunteer.updated must carry at least one of area_code, party_member, "
+                    "skills");
+  }
+
+  // invalid_field: the envelope, then the fields of the type, then the message key.
+  Event& event = result.outcome.emplace<Event>();
+  event.envelope.type = type_value;
+  event.envelope.event_id = *result.event_id;
+  const std::string_view event_id = event.envelope.event_id;
+  const auto bad_char = std::find_if_not(event_id.begin(), event_id.end(), is_event_id_char);
+  if (event_id.empty() || event_id.size() > 128 || bad_char != event_id.end()) {
+    std::string detail =
+        "event_id must be 1 to 128 characters of A-Z a-z 0-9 . _ : -, got " + quoted(event_id);
+    if (bad_char != event_id.end()) {
+      detail += " (bad character at position " + std::to_string(bad_char - event_id.begin()) + ")";
+    }
+    return rejected(result, Reason::invalid_field, "event_id", std::move(detail));
+  }
+  const std::string_view occurred_text = text_of(*envelope.values[kOccurredAtSlot]);
+  auto occurred_at = parse_timestamp(occurred_text);
+  if (!occurred_at) {
+    return rejected(result, Reason::invalid_field, "occurred_at",
+                    "occurred_at " + PayloadReader::timestamp_rule(occurred_text));
+  }
+  event.envelope.occurred_at = std::move(*occurred_at);
+  if (const Value* v = envelope.values[kSourceSlot]) event.envelope.source.emplace(text_of(*v));
+
+  PayloadReader reader(payload_values, rules, event.envelope.occurred_at);
+  if (!read_payload(type_value, reader, event.payload)) {
+    Rejection failure = std::move(*reader.failure);
+    result.outcome = std::move(failure);
+    return result;
+  }
+
+  if (key && *key != event.aggregate_id()) {
+    const std::string field(aggregate_field(topic_of(type_value)));
+    std::string detail = "the message key " + quoted(*key) + " differs from " + field + " " +
+                         quoted(event.aggregate_id()) + "; " +
+                         std::string(to_string(topic_of(type_value))) + " messages are keyed by " +
+                         field;
+    return rejected(result, Reason::invalid_field, field, std::move(detail));
+  }
+  return result;
+}
+
+}  // namespace leifeng::schemas

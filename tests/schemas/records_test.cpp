@@ -1,0 +1,167 @@
+// Output records (SPEC §6): exact JSON text and to_json → *_from_json round trips.
+#include "leifeng/schemas/records.hpp"
+
+#include <gtest/gtest.h>
+
+namespace leifeng::schemas {
+namespace {
+
+StarRecord star() {
+  return {"v-1", "410402", true, false, 2, 18060, 31, 412, "2027-03-05T09:30:00+08:00"};
+}
+StarChange star_change() {
+  return {"v-1", 1, 2, 18060, 412, "e-77", "2027-03-05T09:30:00+08:00"};
+}
+NeedStatusRecord need_open() {
+  return {"need-1",
+          "410481",
+          "micro_wish",
+          "donation",
+          "left_behind_children",
+          "open",
+          "2027-03-01T08:00:00+08:00",
+          std::nullopt,
+          std::nullopt,
+          std::nullopt,
+          std::nullopt,
+          std::nullopt};
+}
+NeedStatusRecord need_fulfilled() {
+  NeedStatusRecord r = need_open();
+  r.status = "fulfilled";
+  r.claimed_at = "2027-03-02T08:00:00+08:00";
+  r.claimant_id = "v-1";
+  r.fulfilled_at = "2027-03-03T08:00:00+08:00";
+  r.fulfilled_by = "v-1";
+  r.closed_at = "2027-03-03T08:00:00+08:00";
+  return r;
+}
+CountyStatsRecord county_stats() {
+  return {"410402",
+          "2027-03",
+          {{"hours.minutes_verified", 5400},
+           {"activities.published", 3},
+           {"hours.minutes_verified.neighborhood_watch", 5400},
+           {"volunteers.active", 2}},
+          17,
+          "2027-03-05T09:30:00+08:00"};
+}
+DeadLetterRecord dead_letter_kafka() {
+  return {Reason::invalid_field,
+          "minutes",
+          "minutes must be between 1 and 1440, got 0",
+          "e-9",
+          "hours.submitted",
+          KafkaSource{"leifeng.hours.v1", 3, 1207},
+          R"({"event_id":"e-9","minutes":0})",
+          "2027-03-05T09:30:00+08:00"};
+}
+DeadLetterRecord dead_letter_file() {
+  return {Reason::malformed,
+          std::nullopt,
+          "not valid JSON at byte 1: expected a member name in double quotes",
+          std::nullopt,
+          std::nullopt,
+          FileSource{"events.jsonl", 12},
+          "{x",
+          std::nullopt};
+}
+
+TEST(Records, StarExactJson) {
+  EXPECT_EQ(to_json(star()),
+            R"({"volunteer_id":"v-1","home_area":"410402","registered":true,)"
+            R"("party_member":false,"star_level":2,"minutes_verified":18060,"logs_verified":31,)"
+            R"("mean_quality_x100":412,"as_of":"2027-03-05T09:30:00+08:00"})");
+  EXPECT_EQ(star_record_from_json(to_json(star())), star());
+}
+
+TEST(Records, StarChangeExactJson) {
+  EXPECT_EQ(to_json(star_change()),
+            R"({"volunteer_id":"v-1","from_level":1,"to_level":2,"minutes_verified":18060,)"
+            R"("mean_quality_x100":412,"cause_event_id":"e-77",)"
+            R"("occurred_at":"2027-03-05T09:30:00+08:00"})");
+  EXPECT_EQ(star_change_from_json(to_json(star_change())), star_change());
+}
+
+TEST(Records, NeedStatusExactJsonWithNulls) {
+  EXPECT_EQ(to_json(need_open()),
+            R"({"need_id":"need-1","area_code":"410481","kind":"micro_wish",)"
+            R"("service_type":"donation","target_group":"left_behind_children","status":"open",)"
+            R"("posted_at":"2027-03-01T08:00:00+08:00","claimed_at":null,"claimant_id":null,)"
+            R"("fulfilled_at":null,"fulfilled_by":null,"closed_at":null})");
+  EXPECT_EQ(need_status_from_json(to_json(need_open())), need_open());
+  EXPECT_EQ(need_status_from_json(to_json(need_fulfilled())), need_fulfilled());
+}
+
+TEST(Records, CountyStatsExactJsonWithSortedMetrics) {
+  EXPECT_EQ(to_json(county_stats()),
+            R"({"area_code":"410402","period":"2027-03","metrics":{"activities.published":3,)"
+            R"("hours.minutes_verified":5400,"hours.minutes_verified.neighborhood_watch":5400,)"
+            R"("volunteers.active":2},"revision":17,"as_of":"2027-03-05T09:30:00+08:00"})");
+  EXPECT_EQ(county_stats_from_json(to_json(county_stats())), county_stats());
+  EXPECT_EQ(county_stats().key(), "410402/2027-03");
+  CountyStatsRecord empty = county_stats();
+  empty.metrics.clear();
+  EXPECT_EQ(county_stats_from_json(to_json(empty)), empty);
+}
+
+TEST(Records, DeadLetterExactJsonForKafkaAndFileSources) {
+  EXPECT_EQ(to_json(dead_letter_kafka()),
+            R"({"reason":"invalid_field","field":"minutes",)"
+            R"("detail":"minutes must be between 1 and 1440, got 0","event_id":"e-9",)"
+            R"("type":"hours.submitted","source":{"topic":"leifeng.hours.v1","partition":3,)"
+            R"("offset":1207},"payload":"{\"event_id\":\"e-9\",\"minutes\":0}",)"
+            R"("at":"2027-03-05T09:30:00+08:00"})");
+  EXPECT_EQ(to_json(dead_letter_file()),
+            R"({"reason":"malformed","field":null,)"
+            R"("detail":"not valid JSON at byte 1: expected a member name in double quotes",)"
+            R"("event_id":null,"type":null,"source":{"file":"events.jsonl","line":12},)"
+            R"("payload":"{x","at":null})");
+  EXPECT_EQ(dead_letter_from_json(to_json(dead_letter_kafka())), dead_letter_kafka());
+  EXPECT_EQ(dead_letter_from_json(to_json(dead_letter_file())), dead_letter_file());
+}
+
+TEST(Records, DeadLetterPayloadThatIsNotUtf8StaysValidJson) {
+  DeadLetterRecord r = dead_letter_file();
+  r.payload = "{\"a\":\"\xff\xfe\"}\x01";
+  const std::string json = to_json(r);
+  const auto back = dead_letter_from_json(json);  // parsing validates UTF-8
+  ASSERT_TRUE(back.has_value()) << json;
+  EXPECT_EQ(back->payload, "{\"a\":\"\xEF\xBF\xBD\xEF\xBF\xBD\"}\x01");
+  r.payload = "学雷锋 \xe5\xad";  // a character cut in half
+  EXPECT_EQ(dead_letter_from_json(to_json(r))->payload, "学雷锋 \xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST(Records, EveryReasonRoundTrips) {
+  for (int i = 0; i < kReasonCount; ++i) {
+    DeadLetterRecord r = dead_letter_kafka();
+    r.reason = static_cast<Reason>(i);
+    EXPECT_EQ(dead_letter_from_json(to_json(r)), r);
+  }
+  EXPECT_EQ(to_string(Reason::daily_limit_exceeded), "daily_limit_exceeded");
+  EXPECT_EQ(parse_reason("unknown_reference"), Reason::unknown_reference);
+}
+
+TEST(Records, FromJsonRefusesWhatToJsonNeverWrites) {
+  EXPECT_EQ(star_record_from_json("not json"), std::nullopt);
+  EXPECT_EQ(star_record_from_json("[]"), std::nullopt);
+  EXPECT_EQ(star_record_from_json(R"({"volunteer_id":"v-1"})"), std::nullopt);
+  std::string wrong_type = to_json(star());
+  wrong_type.replace(wrong_type.find("18060"), 5, "\"18060\"");
+  EXPECT_EQ(star_record_from_json(wrong_type), std::nullopt);
+  std::string bad_metric = to_json(county_stats());
+  bad_metric.replace(bad_metric.find("5400"), 4, "54.5");
+  EXPECT_EQ(county_stats_from_json(bad_metric), std::nullopt);
+  std::string bad_reason = to_json(dead_letter_kafka());
+  bad_reason.replace(bad_reason.find("invalid_field"), 13, "bad_reason");
+  EXPECT_EQ(dead_letter_from_json(bad_reason), std::nullopt);
+  std::string bad_source = to_json(dead_letter_file());
+  bad_source.replace(bad_source.find("\"line\":12"), 9, "\"line\":\"12\"");
+  EXPECT_EQ(dead_letter_from_json(bad_source), std::nullopt);
+  std::string bad_level = to_json(star_change());
+  bad_level.replace(bad_level.find("\"to_level\":2"), 12, "\"to_level\":4294967296");
+  EXPECT_EQ(star_change_from_json(bad_level), std::nullopt);
+}
+
+}  // namespace
+}  // namespace leifeng::schemas
