@@ -1,0 +1,184 @@
+#include "leifeng/runtime/changelog_restorer.hpp"
+
+#include <librdkafka/rdkafkacpp.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+namespace leifeng::runtime {
+namespace {
+
+// Applied in chunks so memory stays bounded and an interrupted restore keeps its progress
+// (each chunk records the offset it reaches, so the state stays a prefix of the changelog).
+constexpr std::size_t kChunkRecords = 20000;
+
+std::unique_ptr<RdKafka::Conf> make_conf(const std::map<std::string, std::string>& properties) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string error;
+  for (const auto& [name, value] : properties) {
+    if (conf->set(name, value, error) != RdKafka::Conf::CONF_OK)
+      throw std::invalid_argument("kafka property " + name + ": " + error);
+  }
+  return conf;
+}
+
+}  // namespace
+
+ChangelogRestorer::ChangelogRestorer(std::map<std::string, std::string> kafka_config,
+                                     std::string group_id)
+    : kafka_config_(std::move(kafka_config)), group_id_(std::move(group_id)) {}
+
+ChangelogRestorer::~ChangelogRestorer() {
+  if (consumer_) consumer_->close();
+}
+
+RdKafka::KafkaConsumer& ChangelogRestorer::consumer() {
+  if (consumer_) return *consumer_;
+  auto properties = kafka_config_;
+  // Assigned partitions only: the group id is required by the client but never joined, and
+  // nothing is committed.
+  properties["group.id"] = group_id_;
+  properties["enable.auto.commit"] = "false";
+  properties["enable.auto.offset.store"] = "false";
+  properties["isolation.level"] = "read_committed";
+  properties["enable.partition.eof"] = "true";
+  properties["auto.offset.reset"] = "earliest";
+  // An empty changelog partition should report its end at once, not after the broker's wait.
+  properties["fetch.wait.max.ms"] = "10";
+  auto conf = make_conf(properties);
+  std::string error;
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer_)
+    throw std::runtime_error("cannot create the changelog restore consumer: " + error);
+  return *consumer_;
+}
+
+RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targets,
+                                         const std::atomic<bool>& stop, const ProgressFn& progress,
+                                         int timeout_ms) {
+  RestoreResult result;
+  if (targets.empty()) return result;
+  RdKafka::KafkaConsumer& reader = consumer();
+
+  // Local state ahead of its changelog means the topic was recreated: the local data
+  // describes records that no longer exist, so that task is rebuilt from the changelog alone.
+  std::map<TaskStateDb*, bool> wiped;
+  std::vector<int64_t> highs(targets.size(), 0);
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const RestoreTarget& target = targets[i];
+    int64_t low = 0;
+    const auto err =
+        reader.query_watermark_offsets(target.topic, target.partition, &low, &highs[i], timeout_ms);
+    if (err != RdKafka::ERR_NO_ERROR)
+      throw std::runtime_error("cannot read the end of changelog " + target.topic + "[" +
+                               std::to_string(target.partition) + "]: " + RdKafka::err2str(err) +
+                               " (the internal topics must exist)");
+    const auto local = target.state->changelog_offset(target.store);
+    if (local && *local > highs[i] && !wiped[target.state]) {
+      spdlog::warn("state {} is at changelog offset {} but {}[{}] ends at {}; rebuilding it",
+                   target.state->directory().string(), *local, target.topic, target.partition,
+                   highs[i]);
+      target.state->wipe();
+      wiped[target.state] = true;
+      ++result.wiped_tasks;
+    }
+  }
+
+  struct Progress {
+    std::optional<int64_t> local;  // the offset recorded before the restore
+    int64_t next = 0;
+    std::vector<RestoredRecord> chunk;
+    RestoreProgress report;
+    bool done = false;
+  };
+  std::vector<Progress> states(targets.size());
+  std::map<std::pair<std::string, int32_t>, std::size_t> index;
+  std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
+  std::vector<RdKafka::TopicPartition*> partitions;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const RestoreTarget& target = targets[i];
+    Progress& p = states[i];
+    p.local = target.state->changelog_offset(target.store);
+    p.next = p.local.value_or(0);
+    p.report =
+        RestoreProgress{target.store, target.partition, 0, std::max<int64_t>(0, highs[i] - p.next)};
+    if (!index.emplace(std::make_pair(target.topic, target.partition), i).second)
+      throw std::logic_error("changelog " + target.topic + " restored twice at once");
+    owned.emplace_back(RdKafka::TopicPartition::create(
+        target.topic, target.partition,
+        p.local ? *p.local : static_cast<int64_t>(RdKafka::Topic::OFFSET_BEGINNING)));
+    partitions.push_back(owned.back().get());
+  }
+  if (auto err = reader.assign(partitions); err != RdKafka::ERR_NO_ERROR)
+    throw std::runtime_error("cannot assign changelogs: " + RdKafka::err2str(err));
+
+  auto apply_chunk = [&](std::size_t i) {
+    Progress& p = states[i];
+    targets[i].state->apply_restored(targets[i].store, p.chunk, p.next);
+    p.report.restored += static_cast<int64_t>(p.chunk.size());
+    p.report.remaining = p.done ? 0 : std::max<int64_t>(0, highs[i] - p.next);
+    p.chunk.clear();
+    if (progress) progress(p.report);
+  };
+
+  std::size_t remaining = targets.size();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto next_note = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (remaining > 0) {
+    if (stop.load()) {
+      result.interrupted = true;
+      break;
+    }
+    std::unique_ptr<RdKafka::Message> message(reader.consume(200));
+    const auto err = message->err();
+    if (err == RdKafka::ERR_NO_ERROR || err == RdKafka::ERR__PARTITION_EOF) {
+      auto it = index.find({message->topic_name(), message->partition()});
+      if (it == index.end()) continue;
+      Progress& p = states[it->second];
+      if (p.done) continue;
+      if (err == RdKafka::ERR_NO_ERROR) {
+        RestoredRecord record;
+        if (message->key() != nullptr) record.key = *message->key();
+        if (message->payload() != nullptr)
+          record.value.emplace(static_cast<const char*>(message->payload()), message->len());
+        p.chunk.push_back(std::move(record));
+        p.next = message->offset() + 1;
+        if (p.chunk.size() >= kChunkRecords) apply_chunk(it->second);
+      } else {
+        // The end of committed data: past control records and aborted batches too.
+        p.next = std::max(p.next, message->offset());
+        p.done = true;
+        --remaining;
+      }
+    } else if (err != RdKafka::ERR__TIMED_OUT) {
+      spdlog::warn("restoring changelogs: {}", message->errstr());
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (remaining > 0 && now > deadline)
+      throw std::runtime_error("restoring changelogs did not reach their end within " +
+                               std::to_string(timeout_ms) + " ms");
+    if (remaining > 0 && now > next_note) {
+      spdlog::info(
+          "restoring: {} changelog partitions not at their end yet (an open "
+          "transaction of a stopped instance holds the end back until the broker "
+          "aborts it)",
+          remaining);
+      next_note = now + std::chrono::seconds(5);
+    }
+  }
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    Progress& p = states[i];
+    // Also records the offset for a store new here whose changelog is empty, so the next
+    // start knows the state exists.
+    if (!p.chunk.empty() || !p.local || p.next != *p.local) apply_chunk(i);
+    result.records += p.report.restored;
+  }
+  reader.unassign();
+  return result;
+}
+
+}  // namespace leifeng::runtime

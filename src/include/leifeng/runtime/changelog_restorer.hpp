@@ -1,0 +1,70 @@
+// Rebuilds a task's stores from their changelog topics before the task processes anything.
+// Each store is replayed from the offset its local state records (only the tail after the last
+// applied commit) or, for a task new to this instance, from the beginning. Reads are
+// read_committed, so records of aborted transactions never reach a store, and replay ends at
+// the last stable offset (an open transaction of a crashed instance delays it until the broker
+// aborts that transaction after transaction.timeout.ms).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "leifeng/runtime/state_db.hpp"
+
+namespace RdKafka {
+class KafkaConsumer;
+}
+
+namespace leifeng::runtime {
+
+struct RestoreProgress {
+  std::string store;
+  int32_t partition = 0;
+  int64_t restored = 0;   // records applied so far for this store partition
+  int64_t remaining = 0;  // estimate from the high watermark
+};
+
+// One store partition to bring up to date.
+struct RestoreTarget {
+  TaskStateDb* state = nullptr;
+  std::string store;
+  std::string topic;  // its changelog
+  int32_t partition = 0;
+};
+
+// What a restore did.
+struct RestoreResult {
+  int64_t records = 0;       // changelog records applied to local state
+  int64_t wiped_tasks = 0;   // tasks whose local state was ahead of its changelog, rebuilt
+  bool interrupted = false;  // the stop flag was set before the end was reached
+};
+
+class ChangelogRestorer {
+ public:
+  using ProgressFn = std::function<void(const RestoreProgress&)>;
+
+  // `kafka_config`: librdkafka properties (bootstrap.servers and the [kafka] table).
+  ChangelogRestorer(std::map<std::string, std::string> kafka_config, std::string group_id);
+  ~ChangelogRestorer();
+  ChangelogRestorer(const ChangelogRestorer&) = delete;
+  ChangelogRestorer& operator=(const ChangelogRestorer&) = delete;
+
+  // Restores all targets together (one assignment, so the waits for the ends overlap).
+  // Throws std::runtime_error when Kafka cannot be read within `timeout_ms`.
+  RestoreResult restore(const std::vector<RestoreTarget>& targets, const std::atomic<bool>& stop,
+                        const ProgressFn& progress, int timeout_ms = 300000);
+
+ private:
+  RdKafka::KafkaConsumer& consumer();
+
+  std::map<std::string, std::string> kafka_config_;
+  std::string group_id_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+};
+
+}  // namespace leifeng::runtime

@@ -1,0 +1,86 @@
+// The local state of one task: one RocksDB instance under
+// <state_dir>/<application_id>/<task>, one column family per store, and in the default column
+// family the changelog offset each store's content corresponds to ("changelog-offset/<store>":
+// the offset of the next changelog record not yet in the store). Data and offsets change in one
+// WriteBatch, so after any crash the local state is a consistent prefix of the changelog and a
+// restart replays only the tail after the recorded offset.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leifeng/runtime/state_store.hpp"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace leifeng::runtime {
+
+// RocksDB could not open, read or write a task's state; what() names the directory.
+class StateError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Changelog records to write into one store while restoring: key and value (nullopt =
+// deletion).
+struct RestoredRecord {
+  std::string key;
+  std::optional<std::string> value;
+};
+
+class TaskStateDb {
+ public:
+  // Opens (creating if needed) the state of a task with exactly these stores.
+  TaskStateDb(std::filesystem::path directory, const std::vector<std::string>& stores);
+  ~TaskStateDb();
+  TaskStateDb(const TaskStateDb&) = delete;
+  TaskStateDb& operator=(const TaskStateDb&) = delete;
+
+  const std::filesystem::path& directory() const { return directory_; }
+  // Throws StateError for a store the task did not declare.
+  BufferedStore& store(std::string_view name);
+  std::vector<std::string> store_names() const;
+
+  // The changelog offset the store's content corresponds to; nullopt = never restored here
+  // (a task new to this instance), which means restore the whole changelog.
+  std::optional<int64_t> changelog_offset(std::string_view store) const;
+
+  // After the Kafka transaction committed: writes every store's pending writes and the new
+  // changelog offsets (only for stores that wrote to their changelog) in one atomic batch,
+  // then empties the buffers.
+  void apply_committed(const std::map<std::string, int64_t, std::less<>>& changelog_offsets);
+  // After an abort: forgets the buffers; RocksDB keeps the last committed state.
+  void discard_pending();
+  bool has_pending() const;
+
+  // Restore: writes changelog records straight into the store together with the offset of
+  // the next record to read, atomically.
+  void apply_restored(std::string_view store, const std::vector<RestoredRecord>& records,
+                      int64_t next_offset);
+
+  // Deletes all local state (all stores and offsets), e.g. when it is ahead of its changelog
+  // because the changelog topic was recreated.
+  void wipe();
+
+ private:
+  void open();
+  void close();
+
+  std::filesystem::path directory_;
+  std::vector<std::string> store_names_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;  // [0] = default, then stores in order
+  std::map<std::string, std::unique_ptr<BufferedStore>, std::less<>> stores_;
+};
+
+}  // namespace leifeng::runtime

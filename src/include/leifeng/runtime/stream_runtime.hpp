@@ -1,0 +1,66 @@
+// The exactly-once streaming runtime: a consumer group reads the topology's inputs, one task
+// per input partition runs its processor over RocksDB-backed stores, and every commit interval
+// the outputs, changelog records, repartition records and consumed offsets go into one Kafka
+// transaction.
+//
+// Fencing model (KIP-447, librdkafka 2.0.2 against Kafka 3.x): one transactional producer per
+// instance, transactional.id = <application_id>-<instance_id>. The instance id is stable across
+// restarts of the same instance (by default: host name + its absolute state directory), so a
+// restarted instance's init_transactions() aborts whatever its crashed predecessor left open
+// and fences that zombie's producer. Zombies of partitions that moved to another instance are
+// fenced by the consumer group: send_offsets_to_transaction() carries the consumer's group
+// metadata (generation), and the broker rejects offsets from an old generation, which aborts
+// the zombie's transaction. All consumers, changelog restore included, are read_committed.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "leifeng/runtime/metrics.hpp"
+#include "leifeng/runtime/options.hpp"
+#include "leifeng/runtime/stream_topology.hpp"
+
+namespace leifeng::runtime {
+
+struct StreamRuntimeStats {
+  int64_t processed = 0;         // input records processed in committed transactions
+  int64_t commits = 0;           // committed transactions
+  int64_t aborts = 0;            // aborted transactions
+  int64_t restored_records = 0;  // changelog records replayed into local state
+  int64_t tasks_wiped = 0;       // tasks whose local state was ahead of the changelog
+};
+
+class StreamRuntime {
+ public:
+  // `metrics` may be null. `instance_id` empty = derived from the host name and the absolute
+  // state directory (two instances on one host need different state directories anyway).
+  StreamRuntime(Topology topology, RuntimeOptions options, Metrics* metrics = nullptr,
+                std::string instance_id = {});
+  ~StreamRuntime();
+  StreamRuntime(const StreamRuntime&) = delete;
+  StreamRuntime& operator=(const StreamRuntime&) = delete;
+
+  // Processes until `stop` is set, then finishes the current transaction and closes cleanly.
+  // Throws on fatal errors (e.g. the producer was fenced by another process with the same
+  // instance id, or a processor threw), after aborting the open transaction.
+  void run(const std::atomic<bool>& stop);
+  // Processes until everything that was on the external input topics when it started, and
+  // everything on the internal repartition topics, is processed and committed by the group.
+  // Returns false when `stop` came first.
+  bool run_until_caught_up(const std::atomic<bool>& stop);
+
+  StreamRuntimeStats stats() const;
+  const std::string& instance_id() const;
+  const std::string& transactional_id() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Installs SIGTERM and SIGINT handlers that set the returned flag (once per process).
+const std::atomic<bool>& stop_on_termination_signals();
+
+}  // namespace leifeng::runtime

@@ -1,0 +1,111 @@
+// One task: a sub-topology's processor for one partition number of its co-partitioned inputs,
+// with its own stores (TaskStateDb) and changelog partitions. The runtime drives it through
+// process() and the commit protocol: prepare_commit() (processor flush + changelog records),
+// then after the Kafka transaction committed() or aborted().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leifeng/runtime/processor.hpp"
+#include "leifeng/runtime/state_db.hpp"
+#include "leifeng/runtime/stream_topology.hpp"
+
+namespace leifeng::runtime {
+
+struct TaskId {
+  std::size_t subtopology = 0;
+  int32_t partition = 0;
+  auto operator<=>(const TaskId&) const = default;
+};
+
+// Where a task's records go: the runtime's transactional producer.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  // `partition` < 0 partitions by key. `value` nullopt is a tombstone. When `delivered` is not
+  // null, the sink raises *delivered to the record's offset + 1 once the broker acknowledged it.
+  virtual void send(const std::string& topic, int32_t partition, std::string_view key,
+                    std::optional<std::string_view> value, int64_t* delivered) = 0;
+};
+
+// Outcome counts of one input topic since they were last taken.
+struct InputCounts {
+  int64_t consumed = 0;
+  int64_t applied = 0;
+  int64_t duplicates = 0;
+  int64_t dead_lettered = 0;
+};
+
+class StreamTask final : public TaskContext {
+ public:
+  StreamTask(TaskId id, const Topology& topology, const std::filesystem::path& state_root,
+             RecordSink& sink);
+  ~StreamTask() override;
+
+  // "<processor>_<partition>", also the state directory name.
+  static std::string name_of(const Topology& topology, TaskId id);
+  const std::string& name() const { return name_; }
+  TaskId id() const { return id_; }
+
+  int32_t partition() const override { return id_.partition; }
+  KeyValueStore& store(std::string_view name) override;
+
+  TaskStateDb& state() { return *state_; }
+  // Store name -> changelog topic.
+  const std::map<std::string, std::string>& changelogs() const { return changelogs_; }
+
+  // Where consumption of `topic` resumes: the group's committed offset (negative = none).
+  void set_committed_offset(const std::string& topic, int64_t offset);
+  std::map<std::string, int64_t> committed_offsets() const;
+
+  // Creates the processor; call after the stores are restored.
+  void start();
+  Outcome process(const std::string& kafka_topic, const InputRecord& record);
+  // The consumer reached the end of `topic` at `end_offset` (past control records).
+  void reached_end(const std::string& topic, int64_t end_offset);
+
+  // Whether there is anything to commit (processed records, positions or state writes).
+  bool has_uncommitted() const;
+  // Flushes the processor's caches into the stores and sends their writes to the changelogs.
+  void prepare_commit();
+  // Offsets to commit in the transaction: topic -> next offset to consume.
+  std::map<std::string, int64_t> offsets_to_commit() const;
+  // The transaction committed: apply buffered writes with their changelog offsets.
+  void committed();
+  // The transaction aborted: drop buffered writes and recreate the processor so its caches go.
+  void aborted();
+
+  // Counts per logical input since the last call; resets them.
+  std::map<std::string, InputCounts> take_counts();
+
+ private:
+  class TaskEmitter;
+  struct Position {
+    int64_t committed = -1;  // next offset per the group's last commit; -1 = none
+    int64_t next = -1;       // next offset after what this task has processed; -1 = none
+  };
+
+  TaskId id_;
+  const Topology& topology_;
+  const SubTopology& sub_;
+  std::string name_;
+  RecordSink& sink_;
+  std::unique_ptr<TaskStateDb> state_;
+  std::unique_ptr<TaskEmitter> emitter_;
+  std::unique_ptr<Processor> processor_;
+  std::map<std::string, std::string> changelogs_;
+  // Store -> offset + 1 of its last changelog record delivered in this transaction (-1: none).
+  std::map<std::string, int64_t, std::less<>> delivered_;
+  std::map<std::string, Position, std::less<>> positions_;
+  std::map<std::string, InputCounts> counts_;
+};
+
+}  // namespace leifeng::runtime

@@ -1,0 +1,170 @@
+#include "leifeng/runtime/state_db.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <charconv>
+#include <utility>
+
+namespace leifeng::runtime {
+namespace {
+
+constexpr std::string_view kOffsetPrefix = "changelog-offset/";
+
+std::string offset_key(std::string_view store) {
+  return std::string(kOffsetPrefix) + std::string(store);
+}
+
+rocksdb::Options db_options() {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  // Many small task databases per instance: keep each one's footprint modest.
+  options.max_open_files = 64;
+  options.keep_log_file_num = 2;
+  return options;
+}
+
+}  // namespace
+
+TaskStateDb::TaskStateDb(std::filesystem::path directory, const std::vector<std::string>& stores)
+    : directory_(std::move(directory)), store_names_(stores) {
+  open();
+}
+
+TaskStateDb::~TaskStateDb() {
+  close();
+}
+
+void TaskStateDb::open() {
+  std::error_code error;
+  std::filesystem::create_directories(directory_, error);
+  if (error)
+    throw StateError("cannot create state directory " + directory_.string() + ": " +
+                     error.message());
+  const rocksdb::Options options = db_options();
+  // RocksDB must be told about every column family that exists, including ones of stores a
+  // newer topology dropped; those are opened and left alone.
+  std::vector<std::string> names{rocksdb::kDefaultColumnFamilyName};
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(options, directory_.string(), &existing).ok()) {
+    for (const auto& name : existing) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+  }
+  for (const auto& store : store_names_) {
+    if (std::find(names.begin(), names.end(), store) == names.end()) names.push_back(store);
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& name : names)
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status status = rocksdb::DB::Open(rocksdb::DBOptions(options), directory_.string(),
+                                                   descriptors, &handles, &raw);
+  if (!status.ok())
+    throw StateError("cannot open state " + directory_.string() + ": " + status.ToString());
+  db_.reset(raw);
+  families_ = handles;
+  for (const auto& store : store_names_) {
+    const auto index =
+        static_cast<std::size_t>(std::find(names.begin(), names.end(), store) - names.begin());
+    stores_.emplace(store, std::make_unique<BufferedStore>(store, *db_, *families_[index]));
+  }
+}
+
+void TaskStateDb::close() {
+  stores_.clear();
+  if (!db_) return;
+  for (auto* handle : families_) db_->DestroyColumnFamilyHandle(handle);
+  families_.clear();
+  db_->Close();
+  db_.reset();
+}
+
+BufferedStore& TaskStateDb::store(std::string_view name) {
+  auto it = stores_.find(name);
+  if (it == stores_.end())
+    throw StateError("store '" + std::string(name) + "' is not declared for the task at " +
+                     directory_.string());
+  return *it->second;
+}
+
+std::vector<std::string> TaskStateDb::store_names() const {
+  return store_names_;
+}
+
+std::optional<int64_t> TaskStateDb::changelog_offset(std::string_view store) const {
+  std::string value;
+  const rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), families_[0], offset_key(store), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  if (!status.ok())
+    throw StateError("cannot read changelog offset in " + directory_.string() + ": " +
+                     status.ToString());
+  int64_t offset = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), offset);
+  if (ec != std::errc() || end != value.data() + value.size())
+    throw StateError("corrupt changelog offset '" + value + "' in " + directory_.string());
+  return offset;
+}
+
+void TaskStateDb::apply_committed(
+    const std::map<std::string, int64_t, std::less<>>& changelog_offsets) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [name, store] : stores_) store->stage(batch);
+  for (const auto& [name, offset] : changelog_offsets) {
+    batch.Put(families_[0], offset_key(name), std::to_string(offset));
+  }
+  if (batch.Count() == 0) return;
+  // No fsync: the WAL survives a process crash, and after a power loss the recorded offsets
+  // are as old as the data they describe, so the changelog tail repairs both.
+  const rocksdb::Status status = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!status.ok())
+    throw StateError("cannot write committed state to " + directory_.string() + ": " +
+                     status.ToString());
+  discard_pending();
+}
+
+void TaskStateDb::discard_pending() {
+  for (auto& [name, store] : stores_) store->discard_pending();
+}
+
+bool TaskStateDb::has_pending() const {
+  return std::any_of(stores_.begin(), stores_.end(),
+                     [](const auto& entry) { return !entry.second->pending().empty(); });
+}
+
+void TaskStateDb::apply_restored(std::string_view store, const std::vector<RestoredRecord>& records,
+                                 int64_t next_offset) {
+  const BufferedStore& target = this->store(store);
+  rocksdb::ColumnFamilyHandle* family = nullptr;
+  for (auto* handle : families_) {
+    if (handle->GetName() == target.name()) family = handle;
+  }
+  rocksdb::WriteBatch batch;
+  for (const auto& record : records) {
+    if (record.value) {
+      batch.Put(family, record.key, *record.value);
+    } else {
+      batch.Delete(family, record.key);
+    }
+  }
+  batch.Put(families_[0], offset_key(store), std::to_string(next_offset));
+  const rocksdb::Status status = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!status.ok())
+    throw StateError("cannot write restored state to " + directory_.string() + ": " +
+                     status.ToString());
+}
+
+void TaskStateDb::wipe() {
+  close();
+  const rocksdb::Status status = rocksdb::DestroyDB(directory_.string(), db_options());
+  if (!status.ok())
+    throw StateError("cannot delete state " + directory_.string() + ": " + status.ToString());
+  open();
+}
+
+}  // namespace leifeng::runtime

@@ -1,0 +1,146 @@
+#include "leifeng/runtime/task.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+namespace leifeng::runtime {
+
+// Maps a processor's logical output names to Kafka topics; records are partitioned by key.
+class StreamTask::TaskEmitter final : public Emitter {
+ public:
+  TaskEmitter(const Topology& topology, RecordSink& sink) : topology_(topology), sink_(sink) {}
+
+  void emit(std::string_view topic, std::string_view key, std::string_view value) override {
+    auto it = topics_.find(topic);
+    if (it == topics_.end()) {
+      auto declared = topology_.outputs().find(topic);
+      if (declared == topology_.outputs().end())
+        throw TopologyError("a processor emitted to undeclared output '" + std::string(topic) +
+                            "'");
+      it = topics_.emplace(std::string(topic), declared->second).first;
+    }
+    sink_.send(it->second, -1, key, value, nullptr);
+  }
+
+ private:
+  const Topology& topology_;
+  RecordSink& sink_;
+  std::map<std::string, std::string, std::less<>> topics_;  // cache of topology_.outputs()
+};
+
+std::string StreamTask::name_of(const Topology& topology, TaskId id) {
+  return topology.subtopologies().at(id.subtopology).name + "_" + std::to_string(id.partition);
+}
+
+StreamTask::StreamTask(TaskId id, const Topology& topology, const std::filesystem::path& state_root,
+                       RecordSink& sink)
+    : id_(id),
+      topology_(topology),
+      sub_(topology.subtopologies().at(id.subtopology)),
+      name_(name_of(topology, id)),
+      sink_(sink),
+      state_(std::make_unique<TaskStateDb>(state_root / name_, sub_.stores)),
+      emitter_(std::make_unique<TaskEmitter>(topology, sink)) {
+  for (const auto& store : sub_.stores) {
+    changelogs_.emplace(store, topology.changelog_topic(store));
+    delivered_.emplace(store, -1);
+  }
+}
+
+StreamTask::~StreamTask() = default;
+
+KeyValueStore& StreamTask::store(std::string_view name) {
+  return state_->store(name);
+}
+
+void StreamTask::set_committed_offset(const std::string& topic, int64_t offset) {
+  Position& position = positions_[topic];
+  position.committed = offset < 0 ? -1 : offset;
+  position.next = position.committed;
+}
+
+std::map<std::string, int64_t> StreamTask::committed_offsets() const {
+  std::map<std::string, int64_t> offsets;
+  for (const auto& [topic, position] : positions_) offsets.emplace(topic, position.committed);
+  return offsets;
+}
+
+void StreamTask::start() {
+  processor_ = sub_.factory(*this);
+}
+
+Outcome StreamTask::process(const std::string& kafka_topic, const InputRecord& record) {
+  if (!processor_) throw std::logic_error("task " + name_ + " processed before start()");
+  const Outcome outcome = processor_->process(record, *emitter_);
+  positions_[kafka_topic].next = record.offset + 1;
+  InputCounts& counts = counts_[std::string(record.topic)];
+  ++counts.consumed;
+  switch (outcome) {
+    case Outcome::applied:
+      ++counts.applied;
+      break;
+    case Outcome::duplicate:
+      ++counts.duplicates;
+      break;
+    case Outcome::dead_lettered:
+      ++counts.dead_lettered;
+      break;
+  }
+  return outcome;
+}
+
+void StreamTask::reached_end(const std::string& topic, int64_t end_offset) {
+  Position& position = positions_[topic];
+  position.next = std::max(position.next, end_offset);
+}
+
+bool StreamTask::has_uncommitted() const {
+  if (state_->has_pending()) return true;
+  return std::any_of(positions_.begin(), positions_.end(),
+                     [](const auto& entry) { return entry.second.next > entry.second.committed; });
+}
+
+void StreamTask::prepare_commit() {
+  if (processor_) processor_->flush();
+  for (const auto& [store, topic] : changelogs_) {
+    int64_t* delivered = &delivered_.find(store)->second;
+    for (const auto& [key, value] : state_->store(store).pending()) {
+      sink_.send(topic, id_.partition, key,
+                 value ? std::optional<std::string_view>(*value) : std::nullopt, delivered);
+    }
+  }
+}
+
+std::map<std::string, int64_t> StreamTask::offsets_to_commit() const {
+  std::map<std::string, int64_t> offsets;
+  for (const auto& [topic, position] : positions_) {
+    if (position.next > position.committed) offsets.emplace(topic, position.next);
+  }
+  return offsets;
+}
+
+void StreamTask::committed() {
+  std::map<std::string, int64_t, std::less<>> offsets;
+  for (auto& [store, delivered] : delivered_) {
+    if (delivered >= 0) offsets.emplace(store, delivered);
+    delivered = -1;
+  }
+  state_->apply_committed(offsets);
+  for (auto& [topic, position] : positions_) position.committed = position.next;
+}
+
+void StreamTask::aborted() {
+  state_->discard_pending();
+  for (auto& [store, delivered] : delivered_) delivered = -1;
+  for (auto& [topic, position] : positions_) position.next = position.committed;
+  // Counts of the aborted records are taken back: they will be consumed again.
+  counts_.clear();
+  processor_ = sub_.factory(*this);
+}
+
+std::map<std::string, InputCounts> StreamTask::take_counts() {
+  return std::exchange(counts_, {});
+}
+
+}  // namespace leifeng::runtime

@@ -1,0 +1,149 @@
+// The exactly-once engine in-process against the real broker: every input counted once through
+// a repartition stage, outcome accounting, and a second run resuming from local state.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "counting_processor.hpp"
+#include "kafka_test_support.hpp"
+#include "leifeng/runtime/metrics.hpp"
+#include "leifeng/runtime/stream_runtime.hpp"
+
+namespace leifeng::runtime::testing {
+namespace {
+
+struct TwoStage {
+  std::string app = unique_name("eos-basic");
+  std::string input = app + ".events";
+  std::string counts = app + ".counts";
+  std::string tallies = app + ".tallies";
+
+  Topology topology() const {
+    Topology topology(app);
+    topology.input("events", input)
+        .output("counts", counts)
+        .output("tallies", tallies)
+        .repartition("forwarded")
+        .processor(
+            "counter", {"events"}, {"counts"},
+            [](TaskContext& context) { return std::make_unique<CountingProcessor>(context, true); })
+        .processor("tally", {"forwarded"}, {"tally"},
+                   [](TaskContext& context) { return std::make_unique<TallyProcessor>(context); });
+    return topology;
+  }
+};
+
+std::vector<KeyedRecord> keyed_events(int count, int keys, int first,
+                                      std::map<std::string, int64_t>& expected) {
+  std::vector<KeyedRecord> records;
+  for (int i = first; i < first + count; ++i) {
+    const std::string key = "k" + std::to_string(i % keys);
+    records.push_back({key, "e" + std::to_string(i)});
+    ++expected[key];
+  }
+  return records;
+}
+
+TEST(ExactlyOnce, CountsEveryRecordOnceThroughARepartitionStage) {
+  const std::string bootstrap = test_bootstrap_servers();
+  const TwoStage names;
+  create_topic(bootstrap, names.input, 4);
+  create_topic(bootstrap, names.counts, 4);
+  create_topic(bootstrap, names.tallies, 3);
+  const auto state_dir = std::filesystem::temp_directory_path() / names.app;
+
+  std::map<std::string, int64_t> expected;
+  auto records = keyed_events(20000, 300, 0, expected);
+  for (int i = 0; i < 50; ++i) records.push_back({std::nullopt, "no key"});
+  for (int i = 0; i < 30; ++i) records.push_back({"k1", "dup"});
+  produce_all(bootstrap, names.input, records);
+
+  RuntimeOptions options;
+  options.application_id = names.app;
+  options.state_dir = state_dir.string();
+  options.bootstrap_servers = bootstrap;
+  options.partitions = 2;  // the repartition topic: fewer partitions than the input
+  Metrics metrics;
+  std::atomic<bool> stop{false};
+  {
+    StreamRuntime runtime(names.topology(), options, &metrics, "one");
+    ASSERT_TRUE(runtime.run_until_caught_up(stop));
+    EXPECT_EQ(runtime.stats().restored_records, 0);
+    EXPECT_EQ(runtime.stats().aborts, 0);
+    EXPECT_EQ(runtime.stats().processed, 20080 + 20000);
+  }
+  EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.counts), expected), "");
+  EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.tallies), expected), "");
+  const MetricLabels events{{"topic", "events"}};
+  EXPECT_EQ(metrics.value("leifeng_records_consumed_total", events), 20080);
+  EXPECT_EQ(metrics.value("leifeng_records_applied_total", events), 20000);
+  EXPECT_EQ(metrics.value("leifeng_records_duplicate_total", events), 30);
+  EXPECT_EQ(metrics.value("leifeng_records_dead_lettered_total", events), 50);
+  EXPECT_EQ(metrics.value("leifeng_records_applied_total", {{"topic", "forwarded"}}), 20000);
+  EXPECT_GT(metrics.value("leifeng_transactions_committed_total", {}), 0);
+
+  // A second run continues from the committed offsets and the local state, which is current:
+  // nothing to restore.
+  produce_all(bootstrap, names.input, keyed_events(5000, 400, 20000, expected));
+  {
+    StreamRuntime runtime(names.topology(), options, nullptr, "one");
+    ASSERT_TRUE(runtime.run_until_caught_up(stop));
+    EXPECT_EQ(runtime.stats().restored_records, 0);
+    EXPECT_EQ(runtime.stats().processed, 10000);
+  }
+  EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.counts), expected), "");
+  EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.tallies), expected), "");
+  std::filesystem::remove_all(state_dir);
+}
+
+TEST(ExactlyOnce, StopFlagFinishesTheTransactionAndClosesCleanly) {
+  const std::string bootstrap = test_bootstrap_servers();
+  const TwoStage names;
+  create_topic(bootstrap, names.input, 2);
+  create_topic(bootstrap, names.counts, 2);
+  create_topic(bootstrap, names.tallies, 2);
+  const auto state_dir = std::filesystem::temp_directory_path() / names.app;
+  std::map<std::string, int64_t> expected;
+  produce_all(bootstrap, names.input, keyed_events(3000, 50, 0, expected));
+
+  RuntimeOptions options;
+  options.application_id = names.app;
+  options.state_dir = state_dir.string();
+  options.bootstrap_servers = bootstrap;
+  std::atomic<bool> stop{false};
+  StreamRuntime runtime(names.topology(), options, nullptr, "one");
+  std::thread runner([&] { runtime.run(stop); });
+  // Wait until the counts are complete, then stop.
+  for (int i = 0; i < 120; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    if (read_committed(bootstrap, names.tallies).size() == 3000) break;
+  }
+  stop = true;
+  runner.join();
+  EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.counts), expected), "");
+  EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.tallies), expected), "");
+  std::filesystem::remove_all(state_dir);
+}
+
+TEST(ExactlyOnce, RunUntilCaughtUpReturnsAtOnceWhenThereIsNothingToDo) {
+  const std::string bootstrap = test_bootstrap_servers();
+  const TwoStage names;
+  create_topic(bootstrap, names.input, 2);
+  create_topic(bootstrap, names.counts, 2);
+  create_topic(bootstrap, names.tallies, 2);
+  RuntimeOptions options;
+  options.application_id = names.app;
+  options.state_dir = (std::filesystem::temp_directory_path() / names.app).string();
+  options.bootstrap_servers = bootstrap;
+  std::atomic<bool> stop{false};
+  StreamRuntime runtime(names.topology(), options, nullptr, "one");
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(runtime.run_until_caught_up(stop));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+  std::filesystem::remove_all(options.state_dir);
+}
+
+}  // namespace
+}  // namespace leifeng::runtime::testing

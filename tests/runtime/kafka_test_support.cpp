@@ -1,0 +1,184 @@
+#include "kafka_test_support.hpp"
+
+#include <librdkafka/rdkafkacpp.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <stdexcept>
+
+#include "leifeng/runtime/topic_admin.hpp"
+
+namespace leifeng::runtime::testing {
+
+std::string test_bootstrap_servers() {
+  const char* file = std::getenv("LEIFENG_TEST_BOOTSTRAP_FILE");
+  if (file == nullptr) throw std::runtime_error("LEIFENG_TEST_BOOTSTRAP_FILE is not set");
+  std::ifstream in(file);
+  std::string bootstrap;
+  if (!(in >> bootstrap)) throw std::runtime_error(std::string("cannot read ") + file);
+  return bootstrap;
+}
+
+std::string unique_name(const std::string& stem) {
+  static std::atomic<int> counter{0};
+  return stem + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+}
+
+void create_topic(const std::string& bootstrap, const std::string& topic, int32_t partitions) {
+  create_topics({{"bootstrap.servers", bootstrap}}, {TopicSpec{topic, partitions, 1, {}}});
+}
+
+void produce_all(const std::string& bootstrap, const std::string& topic,
+                 const std::vector<KeyedRecord>& records) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string error;
+  conf->set("bootstrap.servers", bootstrap, error);
+  conf->set("enable.idempotence", "true", error);
+  conf->set("partitioner", "murmur2_random", error);
+  conf->set("linger.ms", "20", error);
+  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
+  if (!producer) throw std::runtime_error("producer: " + error);
+  for (const auto& record : records) {
+    for (;;) {
+      const auto err =
+          producer->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                            const_cast<char*>(record.value.data()), record.value.size(),
+                            record.key ? record.key->data() : nullptr,
+                            record.key ? record.key->size() : 0, 0, nullptr);
+      if (err == RdKafka::ERR_NO_ERROR) break;
+      if (err != RdKafka::ERR__QUEUE_FULL)
+        throw std::runtime_error("produce: " + RdKafka::err2str(err));
+      producer->poll(20);
+    }
+  }
+  if (producer->flush(60000) != RdKafka::ERR_NO_ERROR || producer->outq_len() != 0)
+    throw std::runtime_error("records to " + topic + " not delivered");
+}
+
+std::vector<ReadRecord> read_committed(const std::string& bootstrap, const std::string& topic) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string error;
+  conf->set("bootstrap.servers", bootstrap, error);
+  conf->set("group.id", unique_name("reader"), error);
+  conf->set("isolation.level", "read_committed", error);
+  conf->set("enable.partition.eof", "true", error);
+  conf->set("enable.auto.commit", "false", error);
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer) throw std::runtime_error("consumer: " + error);
+  RdKafka::Metadata* raw = nullptr;
+  if (consumer->metadata(true, nullptr, &raw, 10000) != RdKafka::ERR_NO_ERROR)
+    throw std::runtime_error("metadata");
+  std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
+  std::vector<RdKafka::TopicPartition*> partitions;
+  for (const auto* t : *metadata->topics()) {
+    if (t->topic() != topic) continue;
+    for (const auto* p : *t->partitions()) {
+      owned.emplace_back(
+          RdKafka::TopicPartition::create(topic, p->id(), RdKafka::Topic::OFFSET_BEGINNING));
+      partitions.push_back(owned.back().get());
+    }
+  }
+  if (partitions.empty()) throw std::runtime_error("no topic " + topic);
+  consumer->assign(partitions);
+  std::set<int32_t> at_end;
+  std::vector<ReadRecord> records;
+  int idle = 0;
+  while (at_end.size() < partitions.size()) {
+    std::unique_ptr<RdKafka::Message> message(consumer->consume(1000));
+    if (message->err() == RdKafka::ERR_NO_ERROR) {
+      records.push_back(
+          ReadRecord{message->key() ? *message->key() : std::string(),
+                     std::string(static_cast<const char*>(message->payload()), message->len()),
+                     message->partition(), message->offset()});
+    } else if (message->err() == RdKafka::ERR__PARTITION_EOF) {
+      at_end.insert(message->partition());
+    } else if (message->err() == RdKafka::ERR__TIMED_OUT) {
+      if (++idle > 120) throw std::runtime_error("reading " + topic + " timed out");
+    } else {
+      throw std::runtime_error("reading " + topic + ": " + message->errstr());
+    }
+  }
+  consumer->close();
+  return records;
+}
+
+std::string count_sequence_errors(const std::vector<ReadRecord>& records,
+                                  const std::map<std::string, int64_t>& expected) {
+  std::map<std::string, int64_t> last;
+  std::string errors;
+  int reported = 0;
+  auto report = [&](const std::string& text) {
+    if (++reported <= 10) errors += text + "\n";
+  };
+  for (const auto& record : records) {
+    int64_t& previous = last[record.key];
+    const std::string want = std::to_string(previous + 1);
+    if (record.value != want) {
+      report("key " + record.key + ": got " + record.value + " after " + std::to_string(previous) +
+             " (partition " + std::to_string(record.partition) + " offset " +
+             std::to_string(record.offset) + ")");
+    }
+    previous = std::stoll(record.value);
+  }
+  for (const auto& [key, count] : expected) {
+    auto it = last.find(key);
+    const int64_t got = it == last.end() ? 0 : it->second;
+    if (got != count)
+      report("key " + key + ": final count " + std::to_string(got) + ", expected " +
+             std::to_string(count));
+  }
+  for (const auto& [key, count] : last) {
+    if (!expected.contains(key)) report("unexpected key " + key);
+  }
+  if (reported > 10) errors += std::to_string(reported - 10) + " more\n";
+  return errors;
+}
+
+pid_t spawn(const std::string& program, const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(program.c_str()));
+  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    execv(program.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) throw std::runtime_error("waitpid failed");
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+void kill_and_wait(pid_t pid, int signal) {
+  kill(pid, signal);
+  wait_for(pid);
+}
+
+std::map<std::string, int64_t> read_stats(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("no stats file " + path);
+  std::map<std::string, int64_t> stats;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    stats[line.substr(0, eq)] = std::stoll(line.substr(eq + 1));
+  }
+  return stats;
+}
+
+}  // namespace leifeng::runtime::testing

@@ -1,0 +1,53 @@
+// Helpers of the runtime's broker tests: the broker address from the ctest fixture, topic
+// creation, producing keyed records, reading a topic read_committed, and child processes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace leifeng::runtime::testing {
+
+// Reads the file named by LEIFENG_TEST_BOOTSTRAP_FILE; throws when unset or unreadable.
+std::string test_bootstrap_servers();
+// A name unique to this process and call, e.g. "eos-basic-1234-1".
+std::string unique_name(const std::string& stem);
+void create_topic(const std::string& bootstrap, const std::string& topic, int32_t partitions);
+
+struct KeyedRecord {
+  std::optional<std::string> key;
+  std::string value;
+};
+// Produces (idempotent, partitioned by key) and waits for every delivery.
+void produce_all(const std::string& bootstrap, const std::string& topic,
+                 const std::vector<KeyedRecord>& records);
+
+struct ReadRecord {
+  std::string key;
+  std::string value;
+  int32_t partition = 0;
+  int64_t offset = 0;
+};
+// Every committed record of `topic`, in partition and offset order.
+std::vector<ReadRecord> read_committed(const std::string& bootstrap, const std::string& topic);
+
+// Checks that each key's records hold the values "1", "2", ... "n" in offset order with n the
+// expected count (an output written twice would repeat a number). Returns "" when they do,
+// else the first differences.
+std::string count_sequence_errors(const std::vector<ReadRecord>& records,
+                                  const std::map<std::string, int64_t>& expected);
+
+// Starts `program` with `args`; returns the child's pid.
+pid_t spawn(const std::string& program, const std::vector<std::string>& args);
+// Waits for the child; returns its exit code, or 128 + signal.
+int wait_for(pid_t pid);
+void kill_and_wait(pid_t pid, int signal);
+
+// "key=value" lines of a stats file written by the counting worker.
+std::map<std::string, int64_t> read_stats(const std::string& path);
+
+}  // namespace leifeng::runtime::testing

@@ -1,0 +1,114 @@
+// The buffered, changelog-offset-carrying task state without Kafka.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "leifeng/runtime/state_db.hpp"
+
+namespace leifeng::runtime {
+namespace {
+
+class StateStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("leifeng-state-test-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(StateStoreTest, ReadsSeeBufferedWritesBeforeCommit) {
+  TaskStateDb state(dir_, {"counts"});
+  BufferedStore& store = state.store("counts");
+  EXPECT_FALSE(store.get("a").has_value());
+  store.put("a", "1");
+  EXPECT_EQ(store.get("a"), "1");
+  store.put("a", "2");
+  EXPECT_EQ(store.get("a"), "2");
+  store.remove("a");
+  EXPECT_FALSE(store.get("a").has_value());
+  EXPECT_EQ(store.pending().size(), 1u);
+  EXPECT_TRUE(state.has_pending());
+}
+
+TEST_F(StateStoreTest, DiscardedWritesNeverReachRocksDb) {
+  {
+    TaskStateDb state(dir_, {"counts"});
+    state.store("counts").put("kept", "1");
+    state.apply_committed({{"counts", 5}});
+    state.store("counts").put("dropped", "1");
+    state.store("counts").put("kept", "2");
+    state.discard_pending();
+    EXPECT_EQ(state.store("counts").get("kept"), "1");
+    EXPECT_FALSE(state.store("counts").get("dropped").has_value());
+    state.store("counts").put("lost-in-crash", "1");  // never committed
+  }
+  TaskStateDb reopened(dir_, {"counts"});
+  EXPECT_EQ(reopened.store("counts").get("kept"), "1");
+  EXPECT_FALSE(reopened.store("counts").get("dropped").has_value());
+  EXPECT_FALSE(reopened.store("counts").get("lost-in-crash").has_value());
+  EXPECT_EQ(reopened.changelog_offset("counts"), 5);
+}
+
+TEST_F(StateStoreTest, CommitWritesDataAndOffsetsTogetherPerStore) {
+  {
+    TaskStateDb state(dir_, {"a", "b"});
+    EXPECT_FALSE(state.changelog_offset("a").has_value());
+    state.store("a").put("k", "va");
+    state.store("b").put("k", "vb");
+    state.apply_committed({{"a", 10}, {"b", 3}});
+    EXPECT_FALSE(state.has_pending());
+    state.store("a").remove("k");
+    state.apply_committed({{"a", 11}});  // b wrote nothing: its offset stays
+  }
+  TaskStateDb reopened(dir_, {"a", "b"});
+  EXPECT_FALSE(reopened.store("a").get("k").has_value());
+  EXPECT_EQ(reopened.store("b").get("k"), "vb");
+  EXPECT_EQ(reopened.changelog_offset("a"), 11);
+  EXPECT_EQ(reopened.changelog_offset("b"), 3);
+}
+
+TEST_F(StateStoreTest, RestoredRecordsApplyWithTheirOffset) {
+  TaskStateDb state(dir_, {"counts"});
+  state.apply_restored("counts", {{"x", "1"}, {"y", "2"}, {"x", std::nullopt}}, 42);
+  EXPECT_FALSE(state.store("counts").get("x").has_value());
+  EXPECT_EQ(state.store("counts").get("y"), "2");
+  EXPECT_EQ(state.changelog_offset("counts"), 42);
+  EXPECT_FALSE(state.has_pending());
+}
+
+TEST_F(StateStoreTest, WipeForgetsDataAndOffsets) {
+  TaskStateDb state(dir_, {"counts"});
+  state.store("counts").put("x", "1");
+  state.apply_committed({{"counts", 7}});
+  state.wipe();
+  EXPECT_FALSE(state.store("counts").get("x").has_value());
+  EXPECT_FALSE(state.changelog_offset("counts").has_value());
+}
+
+TEST_F(StateStoreTest, StoresAreIsolatedAndUndeclaredStoresAreErrors) {
+  TaskStateDb state(dir_, {"a", "b"});
+  state.store("a").put("k", "1");
+  state.apply_committed({});
+  EXPECT_FALSE(state.store("b").get("k").has_value());
+  EXPECT_THROW(state.store("c"), StateError);
+}
+
+TEST_F(StateStoreTest, ReopeningWithFewerStoresKeepsTheRest) {
+  {
+    TaskStateDb state(dir_, {"a", "b"});
+    state.store("a").put("k", "1");
+    state.store("b").put("k", "2");
+    state.apply_committed({});
+  }
+  TaskStateDb reopened(dir_, {"b"});
+  EXPECT_EQ(reopened.store("b").get("k"), "2");
+  EXPECT_THROW(reopened.store("a"), StateError);
+}
+
+}  // namespace
+}  // namespace leifeng::runtime
