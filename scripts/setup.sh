@@ -7,7 +7,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 packages=(
   build-essential cmake ninja-build pkg-config git python3
-  librdkafka-dev librocksdb-dev libcereal-dev libspdlog-dev libfmt-dev rapidjson-dev
+  librdkafka-dev librocksdb-dev libcereal-dev libspdlog-dev libfmt-dev rapidjson-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev libcpp-httplib-dev
   clang-format kcat default-jre-headless maven
 )

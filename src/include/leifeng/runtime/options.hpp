@@ -26,6 +26,8 @@ struct RuntimeOptions {
   std::string bootstrap_servers;
   // Passed to librdkafka unchanged (the [kafka] table).
   std::map<std::string, std::string> kafka;
+
+  bool operator==(const RuntimeOptions&) const = default;
 };
 
 }  // namespace leifeng::runtime

@@ -1,0 +1,50 @@
+// EmbeddedCluster on rd_kafka_mock_cluster_new. The mock needs an rd_kafka_t for its own
+// book-keeping; a producer handle that never produces serves.
+#include "leifeng/runtime/embedded_cluster.hpp"
+
+#include <fmt/format.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace leifeng::runtime {
+
+EmbeddedCluster::EmbeddedCluster(int brokers) : brokers_(brokers) {
+  if (brokers < 1) throw std::invalid_argument("embedded cluster needs at least one broker");
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  // The owning handle only logs; keep it quiet unless something is wrong.
+  rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error);
+  handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  if (handle_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(fmt::format("embedded cluster: {}", error));
+  }
+  cluster_ = rd_kafka_mock_cluster_new(handle_, brokers);
+  if (cluster_ == nullptr) {
+    rd_kafka_destroy(handle_);
+    throw std::runtime_error("embedded cluster: cannot start the mock brokers");
+  }
+  bootstrap_servers_ = rd_kafka_mock_cluster_bootstraps(cluster_);
+}
+
+EmbeddedCluster::~EmbeddedCluster() {
+  // librdkafka requires the mock cluster to go before its handle.
+  rd_kafka_mock_cluster_destroy(cluster_);
+  rd_kafka_destroy(handle_);
+}
+
+void EmbeddedCluster::create_topics(const std::vector<TopicSpec>& specs) {
+  for (const auto& spec : specs) {
+    const int replication = std::min<int>(spec.replication, brokers_);
+    if (auto err =
+            rd_kafka_mock_topic_create(cluster_, spec.name.c_str(), spec.partitions, replication);
+        err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+      throw std::runtime_error(
+          fmt::format("embedded cluster: create topic {}: {}", spec.name, rd_kafka_err2str(err)));
+  }
+}
+
+}  // namespace leifeng::runtime

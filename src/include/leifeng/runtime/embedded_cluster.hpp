@@ -1,0 +1,55 @@
+// An in-process Kafka cluster (librdkafka's mock cluster, rdkafka_mock.h) for `leifeng demo`
+// and for commands run without --bootstrap-servers. Clients connect to bootstrap_servers()
+// over localhost TCP like to any cluster. It lives as long as this object.
+//
+// What it cannot promise (librdkafka 2.0.2; each point is checked by
+// tests/kafka/embedded_cluster_test.cpp):
+//  - No Admin API: the mock never answers CreateTopics (the call times out), so create topics
+//    with create_topics() below. Topic configs (cleanup.policy, retention.ms, ...) are
+//    ignored: no compaction, and every partition keeps only about its last 5 MiB of log
+//    (older records are dropped, the low watermark moves up). No place for data that must be
+//    retained; fine for the demo's month of events.
+//  - Topics that do not exist are created on first use with 4 partitions, unlike the
+//    project's brokers (auto.create.topics.enable=false).
+//  - Transactions are NOT isolated: init/begin/commit/abort all succeed, but the mock writes
+//    no abort markers, so read_committed consumers also see records of aborted transactions.
+//    Exactly-once holds only as long as no transaction aborts; use a real broker to rely on it.
+//  - Consumer groups and committed offsets work. A join takes about 3 s, and a closed member
+//    is kept until its session times out, so the next member of the group waits
+//    session.timeout.ms (45 s by default): set it low (e.g. 6000) for clients of this cluster.
+//  - Nothing is persisted: everything is gone when this object is destroyed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "leifeng/runtime/topic_admin.hpp"
+
+struct rd_kafka_s;
+struct rd_kafka_mock_cluster_s;
+
+namespace leifeng::runtime {
+
+class EmbeddedCluster {
+ public:
+  // Starts `brokers` mock brokers on ephemeral localhost ports. Throws std::runtime_error.
+  explicit EmbeddedCluster(int brokers = 1);
+  ~EmbeddedCluster();
+  EmbeddedCluster(const EmbeddedCluster&) = delete;
+  EmbeddedCluster& operator=(const EmbeddedCluster&) = delete;
+
+  // Comma-separated host:port list for bootstrap.servers.
+  const std::string& bootstrap_servers() const { return bootstrap_servers_; }
+
+  // Creates the topics with their partition counts (replication is capped at the number of
+  // brokers); configs are ignored. Creating an existing topic is not an error (idempotent).
+  void create_topics(const std::vector<TopicSpec>& specs);
+
+ private:
+  rd_kafka_s* handle_ = nullptr;
+  rd_kafka_mock_cluster_s* cluster_ = nullptr;
+  int brokers_;
+  std::string bootstrap_servers_;
+};
+
+}  // namespace leifeng::runtime

@@ -1,0 +1,174 @@
+// TopicAdmin on librdkafka's C Admin API (rd_kafka_CreateTopics). The C++ binding has no
+// Admin API in 2.0.2.
+#include "leifeng/runtime/topic_admin.hpp"
+
+#include <fmt/format.h>
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <memory>
+#include <thread>
+
+namespace leifeng::runtime {
+namespace {
+
+template <auto Destroy>
+struct Deleter {
+  template <typename T>
+  void operator()(T* p) const {
+    if (p != nullptr) Destroy(p);
+  }
+};
+
+using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, Deleter<rd_kafka_NewTopic_destroy>>;
+using OptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, Deleter<rd_kafka_AdminOptions_destroy>>;
+using QueuePtr = std::unique_ptr<rd_kafka_queue_t, Deleter<rd_kafka_queue_destroy>>;
+using EventPtr = std::unique_ptr<rd_kafka_event_t, Deleter<rd_kafka_event_destroy>>;
+using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, Deleter<rd_kafka_metadata_destroy>>;
+
+constexpr std::size_t kErrorSize = 512;
+
+int timeout_ms(std::chrono::milliseconds timeout) {
+  return static_cast<int>(timeout.count());
+}
+
+}  // namespace
+
+TopicAdmin::TopicAdmin(const KafkaProperties& kafka, std::chrono::milliseconds timeout)
+    : timeout_(timeout) {
+  char error[kErrorSize];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  for (const auto& [name, value] : kafka) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) !=
+        RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      throw KafkaAdminError(fmt::format("kafka property {}={}: {}", name, value, error));
+    }
+  }
+  // rd_kafka_new takes ownership of conf only on success.
+  handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  if (handle_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    throw KafkaAdminError(fmt::format("cannot create Kafka admin client: {}", error));
+  }
+}
+
+TopicAdmin::~TopicAdmin() {
+  if (handle_ != nullptr) rd_kafka_destroy(handle_);
+}
+
+TopicCreation TopicAdmin::create_topics(const std::vector<TopicSpec>& specs) {
+  TopicCreation outcome;
+  if (specs.empty()) return outcome;
+  char error[kErrorSize];
+  std::vector<NewTopicPtr> owned;
+  std::vector<rd_kafka_NewTopic_t*> topics;
+  for (const auto& spec : specs) {
+    NewTopicPtr topic(rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, spec.replication,
+                                            error, sizeof error));
+    if (!topic) throw KafkaAdminError(fmt::format("topic {}: {}", spec.name, error));
+    for (const auto& [name, value] : spec.configs) {
+      if (auto err = rd_kafka_NewTopic_set_config(topic.get(), name.c_str(), value.c_str()))
+        throw KafkaAdminError(fmt::format("topic {} config {}={}: {}", spec.name, name, value,
+                                          rd_kafka_err2str(err)));
+    }
+    topics.push_back(topic.get());
+    owned.push_back(std::move(topic));
+  }
+
+  OptionsPtr options(rd_kafka_AdminOptions_new(handle_, RD_KAFKA_ADMIN_OP_CREATETOPICS));
+  // The broker answers once the controller has created the topics (or the timeout passed).
+  if (rd_kafka_AdminOptions_set_operation_timeout(options.get(), timeout_ms(timeout_), error,
+                                                  sizeof error) ||
+      rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms(timeout_), error,
+                                                sizeof error))
+    throw KafkaAdminError(fmt::format("create topics: {}", error));
+  QueuePtr queue(rd_kafka_queue_new(handle_));
+  rd_kafka_CreateTopics(handle_, topics.data(), topics.size(), options.get(), queue.get());
+
+  EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms(timeout_ + std::chrono::seconds(5))));
+  if (!event) throw KafkaAdminError("create topics: no answer from the cluster in time");
+  if (rd_kafka_event_error(event.get()))
+    throw KafkaAdminError(
+        fmt::format("create topics: {}", rd_kafka_event_error_string(event.get())));
+  const auto* result = rd_kafka_event_CreateTopics_result(event.get());
+  if (result == nullptr) throw KafkaAdminError("create topics: unexpected answer");
+  std::size_t count = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string name = rd_kafka_topic_result_name(results[i]);
+    switch (rd_kafka_topic_result_error(results[i])) {
+      case RD_KAFKA_RESP_ERR_NO_ERROR:
+        outcome.created.push_back(name);
+        break;
+      case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS:
+        outcome.already_existed.push_back(name);
+        break;
+      default: {
+        const char* message = rd_kafka_topic_result_error_string(results[i]);
+        throw KafkaAdminError(fmt::format(
+            "create topic {}: {}", name,
+            message != nullptr ? message
+                               : rd_kafka_err2str(rd_kafka_topic_result_error(results[i]))));
+      }
+    }
+  }
+
+  // Metadata reaches the brokers shortly after the controller; wait for it.
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  for (;;) {
+    const auto known = partitions_with_leaders();
+    const auto missing = std::find_if(specs.begin(), specs.end(), [&](const TopicSpec& spec) {
+      auto it = known.find(spec.name);
+      return it == known.end() || it->second.first == 0 || it->second.second < it->second.first;
+    });
+    if (missing == specs.end()) break;
+    if (std::chrono::steady_clock::now() >= deadline)
+      throw KafkaAdminError(fmt::format("topic {} created but not ready after {} ms", missing->name,
+                                        timeout_.count()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return outcome;
+}
+
+std::map<std::string, std::pair<int32_t, int32_t>> TopicAdmin::partitions_with_leaders() {
+  const rd_kafka_metadata_t* raw = nullptr;
+  // all_topics=1: asking for one topic by name could auto-create it on some brokers.
+  if (auto err = rd_kafka_metadata(handle_, 1, nullptr, &raw, timeout_ms(timeout_)))
+    throw KafkaAdminError(fmt::format("cluster metadata: {}", rd_kafka_err2str(err)));
+  MetadataPtr metadata(raw);
+  std::map<std::string, std::pair<int32_t, int32_t>> topics;
+  for (int t = 0; t < metadata->topic_cnt; ++t) {
+    const auto& topic = metadata->topics[t];
+    if (topic.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    int32_t led = 0;
+    for (int p = 0; p < topic.partition_cnt; ++p) {
+      if (topic.partitions[p].leader >= 0 && topic.partitions[p].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+        ++led;
+    }
+    topics[topic.topic] = {topic.partition_cnt, led};
+  }
+  return topics;
+}
+
+std::optional<int32_t> TopicAdmin::partition_count(const std::string& topic) {
+  const auto topics = partitions_with_leaders();
+  auto it = topics.find(topic);
+  if (it == topics.end()) return std::nullopt;
+  return it->second.first;
+}
+
+std::vector<std::string> TopicAdmin::list_topics() {
+  std::vector<std::string> names;
+  for (const auto& [name, partitions] : partitions_with_leaders()) {
+    if (!name.starts_with("__")) names.push_back(name);
+  }
+  return names;
+}
+
+TopicCreation create_topics(const KafkaProperties& kafka, const std::vector<TopicSpec>& specs,
+                            std::chrono::milliseconds timeout) {
+  return TopicAdmin(kafka, timeout).create_topics(specs);
+}
+
+}  // namespace leifeng::runtime

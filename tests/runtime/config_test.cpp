@@ -1,0 +1,201 @@
+// The config loader: the shipped file equals the built-in defaults, the precedence of file,
+// environment and flag, and errors that say where and what.
+#include "leifeng/runtime/config.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace leifeng::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+std::string source_dir() {
+  const char* dir = std::getenv("LEIFENG_SOURCE_DIR");
+  return dir != nullptr ? dir : LEIFENG_SOURCE_DIR_FALLBACK;
+}
+
+// A configuration file in a fresh directory, removed afterwards.
+class ConfigFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("leifeng-config-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write(const std::string& text) {
+    auto path = dir_ / "leifeng.toml";
+    std::ofstream(path) << text;
+    return path.string();
+  }
+
+  std::string error_of(const std::string& text, const Environment& environment = {}) {
+    try {
+      load_config(write(text), "", environment);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "no error";
+  }
+
+  fs::path dir_;
+};
+
+TEST(Config, ShippedFileEqualsBuiltInDefaults) {
+  const auto path = source_dir() + "/config/leifeng.toml";
+  Config config = load_config(path, "", Environment{});
+  EXPECT_EQ(config.runtime, RuntimeOptions{});
+  EXPECT_EQ(config.directory, fs::absolute(path).parent_path());
+  // The domain's table is kept for the layer that owns it.
+  ASSERT_NE(config.document["rules"].as_table(), nullptr);
+  EXPECT_EQ(config.document["rules"]["areas_file"].value<std::string>(), "areas.csv");
+  EXPECT_TRUE(fs::exists(config.resolve("areas.csv")));
+}
+
+TEST(Config, NoFileMeansDefaults) {
+  Config config = load_config("", "", Environment{});
+  EXPECT_EQ(config.runtime, RuntimeOptions{});
+  EXPECT_TRUE(config.directory.empty());
+  EXPECT_TRUE(config.document.empty());
+  EXPECT_EQ(config.resolve("areas.csv"), fs::path("areas.csv"));
+}
+
+TEST_F(ConfigFile, FileValuesReplaceDefaults) {
+  Config config = load_config(write(R"(
+[app]
+application_id = "audit-7"
+state_dir = "/var/lib/leifeng"
+[topics]
+partitions = 3
+replication_factor = 2
+[runtime]
+commit_interval_ms = 250
+metrics_port = 9464
+[kafka]
+bootstrap.servers = "10.0.0.1:9092"
+"linger.ms" = 5
+"enable.idempotence" = true
+)"),
+                              "", Environment{});
+  EXPECT_EQ(config.runtime.application_id, "audit-7");
+  EXPECT_EQ(config.runtime.topic_prefix, "leifeng");
+  EXPECT_EQ(config.runtime.state_dir, "/var/lib/leifeng");
+  EXPECT_EQ(config.runtime.partitions, 3);
+  EXPECT_EQ(config.runtime.replication_factor, 2);
+  EXPECT_EQ(config.runtime.commit_interval_ms, 250);
+  EXPECT_EQ(config.runtime.metrics_port, 9464);
+  EXPECT_EQ(config.runtime.bootstrap_servers, "10.0.0.1:9092");
+  EXPECT_EQ(config.runtime.kafka,
+            (std::map<std::string, std::string>{{"bootstrap.servers", "10.0.0.1:9092"},
+                                                {"enable.idempotence", "true"},
+                                                {"linger.ms", "5"}}));
+}
+
+TEST_F(ConfigFile, EnvironmentBeatsFileAndFlagBeatsBoth) {
+  const auto path = write(
+      "[app]\nstate_dir = \"from-file\"\n[kafka]\n"
+      "\"bootstrap.servers\" = \"file:9092\"\n");
+  const Environment environment{{"LEIFENG_APP_STATE_DIR", "from-env"},
+                                {"LEIFENG_TOPICS_PARTITIONS", "12"},
+                                {"LEIFENG_KAFKA_BOOTSTRAP_SERVERS", "env:9092"},
+                                {"LEIFENG_KAFKA_SECURITY_PROTOCOL", "plaintext"},
+                                {"LEIFENG_LOG_LEVEL", "debug"},  // not a config table
+                                {"leifeng_app_topic_prefix", "ignored"}};
+  Config env_only = load_config(path, "", environment);
+  EXPECT_EQ(env_only.runtime.state_dir, "from-env");
+  EXPECT_EQ(env_only.runtime.partitions, 12);
+  EXPECT_EQ(env_only.runtime.topic_prefix, "leifeng");
+  EXPECT_EQ(env_only.runtime.bootstrap_servers, "env:9092");
+  EXPECT_EQ(env_only.runtime.kafka.at("security.protocol"), "plaintext");
+
+  Config flagged = load_config(path, "flag:9092", environment);
+  EXPECT_EQ(flagged.runtime.bootstrap_servers, "flag:9092");
+  EXPECT_EQ(flagged.runtime.kafka.at("bootstrap.servers"), "flag:9092");
+}
+
+TEST(Config, FlagWithoutFileSetsBootstrap) {
+  Config config = load_config("", "127.0.0.1:1234", Environment{});
+  EXPECT_EQ(config.runtime.bootstrap_servers, "127.0.0.1:1234");
+  EXPECT_EQ(config.runtime.kafka.at("bootstrap.servers"), "127.0.0.1:1234");
+}
+
+TEST(Config, EnvironmentOverridesOfAnotherLayersTable) {
+  const Environment environment{{"LEIFENG_RULES_TIME_ZONE", "+09:00"},
+                                {"LEIFENG_RULESX_Y", "no"},
+                                {"LEIFENG_APP_STATE_DIR", "x"}};
+  EXPECT_EQ(environment_overrides(environment, "rules"),
+            (std::map<std::string, std::string>{{"time_zone", "+09:00"}}));
+}
+
+TEST(Config, MissingFile) {
+  try {
+    load_config("/nonexistent/leifeng.toml", "", Environment{});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("configuration file '/nonexistent/leifeng.toml' not found"));
+  }
+}
+
+TEST_F(ConfigFile, SyntaxErrorNamesTheLine) {
+  EXPECT_THAT(error_of("[app]\napplication_id = \"a\"\nstate_dir = \n"),
+              HasSubstr("leifeng.toml:3:"));
+  EXPECT_THAT(error_of("[app]\napplication_id = \"a\"\nstate_dir = \n"),
+              HasSubstr("TOML syntax error"));
+}
+
+TEST_F(ConfigFile, UnknownKeyInKnownTable) {
+  const auto message = error_of("[topics]\npartitions = 3\npartition = 4\n");
+  EXPECT_THAT(message, HasSubstr("leifeng.toml:3:1: unknown key 'partition' in [topics]"));
+  EXPECT_THAT(message, HasSubstr("known: partitions, replication_factor"));
+}
+
+TEST_F(ConfigFile, WrongValueTypes) {
+  EXPECT_THAT(error_of("[topics]\npartitions = \"6\"\n"),
+              HasSubstr("leifeng.toml:2:14: [topics] partitions must be an integer, not a string"));
+  EXPECT_THAT(error_of("[app]\nstate_dir = 5\n"),
+              HasSubstr("[app] state_dir must be a string, not an integer"));
+  EXPECT_THAT(error_of("[runtime]\ncommit_interval_ms = 100.0\n"),
+              HasSubstr("must be an integer, not a floating-point number"));
+  EXPECT_THAT(error_of("[kafka]\n\"bootstrap.servers\" = [\"a\", \"b\"]\n"),
+              HasSubstr("[kafka] bootstrap.servers must be a string, integer or boolean"));
+  EXPECT_THAT(error_of("app = 3\n"), HasSubstr("top-level key 'app' must be a table [app]"));
+}
+
+TEST_F(ConfigFile, ValuesOutOfRange) {
+  EXPECT_THAT(error_of("[topics]\npartitions = 0\n"),
+              HasSubstr("[topics] partitions must be between 1 and 2147483647, not 0"));
+  EXPECT_THAT(error_of("[runtime]\nmetrics_port = 70000\n"),
+              HasSubstr("[runtime] metrics_port must be between 0 and 65535, not 70000"));
+  EXPECT_THAT(error_of("[app]\napplication_id = \"\"\n"),
+              HasSubstr("[app] application_id must not be empty"));
+}
+
+TEST_F(ConfigFile, BadEnvironmentValues) {
+  EXPECT_THAT(error_of("", {{"LEIFENG_TOPICS_PARTITIONS", "six"}}),
+              HasSubstr("environment variable LEIFENG_TOPICS_PARTITIONS: [topics] partitions "
+                        "must be an integer, not 'six'"));
+  EXPECT_THAT(error_of("", {{"LEIFENG_RUNTIME_COMMIT_INTERVAL", "5"}}),
+              HasSubstr("environment variable LEIFENG_RUNTIME_COMMIT_INTERVAL: unknown key "
+                        "'commit_interval' in [runtime]"));
+  EXPECT_THAT(error_of("", {{"LEIFENG_TOPICS_REPLICATION_FACTOR", "40000"}}),
+              HasSubstr("must be between 1 and 32767, not 40000"));
+}
+
+TEST_F(ConfigFile, OtherTablesAreLeftToTheirOwners) {
+  Config config =
+      load_config(write("[rules]\nanything = [1, 2]\n[report]\nx = 1\n"), "", Environment{});
+  EXPECT_EQ(config.runtime, RuntimeOptions{});
+  EXPECT_EQ(config.document["report"]["x"].value<int64_t>(), 1);
+}
+
+}  // namespace
+}  // namespace leifeng::runtime
