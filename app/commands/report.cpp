@@ -1,0 +1,127 @@
+// `leifeng report --month YYYY-MM` (SPEC §7): the monthly county report from county-stats
+// records, as Markdown, CSV or a self-contained HTML page. Exit codes: 0 written; 1 no
+// statistics for that month; 2 bad arguments or unreadable input (see app/report/README.md).
+#include <toml++/toml.h>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "commands.hpp"
+#include "leifeng/report/area_names.hpp"
+#include "leifeng/report/county_stats_file.hpp"
+#include "leifeng/report/render_report.hpp"
+
+namespace leifeng::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ReportOptions {
+  std::string month;
+  std::string format;  // empty: from the extension of `output`, else Markdown
+  std::string output;  // empty: stdout
+  std::string from_dir;
+  std::string areas_file;
+};
+
+report::ReportFormat choose_format(const ReportOptions& options) {
+  if (!options.format.empty()) {
+    const auto format = report::parse_report_format(options.format);
+    if (!format) {
+      throw std::invalid_argument("--format must be md, csv or html, not \"" + options.format +
+                                  "\"");
+    }
+    return *format;
+  }
+  const std::string extension = fs::path(options.output).extension().string();
+  if (extension == ".html" || extension == ".htm") return report::ReportFormat::html;
+  if (extension == ".csv") return report::ReportFormat::csv;
+  return report::ReportFormat::markdown;
+}
+
+// --areas FILE; else the configuration's [rules] areas_file (relative to it, default
+// areas.csv) when that file exists; else the built-in names of SPEC §1.
+report::AreaNames choose_area_names(const ReportOptions& options, const GlobalOptions& global) {
+  if (!options.areas_file.empty()) return report::load_area_names(options.areas_file);
+  if (!global.config_file.empty()) {
+    std::string areas_file = "areas.csv";
+    try {
+      const toml::table config = toml::parse_file(global.config_file);
+      areas_file = config["rules"]["areas_file"].value_or(areas_file);
+    } catch (const toml::parse_error& e) {
+      throw std::runtime_error("cannot read " + global.config_file + ": " +
+                               std::string(e.description()));
+    }
+    const fs::path path = fs::path(global.config_file).parent_path() / areas_file;
+    if (fs::exists(path)) return report::load_area_names(path);
+  }
+  return report::builtin_area_names();
+}
+
+// Written next to the target and renamed, so a failed run never leaves half a report.
+void write_output(const std::string& output, const std::string& document) {
+  const fs::path target(output);
+  const fs::path partial = target.string() + ".partial";
+  {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + partial.string());
+    out << document;
+    if (!out.flush()) throw std::runtime_error("error while writing " + partial.string());
+  }
+  std::error_code error;
+  fs::rename(partial, target, error);
+  if (error) {
+    fs::remove(partial);
+    throw std::runtime_error("cannot write " + output + ": " + error.message());
+  }
+}
+
+void run_report(const ReportOptions& options, const GlobalOptions& global) {
+  const auto month = report::parse_report_month(options.month);
+  if (!month) {
+    throw std::invalid_argument("--month must be YYYY-MM (e.g. 2027-03), not \"" + options.month +
+                                "\"");
+  }
+  const report::ReportFormat format = choose_format(options);
+  if (options.from_dir.empty()) {
+    throw std::invalid_argument(
+        "--from DIR is required (a directory written by `leifeng replay --out DIR`)");
+  }
+  const report::AreaNames names = choose_area_names(options, global);
+  const auto records = report::read_county_stats_dir(options.from_dir);
+  std::string document;
+  try {
+    document = report::render_report(records, *month, names, format);
+  } catch (const report::NoReportData& e) {
+    std::cerr << "leifeng: " << e.what() << " in " << options.from_dir << '\n';
+    throw CLI::RuntimeError(1);
+  }
+  if (options.output.empty() || options.output == "-") {
+    std::cout << document << std::flush;
+  } else {
+    write_output(options.output, document);
+  }
+}
+
+}  // namespace
+
+void register_report(CLI::App& cli, const GlobalOptions& global) {
+  auto options = std::make_shared<ReportOptions>();
+  CLI::App* command = cli.add_subcommand("report", "the monthly county report");
+  command->add_option("--month", options->month, "the month, YYYY-MM")->required();
+  command->add_option("--format", options->format,
+                      "md, csv or html (default: from the -o extension, else md)");
+  command->add_option("-o,--output", options->output, "output file (default: stdout)");
+  command->add_option("--from", options->from_dir,
+                      "replay directory holding county-stats.jsonl (`leifeng replay --out`)");
+  command->add_option("--areas", options->areas_file,
+                      "area names, \"area_code,name\" CSV (default: areas_file of -c, else "
+                      "built-in)");
+  command->callback([options, &global] { run_report(*options, global); });
+}
+
+}  // namespace leifeng::app

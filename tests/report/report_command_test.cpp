@@ -1,0 +1,173 @@
+// `leifeng report` end to end: a replay directory written by hand, the binary run as a user
+// would, exit codes and outputs checked.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "leifeng/report/county_stats_file.hpp"
+
+namespace leifeng::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CommandRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class ReportCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("leifeng-report-command-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "replay");
+    // As `leifeng replay --out` writes it: one record per line, sorted by key.
+    std::ofstream(dir_ / "replay" / "county-stats.jsonl")
+        << R"({"area_code":"410400","period":"2027-02","metrics":{"hours.minutes_verified":600},"revision":3,"as_of":"2027-02-28T20:00:00+08:00"})"
+           "\n"
+        << R"({"area_code":"410400","period":"2027-03","metrics":{"hours.minutes_verified":875,"volunteers.active":5},"revision":9,"as_of":"2027-03-31T20:00:00+08:00"})"
+           "\n"
+        << R"({"area_code":"410402","period":"2027-02","metrics":{"hours.minutes_verified":600},"revision":3,"as_of":"2027-02-28T20:00:00+08:00"})"
+           "\n\n"
+        << R"({"area_code":"410402","period":"2027-03","metrics":{"hours.minutes_verified":750,"volunteers.active":4},"revision":8,"as_of":"2027-03-31T20:00:00+08:00"})"
+           "\n"
+        << R"({"area_code":"410421","period":"2027-03","metrics":{"hours.minutes_verified":125,"volunteers.active":1},"revision":2,"as_of":"2027-03-30T20:00:00+08:00"})"
+           "\n";
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  // Runs the leifeng binary with `args` (a shell-free argv) in dir_.
+  CommandRun leifeng(std::vector<std::string> args) {
+    args.insert(args.begin(), LEIFENG_BINARY);
+    const fs::path out = dir_ / "stdout";
+    const fs::path err = dir_ / "stderr";
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      if (::chdir(dir_.c_str()) != 0) ::_exit(126);
+      if (std::freopen(out.c_str(), "w", stdout) == nullptr) ::_exit(126);
+      if (std::freopen(err.c_str(), "w", stderr) == nullptr) ::_exit(126);
+      std::vector<char*> argv;
+      for (std::string& arg : args) argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ReportCommand, MarkdownToStdout) {
+  const CommandRun run = leifeng({"report", "--month", "2027-03", "--from", "replay"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("| 新华区 | 410402 | 12.5 | +2.5 | +25.0% | 4 |"), std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("| **平顶山市** | 410400 | 14.6 | +4.6 | +45.8% | 5 |"),
+            std::string::npos);
+}
+
+TEST_F(ReportCommand, FormatFromTheOutputFileAndExplicitFormat) {
+  CommandRun run =
+      leifeng({"report", "--month", "2027-03", "--from", "replay", "-o", "march.html"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(run.out.empty());
+  const std::string html = slurp(dir_ / "march.html");
+  EXPECT_TRUE(html.starts_with("<!DOCTYPE html>"));
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "march.html.partial"));
+
+  run = leifeng({"report", "--month", "2027-03", "--from", "replay", "--format", "csv"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(run.out.starts_with("month,area_code,area_name,level,verified_hours,"));
+  EXPECT_NE(run.out.find("\n2027-03,410421,宝丰县,county,2.1,,,1,"), std::string::npos);
+}
+
+TEST_F(ReportCommand, AreaNamesFromTheConfigurationDirectory) {
+  fs::create_directories(dir_ / "conf");
+  std::ofstream(dir_ / "conf" / "leifeng.toml") << "[rules]\nareas_file = \"names.csv\"\n";
+  std::ofstream(dir_ / "conf" / "names.csv") << "area_code,name\n410402,新华\n";
+  CommandRun run = leifeng({"-c", "conf/leifeng.toml", "report", "--month", "2027-03", "--from",
+                            "replay", "--format", "csv"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("\n2027-03,410402,新华,county,12.5,"), std::string::npos) << run.out;
+  // Only areas of the list or of the records: 410403 is in neither.
+  EXPECT_EQ(run.out.find("410403"), std::string::npos);
+  EXPECT_NE(run.out.find("\n2027-03,410400,平顶山市,city,"), std::string::npos);
+
+  std::ofstream(dir_ / "other.csv") << "410402,Xinhua\n";
+  run = leifeng({"-c", "conf/leifeng.toml", "report", "--month", "2027-03", "--from", "replay",
+                 "--format", "csv", "--areas", "other.csv"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("\n2027-03,410402,Xinhua,county,12.5,"), std::string::npos);
+}
+
+TEST_F(ReportCommand, NoStatisticsForTheMonthExitsOne) {
+  const CommandRun run = leifeng({"report", "--month", "2027-04", "--from", "replay"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(run.out.empty());
+  EXPECT_NE(run.err.find("no county statistics for 2027-04"), std::string::npos) << run.err;
+}
+
+TEST_F(ReportCommand, BadInputExitsTwoWithAMessage) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases{
+      {{"report", "--month", "2027-3", "--from", "replay"}, "--month must be YYYY-MM"},
+      {{"report", "--month", "March", "--from", "replay"}, "--month must be YYYY-MM"},
+      {{"report", "--month", "2027-03", "--from", "missing"}, "cannot read missing/"},
+      {{"report", "--month", "2027-03", "--from", "replay", "--format", "pdf"},
+       "--format must be md, csv or html"},
+      {{"report", "--month", "2027-03"}, "--from DIR is required"},
+      {{"report", "--month", "2027-03", "--from", "replay", "--areas", "none.csv"},
+       "cannot open areas file none.csv"},
+      {{"report", "--month", "2027-03", "--from", "replay", "-o", "no/such/dir/r.md"},
+       "cannot write no/such/dir/r.md"},
+  };
+  for (const Case& c : cases) {
+    const CommandRun run = leifeng(c.args);
+    EXPECT_EQ(run.exit_code, 2) << c.args[2] << " " << run.err;
+    EXPECT_NE(run.err.find(c.message), std::string::npos) << run.err;
+    EXPECT_TRUE(run.out.empty());
+  }
+}
+
+TEST_F(ReportCommand, MalformedLineNamesTheLine) {
+  std::ofstream(dir_ / "replay" / "county-stats.jsonl", std::ios::app) << "{\"area_code\":1}\n";
+  const CommandRun run = leifeng({"report", "--month", "2027-03", "--from", "replay"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("county-stats.jsonl:7: not a county-stats record"), std::string::npos)
+      << run.err;
+}
+
+TEST_F(ReportCommand, ReadsTheReplayTableAsWritten) {
+  const auto records = read_county_stats_dir(dir_ / "replay");
+  ASSERT_EQ(records.size(), 5u);  // the blank line is skipped
+  EXPECT_EQ(records[1].key(), "410400/2027-03");
+  EXPECT_EQ(records[1].metrics.at("volunteers.active"), 5);
+  EXPECT_EQ(records[1].revision, 9);
+}
+
+}  // namespace
+}  // namespace leifeng::report
