@@ -1,0 +1,217 @@
+#include "replay_file.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "leifeng/processors/activities.hpp"
+#include "leifeng/processors/county_stats.hpp"
+#include "leifeng/processors/ledger.hpp"
+#include "leifeng/processors/needs.hpp"
+#include "leifeng/processors/wiring.hpp"
+
+namespace leifeng::app {
+
+namespace outputs = processors::outputs;
+
+std::string ReplaySummary::to_json() const {
+  std::string json = "{\"events_read\":" + std::to_string(events_read) +
+                     ",\"applied\":" + std::to_string(applied) +
+                     ",\"duplicates\":" + std::to_string(duplicates) +
+                     ",\"dead_lettered\":" + std::to_string(dead_lettered) + ",\"by_reason\":{";
+  bool first = true;
+  for (int r = 0; r < schemas::kReasonCount; ++r) {
+    if (by_reason[static_cast<size_t>(r)] == 0) continue;
+    if (!first) json += ',';
+    first = false;
+    json += '"';
+    json += schemas::to_string(static_cast<schemas::Reason>(r));
+    json += "\":" + std::to_string(by_reason[static_cast<size_t>(r)]);
+  }
+  json += "}}";
+  return json;
+}
+
+// Collects what the processors emit; county deltas go straight to the county processor, as
+// the repartition topic would deliver them live.
+class FileReplay::Impl : public runtime::Emitter {
+ public:
+  Impl(const processors::DomainConfig& config, std::string source_name)
+      : options_(make_options(config, std::move(source_name))),
+        rules_(config.validation_rules()),
+        ledger_(options_, nullptr),
+        activities_(options_, nullptr),
+        needs_(options_, nullptr),
+        county_(options_, nullptr) {}
+
+  void emit(std::string_view topic, std::string_view key, std::string_view value) override {
+    if (topic == outputs::kCountyDeltas) {
+      runtime::InputRecord record{processors::inputs::kCountyDeltas, 0, 0, key, value};
+      county_.process(record, *this);
+    } else if (topic == outputs::kStarChanges) {
+      star_changes_.emplace_back(std::string(key), std::string(value));
+    } else if (topic == outputs::kDeadLetter) {
+      dead_letters_.emplace_back(value);
+    } else if (topic == outputs::kStars) {
+      stars_[std::string(key)] = value;
+    } else if (topic == outputs::kNeedsStatus) {
+      needs_status_[std::string(key)] = value;
+    } else if (topic == outputs::kCountyStats) {
+      county_stats_[std::string(key)] = value;
+    } else {
+      throw std::logic_error("replay: a processor emitted to unknown output " + std::string(topic));
+    }
+  }
+
+  void feed(std::string_view line, int64_t line_number) {
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;  // blank
+    ++summary_.events_read;
+    schemas::DecodeResult decoded = schemas::decode_event(line, rules_);
+    runtime::InputRecord record{{}, 0, line_number, std::nullopt, line};
+    processors::Verdict verdict;
+    if (decoded.ok()) {
+      const schemas::InputTopic topic = schemas::topic_of(decoded.event().envelope.type);
+      record.topic = processors::input_of(topic);
+      verdict = processor_of(topic).handle(record, decoded, *this);
+    } else {
+      // Not routable or not valid: dead-lettered before any processor sees it.
+      processors::emit_dead_letter(record, decoded.rejection(), decoded.event_id, decoded.type,
+                                   std::nullopt, options_.source, *this);
+      verdict = {runtime::Outcome::dead_lettered, decoded.rejection().reason};
+    }
+    switch (verdict.outcome) {
+      case runtime::Outcome::applied:
+        ++summary_.applied;
+        break;
+      case runtime::Outcome::duplicate:
+        ++summary_.duplicates;
+        break;
+      case runtime::Outcome::dead_lettered:
+        ++summary_.dead_lettered;
+        if (verdict.reason) ++summary_.by_reason[static_cast<size_t>(*verdict.reason)];
+        break;
+    }
+  }
+
+  ReplayOutputs finish() {
+    ledger_.emit_tables(*this);
+    needs_.emit_tables(*this);
+    county_.emit_tables(*this);
+    ReplayOutputs result;
+    result.stars = sorted_by_key(std::move(stars_));
+    result.needs_status = sorted_by_key(std::move(needs_status_));
+    result.county_stats = sorted_by_key(std::move(county_stats_));
+    result.star_changes = stable_sorted_by_key(std::move(star_changes_));
+    result.dead_letters = std::move(dead_letters_);
+    return result;
+  }
+
+  ReplaySummary summary_;
+
+ private:
+  static processors::ProcessorOptions make_options(const processors::DomainConfig& config,
+                                                   std::string source_name) {
+    processors::ProcessorOptions options;
+    options.config = config;
+    options.source.file = std::move(source_name);
+    // Tables are taken once at the end (emit_tables): the same final values.
+    options.emit_table_updates = false;
+    return options;
+  }
+
+  processors::EventProcessor& processor_of(schemas::InputTopic topic) {
+    switch (topic) {
+      case schemas::InputTopic::hours:
+        return ledger_;
+      case schemas::InputTopic::activities:
+        return activities_;
+      case schemas::InputTopic::needs:
+        return needs_;
+    }
+    return ledger_;
+  }
+
+  processors::ProcessorOptions options_;
+  schemas::ValidationRules rules_;
+  processors::LedgerProcessor ledger_;
+  processors::ActivitiesProcessor activities_;
+  processors::NeedsProcessor needs_;
+  processors::CountyStatsProcessor county_;
+  KeyedTable stars_;
+  KeyedTable needs_status_;
+  KeyedTable county_stats_;
+  std::vector<std::pair<std::string, std::string>> star_changes_;
+  std::vector<std::string> dead_letters_;
+};
+
+std::vector<std::string> sorted_by_key(KeyedTable table) {
+  std::vector<std::pair<std::string, std::string>> rows(std::make_move_iterator(table.begin()),
+                                                        std::make_move_iterator(table.end()));
+  table.clear();
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> values;
+  values.reserve(rows.size());
+  for (auto& row : rows) values.push_back(std::move(row.second));
+  return values;
+}
+
+std::vector<std::string> stable_sorted_by_key(
+    std::vector<std::pair<std::string, std::string>> records) {
+  std::stable_sort(records.begin(), records.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> values;
+  values.reserve(records.size());
+  for (auto& [key, value] : records) values.push_back(std::move(value));
+  return values;
+}
+
+FileReplay::FileReplay(const processors::DomainConfig& config, std::string source_name)
+    : impl_(std::make_unique<Impl>(config, std::move(source_name))) {}
+FileReplay::~FileReplay() = default;
+
+void FileReplay::feed(std::string_view line, int64_t line_number) {
+  impl_->feed(line, line_number);
+}
+const ReplaySummary& FileReplay::summary() const {
+  return impl_->summary_;
+}
+ReplayOutputs FileReplay::finish() {
+  return impl_->finish();
+}
+
+bool write_lines(std::FILE* out, const std::vector<std::string>& lines) {
+  bool ok = true;
+  for (const std::string& line : lines) {
+    ok = ok && std::fwrite(line.data(), 1, line.size(), out) == line.size() &&
+         std::fputc('\n', out) != EOF;
+  }
+  return ok;
+}
+
+void write_lines(const std::filesystem::path& file, const std::vector<std::string>& lines) {
+  std::FILE* out = std::fopen(file.c_str(), "wb");
+  if (out == nullptr) throw std::runtime_error("cannot write " + file.string());
+  bool ok = write_lines(out, lines);
+  ok = (std::fclose(out) == 0) && ok;
+  if (!ok) throw std::runtime_error("error while writing " + file.string());
+}
+
+void write_replay_outputs(const std::filesystem::path& dir, const ReplayOutputs& outputs,
+                          const ReplaySummary& summary) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    throw std::runtime_error("cannot create output directory " + dir.string() + ": " +
+                             error.message());
+  }
+  write_lines(dir / "stars.jsonl", outputs.stars);
+  write_lines(dir / "star-changes.jsonl", outputs.star_changes);
+  write_lines(dir / "needs-status.jsonl", outputs.needs_status);
+  write_lines(dir / "county-stats.jsonl", outputs.county_stats);
+  write_lines(dir / "dead-letter.jsonl", outputs.dead_letters);
+  write_lines(dir / "summary.json", {summary.to_json()});
+}
+
+}  // namespace leifeng::app

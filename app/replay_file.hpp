@@ -1,0 +1,79 @@
+// Replay from an events file (SPEC §7 `leifeng replay --input`): the live processors with
+// in-memory stores, fed line by line, their outputs collected into sorted tables.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "leifeng/processors/domain_config.hpp"
+#include "leifeng/schemas/validation.hpp"
+
+namespace leifeng::app {
+
+struct ReplaySummary {
+  int64_t events_read = 0;
+  int64_t applied = 0;
+  int64_t duplicates = 0;
+  int64_t dead_lettered = 0;
+  std::array<int64_t, schemas::kReasonCount> by_reason{};
+  std::string to_json() const;  // the summary.json object, no trailing newline
+};
+
+// Output lines (JSON) in the order they are written: tables sorted by key, star-changes
+// stable-sorted by volunteer, dead letters in input order.
+struct ReplayOutputs {
+  std::vector<std::string> stars;
+  std::vector<std::string> star_changes;
+  std::vector<std::string> needs_status;
+  std::vector<std::string> county_stats;
+  std::vector<std::string> dead_letters;
+};
+
+class FileReplay {
+ public:
+  // `source_name` is what dead-letter records give as `source.file`.
+  FileReplay(const processors::DomainConfig& config, std::string source_name);
+  ~FileReplay();
+  FileReplay(const FileReplay&) = delete;
+  FileReplay& operator=(const FileReplay&) = delete;
+
+  // One line of the file (without its newline), 1-based; blank lines are skipped.
+  void feed(std::string_view line, int64_t line_number);
+  const ReplaySummary& summary() const;
+  // Ends the replay: the final tables. Call once.
+  ReplayOutputs finish();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Latest value per key, as the processors' tables hold them.
+using KeyedTable = std::unordered_map<std::string, std::string>;
+
+// A table's values sorted by key: the order every table file is written in (`export` of a
+// compacted topic uses it too, so replay and export agree line by line).
+std::vector<std::string> sorted_by_key(KeyedTable table);
+// (key, value) records stable-sorted by key: per-key order kept, as star-changes are written.
+std::vector<std::string> stable_sorted_by_key(
+    std::vector<std::pair<std::string, std::string>> records);
+
+// One line per value, each followed by '\n'. The FILE* form returns false on a write error;
+// the path form throws std::runtime_error naming the file.
+bool write_lines(std::FILE* out, const std::vector<std::string>& lines);
+void write_lines(const std::filesystem::path& file, const std::vector<std::string>& lines);
+
+// Writes the five .jsonl files and summary.json into `dir` (created if missing). Throws
+// std::runtime_error naming the file that could not be written.
+void write_replay_outputs(const std::filesystem::path& dir, const ReplayOutputs& outputs,
+                          const ReplaySummary& summary);
+
+}  // namespace leifeng::app

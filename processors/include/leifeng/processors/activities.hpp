@@ -1,0 +1,51 @@
+// Activities (topic activities, keyed by activity_id): PUBLISHED → COMPLETED | CANCELLED
+// (SPEC §4). Emits county deltas attributed to the area and local start date.
+#pragma once
+
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+#include <cstdint>
+#include <string>
+
+#include "leifeng/processors/county_delta.hpp"
+#include "leifeng/processors/event_processor.hpp"
+#include "leifeng/runtime/typed_store.hpp"
+
+namespace leifeng::processors {
+
+enum class ActivityStatus : uint8_t { published, completed, cancelled };
+
+struct ActivityState {
+  ActivityStatus status = ActivityStatus::published;
+  uint32_t area = 0;
+  uint8_t category = 0;
+  int32_t start_date = 0;  // local date of starts_at, days since 1970-01-01
+  AppliedEvents applied;
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(status, area, category, start_date, applied);
+  }
+};
+
+class ActivitiesProcessor : public EventProcessor {
+ public:
+  static constexpr const char* kStoreName = "activities";
+  ActivitiesProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
+
+  void flush() override { activities_.flush(); }
+  void emit_tables(runtime::Emitter&) override {}  // activities have no output table
+  const ActivityState* find(const std::string& activity_id) {
+    return activities_.find(activity_id);
+  }
+
+ protected:
+  Applied apply(const schemas::Event& event, runtime::Emitter& out) override;
+
+ private:
+  runtime::TypedStore<ActivityState> activities_;
+  CountyDeltaBatch deltas_;
+  std::string key_;
+};
+
+}  // namespace leifeng::processors

@@ -1,0 +1,114 @@
+// Signed changes to county statistics (SPEC §5), the internal stream between the processors
+// keyed by volunteer, activity or need and the county-stats processor keyed by area. One
+// message per (event, target area): key = the six-digit area code, value = a compact binary
+// list of (period, metric, delta) plus the event's occurred_at.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "leifeng/runtime/processor.hpp"
+#include "leifeng/schemas/domain.hpp"
+
+namespace leifeng::processors {
+
+// The metrics of SPEC §5. The per-category and per-star metrics are consecutive so that an
+// enum value plus an offset names them.
+enum class Metric : uint8_t {
+  logs_submitted,
+  logs_verified,
+  logs_rejected,
+  logs_revoked,
+  minutes_verified,
+  minutes_verified_by_category,  // + Category (6)
+  volunteers_active = minutes_verified_by_category + schemas::kCategoryCount,
+  activities_published,
+  activities_published_by_category,  // + Category (6)
+  activities_completed = activities_published_by_category + schemas::kCategoryCount,
+  activities_cancelled,
+  activities_participants,
+  activities_beneficiaries,
+  needs_posted,
+  needs_claimed,
+  needs_fulfilled,
+  needs_cancelled,
+  needs_expired,
+  needs_fulfil_minutes,
+  needs_open,                // total only
+  volunteers_registered,     // total only
+  volunteers_party_members,  // total only
+  volunteers_starred,        // + level - 1 (5), total only
+  count_ = volunteers_starred + 5,
+};
+inline constexpr int kMetricCount = static_cast<int>(Metric::count_);
+
+Metric metric_for_category(Metric base, schemas::Category category);
+Metric starred_metric(int level);  // level 1..5
+std::string_view metric_name(Metric);
+
+// A statistics period: a local day, a month or all time.
+struct Period {
+  enum class Kind : uint8_t { day, month, total };
+  Kind kind = Kind::total;
+  int32_t value = 0;  // day: days since 1970-01-01; month: year * 12 + month - 1
+  friend auto operator<=>(const Period&, const Period&) = default;
+  static Period day(schemas::LocalDate date) { return {Kind::day, date.days}; }
+  static Period month_of(schemas::LocalDate date);
+  static Period total() { return {Kind::total, 0}; }
+  std::string str() const;  // YYYY-MM-DD, YYYY-MM or total
+};
+
+struct MetricDelta {
+  Period period;
+  Metric metric{};
+  int64_t delta = 0;
+  friend bool operator==(const MetricDelta&, const MetricDelta&) = default;
+};
+
+struct CountyDelta {
+  schemas::AreaCode area;
+  std::string as_of;  // occurred_at of the contributing event
+  std::vector<MetricDelta> changes;
+  friend bool operator==(const CountyDelta&, const CountyDelta&) = default;
+};
+
+std::string encode_county_delta(const CountyDelta&);
+std::optional<CountyDelta> decode_county_delta(std::string_view bytes);
+
+// Collects the deltas one event causes and emits one message per target area. Every county
+// metric also goes to the prefecture city; zero sums are dropped.
+class CountyDeltaBatch {
+ public:
+  // Day, month and total of `date` in `area` and its city.
+  void add_dated(schemas::AreaCode area, schemas::LocalDate date, Metric metric, int64_t delta);
+  // One period in one area only (distinct counts: the caller knows each area's transitions).
+  void add_exact(schemas::AreaCode area, Period period, Metric metric, int64_t delta);
+  // The `total` period in `area` and its city (the "total only" metrics).
+  void add_total(schemas::AreaCode area, Metric metric, int64_t delta);
+  bool empty() const { return entries_.empty(); }
+  // Emits to output `topic` and clears the batch.
+  void emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of);
+  void clear() { entries_.clear(); }
+
+ private:
+  struct Entry {
+    uint32_t area;
+    MetricDelta change;
+  };
+  std::vector<Entry> entries_;
+};
+
+// Civil calendar helpers shared by the processors.
+struct CivilDate {
+  int32_t year;
+  int32_t month;  // 1..12
+  int32_t day;    // 1..31
+};
+CivilDate civil_from_days(int32_t days);
+
+}  // namespace leifeng::processors

@@ -1,0 +1,54 @@
+// County statistics (SPEC §5): folds the county deltas, keyed by area code, into one record
+// per (area, period). It only adds up; the processors upstream decide what changed.
+#pragma once
+
+#include <array>
+#include <cereal/types/array.hpp>
+#include <cereal/types/string.hpp>
+#include <cstdint>
+#include <string>
+
+#include "leifeng/processors/county_delta.hpp"
+#include "leifeng/processors/event_processor.hpp"
+#include "leifeng/runtime/typed_store.hpp"
+
+namespace leifeng::processors {
+
+struct CountyCell {
+  uint32_t area = 0;
+  uint8_t period_kind = 0;
+  int32_t period_value = 0;
+  std::array<int64_t, kMetricCount> metrics{};
+  int64_t revision = 0;  // number of delta messages applied
+  std::string as_of;     // occurred_at of the latest contributing event
+
+  Period period() const { return {static_cast<Period::Kind>(period_kind), period_value}; }
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(area, period_kind, period_value, metrics, revision, as_of);
+  }
+};
+
+class CountyStatsProcessor : public runtime::Processor {
+ public:
+  static constexpr const char* kStoreName = "county-stats";
+  CountyStatsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
+
+  runtime::Outcome process(const runtime::InputRecord& record, runtime::Emitter& out) override;
+  // Applies a decoded delta (in-process file replay skips the encoding round trip).
+  void apply(const CountyDelta& delta, runtime::Emitter& out);
+  void flush() override { cells_.flush(); }
+  void emit_tables(runtime::Emitter& out);
+
+  static schemas::CountyStatsRecord record_of(const CountyCell& cell);
+  const CountyCell* find(schemas::AreaCode area, Period period);
+
+ private:
+  static void cell_key(std::string& key, uint32_t area, Period period);
+
+  ProcessorOptions options_;
+  runtime::TypedStore<CountyCell> cells_;
+  std::string key_;
+};
+
+}  // namespace leifeng::processors

@@ -1,0 +1,105 @@
+// What the domain processors share: decoding an input, the dead-letter output and the
+// duplicate check of SPEC §4. A concrete processor only applies decoded events.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "leifeng/processors/domain_config.hpp"
+#include "leifeng/runtime/processor.hpp"
+#include "leifeng/schemas/events.hpp"
+#include "leifeng/schemas/records.hpp"
+#include "leifeng/schemas/validation.hpp"
+
+namespace leifeng::processors {
+
+// How a dead-letter record names where its input came from.
+struct SourceNaming {
+  // File replay: {"file": file, "line": record.offset}.
+  std::optional<std::string> file;
+  // Live: {"topic": <topic_prefix>.<record.topic>.v1, "partition", "offset"}.
+  std::string topic_prefix = "leifeng";
+  std::variant<schemas::KafkaSource, schemas::FileSource> describe(
+      const runtime::InputRecord& record) const;
+};
+
+struct ProcessorOptions {
+  DomainConfig config;
+  SourceNaming source;
+  // Emit a table's new value after every update (live: compacted topics). File replay turns
+  // this off and takes the final value of every key from emit_tables(): the same tables
+  // without formatting a record per event.
+  bool emit_table_updates = true;
+};
+
+// What became of one input, with the reason when it was dead-lettered (replay's summary).
+struct Verdict {
+  runtime::Outcome outcome = runtime::Outcome::applied;
+  std::optional<schemas::Reason> reason;
+};
+
+// Emits the dead-letter record of an input that failed with `rejection`.
+void emit_dead_letter(const runtime::InputRecord& record, const schemas::Rejection& rejection,
+                      const std::optional<std::string>& event_id,
+                      const std::optional<std::string>& type, const std::optional<std::string>& at,
+                      const SourceNaming& source, runtime::Emitter& out);
+
+// Event ids applied to one aggregate. A hash column makes the scan cheap; the ids themselves
+// make it exact.
+struct AppliedEvents {
+  std::vector<uint64_t> hashes;
+  std::vector<std::string> ids;
+
+  bool contains(std::string_view event_id) const;
+  void add(std::string_view event_id);
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(hashes, ids);
+  }
+};
+
+// A stable 64-bit string hash (FNV-1a): it is stored in state, so it must not change between
+// builds the way std::hash may.
+uint64_t stable_hash(std::string_view text);
+
+class EventProcessor : public runtime::Processor {
+ public:
+  EventProcessor(schemas::InputTopic topic, const ProcessorOptions& options);
+
+  // Live: decodes with the topic and key of the message, then applies.
+  runtime::Outcome process(const runtime::InputRecord& record, runtime::Emitter& out) final;
+  // An input decoded by the caller (file replay decodes once to route by type).
+  Verdict handle(const runtime::InputRecord& record, schemas::DecodeResult& decoded,
+                 runtime::Emitter& out);
+  // Emits the current value of every key of the processor's tables (file replay).
+  virtual void emit_tables(runtime::Emitter& out) = 0;
+
+ protected:
+  // The outcome of applying one decoded event to its aggregate.
+  struct Applied {
+    runtime::Outcome outcome = runtime::Outcome::applied;
+    schemas::Rejection rejection;  // when dead_lettered
+  };
+  static Applied applied() { return {}; }
+  static Applied duplicate() { return {runtime::Outcome::duplicate, {}}; }
+  static Applied rejected(schemas::Reason reason, std::string field, std::string detail) {
+    return {runtime::Outcome::dead_lettered, {reason, std::move(field), std::move(detail)}};
+  }
+
+  virtual Applied apply(const schemas::Event& event, runtime::Emitter& out) = 0;
+
+  const ProcessorOptions& options() const { return options_; }
+  const schemas::ValidationRules& rules() const { return rules_; }
+
+ private:
+  schemas::InputTopic topic_;
+  ProcessorOptions options_;
+  schemas::ValidationRules rules_;
+};
+
+}  // namespace leifeng::processors

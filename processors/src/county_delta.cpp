@@ -1,0 +1,235 @@
+#include "leifeng/processors/county_delta.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace leifeng::processors {
+
+namespace {
+
+constexpr std::array<std::string_view, kMetricCount> kMetricNames = {
+    "hours.logs_submitted",
+    "hours.logs_verified",
+    "hours.logs_rejected",
+    "hours.logs_revoked",
+    "hours.minutes_verified",
+    "hours.minutes_verified.neighborhood_watch",
+    "hours.minutes_verified.caring_dedication",
+    "hours.minutes_verified.paired_assistance",
+    "hours.minutes_verified.party_member_service",
+    "hours.minutes_verified.window_service",
+    "hours.minutes_verified.online_campaign",
+    "volunteers.active",
+    "activities.published",
+    "activities.published.neighborhood_watch",
+    "activities.published.caring_dedication",
+    "activities.published.paired_assistance",
+    "activities.published.party_member_service",
+    "activities.published.window_service",
+    "activities.published.online_campaign",
+    "activities.completed",
+    "activities.cancelled",
+    "activities.participants",
+    "activities.beneficiaries",
+    "needs.posted",
+    "needs.claimed",
+    "needs.fulfilled",
+    "needs.cancelled",
+    "needs.expired",
+    "needs.fulfil_minutes",
+    "needs.open",
+    "volunteers.registered",
+    "volunteers.party_members",
+    "volunteers.starred.1",
+    "volunteers.starred.2",
+    "volunteers.starred.3",
+    "volunteers.starred.4",
+    "volunteers.starred.5",
+};
+
+constexpr uint8_t kFormatVersion = 1;
+
+template <class T>
+void put(std::string& out, T value) {
+  char bytes[sizeof(T)];
+  std::memcpy(bytes, &value, sizeof(T));  // little-endian hosts only (x86-64, arm64)
+  out.append(bytes, sizeof(T));
+}
+
+template <class T>
+bool take(std::string_view& in, T& value) {
+  if (in.size() < sizeof(T)) return false;
+  std::memcpy(&value, in.data(), sizeof(T));
+  in.remove_prefix(sizeof(T));
+  return true;
+}
+
+void append_digits(std::string& out, int64_t value, int width) {
+  char buffer[24];
+  int n = 0;
+  bool negative = value < 0;
+  uint64_t v = negative ? static_cast<uint64_t>(-value) : static_cast<uint64_t>(value);
+  do {
+    buffer[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (n < width) buffer[n++] = '0';
+  if (negative) out.push_back('-');
+  while (n > 0) out.push_back(buffer[--n]);
+}
+
+}  // namespace
+
+Metric metric_for_category(Metric base, schemas::Category category) {
+  return static_cast<Metric>(static_cast<int>(base) + static_cast<int>(category));
+}
+
+Metric starred_metric(int level) {
+  return static_cast<Metric>(static_cast<int>(Metric::volunteers_starred) + level - 1);
+}
+
+std::string_view metric_name(Metric metric) {
+  return kMetricNames.at(static_cast<size_t>(metric));
+}
+
+// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
+CivilDate civil_from_days(int32_t days) {
+  int64_t z = static_cast<int64_t>(days) + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return {static_cast<int32_t>(y), static_cast<int32_t>(m), static_cast<int32_t>(d)};
+}
+
+Period Period::month_of(schemas::LocalDate date) {
+  const CivilDate civil = civil_from_days(date.days);
+  return {Kind::month, civil.year * 12 + civil.month - 1};
+}
+
+std::string Period::str() const {
+  std::string out;
+  switch (kind) {
+    case Kind::total:
+      return "total";
+    case Kind::month: {
+      const int32_t year = value >= 0 ? value / 12 : (value - 11) / 12;
+      append_digits(out, year, 4);
+      out.push_back('-');
+      append_digits(out, value - year * 12 + 1, 2);
+      return out;
+    }
+    case Kind::day: {
+      const CivilDate civil = civil_from_days(value);
+      append_digits(out, civil.year, 4);
+      out.push_back('-');
+      append_digits(out, civil.month, 2);
+      out.push_back('-');
+      append_digits(out, civil.day, 2);
+      return out;
+    }
+  }
+  return out;
+}
+
+std::string encode_county_delta(const CountyDelta& delta) {
+  std::string out;
+  out.reserve(1 + 4 + 2 + delta.as_of.size() + 2 + delta.changes.size() * 14);
+  put<uint8_t>(out, kFormatVersion);
+  put<uint32_t>(out, delta.area.value);
+  put<uint16_t>(out, static_cast<uint16_t>(delta.as_of.size()));
+  out.append(delta.as_of);
+  put<uint16_t>(out, static_cast<uint16_t>(delta.changes.size()));
+  for (const MetricDelta& change : delta.changes) {
+    put<uint8_t>(out, static_cast<uint8_t>(change.period.kind));
+    put<int32_t>(out, change.period.value);
+    put<uint8_t>(out, static_cast<uint8_t>(change.metric));
+    put<int64_t>(out, change.delta);
+  }
+  return out;
+}
+
+std::optional<CountyDelta> decode_county_delta(std::string_view in) {
+  CountyDelta delta;
+  uint8_t version = 0;
+  uint16_t as_of_size = 0;
+  uint16_t count = 0;
+  if (!take(in, version) || version != kFormatVersion) return std::nullopt;
+  if (!take(in, delta.area.value) || !take(in, as_of_size) || in.size() < as_of_size) {
+    return std::nullopt;
+  }
+  delta.as_of.assign(in.substr(0, as_of_size));
+  in.remove_prefix(as_of_size);
+  if (!take(in, count)) return std::nullopt;
+  delta.changes.resize(count);
+  for (MetricDelta& change : delta.changes) {
+    uint8_t kind = 0;
+    uint8_t metric = 0;
+    if (!take(in, kind) || !take(in, change.period.value) || !take(in, metric) ||
+        !take(in, change.delta)) {
+      return std::nullopt;
+    }
+    if (kind > static_cast<uint8_t>(Period::Kind::total) || metric >= kMetricCount) {
+      return std::nullopt;
+    }
+    change.period.kind = static_cast<Period::Kind>(kind);
+    change.metric = static_cast<Metric>(metric);
+  }
+  if (!in.empty()) return std::nullopt;
+  return delta;
+}
+
+void CountyDeltaBatch::add_dated(schemas::AreaCode area, schemas::LocalDate date, Metric metric,
+                                 int64_t delta) {
+  const Period periods[] = {Period::day(date), Period::month_of(date), Period::total()};
+  for (const Period& period : periods) {
+    entries_.push_back({area.value, {period, metric, delta}});
+    entries_.push_back({area.prefecture().value, {period, metric, delta}});
+  }
+}
+
+void CountyDeltaBatch::add_exact(schemas::AreaCode area, Period period, Metric metric,
+                                 int64_t delta) {
+  entries_.push_back({area.value, {period, metric, delta}});
+}
+
+void CountyDeltaBatch::add_total(schemas::AreaCode area, Metric metric, int64_t delta) {
+  entries_.push_back({area.value, {Period::total(), metric, delta}});
+  entries_.push_back({area.prefecture().value, {Period::total(), metric, delta}});
+}
+
+void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of) {
+  // Sorted by (area, period, metric) so that equal targets are summed and the county-stats
+  // processor sees each period's changes together.
+  std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+    if (a.area != b.area) return a.area < b.area;
+    if (a.change.period != b.change.period) return a.change.period < b.change.period;
+    return a.change.metric < b.change.metric;
+  });
+  CountyDelta message;
+  message.as_of.assign(as_of);
+  size_t i = 0;
+  while (i < entries_.size()) {
+    message.area.value = entries_[i].area;
+    message.changes.clear();
+    for (; i < entries_.size() && entries_[i].area == message.area.value; ++i) {
+      const MetricDelta& change = entries_[i].change;
+      if (!message.changes.empty() && message.changes.back().period == change.period &&
+          message.changes.back().metric == change.metric) {
+        message.changes.back().delta += change.delta;
+      } else {
+        message.changes.push_back(change);
+      }
+    }
+    std::erase_if(message.changes, [](const MetricDelta& c) { return c.delta == 0; });
+    if (message.changes.empty()) continue;
+    out.emit(topic, message.area.str(), encode_county_delta(message));
+  }
+  entries_.clear();
+}
+
+}  // namespace leifeng::processors

@@ -1,0 +1,243 @@
+// Drives the four processors the way the live runtime does (decode with topic and key, county
+// deltas forwarded to the county processor), with in-memory stores and a recording emitter.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "leifeng/processors/activities.hpp"
+#include "leifeng/processors/county_stats.hpp"
+#include "leifeng/processors/ledger.hpp"
+#include "leifeng/processors/needs.hpp"
+#include "leifeng/processors/wiring.hpp"
+#include "leifeng/schemas/records.hpp"
+
+namespace leifeng::processors::testing {
+
+// A KeyValueStore in a std::map: lets tests check that state survives a flush and reload.
+class MapStore : public runtime::KeyValueStore {
+ public:
+  std::optional<std::string> get(std::string_view key) override {
+    auto it = data.find(std::string(key));
+    if (it == data.end()) return std::nullopt;
+    return it->second;
+  }
+  void put(std::string_view key, std::string_view value) override {
+    data[std::string(key)] = value;
+  }
+  void remove(std::string_view key) override { data.erase(std::string(key)); }
+  std::map<std::string, std::string> data;
+};
+
+struct Emitted {
+  std::string topic;
+  std::string key;
+  std::string value;
+};
+
+class Pipeline : public runtime::Emitter {
+ public:
+  explicit Pipeline(DomainConfig config = {}, bool with_stores = false) {
+    options_.config = std::move(config);
+    options_.source.topic_prefix = "leifeng";
+    rebuild(with_stores);
+  }
+
+  // Recreates the processors over the same stores (a restart after a flush).
+  void rebuild(bool with_stores) {
+    if (ledger_) flush();
+    ledger_ = std::make_unique<LedgerProcessor>(options_, with_stores ? &ledger_store : nullptr);
+    activities_ =
+        std::make_unique<ActivitiesProcessor>(options_, with_stores ? &activities_store : nullptr);
+    needs_ = std::make_unique<NeedsProcessor>(options_, with_stores ? &needs_store : nullptr);
+    county_ =
+        std::make_unique<CountyStatsProcessor>(options_, with_stores ? &county_store : nullptr);
+  }
+  void flush() {
+    ledger_->flush();
+    activities_->flush();
+    needs_->flush();
+    county_->flush();
+  }
+
+  void emit(std::string_view topic, std::string_view key, std::string_view value) override {
+    if (topic == outputs::kCountyDeltas) {
+      runtime::InputRecord record{inputs::kCountyDeltas, 0, 0, key, value};
+      EXPECT_EQ(county_->process(record, *this), runtime::Outcome::applied);
+      return;
+    }
+    emitted.push_back({std::string(topic), std::string(key), std::string(value)});
+  }
+
+  // Sends one JSON event to the processor of `topic` with message key `key`.
+  runtime::Outcome send(std::string_view topic, std::string_view key, const std::string& json) {
+    ++offset_;
+    runtime::InputRecord record{topic, 0, offset_, key, json};
+    runtime::Outcome outcome;
+    if (topic == inputs::kHours) {
+      outcome = ledger_->process(record, *this);
+    } else if (topic == inputs::kActivities) {
+      outcome = activities_->process(record, *this);
+    } else {
+      outcome = needs_->process(record, *this);
+    }
+    ++outcomes[outcome];
+    return outcome;
+  }
+
+  // Records emitted to `topic` since the last clear.
+  std::vector<Emitted> on(std::string_view topic) const {
+    std::vector<Emitted> result;
+    for (const auto& e : emitted) {
+      if (e.topic == topic) result.push_back(e);
+    }
+    return result;
+  }
+  std::optional<schemas::DeadLetterRecord> last_dead_letter() const {
+    auto letters = on(outputs::kDeadLetter);
+    if (letters.empty()) return std::nullopt;
+    return schemas::dead_letter_from_json(letters.back().value);
+  }
+  std::optional<schemas::StarRecord> last_star(const std::string& volunteer) const {
+    for (auto it = emitted.rbegin(); it != emitted.rend(); ++it) {
+      if (it->topic == outputs::kStars && it->key == volunteer) {
+        return schemas::star_record_from_json(it->value);
+      }
+    }
+    return std::nullopt;
+  }
+  // A county metric now (0 when the cell or metric does not exist).
+  int64_t metric(uint32_t area, Period period, Metric metric) {
+    const CountyCell* cell = county_->find(schemas::AreaCode{area}, period);
+    return cell == nullptr ? 0 : cell->metrics[static_cast<size_t>(metric)];
+  }
+
+  LedgerProcessor& ledger() { return *ledger_; }
+  NeedsProcessor& needs() { return *needs_; }
+  ActivitiesProcessor& activities() { return *activities_; }
+  CountyStatsProcessor& county() { return *county_; }
+
+  std::vector<Emitted> emitted;
+  std::map<runtime::Outcome, int64_t> outcomes;
+  MapStore ledger_store, activities_store, needs_store, county_store;
+
+ private:
+  ProcessorOptions options_;
+  std::unique_ptr<LedgerProcessor> ledger_;
+  std::unique_ptr<ActivitiesProcessor> activities_;
+  std::unique_ptr<NeedsProcessor> needs_;
+  std::unique_ptr<CountyStatsProcessor> county_;
+  int64_t offset_ = 0;
+};
+
+// Builders of input events (SPEC §3). `at` is the occurred_at.
+inline std::string envelope(const std::string& id, const std::string& type, const std::string& at) {
+  return "{\"event_id\":\"" + id + "\",\"type\":\"" + type +
+         "\",\"schema_version\":1,\"occurred_at\":\"" + at + "\"";
+}
+inline std::string q(const std::string& s) {
+  return "\"" + s + "\"";
+}
+
+inline std::string registered(const std::string& id, const std::string& vol,
+                              const std::string& area, bool party,
+                              const std::string& at = "2027-03-01T08:00:00+08:00") {
+  return envelope(id, "volunteer.registered", at) + ",\"volunteer_id\":" + q(vol) +
+         ",\"area_code\":" + q(area) + ",\"party_member\":" + (party ? "true" : "false") + "}";
+}
+inline std::string updated(const std::string& id, const std::string& vol, const std::string& fields,
+                           const std::string& at = "2027-03-01T08:30:00+08:00") {
+  return envelope(id, "volunteer.updated", at) + ",\"volunteer_id\":" + q(vol) + "," + fields + "}";
+}
+inline std::string submitted(const std::string& id, const std::string& vol, const std::string& log,
+                             const std::string& area, const std::string& date, int minutes,
+                             const std::string& category = "neighborhood_watch",
+                             const std::string& at = "2027-04-30T20:00:00+08:00") {
+  return envelope(id, "hours.submitted", at) + ",\"volunteer_id\":" + q(vol) +
+         ",\"log_id\":" + q(log) + ",\"activity_id\":\"act-1\",\"area_code\":" + q(area) +
+         ",\"category\":" + q(category) + ",\"service_date\":" + q(date) +
+         ",\"minutes\":" + std::to_string(minutes) + "}";
+}
+inline std::string verified(const std::string& id, const std::string& vol, const std::string& log,
+                            int quality, const std::string& at = "2027-05-01T09:00:00+08:00") {
+  return envelope(id, "hours.verified", at) + ",\"volunteer_id\":" + q(vol) +
+         ",\"log_id\":" + q(log) +
+         ",\"verifier_id\":\"org-1\",\"quality\":" + std::to_string(quality) + "}";
+}
+inline std::string rejected(const std::string& id, const std::string& vol, const std::string& log,
+                            const std::string& at = "2027-05-01T09:00:00+08:00") {
+  return envelope(id, "hours.rejected", at) + ",\"volunteer_id\":" + q(vol) +
+         ",\"log_id\":" + q(log) + ",\"verifier_id\":\"org-1\",\"reason\":\"no record\"}";
+}
+inline std::string amended(const std::string& id, const std::string& vol, const std::string& log,
+                           int minutes, const std::string& at = "2027-05-02T09:00:00+08:00") {
+  return envelope(id, "hours.amended", at) + ",\"volunteer_id\":" + q(vol) +
+         ",\"log_id\":" + q(log) + ",\"minutes\":" + std::to_string(minutes) +
+         ",\"verifier_id\":\"org-1\",\"reason\":\"travel time removed\"}";
+}
+inline std::string revoked(const std::string& id, const std::string& vol, const std::string& log,
+                           const std::string& at = "2027-05-03T09:00:00+08:00") {
+  return envelope(id, "hours.revoked", at) + ",\"volunteer_id\":" + q(vol) +
+         ",\"log_id\":" + q(log) + ",\"reason\":\"duplicate record\"}";
+}
+inline std::string need_posted(const std::string& id, const std::string& need,
+                               const std::string& area, const std::string& at) {
+  return envelope(id, "need.posted", at) + ",\"need_id\":" + q(need) + ",\"area_code\":" + q(area) +
+         ",\"kind\":\"micro_wish\",\"service_type\":\"tutoring\",\"target_group\":"
+         "\"left_behind_children\",\"title\":\"maths tutoring\"}";
+}
+inline std::string need_claimed(const std::string& id, const std::string& need,
+                                const std::string& at) {
+  return envelope(id, "need.claimed", at) + ",\"need_id\":" + q(need) +
+         ",\"claimant_id\":\"v-9\",\"claimant_kind\":\"volunteer\"}";
+}
+inline std::string need_fulfilled(const std::string& id, const std::string& need,
+                                  const std::string& at) {
+  return envelope(id, "need.fulfilled", at) + ",\"need_id\":" + q(need) +
+         ",\"fulfilled_by\":\"v-9\"}";
+}
+inline std::string need_cancelled(const std::string& id, const std::string& need,
+                                  const std::string& at) {
+  return envelope(id, "need.cancelled", at) + ",\"need_id\":" + q(need) +
+         ",\"reason\":\"resolved elsewhere\"}";
+}
+inline std::string need_expired(const std::string& id, const std::string& need,
+                                const std::string& at) {
+  return envelope(id, "need.expired", at) + ",\"need_id\":" + q(need) + "}";
+}
+inline std::string activity_published(const std::string& id, const std::string& activity,
+                                      const std::string& area, const std::string& starts_at,
+                                      const std::string& ends_at,
+                                      const std::string& at = "2027-03-01T08:00:00+08:00") {
+  return envelope(id, "activity.published", at) + ",\"activity_id\":" + q(activity) +
+         ",\"title\":\"window guidance\",\"organizer_id\":\"org-1\",\"area_code\":" + q(area) +
+         ",\"category\":\"window_service\",\"service_types\":[\"civility_guidance\"],"
+         "\"target_groups\":[\"general_public\"],\"starts_at\":" +
+         q(starts_at) + ",\"ends_at\":" + q(ends_at) + "}";
+}
+inline std::string activity_completed(const std::string& id, const std::string& activity,
+                                      int participants, int beneficiaries,
+                                      const std::string& at = "2027-03-10T18:00:00+08:00") {
+  return envelope(id, "activity.completed", at) + ",\"activity_id\":" + q(activity) +
+         ",\"participants\":" + std::to_string(participants) +
+         ",\"beneficiaries\":" + std::to_string(beneficiaries) + "}";
+}
+inline std::string activity_cancelled(const std::string& id, const std::string& activity,
+                                      const std::string& at = "2027-03-10T18:00:00+08:00") {
+  return envelope(id, "activity.cancelled", at) + ",\"activity_id\":" + q(activity) +
+         ",\"reason\":\"rain\"}";
+}
+
+inline Period day(const char* date) {
+  return Period::day(*schemas::parse_date(date));
+}
+inline Period month(const char* date) {
+  return Period::month_of(*schemas::parse_date(date));
+}
+
+}  // namespace leifeng::processors::testing

@@ -1,0 +1,373 @@
+// SPEC §4 rules of the ledger: hour log transitions, reason codes, duplicates, the daily
+// limit, star levels, home area and distinct active volunteers.
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+
+namespace leifeng::processors::testing {
+namespace {
+
+using runtime::Outcome;
+using schemas::Reason;
+
+constexpr const char* kHours = "hours";
+
+class LedgerTest : public ::testing::Test {
+ protected:
+  Outcome send(const std::string& json, const std::string& key = "v1") {
+    return pipeline.send(kHours, key, json);
+  }
+  Reason last_reason() {
+    auto letter = pipeline.last_dead_letter();
+    EXPECT_TRUE(letter.has_value());
+    return letter ? letter->reason : Reason::malformed;
+  }
+  void expect_dead(const std::string& json, Reason reason) {
+    const size_t before = pipeline.on(outputs::kDeadLetter).size();
+    EXPECT_EQ(send(json), Outcome::dead_lettered) << json;
+    ASSERT_EQ(pipeline.on(outputs::kDeadLetter).size(), before + 1);
+    EXPECT_EQ(last_reason(), reason) << json;
+  }
+  const VolunteerState& state() {
+    const VolunteerState* s = pipeline.ledger().find("v1");
+    EXPECT_NE(s, nullptr);
+    return *s;
+  }
+  const HourLog& log(const std::string& id) {
+    for (const auto& l : state().logs) {
+      if (l.log_id == id) return l;
+    }
+    ADD_FAILURE() << "no log " << id;
+    return state().logs.front();
+  }
+  Pipeline pipeline;
+};
+
+TEST_F(LedgerTest, EveryAllowedTransitionOfAnHourLog) {
+  EXPECT_EQ(send(submitted("s1", "v1", "L1", "410402", "2027-03-01", 60)), Outcome::applied);
+  EXPECT_EQ(send(verified("f1", "v1", "L1", 4)), Outcome::applied);
+  EXPECT_EQ(log("L1").state, LogState::verified);
+  EXPECT_EQ(send(amended("a1", "v1", "L1", 50)), Outcome::applied);  // VERIFIED → VERIFIED
+  EXPECT_EQ(log("L1").state, LogState::verified);
+  EXPECT_EQ(log("L1").minutes, 50);
+  EXPECT_EQ(send(revoked("r1", "v1", "L1")), Outcome::applied);  // VERIFIED → REVOKED
+  EXPECT_EQ(log("L1").state, LogState::revoked);
+
+  EXPECT_EQ(send(submitted("s2", "v1", "L2", "410402", "2027-03-02", 60)), Outcome::applied);
+  EXPECT_EQ(send(amended("a2", "v1", "L2", 70)), Outcome::applied);  // SUBMITTED → SUBMITTED
+  EXPECT_EQ(log("L2").state, LogState::submitted);
+  EXPECT_EQ(send(rejected("j2", "v1", "L2")), Outcome::applied);  // SUBMITTED → REJECTED
+  EXPECT_EQ(log("L2").state, LogState::rejected);
+
+  EXPECT_EQ(send(submitted("s3", "v1", "L3", "410402", "2027-03-03", 60)), Outcome::applied);
+  EXPECT_EQ(send(revoked("r3", "v1", "L3")), Outcome::applied);  // SUBMITTED → REVOKED
+  EXPECT_EQ(log("L3").state, LogState::revoked);
+  EXPECT_TRUE(pipeline.on(outputs::kDeadLetter).empty());
+}
+
+TEST_F(LedgerTest, EveryRefusedTransitionIsInvalidTransition) {
+  send(submitted("s1", "v1", "L1", "410402", "2027-03-01", 60));
+  expect_dead(submitted("s1b", "v1", "L1", "410402", "2027-03-01", 60),
+              Reason::invalid_transition);  // second submit of a log
+  send(verified("f1", "v1", "L1", 4));
+  expect_dead(verified("f1b", "v1", "L1", 4), Reason::invalid_transition);
+  expect_dead(rejected("j1", "v1", "L1"), Reason::invalid_transition);  // VERIFIED → rejected
+
+  send(submitted("s2", "v1", "L2", "410402", "2027-03-02", 60));
+  send(rejected("j2", "v1", "L2"));
+  for (const auto& json : {verified("x1", "v1", "L2", 3), rejected("x2", "v1", "L2"),
+                           amended("x3", "v1", "L2", 10), revoked("x4", "v1", "L2")}) {
+    expect_dead(json, Reason::invalid_transition);  // REJECTED is final
+  }
+  send(revoked("r1", "v1", "L1"));
+  for (const auto& json : {verified("y1", "v1", "L1", 3), rejected("y2", "v1", "L1"),
+                           amended("y3", "v1", "L1", 10), revoked("y4", "v1", "L1")}) {
+    expect_dead(json, Reason::invalid_transition);  // REVOKED is final
+  }
+  EXPECT_EQ(log("L1").state, LogState::revoked);
+  EXPECT_EQ(log("L2").state, LogState::rejected);
+
+  send(registered("g1", "v1", "410402", false));
+  expect_dead(registered("g2", "v1", "410403", true), Reason::invalid_transition);
+  EXPECT_EQ(state().registered_area, 410402u);
+}
+
+TEST_F(LedgerTest, UnknownReferences) {
+  expect_dead(updated("u1", "v1", "\"party_member\":true"), Reason::unknown_reference);
+  EXPECT_EQ(pipeline.ledger().find("v1"), nullptr);  // a dead-lettered event changes nothing
+  expect_dead(verified("f1", "v1", "L9", 3), Reason::unknown_reference);
+  send(submitted("s1", "v1", "L1", "410402", "2027-03-01", 60));
+  expect_dead(updated("u2", "v1", "\"party_member\":true"), Reason::unknown_reference);
+  for (const auto& json : {verified("x1", "v1", "L9", 3), rejected("x2", "v1", "L9"),
+                           amended("x3", "v1", "L9", 10), revoked("x4", "v1", "L9")}) {
+    expect_dead(json, Reason::unknown_reference);
+  }
+  auto letter = pipeline.last_dead_letter();
+  ASSERT_TRUE(letter);
+  EXPECT_EQ(letter->field, "log_id");
+  EXPECT_EQ(letter->event_id, "x4");
+  EXPECT_EQ(letter->type, "hours.revoked");
+  EXPECT_EQ(letter->at, "2027-05-03T09:00:00+08:00");
+  EXPECT_EQ(std::get<schemas::KafkaSource>(letter->source).topic, "leifeng.hours.v1");
+}
+
+TEST_F(LedgerTest, DuplicateIsDroppedWithoutOutputAndOnlyAfterApply) {
+  EXPECT_EQ(send(registered("g1", "v1", "410402", false)), Outcome::applied);
+  const size_t outputs_before = pipeline.emitted.size();
+  EXPECT_EQ(send(registered("g1", "v1", "410402", false)), Outcome::duplicate);
+  // The duplicate check comes before invalid_transition, and emits nothing.
+  EXPECT_EQ(send(updated("g1", "v1", "\"party_member\":true")), Outcome::duplicate);
+  EXPECT_EQ(pipeline.emitted.size(), outputs_before);
+
+  // A dead-lettered event_id was never applied: sent again when valid, it applies.
+  expect_dead(verified("f1", "v1", "L1", 4), Reason::unknown_reference);
+  send(submitted("s1", "v1", "L1", "410402", "2027-03-01", 60));
+  EXPECT_EQ(send(verified("f1", "v1", "L1", 4)), Outcome::applied);
+
+  // Event ids are per aggregate: the same id on another volunteer is not a duplicate.
+  EXPECT_EQ(send(registered("g1", "v2", "410402", false), "v2"), Outcome::applied);
+  // Invalid input is checked before the duplicate check.
+  std::string bad = verified("f1", "v1", "L1", 9);
+  EXPECT_EQ(send(bad), Outcome::dead_lettered);
+  EXPECT_EQ(last_reason(), Reason::invalid_field);
+}
+
+TEST_F(LedgerTest, DailyLimitOnSubmit) {
+  send(submitted("s1", "v1", "L1", "410402", "2027-03-01", 1000));
+  expect_dead(submitted("s2", "v1", "L2", "410403", "2027-03-01", 441),
+              Reason::daily_limit_exceeded);
+  EXPECT_EQ(send(submitted("s3", "v1", "L3", "410403", "2027-03-01", 440)), Outcome::applied);
+  // Another day has its own limit.
+  EXPECT_EQ(send(submitted("s4", "v1", "L4", "410402", "2027-03-02", 1440)), Outcome::applied);
+  // A rejected or revoked log frees its minutes.
+  send(rejected("j1", "v1", "L1"));
+  EXPECT_EQ(send(submitted("s5", "v1", "L5", "410402", "2027-03-01", 1000)), Outcome::applied);
+  send(verified("f3", "v1", "L3", 3));
+  send(revoked("r3", "v1", "L3"));
+  EXPECT_EQ(send(submitted("s6", "v1", "L6", "410402", "2027-03-01", 440)), Outcome::applied);
+  expect_dead(submitted("s7", "v1", "L7", "410402", "2027-03-01", 1), Reason::daily_limit_exceeded);
+  // The same log id a second time is invalid_transition even when also over the limit.
+  expect_dead(submitted("s8", "v1", "L6", "410402", "2027-03-01", 1000),
+              Reason::invalid_transition);
+}
+
+TEST_F(LedgerTest, DailyLimitOnAmend) {
+  send(submitted("s1", "v1", "L1", "410402", "2027-03-01", 1000));
+  send(submitted("s2", "v1", "L2", "410402", "2027-03-01", 400));
+  send(verified("f2", "v1", "L2", 5));
+  expect_dead(amended("a1", "v1", "L1", 1041), Reason::daily_limit_exceeded);
+  EXPECT_EQ(log("L1").minutes, 1000);
+  EXPECT_EQ(send(amended("a2", "v1", "L1", 1040)), Outcome::applied);  // exactly 1440
+  expect_dead(amended("a3", "v1", "L2", 401), Reason::daily_limit_exceeded);
+  EXPECT_EQ(send(amended("a4", "v1", "L2", 100)), Outcome::applied);
+  EXPECT_EQ(send(amended("a5", "v1", "L1", 1340)), Outcome::applied);
+}
+
+// Verified logs of `minutes` in total, `per_day` at most per service date, all of `quality`.
+void verify_minutes(Pipeline& p, const std::string& vol, int minutes, int quality,
+                    const std::string& prefix, int first_day = 1) {
+  int day = first_day;
+  int n = 0;
+  while (minutes > 0) {
+    const int chunk = std::min(minutes, 1440);
+    char date[32];
+    std::snprintf(date, sizeof date, "2027-03-%02d", day++);
+    const std::string log = prefix + std::to_string(++n);
+    ASSERT_EQ(p.send(kHours, vol, submitted("s-" + log, vol, log, "410402", date, chunk)),
+              Outcome::applied);
+    ASSERT_EQ(p.send(kHours, vol, verified("v-" + log, vol, log, quality)), Outcome::applied);
+    minutes -= chunk;
+  }
+}
+
+TEST(StarLevel, ThresholdsAtTheExactMinute) {
+  const DomainConfig config;
+  EXPECT_EQ(star_level(config, 5999, 300), 0);
+  EXPECT_EQ(star_level(config, 6000, 300), 1);
+  EXPECT_EQ(star_level(config, 300 * 60 - 1, 500), 1);
+  EXPECT_EQ(star_level(config, 300 * 60, 500), 2);
+  EXPECT_EQ(star_level(config, 1500 * 60, 500), 5);
+  EXPECT_EQ(star_level(config, 1500 * 60, 299), 4);  // quality floor: one lower
+  EXPECT_EQ(star_level(config, 5999, 100), 0);       // never below zero
+}
+
+TEST_F(LedgerTest, StarAt6000MinutesNotAt5999) {
+  verify_minutes(pipeline, "v1", 5999, 3, "L");
+  EXPECT_EQ(pipeline.last_star("v1")->star_level, 0);
+  EXPECT_TRUE(pipeline.on(outputs::kStarChanges).empty());
+  send(submitted("s-last", "v1", "Llast", "410402", "2027-03-20", 1));
+  send(verified("v-last", "v1", "Llast", 3, "2027-05-09T10:00:00+08:00"));
+  auto star = pipeline.last_star("v1");
+  EXPECT_EQ(star->star_level, 1);
+  EXPECT_EQ(star->minutes_verified, 6000);
+  EXPECT_EQ(star->mean_quality_x100, 300);
+  EXPECT_EQ(star->as_of, "2027-05-09T10:00:00+08:00");
+  auto changes = pipeline.on(outputs::kStarChanges);
+  ASSERT_EQ(changes.size(), 1u);
+  auto change = schemas::star_change_from_json(changes[0].value);
+  EXPECT_EQ(change->from_level, 0);
+  EXPECT_EQ(change->to_level, 1);
+  EXPECT_EQ(change->cause_event_id, "v-last");
+  EXPECT_EQ(change->occurred_at, "2027-05-09T10:00:00+08:00");
+}
+
+TEST_F(LedgerTest, QualityFloorIsComparedExactly) {
+  // 6001 minutes at quality 3 and 1 minute at quality 2: the mean is 18005/6002 < 3.
+  verify_minutes(pipeline, "v1", 6001, 3, "L");
+  EXPECT_EQ(pipeline.last_star("v1")->star_level, 1);
+  send(submitted("s-low", "v1", "Llow", "410402", "2027-03-20", 1));
+  send(verified("v-low", "v1", "Llow", 2));
+  auto star = pipeline.last_star("v1");
+  EXPECT_EQ(star->minutes_verified, 6002);
+  EXPECT_EQ(star->mean_quality_x100, 299);
+  EXPECT_EQ(star->star_level, 0);
+  // Amending the low log away from the mean restores the level (Σ = 3·6001 + 2·1 → 3·6001).
+  send(revoked("r-low", "v1", "Llow"));
+  EXPECT_EQ(pipeline.last_star("v1")->star_level, 1);
+  EXPECT_EQ(pipeline.on(outputs::kStarChanges).size(), 3u);  // 0→1, 1→0, 0→1
+}
+
+TEST_F(LedgerTest, DowngradeAfterRevocationEmitsStarChange) {
+  verify_minutes(pipeline, "v1", 6000, 4, "L");
+  ASSERT_EQ(pipeline.last_star("v1")->star_level, 1);
+  EXPECT_EQ(pipeline.metric(410402, Period::total(), starred_metric(1)), 1);
+  send(revoked("r1", "v1", "L1"));
+  auto star = pipeline.last_star("v1");
+  EXPECT_EQ(star->star_level, 0);
+  EXPECT_EQ(star->minutes_verified, 6000 - 1440);
+  auto changes = pipeline.on(outputs::kStarChanges);
+  ASSERT_EQ(changes.size(), 2u);
+  auto change = schemas::star_change_from_json(changes[1].value);
+  EXPECT_EQ(change->from_level, 1);
+  EXPECT_EQ(change->to_level, 0);
+  EXPECT_EQ(change->cause_event_id, "r1");
+  EXPECT_EQ(pipeline.metric(410402, Period::total(), starred_metric(1)), 0);
+  EXPECT_EQ(pipeline.metric(410400, Period::total(), starred_metric(1)), 0);
+}
+
+TEST_F(LedgerTest, AmendmentOfAVerifiedLogChangesTheLevel) {
+  verify_minutes(pipeline, "v1", 6000, 5, "L");  // 4×1440 + 240
+  send(amended("a5", "v1", "L5", 239));
+  EXPECT_EQ(pipeline.last_star("v1")->star_level, 0);
+  EXPECT_EQ(pipeline.last_star("v1")->minutes_verified, 5999);
+  EXPECT_EQ(pipeline.metric(410402, day("2027-03-05"), Metric::minutes_verified), 239);
+}
+
+TEST_F(LedgerTest, HomeAreaBeforeAndAfterRegistration) {
+  send(submitted("s1", "v1", "L1", "410411", "2027-03-01", 60));
+  send(submitted("s2", "v1", "L2", "410421", "2027-03-02", 60));
+  auto star = pipeline.last_star("v1");
+  EXPECT_EQ(star->home_area, "410411");  // the first accepted submission
+  EXPECT_FALSE(star->registered);
+  EXPECT_FALSE(star->party_member);
+  EXPECT_EQ(pipeline.metric(410411, Period::total(), Metric::volunteers_registered), 0);
+
+  send(registered("g1", "v1", "410403", true));
+  star = pipeline.last_star("v1");
+  EXPECT_EQ(star->home_area, "410403");
+  EXPECT_TRUE(star->registered);
+  EXPECT_TRUE(star->party_member);
+  EXPECT_EQ(pipeline.metric(410403, Period::total(), Metric::volunteers_registered), 1);
+  EXPECT_EQ(pipeline.metric(410403, Period::total(), Metric::volunteers_party_members), 1);
+  EXPECT_EQ(pipeline.metric(410400, Period::total(), Metric::volunteers_registered), 1);
+
+  send(updated("u1", "v1", "\"area_code\":\"410404\",\"party_member\":false"));
+  EXPECT_EQ(pipeline.last_star("v1")->home_area, "410404");
+  EXPECT_EQ(pipeline.metric(410403, Period::total(), Metric::volunteers_registered), 0);
+  EXPECT_EQ(pipeline.metric(410404, Period::total(), Metric::volunteers_registered), 1);
+  EXPECT_EQ(pipeline.metric(410404, Period::total(), Metric::volunteers_party_members), 0);
+  EXPECT_EQ(pipeline.metric(410400, Period::total(), Metric::volunteers_registered), 1);
+  EXPECT_EQ(pipeline.metric(410400, Period::total(), Metric::volunteers_party_members), 0);
+}
+
+TEST_F(LedgerTest, DistinctActiveVolunteersThroughVerifyAndRevoke) {
+  send(submitted("s1", "v1", "L1", "410402", "2027-03-01", 60));
+  send(submitted("s2", "v1", "L2", "410402", "2027-03-02", 60));
+  EXPECT_EQ(pipeline.metric(410402, month("2027-03-01"), Metric::volunteers_active), 0);
+  send(verified("f1", "v1", "L1", 4));
+  send(verified("f2", "v1", "L2", 4));
+  EXPECT_EQ(pipeline.metric(410402, month("2027-03-01"), Metric::volunteers_active), 1);
+  EXPECT_EQ(pipeline.metric(410402, day("2027-03-01"), Metric::volunteers_active), 1);
+  EXPECT_EQ(pipeline.metric(410402, day("2027-03-02"), Metric::volunteers_active), 1);
+  EXPECT_EQ(pipeline.metric(410402, Period::total(), Metric::volunteers_active), 1);
+  send(revoked("r1", "v1", "L1"));
+  EXPECT_EQ(pipeline.metric(410402, month("2027-03-01"), Metric::volunteers_active), 1);
+  EXPECT_EQ(pipeline.metric(410402, day("2027-03-01"), Metric::volunteers_active), 0);
+  send(amended("a2", "v1", "L2", 30));  // still verified: still active
+  EXPECT_EQ(pipeline.metric(410402, month("2027-03-01"), Metric::volunteers_active), 1);
+  send(revoked("r2", "v1", "L2"));
+  EXPECT_EQ(pipeline.metric(410402, month("2027-03-01"), Metric::volunteers_active), 0);
+  EXPECT_EQ(pipeline.metric(410402, Period::total(), Metric::volunteers_active), 0);
+  EXPECT_EQ(pipeline.metric(410400, Period::total(), Metric::volunteers_active), 0);
+  EXPECT_EQ(pipeline.metric(410402, Period::total(), Metric::logs_revoked), 2);
+  EXPECT_EQ(pipeline.metric(410402, Period::total(), Metric::logs_submitted), 2);
+  EXPECT_EQ(pipeline.metric(410402, Period::total(), Metric::logs_verified), 0);
+}
+
+TEST_F(LedgerTest, CityCountsAVolunteerOnceAcrossItsCounties) {
+  send(submitted("s1", "v1", "L1", "410402", "2027-03-01", 60));
+  send(submitted("s2", "v1", "L2", "410482", "2027-03-01", 90, "caring_dedication"));
+  send(verified("f1", "v1", "L1", 4));
+  send(verified("f2", "v1", "L2", 2));
+  pipeline.send(kHours, "v2", submitted("t1", "v2", "M1", "410482", "2027-03-05", 30));
+  pipeline.send(kHours, "v2", verified("t2", "v2", "M1", 5));
+  const Period march = month("2027-03-01");
+  EXPECT_EQ(pipeline.metric(410402, march, Metric::volunteers_active), 1);
+  EXPECT_EQ(pipeline.metric(410482, march, Metric::volunteers_active), 2);
+  EXPECT_EQ(pipeline.metric(410400, march, Metric::volunteers_active), 2);
+  EXPECT_EQ(pipeline.metric(410400, day("2027-03-01"), Metric::volunteers_active), 1);
+  // Prefecture rollup of the sums.
+  EXPECT_EQ(pipeline.metric(410400, march, Metric::minutes_verified), 180);
+  EXPECT_EQ(pipeline.metric(410400, Period::total(), Metric::minutes_verified), 180);
+  EXPECT_EQ(pipeline.metric(410400, march,
+                            metric_for_category(Metric::minutes_verified_by_category,
+                                                schemas::Category::caring_dedication)),
+            90);
+  EXPECT_EQ(pipeline.metric(410400, march, Metric::logs_submitted), 3);
+  EXPECT_EQ(pipeline.metric(410482, march, Metric::logs_verified), 2);
+  send(revoked("r1", "v1", "L1"));
+  EXPECT_EQ(pipeline.metric(410400, march, Metric::volunteers_active), 2);  // v1 still via 410482
+  send(revoked("r2", "v1", "L2"));
+  EXPECT_EQ(pipeline.metric(410400, march, Metric::volunteers_active), 1);
+}
+
+TEST_F(LedgerTest, ReadEqualsAppliedPlusDuplicatesPlusDeadLettered) {
+  const std::vector<std::string> inputs = {
+      registered("g1", "v1", "410402", false),
+      registered("g1", "v1", "410402", false),
+      "not json",
+      "{\"event_id\":\"x\"}",
+      submitted("s1", "v1", "L1", "410402", "2027-03-01", 60),
+      verified("f1", "v1", "L9", 3),
+      verified("f1", "v1", "L1", 3),
+      rejected("j1", "v1", "L1"),
+      submitted("s2", "v1", "L2", "410402", "2027-03-01", 1400)};
+  for (const auto& json : inputs) send(json);
+  const int64_t applied = pipeline.outcomes[Outcome::applied];
+  const int64_t duplicates = pipeline.outcomes[Outcome::duplicate];
+  const int64_t dead = pipeline.outcomes[Outcome::dead_lettered];
+  EXPECT_EQ(applied, 3);
+  EXPECT_EQ(duplicates, 1);
+  EXPECT_EQ(dead, 5);
+  EXPECT_EQ(applied + duplicates + dead, static_cast<int64_t>(inputs.size()));
+  EXPECT_EQ(static_cast<int64_t>(pipeline.on(outputs::kDeadLetter).size()), dead);
+}
+
+TEST_F(LedgerTest, StateSurvivesFlushAndReload) {
+  Pipeline stored(DomainConfig{}, true);
+  stored.send(kHours, "v1", registered("g1", "v1", "410402", true));
+  verify_minutes(stored, "v1", 3000, 4, "L");
+  stored.rebuild(true);  // flush, then fresh processors reading the stores
+  verify_minutes(stored, "v1", 3000, 4, "M", 10);
+  EXPECT_EQ(stored.send(kHours, "v1", registered("g1", "v1", "410402", true)), Outcome::duplicate);
+  auto star = stored.last_star("v1");
+  EXPECT_EQ(star->star_level, 1);
+  EXPECT_EQ(star->minutes_verified, 6000);
+  EXPECT_TRUE(star->party_member);
+  EXPECT_EQ(stored.metric(410402, month("2027-03-01"), Metric::volunteers_active), 1);
+  EXPECT_EQ(stored.metric(410402, Period::total(), Metric::minutes_verified), 6000);
+  EXPECT_EQ(stored.metric(410402, Period::total(), starred_metric(1)), 1);
+}
+
+}  // namespace
+}  // namespace leifeng::processors::testing
