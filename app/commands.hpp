@@ -3,6 +3,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <optional>
 #include <string>
 
 namespace leifeng::app {
@@ -16,5 +18,24 @@ struct GlobalOptions {
 // Each returns nothing; the callback of the subcommand throws CLI::RuntimeError(code) to
 // exit with a code other than 0.
 void register_replay(CLI::App& cli, const GlobalOptions& global);
+void register_generate(CLI::App& cli, const GlobalOptions& global);
+void register_report(CLI::App& cli, const GlobalOptions& global);
+// Kafka-facing commands: topics create, publish, export, run.
+void register_topics(CLI::App& cli, const GlobalOptions& global);
+void register_publish(CLI::App& cli, const GlobalOptions& global);
+void register_export(CLI::App& cli, const GlobalOptions& global);
+void register_run(CLI::App& cli, const GlobalOptions& global);
+void register_demo(CLI::App& cli, const GlobalOptions& global);
+
+// Audits (SPEC §7): `audit diff` and `audit volunteer` (commands/audit.cpp).
+void register_audit(CLI::App& cli, const GlobalOptions& global);
+// Modes other commands gain for audits. Each adds its options to the command and returns what
+// the command's callback calls first: the exit code when the mode was chosen, else nullopt.
+// `replay --from-topics [--from TIME] [--to TIME]` (commands/replay_from_topics.cpp):
+std::function<std::optional<int>(const std::string& out_dir)> add_replay_from_topics(
+    CLI::App& replay, const GlobalOptions& global);
+// `export --inputs [FILE]` (commands/export_inputs.cpp); `output` is export's -o value:
+std::function<std::optional<int>(const std::string& output)> add_export_inputs(
+    CLI::App& export_command, const GlobalOptions& global);
 
 }  // namespace leifeng::app

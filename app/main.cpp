@@ -14,6 +14,14 @@ int main(int argc, char** argv) {
                  "Kafka bootstrap servers; overrides the configuration file");
 
   leifeng::app::register_replay(cli, global);
+  leifeng::app::register_generate(cli, global);
+  leifeng::app::register_report(cli, global);
+  leifeng::app::register_topics(cli, global);
+  leifeng::app::register_publish(cli, global);
+  leifeng::app::register_export(cli, global);
+  leifeng::app::register_run(cli, global);
+  leifeng::app::register_demo(cli, global);
+  leifeng::app::register_audit(cli, global);
 
   try {
     cli.parse(argc, argv);

@@ -1,0 +1,219 @@
+// `leifeng demo` (SPEC §7): the main job on the default local setup. Starts a real local
+// Kafka broker with the project's own script (or uses the embedded cluster, or the one given
+// with --bootstrap-servers), creates the topics, generates and publishes a month of a city's
+// events, runs every processor until caught up, prints the county table of the month, writes
+// the HTML report and stops what it started.
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "commands.hpp"
+#include "demo_broker.hpp"
+#include "demo_table.hpp"
+#include "kafka_cluster.hpp"
+#include "kafka_export.hpp"
+#include "kafka_publish.hpp"
+#include "kafka_run.hpp"
+#include "kafka_topics.hpp"
+#include "leifeng/generator/calendar.hpp"
+#include "leifeng/generator/generator.hpp"
+#include "leifeng/report/area_names.hpp"
+#include "leifeng/report/render_report.hpp"
+#include "leifeng/runtime/stream_runtime.hpp"
+#include "leifeng/schemas/records.hpp"
+#include "settings.hpp"
+#include "topology.hpp"
+
+namespace leifeng::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct DemoOptions {
+  bool embedded = false;
+  std::string workdir = ".leifeng/demo";
+  uint64_t seed = 2027;
+  std::string start = "2027-03-01";
+  int32_t days = 31;
+  int64_t events = 0;  // 0 = the generator's default size for the period
+};
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void step(int number, const std::string& what) {
+  std::cerr << "\n[" << number << "/6] " << what << '\n';
+}
+
+// A bar on one terminal line, redrawn in place.
+void draw_progress(int64_t done, int64_t total) {
+  const int width = 40;
+  const double share = total > 0 ? std::min(1.0, static_cast<double>(done) / total) : 1.0;
+  const int filled = static_cast<int>(share * width);
+  std::fprintf(stderr, "\r  [%s%s] %3d%%  %lld events", std::string(filled, '#').c_str(),
+               std::string(width - filled, '.').c_str(), static_cast<int>(share * 100),
+               static_cast<long long>(done));
+  std::fflush(stderr);
+}
+
+fs::path generate_events(const DemoOptions& options, const fs::path& file) {
+  generator::GeneratorOptions generation;
+  generation.seed = options.seed;
+  const auto start = generator::parse_iso_date(options.start);
+  if (!start) throw std::invalid_argument("--start must be YYYY-MM-DD, not " + options.start);
+  generation.start_date = *start;
+  generation.days = options.days;
+  if (options.events > 0) generation.events = options.events;
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+  const auto report = generator::generate(generation, out, draw_progress);
+  out.close();
+  if (!out) throw std::runtime_error("error while writing " + file.string());
+  draw_progress(report.lines, report.lines);
+  std::cerr << "\n  " << report.lines << " lines: " << report.valid << " events, "
+            << report.duplicates << " upstream re-sends, " << report.bad << " bad input lines -> "
+            << file.string() << '\n';
+  return file;
+}
+
+void run_demo(DemoOptions options, GlobalOptions global) {
+  const auto started = Clock::now();
+  const fs::path workdir = fs::absolute(options.workdir);
+  fs::create_directories(workdir);
+
+  // 1. Kafka: the project's broker, unless told otherwise.
+  step(1, "Kafka");
+  std::unique_ptr<LocalBroker> broker;
+  Settings probe = load_settings(global);
+  if (!options.embedded && probe.runtime().bootstrap_servers.empty()) {
+    broker = std::make_unique<LocalBroker>(workdir / "kafka");
+    global.bootstrap_servers = broker->bootstrap_servers();
+    std::cerr << "  started a local Apache Kafka broker (KRaft) at " << global.bootstrap_servers
+              << " (log: " << (workdir / "kafka" / "server.log").string() << ")\n";
+  }
+  Settings settings = load_settings(global);
+  // A fresh broker has no changelogs: local state from an earlier demo would not match it.
+  const fs::path state_dir = workdir / "state";
+  if (broker) fs::remove_all(state_dir);
+  settings.config.runtime.state_dir = state_dir.string();
+  KafkaCluster cluster(settings.runtime(), "demo", /*embedded_intended=*/true);
+  if (cluster.embedded()) {
+    std::cerr << "  using the embedded in-process cluster (no Java needed). It does not isolate "
+                 "aborted transactions, so exactly-once is not proven here; the real broker "
+                 "is.\n";
+  }
+
+  const runtime::TopicCreation topics = ensure_topics(cluster, build_topology(settings));
+  std::cerr << "  topics: " << topics.created.size() << " created, " << topics.already_existed.size()
+            << " already there\n";
+
+  // 2. A month of the city's events.
+  step(2, "Generating a month of events (seed " + std::to_string(options.seed) + ")");
+  const fs::path events = generate_events(options, workdir / "events.jsonl");
+
+  // 3. Upstream apps publish them.
+  step(3, "Publishing to the input topics");
+  std::FILE* in = std::fopen(events.c_str(), "rb");
+  if (in == nullptr) throw std::runtime_error("cannot read " + events.string());
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(in, &std::fclose);
+  const PublishSummary published =
+      publish_events(in, events.string(), settings, cluster, /*show_progress=*/true);
+  std::cerr << "  " << published.lines_read << " lines published";
+  for (const auto& [topic, count] : published.published) std::cerr << ", " << topic << " " << count;
+  std::cerr << ", " << published.dead_lettered << " unroutable lines dead-lettered\n";
+  if (published.delivery.failed > 0) {
+    throw std::runtime_error(std::to_string(published.delivery.failed) +
+                             " records were not delivered, the first: " +
+                             published.delivery.first_error);
+  }
+
+  // 4. The processors, exactly once, until everything published is processed.
+  step(4, "Running the processors until caught up");
+  std::atomic<bool> stop{false};
+  const auto processing = Clock::now();
+  const PipelineRun run = run_pipeline(settings, cluster, /*until_caught_up=*/true, stop);
+  if (!run.caught_up) throw std::runtime_error("the processors stopped before catching up");
+  int64_t consumed = 0;
+  for (const auto& [input, account] : run.inputs) {
+    consumed += account.consumed;
+    std::cerr << "  " << input << ": " << account.consumed << " read = " << account.applied
+              << " applied + " << account.duplicates << " duplicates + "
+              << account.dead_lettered << " dead-lettered\n";
+  }
+  std::cerr << "  " << run.stats.commits << " transactions committed in "
+            << static_cast<int>(seconds_since(processing)) << " s\n";
+
+  // 5. The county table of the month, from the county-stats topic.
+  step(5, "County statistics for " + options.start.substr(0, 7));
+  std::vector<schemas::CountyStatsRecord> records;
+  for (const auto& line : export_table(cluster.properties(), settings.runtime().topic_prefix,
+                                       "county-stats")) {
+    auto record = schemas::county_stats_from_json(line);
+    if (!record) throw std::runtime_error("unreadable county-stats record: " + line);
+    records.push_back(std::move(*record));
+  }
+  const auto month = report::parse_report_month(options.start.substr(0, 7));
+  if (!month) throw std::runtime_error("no month in --start " + options.start);
+  const report::AreaNames names = configured_area_names(settings);
+  std::cout << render_county_table(report::summarize_month(records, *month, names)) << std::flush;
+
+  // 6. The HTML report.
+  step(6, "Monthly report");
+  const fs::path html = workdir / ("report-" + options.start.substr(0, 7) + ".html");
+  {
+    std::ofstream out(html, std::ios::binary | std::ios::trunc);
+    out << report::render_report(records, *month, names, report::ReportFormat::html);
+    if (!out.flush()) throw std::runtime_error("cannot write " + html.string());
+  }
+  std::cerr << "  HTML report: " << html.string() << '\n';
+  if (broker) {
+    broker->stop();
+    std::cerr << "  stopped the local broker\n";
+  }
+  std::cerr << "\ndemo finished in " << static_cast<int>(seconds_since(started)) << " s\n";
+}
+
+}  // namespace
+
+void register_demo(CLI::App& cli, const GlobalOptions& global) {
+  auto options = std::make_shared<DemoOptions>();
+  CLI::App* demo = cli.add_subcommand(
+      "demo",
+      "Run the whole pipeline on a local Kafka broker: generate a month of a city's events, "
+      "publish, process exactly once, print the county table and write the HTML report");
+  demo->add_flag("--embedded", options->embedded,
+                 "use the in-process cluster instead of a real broker (no Java needed)");
+  demo->add_option("--workdir", options->workdir,
+                   "where the broker, state, events file and report go")
+      ->capture_default_str();
+  demo->add_option("--seed", options->seed, "generator seed")->capture_default_str();
+  demo->add_option("--start", options->start, "first day, YYYY-MM-DD")->capture_default_str();
+  demo->add_option("--days", options->days, "days to generate")->capture_default_str();
+  demo->add_option("--events", options->events,
+                   "about this many events (default: a month of a city of 3000 volunteers)");
+  demo->callback([options, &global] {
+    try {
+      run_demo(*options, global);
+    } catch (const std::exception& e) {
+      std::cerr << "\nleifeng demo: " << e.what() << '\n';
+      throw CLI::RuntimeError(2);
+    }
+  });
+}
+
+}  // namespace leifeng::app

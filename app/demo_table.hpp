@@ -1,0 +1,21 @@
+// The county table the demo prints: one row per county-level unit and one for the city.
+#pragma once
+
+#include <string>
+
+#include "leifeng/report/area_names.hpp"
+#include "leifeng/report/monthly_summary.hpp"
+#include "settings.hpp"
+
+namespace leifeng::app {
+
+// Columns: area code, name, verified hours, active volunteers, activities published, needs
+// fulfilled, volunteers at one to five stars (all time). Names are padded by display width
+// (CJK characters take two columns).
+std::string render_county_table(const report::MonthlySummary& summary);
+
+// Names of the configured areas file ([rules] areas_file next to the configuration), else the
+// built-in names of SPEC §1.
+report::AreaNames configured_area_names(const Settings& settings);
+
+}  // namespace leifeng::app

@@ -1,0 +1,42 @@
+// The Kafka cluster a command talks to: the configured one, or — without bootstrap servers in
+// the configuration or on the command line — the embedded in-process cluster, which lives
+// only as long as this object (topics and data vanish when the command exits).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leifeng/runtime/embedded_cluster.hpp"
+#include "leifeng/runtime/options.hpp"
+#include "leifeng/runtime/topic_admin.hpp"
+
+namespace leifeng::app {
+
+class KafkaCluster {
+ public:
+  // `command` names the command in the log line that says which cluster is used. With
+  // `embedded_intended` false (single commands) the embedded cluster comes with a warning that
+  // nothing outlives the process.
+  KafkaCluster(const runtime::RuntimeOptions& options, std::string_view command,
+               bool embedded_intended = false);
+
+  bool embedded() const { return embedded_ != nullptr; }
+  const std::string& bootstrap_servers() const { return options_.bootstrap_servers; }
+  // The runtime options with the cluster's address filled in (and, for the embedded cluster,
+  // a short session timeout: its groups keep a closed member until the session expires).
+  const runtime::RuntimeOptions& options() const { return options_; }
+  // librdkafka properties for any client: the [kafka] table plus bootstrap.servers.
+  runtime::KafkaProperties properties() const;
+
+  // Creates the topics that are missing; idempotent. The embedded cluster ignores topic
+  // configs and cannot tell created from existing: it reports every topic as created.
+  runtime::TopicCreation create_topics(const std::vector<runtime::TopicSpec>& specs);
+
+ private:
+  runtime::RuntimeOptions options_;
+  std::unique_ptr<runtime::EmbeddedCluster> embedded_;
+};
+
+}  // namespace leifeng::app

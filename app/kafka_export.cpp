@@ -1,0 +1,62 @@
+#include "kafka_export.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+#include "leifeng/processors/wiring.hpp"
+#include "leifeng/runtime/topic_reader.hpp"
+#include "replay_file.hpp"
+
+namespace leifeng::app {
+
+namespace outputs = processors::outputs;
+
+const std::vector<std::string>& exportable_tables() {
+  static const std::vector<std::string> tables{
+      std::string(outputs::kStars), std::string(outputs::kStarChanges),
+      std::string(outputs::kNeedsStatus), std::string(outputs::kCountyStats),
+      std::string(outputs::kDeadLetter)};
+  return tables;
+}
+
+std::vector<std::string> export_table(const runtime::KafkaProperties& kafka,
+                                      const std::string& topic_prefix, std::string_view table) {
+  const auto& known = exportable_tables();
+  if (std::find(known.begin(), known.end(), table) == known.end()) {
+    std::string names;
+    for (const auto& name : known) names += (names.empty() ? "" : ", ") + name;
+    throw std::invalid_argument("unknown table '" + std::string(table) + "' (known: " + names +
+                                ")");
+  }
+  const std::string topic = processors::kafka_topic_name(topic_prefix, table);
+  runtime::TopicReader reader(kafka);
+
+  if (processors::is_table_output(table)) {
+    KeyedTable latest;
+    reader.read(topic, [&](const runtime::TopicRecord& record) {
+      const std::string key(record.key.value_or(std::string_view{}));
+      if (record.value) {
+        latest.insert_or_assign(key, std::string(*record.value));
+      } else {
+        latest.erase(key);  // tombstone
+      }
+    });
+    return sorted_by_key(std::move(latest));
+  }
+  if (table == outputs::kStarChanges) {
+    std::vector<std::pair<std::string, std::string>> changes;
+    reader.read(topic, [&](const runtime::TopicRecord& record) {
+      if (!record.value) return;
+      changes.emplace_back(record.key.value_or(std::string_view{}), *record.value);
+    });
+    return stable_sorted_by_key(std::move(changes));
+  }
+  std::vector<std::string> records;
+  reader.read(topic, [&](const runtime::TopicRecord& record) {
+    if (record.value) records.emplace_back(*record.value);
+  });
+  return records;
+}
+
+}  // namespace leifeng::app

@@ -1,0 +1,113 @@
+#include "kafka_publish.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "event_router.hpp"
+#include "leifeng/processors/event_processor.hpp"
+#include "leifeng/processors/wiring.hpp"
+
+namespace leifeng::app {
+
+namespace {
+
+constexpr auto kDeliveryTimeout = std::chrono::minutes(2);
+
+// Sends the dead letters publish itself writes (lines no processor will ever see).
+class DeadLetterSender : public runtime::Emitter {
+ public:
+  DeadLetterSender(KafkaPublisher& publisher, std::string topic)
+      : publisher_(publisher), topic_(std::move(topic)) {}
+  void emit(std::string_view, std::string_view key, std::string_view value) override {
+    publisher_.send(topic_, key, value);
+  }
+
+ private:
+  KafkaPublisher& publisher_;
+  std::string topic_;
+};
+
+// getline()'s buffer, which it grows with realloc.
+struct LineBuffer {
+  char* data = nullptr;
+  std::size_t capacity = 0;
+  LineBuffer() = default;
+  LineBuffer(const LineBuffer&) = delete;
+  LineBuffer& operator=(const LineBuffer&) = delete;
+  ~LineBuffer() { std::free(data); }
+};
+
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool enabled) : enabled_(enabled) {}
+  void update(int64_t lines) {
+    if (!enabled_ || (lines & 0x3FF) != 0) return;
+    const auto now = Clock::now();
+    if (now - last_ < std::chrono::seconds(1)) return;
+    last_ = now;
+    const double seconds = std::chrono::duration<double>(now - started_).count();
+    std::fprintf(stderr, "publish: %lld lines read (%.0f/s)\n", static_cast<long long>(lines),
+                 static_cast<double>(lines) / seconds);
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool enabled_;
+  Clock::time_point started_ = Clock::now();
+  Clock::time_point last_ = started_;
+};
+
+}  // namespace
+
+PublishSummary publish_events(std::FILE* in, const std::string& source_name,
+                              const Settings& settings, KafkaCluster& cluster, bool show_progress) {
+  const std::string& prefix = settings.runtime().topic_prefix;
+  const schemas::ValidationRules rules = settings.domain.validation_rules();
+  processors::SourceNaming file_source;
+  file_source.file = source_name;
+  std::map<schemas::InputTopic, std::string> topics;
+  for (const auto topic :
+       {schemas::InputTopic::hours, schemas::InputTopic::activities, schemas::InputTopic::needs}) {
+    topics[topic] = processors::kafka_topic_name(prefix, processors::input_of(topic));
+  }
+
+  KafkaPublisher publisher(cluster.properties());
+  DeadLetterSender dead_letters(
+      publisher, processors::kafka_topic_name(prefix, processors::outputs::kDeadLetter));
+  PublishSummary summary;
+  ProgressLine progress(show_progress);
+
+  LineBuffer buffer;
+  int64_t line_number = 0;  // counts blank lines too, as `replay --input` does
+  for (ssize_t length; (length = ::getline(&buffer.data, &buffer.capacity, in)) >= 0;) {
+    ++line_number;
+    std::string_view line(buffer.data, static_cast<std::size_t>(length));
+    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    ++summary.lines_read;
+
+    const LineRoute route = route_line(line, rules);
+    if (route.routed) {
+      const RoutedEvent& event = *route.routed;
+      const std::string& topic = topics[event.topic];
+      publisher.send(topic, event.key ? std::optional<std::string_view>(*event.key) : std::nullopt,
+                     line);
+      ++summary.published[topic];
+      if (event.invalid) ++summary.invalid_by_reason[static_cast<size_t>(event.invalid->reason)];
+    } else {
+      const UnroutableLine& bad = *route.unroutable;
+      const runtime::InputRecord record{{}, 0, line_number, std::nullopt, line};
+      processors::emit_dead_letter(record, bad.rejection, bad.event_id, bad.type, std::nullopt,
+                                   file_source, dead_letters);
+      ++summary.dead_lettered;
+    }
+    publisher.poll();
+    progress.update(summary.lines_read);
+  }
+  if (std::ferror(in)) throw std::runtime_error("error while reading " + source_name);
+  summary.delivery = publisher.flush(kDeliveryTimeout);
+  return summary;
+}
+
+}  // namespace leifeng::app

@@ -1,0 +1,66 @@
+#include "kafka_run.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <memory>
+
+#include "kafka_topics.hpp"
+#include "leifeng/processors/wiring.hpp"
+#include "leifeng/runtime/logging.hpp"
+#include "leifeng/runtime/metrics.hpp"
+#include "leifeng/runtime/metrics_server.hpp"
+#include "topology.hpp"
+
+namespace leifeng::app {
+
+PipelineRun run_pipeline(const Settings& settings, KafkaCluster& cluster, bool until_caught_up,
+                         const std::atomic<bool>& stop) {
+  runtime::Topology topology = build_topology(settings);
+  ensure_topics(cluster, topology);
+
+  runtime::Metrics metrics;
+  std::unique_ptr<runtime::MetricsServer> server;
+  const runtime::RuntimeOptions& options = cluster.options();
+  if (options.metrics_port != 0) {
+    server = std::make_unique<runtime::MetricsServer>(metrics);
+    const int port = server->start("127.0.0.1", options.metrics_port);
+    runtime::log_event(spdlog::level::info, "metrics endpoint listening", "url",
+                       "http://127.0.0.1:" + std::to_string(port) + "/metrics");
+  }
+  runtime::log_event(spdlog::level::info, "starting the processors", "application_id",
+                     options.application_id, "topic_prefix", options.topic_prefix, "state_dir",
+                     options.state_dir, "until_caught_up", until_caught_up);
+
+  const auto started = std::chrono::steady_clock::now();
+  runtime::StreamRuntime stream(std::move(topology), options, &metrics);
+  PipelineRun result;
+  if (until_caught_up) {
+    result.caught_up = stream.run_until_caught_up(stop);
+  } else {
+    stream.run(stop);
+  }
+  result.stats = stream.stats();
+  for (const std::string_view input :
+       {processors::inputs::kHours, processors::inputs::kActivities, processors::inputs::kNeeds}) {
+    const runtime::MetricLabels labels{{"topic", std::string(input)}};
+    InputAccount& account = result.inputs[std::string(input)];
+    account.consumed = metrics.value("leifeng_records_consumed_total", labels);
+    account.applied = metrics.value("leifeng_records_applied_total", labels);
+    account.duplicates = metrics.value("leifeng_records_duplicate_total", labels);
+    account.dead_lettered = metrics.value("leifeng_records_dead_lettered_total", labels);
+    runtime::log_event(spdlog::level::info, "input processed", "input", input, "consumed",
+                       account.consumed, "applied", account.applied, "duplicates",
+                       account.duplicates, "dead_lettered", account.dead_lettered);
+  }
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  runtime::log_event(spdlog::level::info, "processors stopped", "processed", result.stats.processed,
+                     "commits", result.stats.commits, "aborts", result.stats.aborts,
+                     "restored_records", result.stats.restored_records, "caught_up",
+                     result.caught_up, "elapsed_ms", elapsed.count());
+  if (server) server->stop();
+  return result;
+}
+
+}  // namespace leifeng::app

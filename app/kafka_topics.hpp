@@ -1,0 +1,24 @@
+// Every topic leifeng uses (SPEC §2) with its partitions and configs, and their creation.
+// Shared by `topics create`, `run` (creates what is missing before it starts) and the demo.
+#pragma once
+
+#include <vector>
+
+#include "kafka_cluster.hpp"
+#include "leifeng/runtime/stream_topology.hpp"
+#include "leifeng/runtime/topic_admin.hpp"
+
+namespace leifeng::app {
+
+// Inputs and the star-change and dead-letter streams keep everything (retention.ms=-1: audits
+// replay inputs, and nothing is lost); tables are compacted; changelogs compacted; the
+// county-deltas repartition stream keeps everything too, since nothing purges consumed
+// repartition records yet and a long outage must not lose deltas. Partitions and replication
+// from [topics].
+std::vector<runtime::TopicSpec> leifeng_topics(const runtime::RuntimeOptions& options,
+                                               const runtime::Topology& topology);
+
+// Creates the missing topics; idempotent. Logs what it created and found.
+runtime::TopicCreation ensure_topics(KafkaCluster& cluster, const runtime::Topology& topology);
+
+}  // namespace leifeng::app

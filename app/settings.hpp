@@ -1,0 +1,20 @@
+// What every command reads from GlobalOptions: the runtime configuration (file, environment,
+// --bootstrap-servers) and the domain rules ([rules]) of the same file.
+#pragma once
+
+#include "commands.hpp"
+#include "leifeng/processors/domain_config.hpp"
+#include "leifeng/runtime/config.hpp"
+
+namespace leifeng::app {
+
+struct Settings {
+  runtime::Config config;           // [app], [topics], [runtime], [kafka]
+  processors::DomainConfig domain;  // [rules]; built-in defaults without a file
+  const runtime::RuntimeOptions& runtime() const { return config.runtime; }
+};
+
+// Throws runtime::ConfigError or processors::ConfigError naming the file and the key.
+Settings load_settings(const GlobalOptions& global);
+
+}  // namespace leifeng::app
