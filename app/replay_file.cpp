@@ -33,17 +33,22 @@ std::string ReplaySummary::to_json() const {
   return json;
 }
 
-// Collects what the processors emit; county deltas go straight to the county processor, as
-// the repartition topic would deliver them live.
+// Collects what the processors emit. County deltas go straight to the county processor as
+// decoded values (send_county_deltas_to), the same messages in the same order as the
+// repartition topic delivers them live, without the binary round trip per event.
 class FileReplay::Impl : public runtime::Emitter {
  public:
-  Impl(const processors::DomainConfig& config, std::string source_name)
-      : options_(make_options(config, std::move(source_name))),
+  Impl(const processors::DomainConfig& config, processors::SourceNaming source)
+      : options_(make_options(config, std::move(source))),
         rules_(config.validation_rules()),
         ledger_(options_, nullptr),
         activities_(options_, nullptr),
         needs_(options_, nullptr),
-        county_(options_, nullptr) {}
+        county_(options_, nullptr) {
+    ledger_.send_county_deltas_to(&county_);
+    activities_.send_county_deltas_to(&county_);
+    needs_.send_county_deltas_to(&county_);
+  }
 
   void emit(std::string_view topic, std::string_view key, std::string_view value) override {
     if (topic == outputs::kCountyDeltas) {
@@ -80,6 +85,20 @@ class FileReplay::Impl : public runtime::Emitter {
                                    std::nullopt, options_.source, *this);
       verdict = {runtime::Outcome::dead_lettered, decoded.rejection().reason};
     }
+    count(verdict);
+  }
+
+  void feed_message(std::string_view input, int32_t partition, int64_t offset,
+                    std::optional<std::string_view> key, std::string_view value) {
+    const schemas::InputTopic topic = input_topic(input);
+    ++summary_.events_read;
+    // The logical name outlives the record (dead letters name the topic from it).
+    const runtime::InputRecord record{processors::input_of(topic), partition, offset, key, value};
+    schemas::DecodeResult decoded = schemas::decode_event(value, rules_, topic, key);
+    count(processor_of(topic).handle(record, decoded, *this));
+  }
+
+  void count(const processors::Verdict& verdict) {
     switch (verdict.outcome) {
       case runtime::Outcome::applied:
         ++summary_.applied;
@@ -111,13 +130,21 @@ class FileReplay::Impl : public runtime::Emitter {
 
  private:
   static processors::ProcessorOptions make_options(const processors::DomainConfig& config,
-                                                   std::string source_name) {
+                                                   processors::SourceNaming source) {
     processors::ProcessorOptions options;
     options.config = config;
-    options.source.file = std::move(source_name);
+    options.source = std::move(source);
     // Tables are taken once at the end (emit_tables): the same final values.
     options.emit_table_updates = false;
     return options;
+  }
+
+  static schemas::InputTopic input_topic(std::string_view input) {
+    for (const auto topic : {schemas::InputTopic::hours, schemas::InputTopic::activities,
+                             schemas::InputTopic::needs}) {
+      if (processors::input_of(topic) == input) return topic;
+    }
+    throw std::invalid_argument("replay: unknown input " + std::string(input));
   }
 
   processors::EventProcessor& processor_of(schemas::InputTopic topic) {
@@ -167,12 +194,26 @@ std::vector<std::string> stable_sorted_by_key(
   return values;
 }
 
+namespace {
+processors::SourceNaming file_source(std::string source_name) {
+  processors::SourceNaming source;
+  source.file = std::move(source_name);
+  return source;
+}
+}  // namespace
+
 FileReplay::FileReplay(const processors::DomainConfig& config, std::string source_name)
-    : impl_(std::make_unique<Impl>(config, std::move(source_name))) {}
+    : impl_(std::make_unique<Impl>(config, file_source(std::move(source_name)))) {}
+FileReplay::FileReplay(const processors::DomainConfig& config, processors::SourceNaming source)
+    : impl_(std::make_unique<Impl>(config, std::move(source))) {}
 FileReplay::~FileReplay() = default;
 
 void FileReplay::feed(std::string_view line, int64_t line_number) {
   impl_->feed(line, line_number);
+}
+void FileReplay::feed_message(std::string_view input, int32_t partition, int64_t offset,
+                              std::optional<std::string_view> key, std::string_view value) {
+  impl_->feed_message(input, partition, offset, key, value);
 }
 const ReplaySummary& FileReplay::summary() const {
   return impl_->summary_;

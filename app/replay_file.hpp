@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "leifeng/processors/domain_config.hpp"
+#include "leifeng/processors/event_processor.hpp"
 #include "leifeng/schemas/validation.hpp"
 
 namespace leifeng::app {
@@ -41,12 +43,21 @@ class FileReplay {
  public:
   // `source_name` is what dead-letter records give as `source.file`.
   FileReplay(const processors::DomainConfig& config, std::string source_name);
+  // Replay from topics: dead letters name their source as `source` says (live: the Kafka
+  // topic, partition and offset).
+  FileReplay(const processors::DomainConfig& config, processors::SourceNaming source);
   ~FileReplay();
   FileReplay(const FileReplay&) = delete;
   FileReplay& operator=(const FileReplay&) = delete;
 
   // One line of the file (without its newline), 1-based; blank lines are skipped.
   void feed(std::string_view line, int64_t line_number);
+  // One message of a logical input ("hours", "activities", "needs") exactly as the live
+  // processor gets it: decoded against that topic and message key, so a mis-keyed message or
+  // a type of another topic is dead-lettered as live. Throws std::invalid_argument for
+  // another input name.
+  void feed_message(std::string_view input, int32_t partition, int64_t offset,
+                    std::optional<std::string_view> key, std::string_view value);
   const ReplaySummary& summary() const;
   // Ends the replay: the final tables. Call once.
   ReplayOutputs finish();

@@ -10,6 +10,7 @@ packages=(
   librdkafka-dev librocksdb-dev libcereal-dev libspdlog-dev libfmt-dev rapidjson-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev libcpp-httplib-dev
   clang-format kcat default-jre-headless maven
+  chromium fonts-noto-cjk  # the report_browser_test renders the HTML report headless
 )
 
 missing=()

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "commands.hpp"
@@ -90,16 +91,24 @@ void register_replay(CLI::App& cli, const GlobalOptions& global) {
   auto options = std::make_shared<ReplayOptions>();
   CLI::App* command =
       cli.add_subcommand("replay", "recompute every table from an events file, no Kafka needed");
-  command->add_option("--input", options->input, "JSON Lines events file, '-' for stdin")
-      ->required();
+  CLI::Option* input =
+      command->add_option("--input", options->input, "JSON Lines events file, '-' for stdin");
   command->add_option("--out", options->out_dir, "directory for the output tables")->required();
-  command->callback([options, &global] {
+  // `replay --from-topics` (audits): replay_from_topics.cpp.
+  auto from_topics = add_replay_from_topics(*command, global);
+  input->excludes(command->get_option("--from-topics"));
+  command->callback([options, from_topics, &global] {
+    std::optional<int> code;
     try {
-      run_replay(*options, global);
+      code = from_topics(options->out_dir);
+      if (!code && options->input.empty())
+        throw std::runtime_error("give --input FILE or --from-topics");
+      if (!code) run_replay(*options, global);
     } catch (const std::exception& e) {
       std::cerr << "leifeng replay: " << e.what() << '\n';
       throw CLI::RuntimeError(2);
     }
+    if (code && *code != 0) throw CLI::RuntimeError(*code);
   });
 }
 

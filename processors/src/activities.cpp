@@ -57,7 +57,7 @@ ActivitiesProcessor::Applied ActivitiesProcessor::apply(const schemas::Event& ev
   }
   state->applied.add(event.envelope.event_id);
   activities_.mark_dirty(key_);
-  deltas_.emit(out, outputs::kCountyDeltas, event.envelope.occurred_at.text);
+  deltas_.emit(out, outputs::kCountyDeltas, event.envelope.occurred_at.text, county_sink());
   return applied();
 }
 

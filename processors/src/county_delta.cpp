@@ -202,7 +202,8 @@ void CountyDeltaBatch::add_total(schemas::AreaCode area, Metric metric, int64_t 
   entries_.push_back({area.prefecture().value, {Period::total(), metric, delta}});
 }
 
-void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of) {
+void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of,
+                            CountyDeltaSink* sink) {
   // Sorted by (area, period, metric) so that equal targets are summed and the county-stats
   // processor sees each period's changes together.
   std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
@@ -210,7 +211,7 @@ void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::
     if (a.change.period != b.change.period) return a.change.period < b.change.period;
     return a.change.metric < b.change.metric;
   });
-  CountyDelta message;
+  CountyDelta& message = message_;
   message.as_of.assign(as_of);
   size_t i = 0;
   while (i < entries_.size()) {
@@ -227,7 +228,11 @@ void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::
     }
     std::erase_if(message.changes, [](const MetricDelta& c) { return c.delta == 0; });
     if (message.changes.empty()) continue;
-    out.emit(topic, message.area.str(), encode_county_delta(message));
+    if (sink != nullptr) {
+      sink->apply(message, out);
+    } else {
+      out.emit(topic, message.area.str(), encode_county_delta(message));
+    }
   }
   entries_.clear();
 }

@@ -341,7 +341,7 @@ LedgerProcessor::Applied LedgerProcessor::apply(const schemas::Event& event,
     count(before, -1);
     count(after, 1);
   }
-  deltas_.emit(out, outputs::kCountyDeltas, volunteer.as_of);
+  deltas_.emit(out, outputs::kCountyDeltas, volunteer.as_of, county_sink());
 
   if (options().emit_table_updates) {
     out.emit(outputs::kStars, key_, schemas::to_json(star_record(key_, volunteer)));

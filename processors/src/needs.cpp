@@ -97,7 +97,7 @@ NeedsProcessor::Applied NeedsProcessor::apply(const schemas::Event& event, runti
   }
   state->applied.add(event.envelope.event_id);
   needs_.mark_dirty(key_);
-  deltas_.emit(out, outputs::kCountyDeltas, at.text);
+  deltas_.emit(out, outputs::kCountyDeltas, at.text, county_sink());
   if (options().emit_table_updates) {
     out.emit(outputs::kNeedsStatus, key_, schemas::to_json(status_record(key_, *state)));
   }

@@ -29,14 +29,14 @@ struct CountyCell {
   }
 };
 
-class CountyStatsProcessor : public runtime::Processor {
+class CountyStatsProcessor : public runtime::Processor, public CountyDeltaSink {
  public:
   static constexpr const char* kStoreName = "county-stats";
   CountyStatsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
 
   runtime::Outcome process(const runtime::InputRecord& record, runtime::Emitter& out) override;
   // Applies a decoded delta (in-process file replay skips the encoding round trip).
-  void apply(const CountyDelta& delta, runtime::Emitter& out);
+  void apply(const CountyDelta& delta, runtime::Emitter& out) override;
   void flush() override { cells_.flush(); }
   void emit_tables(runtime::Emitter& out);
 

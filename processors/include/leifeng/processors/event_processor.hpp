@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "leifeng/processors/county_delta.hpp"
 #include "leifeng/processors/domain_config.hpp"
 #include "leifeng/runtime/processor.hpp"
 #include "leifeng/schemas/events.hpp"
@@ -78,6 +79,9 @@ class EventProcessor : public runtime::Processor {
                  runtime::Emitter& out);
   // Emits the current value of every key of the processor's tables (file replay).
   virtual void emit_tables(runtime::Emitter& out) = 0;
+  // In-process replay: county deltas go straight to `sink` instead of being encoded for the
+  // repartition topic. Null (the default) = emit them as messages.
+  void send_county_deltas_to(CountyDeltaSink* sink) { county_sink_ = sink; }
 
  protected:
   // The outcome of applying one decoded event to its aggregate.
@@ -95,11 +99,13 @@ class EventProcessor : public runtime::Processor {
 
   const ProcessorOptions& options() const { return options_; }
   const schemas::ValidationRules& rules() const { return rules_; }
+  CountyDeltaSink* county_sink() const { return county_sink_; }
 
  private:
   schemas::InputTopic topic_;
   ProcessorOptions options_;
   schemas::ValidationRules rules_;
+  CountyDeltaSink* county_sink_ = nullptr;
 };
 
 }  // namespace leifeng::processors

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Throughput of `leifeng replay --input` through the whole pipeline (decode, ledger, activities,
+# needs, county statistics, output files) on a generated events file, and its peak RSS.
+# Numbers and the command are recorded in BENCHMARKS.md ("Replay --input").
+#
+#   scripts/bench-replay.sh [BUILD_DIR] [EVENTS] [RUNS]
+#
+# BUILD_DIR (default build-bench) is configured as a Release build if it does not exist yet;
+# EVENTS (default 2020000, which gives a little over two million lines) and seed 7 are passed
+# to `leifeng generate`; each of RUNS (default 3) replays prints events/s per wall second and
+# per user-CPU second plus the peak RSS; the last line is the median run by wall time.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${1:-$root/build-bench}
+events=${2:-2020000}
+runs=${3:-3}
+work=${TMPDIR:-/tmp}/leifeng-bench-replay
+input=$work/events-$events.jsonl
+
+die() { echo "bench-replay.sh: $*" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || die "needs GNU time (/usr/bin/time, Debian package 'time')"
+
+if [[ ! -f $build/CMakeCache.txt ]]; then
+  # -Wno-error=restrict: GCC 12 at -O3 reports a false -Wrestrict inside std::string.
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CXX_FLAGS=-Wno-error=restrict >/dev/null
+fi
+cmake --build "$build" --target leifeng -j2 >/dev/null
+leifeng=$build/app/leifeng
+
+mkdir -p "$work"
+if [[ ! -s $input ]]; then
+  "$leifeng" generate --events "$events" --seed 7 -o "$input" 2>/dev/null
+fi
+echo "input: $input ($(wc -l <"$input") lines, $(du -m "$input" | cut -f1) MB)"
+
+results=()
+for ((run = 1; run <= runs; run++)); do
+  out=$work/out-$run
+  rm -rf "$out"
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time-$run" \
+    "$leifeng" replay --input "$input" --out "$out" 2>/dev/null
+  read -r wall user sys rss_kb <"$work/time-$run"
+  read_count=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["events_read"])' \
+    "$out/summary.json")
+  line=$(python3 -c '
+import sys
+n, wall, user, sys_s, rss = int(sys.argv[1]), *map(float, sys.argv[2:6])
+print(f"{n} events  wall {wall:.2f} s  user {user:.2f} s  sys {sys_s:.2f} s  "
+      f"{n / wall / 1e6:.2f} M events/s (wall)  {n / user / 1e6:.2f} M events/s (user CPU)  "
+      f"peak RSS {rss / 1024:.0f} MB")' "$read_count" "$wall" "$user" "$sys" "$rss_kb")
+  echo "run $run: $line"
+  results+=("$wall $line")
+done
+median=$(printf '%s\n' "${results[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p" | cut -d' ' -f2-)
+echo "median: $median"
