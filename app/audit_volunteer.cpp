@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "event_router.hpp"
+#include "in_process_options.hpp"
 #include "leifeng/processors/wiring.hpp"
 
 namespace leifeng::app {
@@ -55,7 +56,7 @@ class VolunteerAuditor::Impl : public runtime::Emitter {
  public:
   Impl(const processors::DomainConfig& config, std::string volunteer_id,
        processors::SourceNaming source)
-      : options_(make_options(config, std::move(source))),
+      : options_(in_process_options(config, std::move(source))),
         rules_(config.validation_rules()),
         ledger_(options_, nullptr) {
     audit_.volunteer_id = std::move(volunteer_id);
@@ -102,15 +103,6 @@ class VolunteerAuditor::Impl : public runtime::Emitter {
   }
 
  private:
-  static processors::ProcessorOptions make_options(const processors::DomainConfig& config,
-                                                   processors::SourceNaming source) {
-    processors::ProcessorOptions options;
-    options.config = config;
-    options.source = std::move(source);
-    options.emit_table_updates = false;
-    return options;
-  }
-
   void handle(const runtime::InputRecord& record, schemas::DecodeResult& decoded,
               std::string position) {
     AuditedEvent audited;

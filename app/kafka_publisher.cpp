@@ -5,11 +5,9 @@
 
 #include <stdexcept>
 
-namespace leifeng::app {
+#include "leifeng/runtime/kafka_client.hpp"
 
-namespace {
-constexpr std::size_t kErrorSize = 512;
-}
+namespace leifeng::app {
 
 KafkaPublisher::KafkaPublisher(const runtime::KafkaProperties& kafka) {
   runtime::KafkaProperties properties{{"linger.ms", "20"}};
@@ -20,22 +18,14 @@ KafkaPublisher::KafkaPublisher(const runtime::KafkaProperties& kafka) {
   properties["compression.type"] = "lz4";
   properties["partitioner"] = "murmur2_random";
 
-  char error[kErrorSize];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  for (const auto& [name, value] : properties) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) !=
-        RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      throw std::runtime_error(fmt::format("kafka property {}={}: {}", name, value, error));
-    }
-  }
-  rd_kafka_conf_set_dr_msg_cb(conf, &KafkaPublisher::on_delivery);
-  rd_kafka_conf_set_opaque(conf, this);
-  handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-  if (handle_ == nullptr) {
-    rd_kafka_conf_destroy(conf);  // rd_kafka_new owns conf only on success
-    throw std::runtime_error(fmt::format("cannot create Kafka producer: {}", error));
-  }
+  const runtime::NewKafkaClient client =
+      runtime::new_kafka_client(runtime::KafkaClientKind::producer, properties, "Kafka producer",
+                                [this](rd_kafka_conf_t* conf) {
+                                  rd_kafka_conf_set_dr_msg_cb(conf, &KafkaPublisher::on_delivery);
+                                  rd_kafka_conf_set_opaque(conf, this);
+                                });
+  if (client.handle == nullptr) throw std::runtime_error(client.error);
+  handle_ = client.handle;
 }
 
 KafkaPublisher::~KafkaPublisher() {

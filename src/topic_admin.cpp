@@ -9,6 +9,8 @@
 #include <memory>
 #include <thread>
 
+#include "leifeng/runtime/kafka_client.hpp"
+
 namespace leifeng::runtime {
 namespace {
 
@@ -36,21 +38,10 @@ int timeout_ms(std::chrono::milliseconds timeout) {
 
 TopicAdmin::TopicAdmin(const KafkaProperties& kafka, std::chrono::milliseconds timeout)
     : timeout_(timeout) {
-  char error[kErrorSize];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  for (const auto& [name, value] : kafka) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) !=
-        RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      throw KafkaAdminError(fmt::format("kafka property {}={}: {}", name, value, error));
-    }
-  }
-  // rd_kafka_new takes ownership of conf only on success.
-  handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-  if (handle_ == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    throw KafkaAdminError(fmt::format("cannot create Kafka admin client: {}", error));
-  }
+  const NewKafkaClient client =
+      new_kafka_client(KafkaClientKind::producer, kafka, "Kafka admin client");
+  if (client.handle == nullptr) throw KafkaAdminError(client.error);
+  handle_ = client.handle;
 }
 
 TopicAdmin::~TopicAdmin() {

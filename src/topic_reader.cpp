@@ -10,10 +10,11 @@
 #include <memory>
 #include <vector>
 
+#include "leifeng/runtime/kafka_client.hpp"
+
 namespace leifeng::runtime {
 namespace {
 
-constexpr std::size_t kErrorSize = 512;
 constexpr int kPollMs = 200;
 
 template <auto Destroy>
@@ -50,22 +51,11 @@ TopicReader::TopicReader(const KafkaProperties& kafka, std::chrono::milliseconds
   if (properties.find("fetch.wait.max.ms") == properties.end())
     properties["fetch.wait.max.ms"] = "10";
 
-  char error[kErrorSize];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  for (const auto& [name, value] : properties) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) !=
-        RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      throw TopicReadError(fmt::format("kafka property {}={}: {}", name, value, error));
-    }
-  }
-  rd_kafka_t* handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
-  if (handle == nullptr) {
-    rd_kafka_conf_destroy(conf);  // rd_kafka_new owns conf only on success
-    throw TopicReadError(fmt::format("cannot create Kafka consumer: {}", error));
-  }
-  rd_kafka_poll_set_consumer(handle);
-  handle_ = new Handle{handle};
+  const NewKafkaClient client =
+      new_kafka_client(KafkaClientKind::consumer, properties, "Kafka consumer");
+  if (client.handle == nullptr) throw TopicReadError(client.error);
+  rd_kafka_poll_set_consumer(client.handle);
+  handle_ = new Handle{client.handle};
 }
 
 TopicReader::~TopicReader() {

@@ -1,7 +1,6 @@
 // `leifeng report --month YYYY-MM` (SPEC §7): the monthly county report from county-stats
 // records, as Markdown, CSV or a self-contained HTML page. Exit codes: 0 written; 1 no
 // statistics for that month; 2 bad arguments or unreadable input (see app/report/README.md).
-#include <toml++/toml.h>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -9,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "area_names_config.hpp"
 #include "commands.hpp"
 #include "leifeng/report/area_names.hpp"
 #include "leifeng/report/county_stats_file.hpp"
@@ -43,23 +43,10 @@ report::ReportFormat choose_format(const ReportOptions& options) {
   return report::ReportFormat::markdown;
 }
 
-// --areas FILE; else the configuration's [rules] areas_file (relative to it, default
-// areas.csv) when that file exists; else the built-in names of SPEC §1.
+// --areas FILE; else those of the configuration, as the demo's table (area_names_config.hpp).
 report::AreaNames choose_area_names(const ReportOptions& options, const GlobalOptions& global) {
   if (!options.areas_file.empty()) return report::load_area_names(options.areas_file);
-  if (!global.config_file.empty()) {
-    std::string areas_file = "areas.csv";
-    try {
-      const toml::table config = toml::parse_file(global.config_file);
-      areas_file = config["rules"]["areas_file"].value_or(areas_file);
-    } catch (const toml::parse_error& e) {
-      throw std::runtime_error("cannot read " + global.config_file + ": " +
-                               std::string(e.description()));
-    }
-    const fs::path path = fs::path(global.config_file).parent_path() / areas_file;
-    if (fs::exists(path)) return report::load_area_names(path);
-  }
-  return report::builtin_area_names();
+  return configured_area_names(load_settings(global));
 }
 
 // Written next to the target and renamed, so a failed run never leaves half a report.

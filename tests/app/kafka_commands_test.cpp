@@ -3,98 +3,31 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "../runtime/kafka_test_support.hpp"
 #include "leifeng/runtime/topic_admin.hpp"
 #include "leifeng/schemas/records.hpp"
+#include "leifeng/test_support/leifeng_on_broker.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 namespace support = leifeng::runtime::testing;
 
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::vector<std::string> read_lines(const fs::path& file) {
-  std::ifstream in(file);
-  EXPECT_TRUE(in) << "cannot read " << file;
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-struct CommandResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs the leifeng binary in its own directory with its own topic prefix, application id and
-// state directory, so tests never see each other's topics or state.
-class Leifeng {
- public:
-  explicit Leifeng(const std::string& stem)
-      : bootstrap_(support::test_bootstrap_servers()),
-        prefix_(support::unique_name("t-" + stem)),
-        dir_(fs::temp_directory_path() / ("leifeng-app-" + prefix_)) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  ~Leifeng() {
-    if (!::testing::Test::HasFailure()) fs::remove_all(dir_);
-  }
-
-  // The shell command that runs leifeng with `args` in the test's directory, stdout and
-  // stderr to `out` and `err` there.
-  std::string command_line(const std::string& args, bool with_kafka = true,
-                           const std::string& out = "cmd.out",
-                           const std::string& err = "cmd.err") const {
-    std::string command = "cd '" + dir_.string() +
-                          "' && exec env LEIFENG_APP_TOPIC_PREFIX=" + prefix_ +
-                          " LEIFENG_APP_APPLICATION_ID=" + prefix_ +
-                          " LEIFENG_APP_STATE_DIR=state LEIFENG_TOPICS_PARTITIONS=3"
-                          " LEIFENG_RUNTIME_COMMIT_INTERVAL_MS=200 '" LEIFENG_BINARY "'";
-    if (fs::exists(dir_ / "leifeng.toml")) command += " -c leifeng.toml";
-    if (with_kafka) command += " --bootstrap-servers " + bootstrap_;
-    return command + " " + args + " >" + out + " 2>" + err;
-  }
-
-  CommandResult run(const std::string& args, bool with_kafka = true) const {
-    const int status = std::system(command_line(args, with_kafka).c_str());
-    CommandResult result;
-    result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = read_file(dir_ / "cmd.out");
-    result.err = read_file(dir_ / "cmd.err");
-    return result;
-  }
-
-  std::string topic(const std::string& name) const { return prefix_ + "." + name + ".v1"; }
-  const std::string& prefix() const { return prefix_; }
-  const std::string& bootstrap() const { return bootstrap_; }
-  const fs::path& dir() const { return dir_; }
-
- private:
-  std::string bootstrap_;
-  std::string prefix_;
-  fs::path dir_;
-};
+using leifeng::test_support::CommandResult;
+using leifeng::test_support::read_file;
+using leifeng::test_support::read_lines;
+// Each test runs the binary with its own topic prefix, application id, state and directory.
+using Leifeng = leifeng::test_support::LeifengOnBroker;
 
 // A topic's configuration as the broker reports it (DescribeConfigs).
 std::map<std::string, std::string> topic_configs(const std::string& bootstrap,
@@ -300,8 +233,7 @@ TEST(Run, ProcessesUntilSigtermThenStopsCleanlyWithEverythingCommitted) {
   }
   ASSERT_EQ(cli.run("publish events.jsonl").code, 0);
 
-  const pid_t pid =
-      support::spawn("/bin/sh", {"-c", cli.command_line("run", true, "run.out", "run.err")});
+  const pid_t pid = cli.start("run", "run.out", "run.err");
   bool seen = false;
   for (int attempt = 0; attempt < 60 && !seen; ++attempt) {
     const CommandResult stars = cli.run("export stars");

@@ -5,17 +5,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
-#include <sys/wait.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "../runtime/kafka_test_support.hpp"
 #include "leifeng/schemas/records.hpp"
+#include "leifeng/test_support/leifeng_on_broker.hpp"
 
 namespace {
 
@@ -23,67 +21,13 @@ namespace fs = std::filesystem;
 namespace support = leifeng::runtime::testing;
 using ::testing::HasSubstr;
 
-fs::path source_dir() {
-  const char* dir = std::getenv("LEIFENG_SOURCE_DIR");
-  return dir != nullptr ? dir : LEIFENG_SOURCE_DIR_FALLBACK;
-}
-
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::vector<std::string> read_lines(const fs::path& file) {
-  std::ifstream in(file);
-  EXPECT_TRUE(in) << "cannot read " << file;
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-struct CommandResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using leifeng::test_support::CommandResult;
+using leifeng::test_support::read_file;
+using leifeng::test_support::read_lines;
+using leifeng::test_support::source_dir;
 
 // The leifeng binary with its own topic prefix, application id and state directory.
-class Leifeng {
- public:
-  explicit Leifeng(const std::string& stem)
-      : bootstrap_(support::test_bootstrap_servers()),
-        prefix_(support::unique_name("audit-" + stem)),
-        dir_(fs::temp_directory_path() / ("leifeng-" + prefix_)) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-
-  CommandResult run(const std::string& args) const {
-    const std::string command =
-        "cd '" + dir_.string() + "' && LEIFENG_APP_TOPIC_PREFIX=" + prefix_ +
-        " LEIFENG_APP_APPLICATION_ID=" + prefix_ +
-        " LEIFENG_APP_STATE_DIR=state LEIFENG_TOPICS_PARTITIONS=3"
-        " LEIFENG_RUNTIME_COMMIT_INTERVAL_MS=200 '" LEIFENG_BINARY "' --bootstrap-servers " +
-        bootstrap_ + " " + args + " >cmd.out 2>cmd.err";
-    const int status = std::system(command.c_str());
-    CommandResult result;
-    result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = read_file(dir_ / "cmd.out");
-    result.err = read_file(dir_ / "cmd.err");
-    return result;
-  }
-
-  std::string topic(const std::string& name) const { return prefix_ + "." + name + ".v1"; }
-  const std::string& bootstrap() const { return bootstrap_; }
-  const fs::path& dir() const { return dir_; }
-
- private:
-  std::string bootstrap_;
-  std::string prefix_;
-  fs::path dir_;
-};
+using Leifeng = leifeng::test_support::LeifengOnBroker;
 
 struct TimedRecord {
   std::string key;
@@ -132,7 +76,7 @@ std::vector<leifeng::schemas::DeadLetterRecord> letters_without_source(const fs:
 class AuditAgainstLive : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    live_ = new Leifeng("live");
+    live_ = new Leifeng("audit-live");
     std::ofstream events(live_->dir() / "events.jsonl");
     for (const char* scenario : {"needs_activities", "bad_input"}) {
       events << read_file(source_dir() / "tests" / "golden" / scenario / "events.jsonl");
@@ -143,7 +87,6 @@ class AuditAgainstLive : public ::testing::Test {
     if (setup_failure_.empty()) setup_failure_ = run_or_describe("run --until-caught-up");
   }
   static void TearDownTestSuite() {
-    if (!::testing::Test::HasFailure()) fs::remove_all(live_->dir());
     delete live_;
     live_ = nullptr;
   }
@@ -231,7 +174,7 @@ TEST_F(AuditAgainstLive, AuditVolunteerReadsOnlyThatKeyFromTheHoursTopic) {
 }
 
 TEST(AuditTimeRange, FromAndToSelectByKafkaTimestamp) {
-  Leifeng leifeng("range");
+  Leifeng leifeng("audit-range");
   ASSERT_EQ(leifeng.run("topics create").code, 0);
   constexpr int64_t kDay1 = 1735689600000;  // 2025-01-01T00:00:00Z
   constexpr int64_t kHour = 3600 * 1000;

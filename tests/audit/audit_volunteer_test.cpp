@@ -2,26 +2,22 @@
 // logs, every event's outcome, the star history and the level derivation, line by line.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "leifeng/test_support/files.hpp"
+#include "leifeng/test_support/leifeng_command.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::Contains;
 using ::testing::HasSubstr;
-
-fs::path source_dir() {
-  const char* dir = std::getenv("LEIFENG_SOURCE_DIR");
-  return dir != nullptr ? dir : LEIFENG_SOURCE_DIR_FALLBACK;
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -30,12 +26,8 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using leifeng::test_support::read_file;
+using leifeng::test_support::source_dir;
 
 std::string event(const std::string& id, const std::string& type, const std::string& at,
                   const std::string& fields) {
@@ -92,12 +84,9 @@ class AuditVolunteer : public ::testing::Test {
 
   // Runs leifeng in the scenario directory; returns the exit code, stdout in `out`.
   int leifeng(const std::string& args, std::string& out) {
-    const std::string command = "cd '" + dir_.string() +
-                                "' && '" LEIFENG_BINARY "' -c leifeng.toml " + args +
-                                " >cmd.out 2>cmd.err";
-    const int status = std::system(command.c_str());
-    out = read_file(dir_ / "cmd.out");
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const auto result = leifeng::test_support::LeifengCommand(dir_).run("-c leifeng.toml " + args);
+    out = result.out;
+    return result.code;
   }
 
   fs::path dir_;
@@ -161,8 +150,9 @@ namespace {
 
 // Checked before any Kafka client is made: a wrong directory is an error (2), not a difference.
 TEST(AuditDiffCommand, MissingReplayDirectoryExitsWith2) {
-  const int status = std::system("'" LEIFENG_BINARY "' audit diff /no/such/replay 2>/dev/null");
-  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 2);
+  const leifeng::test_support::ScratchDir dir("leifeng-audit-diff-missing");
+  EXPECT_EQ(
+      leifeng::test_support::LeifengCommand(dir.path()).run("audit diff /no/such/replay").code, 2);
 }
 
 }  // namespace

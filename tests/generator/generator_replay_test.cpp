@@ -4,41 +4,29 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 
 #include "leifeng/generator/generator.hpp"
+#include "leifeng/test_support/files.hpp"
+#include "leifeng/test_support/leifeng_command.hpp"
 
 namespace leifeng::generator {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-int run(const std::string& command) {
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using test_support::LeifengCommand;
+using test_support::read_file;
 
 TEST(GeneratorReplayTest, ReplayDeadLettersEveryReasonAndLosesNothing) {
-  const fs::path dir = fs::path(::testing::TempDir()) / "leifeng-generator-replay";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const fs::path events = dir / "events.jsonl";
-  const fs::path out = dir / "replay";
+  const test_support::ScratchDir dir("leifeng-generator-replay");
+  const LeifengCommand cli(dir.path());
+  const fs::path events = dir.path() / "events.jsonl";
+  const fs::path out = dir.path() / "replay";
 
-  ASSERT_EQ(
-      run(std::string(LEIFENG_BINARY) + " generate --seed 21 --events 30000 -o " + events.string()),
-      0);
+  ASSERT_EQ(cli.run("generate --seed 21 --events 30000 -o events.jsonl").code, 0);
   // The command writes exactly what the library generates for the same options.
   GeneratorOptions options;
   options.seed = 21;
@@ -48,9 +36,8 @@ TEST(GeneratorReplayTest, ReplayDeadLettersEveryReasonAndLosesNothing) {
   const std::string text = read_file(events);
   ASSERT_EQ(text, expected.str());
 
-  ASSERT_EQ(run(std::string(LEIFENG_BINARY) + " replay --input " + events.string() + " --out " +
-                out.string() + " 2>/dev/null"),
-            0);
+  const auto replay = cli.run("replay --input events.jsonl --out replay");
+  ASSERT_EQ(replay.code, 0) << replay.err;
   const std::string summary_text = read_file(out / "summary.json");
   rapidjson::Document summary;
   summary.Parse(summary_text.c_str(), summary_text.size());
@@ -68,13 +55,12 @@ TEST(GeneratorReplayTest, ReplayDeadLettersEveryReasonAndLosesNothing) {
 
   const auto& by_reason = summary["by_reason"];
   ASSERT_TRUE(by_reason.IsObject()) << summary_text;
-  for (int r = 0; r < kBadReasonCount; ++r) {
-    const std::string name(reason_name(static_cast<BadReason>(r)));
+  for (int r = 0; r < schemas::kReasonCount; ++r) {
+    const std::string name(schemas::to_string(static_cast<Reason>(r)));
     ASSERT_TRUE(by_reason.HasMember(name.c_str())) << name << " missing in " << summary_text;
     EXPECT_GT(by_reason[name.c_str()].GetInt64(), 0) << name;
     EXPECT_EQ(by_reason[name.c_str()].GetInt64(), report.bad_by_reason[r]) << name;
   }
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include "leifeng/generator/calendar.hpp"
 #include "leifeng/generator/generator.hpp"
+#include "leifeng/schemas/domain.hpp"
 #include "leifeng/schemas/validation.hpp"
 
 namespace leifeng::generator {
@@ -112,7 +113,7 @@ class PerKeyChecker {
     ASSERT_TRUE(doc.IsObject()) << line;
     const std::string type = doc["type"].GetString();
     const std::string time = doc["occurred_at"].GetString();
-    const auto today = parse_iso_date(time.substr(0, 10));
+    const auto today = schemas::parse_date(time.substr(0, 10));
     ASSERT_TRUE(today.has_value());
     auto str = [&](const char* field) { return std::string(doc[field].GetString()); };
 
@@ -121,7 +122,7 @@ class PerKeyChecker {
     } else if (type == "volunteer.updated") {
       EXPECT_TRUE(registered_.count(str("volunteer_id"))) << "update before registration: " << line;
     } else if (type.rfind("hours.", 0) == 0) {
-      check_hours(doc, type, *today, line);
+      check_hours(doc, type, today->days, line);
     } else if (type.rfind("activity.", 0) == 0) {
       std::string& state = activities_[str("activity_id")];
       EXPECT_EQ(state, type == "activity.published" ? "" : "published") << line;
@@ -156,9 +157,9 @@ class PerKeyChecker {
     const std::string log_id = volunteer + "/" + doc["log_id"].GetString();
     if (type == "hours.submitted") {
       ASSERT_FALSE(logs_.count(log_id)) << "submitted twice: " << line;
-      const auto served = parse_iso_date(doc["service_date"].GetString());
+      const auto served = schemas::parse_date(doc["service_date"].GetString());
       ASSERT_TRUE(served.has_value()) << line;
-      EXPECT_LE(*served, today) << "service_date after occurred_at: " << line;
+      EXPECT_LE(served->days, today) << "service_date after occurred_at: " << line;
       Log log{"submitted", doc["minutes"].GetInt64(),
               volunteer + "/" + doc["service_date"].GetString()};
       add_to_day(log, log.minutes, line);
@@ -279,8 +280,8 @@ TEST(GeneratorTest, EventsFlagScalesTheOutput) {
 TEST(GeneratorTest, BadInputCoversEveryReasonAndStatelessOnesDecodeSo) {
   GenerationReport report;
   const std::string text = generate_text(small_city(11), &report);
-  for (int r = 0; r < kBadReasonCount; ++r) {
-    EXPECT_GT(report.bad_by_reason[r], 0) << reason_name(static_cast<BadReason>(r));
+  for (int r = 0; r < schemas::kReasonCount; ++r) {
+    EXPECT_GT(report.bad_by_reason[r], 0) << schemas::to_string(static_cast<Reason>(r));
   }
   // The checks up to invalid_field need no state: the decoder alone must find exactly the
   // generated bad lines of those reasons; the stateful ones decode fine.
@@ -290,8 +291,8 @@ TEST(GeneratorTest, BadInputCoversEveryReasonAndStatelessOnesDecodeSo) {
     const auto result = schemas::decode_event(line, rules);
     if (!result.ok()) ++decoded[std::string(schemas::to_string(result.rejection().reason))];
   }
-  for (int r = 0; r <= static_cast<int>(BadReason::invalid_field); ++r) {
-    const std::string name(reason_name(static_cast<BadReason>(r)));
+  for (int r = 0; r <= static_cast<int>(Reason::invalid_field); ++r) {
+    const std::string name(schemas::to_string(static_cast<Reason>(r)));
     EXPECT_EQ(decoded[name], report.bad_by_reason[r]) << name;
   }
   EXPECT_EQ(decoded.size(), 5u);
@@ -326,15 +327,22 @@ TEST(GeneratorTest, RejectsUnusableOptions) {
   EXPECT_THROW(validate(twice), std::invalid_argument);
 }
 
-TEST(CalendarTest, DatesAndTimes) {
+TEST(CalendarTest, StartDatesLocalTimesAndCampaignWeights) {
+  const auto day = [](const char* text) { return schemas::parse_date(text).value().days; };
   EXPECT_EQ(parse_iso_date("2027-03-01"), GeneratorOptions{}.start_date);
+  EXPECT_EQ(parse_iso_date("2028-02-29"), day("2028-02-29"));
   EXPECT_FALSE(parse_iso_date("2027-02-29").has_value());
-  EXPECT_TRUE(parse_iso_date("2028-02-29").has_value());
-  EXPECT_EQ(format_date(*parse_iso_date("2031-12-31")), "2031-12-31");
-  EXPECT_EQ(format_local_time(start_of_day(*parse_iso_date("2027-03-05")) + 9 * 3600 + 30 * 60),
+  EXPECT_FALSE(parse_iso_date("2027-03-01T08:00").has_value());
+  EXPECT_EQ(format_local_time(start_of_day(day("2027-03-05")) + 9 * 3600 + 30 * 60),
             "2027-03-05T09:30:00+08:00");
-  // 学雷锋日 is the busiest day.
-  EXPECT_GT(day_weight(*parse_iso_date("2027-03-05")), day_weight(*parse_iso_date("2027-03-20")));
+  EXPECT_EQ(format_local_time(start_of_day(day("2028-02-29")) + 86'399),
+            "2028-02-29T23:59:59+08:00");
+  // 学雷锋日 is the busiest day, in any year; weekends are busier than weekdays.
+  EXPECT_GT(day_weight(day("2027-03-05")), day_weight(day("2027-03-20")));
+  EXPECT_EQ(day_weight(day("2031-03-05")), 400u);            // a Wednesday
+  EXPECT_EQ(day_weight(day("2027-03-20")), 130u);            // a Saturday
+  EXPECT_EQ(day_weight(day("2027-03-22")), 100u);            // a Monday
+  EXPECT_EQ(day_weight(day("2028-03-04")), 300u * 13 / 10);  // a Saturday, a day before
 }
 
 }  // namespace

@@ -1,32 +1,24 @@
 // `leifeng report` end to end: a replay directory written by hand, the binary run as a user
 // would, exit codes and outputs checked.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
+#include <vector>
 
 #include "leifeng/report/county_stats_file.hpp"
+#include "leifeng/test_support/files.hpp"
+#include "leifeng/test_support/leifeng_command.hpp"
 
 namespace leifeng::report {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using test_support::CommandResult;
+using test_support::read_file;
 
 class ReportCommand : public ::testing::Test {
  protected:
@@ -54,32 +46,16 @@ class ReportCommand : public ::testing::Test {
   }
 
   // Runs the leifeng binary with `args` (a shell-free argv) in dir_.
-  CommandRun leifeng(std::vector<std::string> args) {
-    args.insert(args.begin(), LEIFENG_BINARY);
-    const fs::path out = dir_ / "stdout";
-    const fs::path err = dir_ / "stderr";
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      if (::chdir(dir_.c_str()) != 0) ::_exit(126);
-      if (std::freopen(out.c_str(), "w", stdout) == nullptr) ::_exit(126);
-      if (std::freopen(err.c_str(), "w", stderr) == nullptr) ::_exit(126);
-      std::vector<char*> argv;
-      for (std::string& arg : args) argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  CommandResult leifeng(const std::vector<std::string>& args) const {
+    return test_support::LeifengCommand(dir_).run(args);
   }
 
   fs::path dir_;
 };
 
 TEST_F(ReportCommand, MarkdownToStdout) {
-  const CommandRun run = leifeng({"report", "--month", "2027-03", "--from", "replay"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const CommandResult run = leifeng({"report", "--month", "2027-03", "--from", "replay"});
+  ASSERT_EQ(run.code, 0) << run.err;
   EXPECT_NE(run.out.find("| 新华区 | 410402 | 12.5 | +2.5 | +25.0% | 4 |"), std::string::npos)
       << run.out;
   EXPECT_NE(run.out.find("| **平顶山市** | 410400 | 14.6 | +4.6 | +45.8% | 5 |"),
@@ -87,17 +63,17 @@ TEST_F(ReportCommand, MarkdownToStdout) {
 }
 
 TEST_F(ReportCommand, FormatFromTheOutputFileAndExplicitFormat) {
-  CommandRun run =
+  CommandResult run =
       leifeng({"report", "--month", "2027-03", "--from", "replay", "-o", "march.html"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(run.code, 0) << run.err;
   EXPECT_TRUE(run.out.empty());
-  const std::string html = slurp(dir_ / "march.html");
+  const std::string html = read_file(dir_ / "march.html");
   EXPECT_TRUE(html.starts_with("<!DOCTYPE html>"));
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir_ / "march.html.partial"));
 
   run = leifeng({"report", "--month", "2027-03", "--from", "replay", "--format", "csv"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(run.code, 0) << run.err;
   EXPECT_TRUE(run.out.starts_with("month,area_code,area_name,level,verified_hours,"));
   EXPECT_NE(run.out.find("\n2027-03,410421,宝丰县,county,2.1,,,1,"), std::string::npos);
 }
@@ -106,9 +82,9 @@ TEST_F(ReportCommand, AreaNamesFromTheConfigurationDirectory) {
   fs::create_directories(dir_ / "conf");
   std::ofstream(dir_ / "conf" / "leifeng.toml") << "[rules]\nareas_file = \"names.csv\"\n";
   std::ofstream(dir_ / "conf" / "names.csv") << "area_code,name\n410402,新华\n";
-  CommandRun run = leifeng({"-c", "conf/leifeng.toml", "report", "--month", "2027-03", "--from",
-                            "replay", "--format", "csv"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
+  CommandResult run = leifeng({"-c", "conf/leifeng.toml", "report", "--month", "2027-03", "--from",
+                               "replay", "--format", "csv"});
+  ASSERT_EQ(run.code, 0) << run.err;
   EXPECT_NE(run.out.find("\n2027-03,410402,新华,county,12.5,"), std::string::npos) << run.out;
   // Only areas of the list or of the records: 410403 is in neither.
   EXPECT_EQ(run.out.find("410403"), std::string::npos);
@@ -117,13 +93,13 @@ TEST_F(ReportCommand, AreaNamesFromTheConfigurationDirectory) {
   std::ofstream(dir_ / "other.csv") << "410402,Xinhua\n";
   run = leifeng({"-c", "conf/leifeng.toml", "report", "--month", "2027-03", "--from", "replay",
                  "--format", "csv", "--areas", "other.csv"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(run.code, 0) << run.err;
   EXPECT_NE(run.out.find("\n2027-03,410402,Xinhua,county,12.5,"), std::string::npos);
 }
 
 TEST_F(ReportCommand, NoStatisticsForTheMonthExitsOne) {
-  const CommandRun run = leifeng({"report", "--month", "2027-04", "--from", "replay"});
-  EXPECT_EQ(run.exit_code, 1);
+  const CommandResult run = leifeng({"report", "--month", "2027-04", "--from", "replay"});
+  EXPECT_EQ(run.code, 1);
   EXPECT_TRUE(run.out.empty());
   EXPECT_NE(run.err.find("no county statistics for 2027-04"), std::string::npos) << run.err;
 }
@@ -146,8 +122,8 @@ TEST_F(ReportCommand, BadInputExitsTwoWithAMessage) {
        "cannot write no/such/dir/r.md"},
   };
   for (const Case& c : cases) {
-    const CommandRun run = leifeng(c.args);
-    EXPECT_EQ(run.exit_code, 2) << c.args[2] << " " << run.err;
+    const CommandResult run = leifeng(c.args);
+    EXPECT_EQ(run.code, 2) << c.args[2] << " " << run.err;
     EXPECT_NE(run.err.find(c.message), std::string::npos) << run.err;
     EXPECT_TRUE(run.out.empty());
   }
@@ -155,8 +131,8 @@ TEST_F(ReportCommand, BadInputExitsTwoWithAMessage) {
 
 TEST_F(ReportCommand, MalformedLineNamesTheLine) {
   std::ofstream(dir_ / "replay" / "county-stats.jsonl", std::ios::app) << "{\"area_code\":1}\n";
-  const CommandRun run = leifeng({"report", "--month", "2027-03", "--from", "replay"});
-  EXPECT_EQ(run.exit_code, 2);
+  const CommandResult run = leifeng({"report", "--month", "2027-03", "--from", "replay"});
+  EXPECT_EQ(run.code, 2);
   EXPECT_NE(run.err.find("county-stats.jsonl:7: not a county-stats record"), std::string::npos)
       << run.err;
 }

@@ -55,7 +55,7 @@ class Planner {
   }
 
  private:
-  void add(int64_t at, EventKind kind, uint32_t subject, uint32_t detail = 0, int32_t value = 0) {
+  void add(int64_t at, EventType kind, uint32_t subject, uint32_t detail = 0, int32_t value = 0) {
     plan_.events.push_back(
         PlannedEvent{at, static_cast<uint32_t>(plan_.events.size()), kind, subject, detail, value});
   }
@@ -101,12 +101,12 @@ class Planner {
       const int64_t earliest = plan_.period_start() + 7 * kHour;
       if (published < earliest) published = earliest + rng.between(0, (a.starts_at - earliest) / 2);
       const auto index = static_cast<uint32_t>(plan_.activities.size());
-      add(published, EventKind::activity_published, index);
+      add(published, EventType::activity_published, index);
       const uint32_t outcome = static_cast<uint32_t>(rng.below(100));
       if (outcome < 5) {
         int64_t cancelled = a.starts_at - rng.between(1 * kHour, 2 * kDay);
         if (cancelled <= published) cancelled = published + (a.starts_at - published) / 2;
-        add(cancelled, EventKind::activity_cancelled, index, 0,
+        add(cancelled, EventType::activity_cancelled, index, 0,
             static_cast<int32_t>(rng.below(16)));
       } else {
         by_day_[day - plan_.first_day].push_back(index);
@@ -170,7 +170,7 @@ class Planner {
       PlannedActivity& a = plan_.activities[activity];
       a.beneficiaries = a.participants * rng.between(1, 4) + rng.between(0, 10);
       if (a.capacity && *a.capacity < a.participants) a.capacity = a.participants;
-      add(at, EventKind::activity_completed, activity);
+      add(at, EventType::activity_completed, activity);
     }
   }
 
@@ -231,26 +231,26 @@ class Planner {
                   rng.between(8 * kHour, 22 * kHour);
     }
     submitted = std::max(submitted, activity.ends_at + kMinute);
-    add(submitted, EventKind::hours_submitted, index);
+    add(submitted, EventType::hours_submitted, index);
 
     const uint32_t outcome = static_cast<uint32_t>(rng.below(1000));
     const int64_t decided = submitted + rng.between(4 * kHour, 6 * kDay);
     if (outcome < 40) {
-      add(decided, EventKind::hours_rejected, index, 0, static_cast<int32_t>(rng.below(16)));
+      add(decided, EventType::hours_rejected, index, 0, static_cast<int32_t>(rng.below(16)));
     } else if (outcome < 45) {
-      add(decided, EventKind::hours_revoked, index, 0, static_cast<int32_t>(rng.below(16)));
+      add(decided, EventType::hours_revoked, index, 0, static_cast<int32_t>(rng.below(16)));
     } else if (outcome < 940) {
-      add(decided, EventKind::hours_verified, index, 0, pick_quality(rng));
+      add(decided, EventType::hours_verified, index, 0, pick_quality(rng));
       int64_t last = decided;
       if (rng.percent(3)) {
         last += rng.between(kHour, 5 * kDay);
         int32_t minutes = log.minutes + 15 * static_cast<int32_t>(rng.between(-4, 4));
         minutes =
             std::clamp(minutes == log.minutes ? minutes - 15 : minutes, 15, kMaxAmendedMinutes);
-        add(last, EventKind::hours_amended, index, 0, minutes);
+        add(last, EventType::hours_amended, index, 0, minutes);
       }
       if (rng.below(1000) < 15) {
-        add(last + rng.between(kDay, 10 * kDay), EventKind::hours_revoked, index, 0,
+        add(last + rng.between(kDay, 10 * kDay), EventType::hours_revoked, index, 0,
             static_cast<int32_t>(rng.below(16)));
       }
     }  // else: still waiting for the organiser
@@ -280,7 +280,7 @@ class Planner {
           rng.percent(75) ? std::min(first_submit, start + 3 * kDay) : first_submit;
       registered = earliest + rng.between(0, std::max<int64_t>(latest - earliest - 1, 0));
     }
-    add(registered, EventKind::volunteer_registered, index);
+    add(registered, EventType::volunteer_registered, index);
 
     if (rng.percent(10)) {
       VolunteerUpdate update;
@@ -296,7 +296,7 @@ class Planner {
         update.skills =
             pick_mask(rng, category_service_types(static_cast<int>(rng.below(kCategories))), 3);
       }
-      add(registered + rng.between(kDay, 20 * kDay), EventKind::volunteer_updated, index,
+      add(registered + rng.between(kDay, 20 * kDay), EventType::volunteer_updated, index,
           static_cast<uint32_t>(plan_.updates.size()));
       plan_.updates.push_back(update);
     }
@@ -321,38 +321,38 @@ class Planner {
                           ? static_cast<uint32_t>(rng.below(plan_.volunteers.size()))
                           : static_cast<uint32_t>(rng.below(kOrganizersPerArea)) + 1;
       plan_.needs.push_back(need);
-      add(need.posted_at, EventKind::need_posted, index);
+      add(need.posted_at, EventType::need_posted, index);
 
       // A need past its deadline expires at the end of that day unless it closed earlier.
       const int64_t expires_at =
           need.deadline ? start_of_day(*need.deadline + 1) + rng.between(0, 30 * kMinute)
                         : plan_.period_end();
-      auto close = [&](int64_t at, EventKind kind) {
+      auto close = [&](int64_t at, EventType kind) {
         if (at < expires_at) {
           add(at, kind, index, 0, static_cast<int32_t>(rng.below(16)));
         } else if (need.deadline) {
-          add(expires_at, EventKind::need_expired, index);
+          add(expires_at, EventType::need_expired, index);
         }
       };
       if (rng.percent(78)) {
         const int64_t claimed = need.posted_at + rng.between(30 * kMinute, 3 * kDay);
         if (claimed >= expires_at) {
-          close(claimed, EventKind::need_claimed);
+          close(claimed, EventType::need_claimed);
           continue;
         }
-        add(claimed, EventKind::need_claimed, index);
+        add(claimed, EventType::need_claimed, index);
         const uint32_t outcome = static_cast<uint32_t>(rng.below(100));
         if (outcome < 85) {
-          close(claimed + rng.between(2 * kHour, 7 * kDay), EventKind::need_fulfilled);
+          close(claimed + rng.between(2 * kHour, 7 * kDay), EventType::need_fulfilled);
         } else if (outcome < 90) {
-          close(claimed + rng.between(kHour, 3 * kDay), EventKind::need_cancelled);
+          close(claimed + rng.between(kHour, 3 * kDay), EventType::need_cancelled);
         } else if (need.deadline) {
-          add(expires_at, EventKind::need_expired, index);
+          add(expires_at, EventType::need_expired, index);
         }
       } else if (rng.percent(10)) {
-        close(need.posted_at + rng.between(kHour, 5 * kDay), EventKind::need_cancelled);
+        close(need.posted_at + rng.between(kHour, 5 * kDay), EventType::need_cancelled);
       } else if (need.deadline) {
-        add(expires_at, EventKind::need_expired, index);
+        add(expires_at, EventType::need_expired, index);
       }
     }
   }
@@ -374,21 +374,6 @@ class Planner {
 };
 
 }  // namespace
-
-std::string_view type_name(EventKind kind) {
-  static constexpr std::array<std::string_view, 15> kNames = {
-      "volunteer.registered", "volunteer.updated",  "hours.submitted", "hours.verified",
-      "hours.rejected",       "hours.amended",      "hours.revoked",   "activity.published",
-      "activity.completed",   "activity.cancelled", "need.posted",     "need.claimed",
-      "need.fulfilled",       "need.cancelled",     "need.expired"};
-  return kNames.at(static_cast<size_t>(kind));
-}
-
-Topic topic_of(EventKind kind) {
-  if (kind <= EventKind::hours_revoked) return Topic::hours;
-  if (kind <= EventKind::activity_cancelled) return Topic::activities;
-  return Topic::needs;
-}
 
 int64_t CityPlan::period_start() const {
   return start_of_day(first_day);

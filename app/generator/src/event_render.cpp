@@ -6,6 +6,7 @@
 
 #include "leifeng/generator/calendar.hpp"
 #include "leifeng/generator/vocabulary.hpp"
+#include "leifeng/schemas/domain.hpp"
 
 namespace leifeng::generator {
 namespace {
@@ -25,29 +26,29 @@ void render_hours(const CityPlan& plan, const PlannedEvent& event, JsonObject& o
   out.set("volunteer_id", volunteer_id(log.volunteer));
   out.set("log_id", log_id(event.subject));
   switch (event.kind) {
-    case EventKind::hours_submitted:
+    case EventType::hours_submitted:
       out.set("activity_id", activity_id(log.activity));
       out.set("area_code", area_text(area));
       out.set("category", category_name(activity.category));
-      out.set("service_date", format_date(log.service_date));
+      out.set("service_date", schemas::LocalDate{log.service_date}.str());
       out.set("minutes", log.minutes);
       if (log.service_type) out.set("service_type", service_type_name(*log.service_type));
       if (log.target_group) out.set("target_group", target_group_name(*log.target_group));
       break;
-    case EventKind::hours_verified:
+    case EventType::hours_verified:
       out.set("verifier_id", organizer_id(area, activity.organizer));
       out.set("quality", event.value);
       break;
-    case EventKind::hours_rejected:
+    case EventType::hours_rejected:
       out.set("verifier_id", organizer_id(area, activity.organizer));
       out.set("reason", rejection_reason(static_cast<uint64_t>(event.value)));
       break;
-    case EventKind::hours_amended:
+    case EventType::hours_amended:
       out.set("minutes", event.value);
       out.set("verifier_id", organizer_id(area, activity.organizer));
       out.set("reason", amendment_reason(static_cast<uint64_t>(event.value)));
       break;
-    case EventKind::hours_revoked:
+    case EventType::hours_revoked:
       out.set("reason", revocation_reason(static_cast<uint64_t>(event.value)));
       break;
     default:
@@ -57,7 +58,7 @@ void render_hours(const CityPlan& plan, const PlannedEvent& event, JsonObject& o
 
 void render_volunteer(const CityPlan& plan, const PlannedEvent& event, JsonObject& out) {
   out.set("volunteer_id", volunteer_id(event.subject));
-  if (event.kind == EventKind::volunteer_registered) {
+  if (event.kind == EventType::volunteer_registered) {
     const PlannedVolunteer& v = plan.volunteers[event.subject];
     out.set("area_code", area_text(plan.areas[v.home_area]));
     out.set("party_member", v.party_member);
@@ -75,7 +76,7 @@ void render_activity(const CityPlan& plan, const PlannedEvent& event, JsonObject
   const uint32_t area = plan.areas[a.area];
   out.set("activity_id", activity_id(event.subject));
   switch (event.kind) {
-    case EventKind::activity_published:
+    case EventType::activity_published:
       out.set("title", activity_title(area, a.category, a.title_service, a.title_target));
       out.set("organizer_id", organizer_id(area, a.organizer));
       out.set("area_code", area_text(area));
@@ -87,11 +88,11 @@ void render_activity(const CityPlan& plan, const PlannedEvent& event, JsonObject
       if (a.station) out.set("station_id", fmt::format("station-{}-{:02}", area, *a.station));
       if (a.capacity) out.set("capacity", *a.capacity);
       break;
-    case EventKind::activity_completed:
+    case EventType::activity_completed:
       out.set("participants", a.participants);
       out.set("beneficiaries", a.beneficiaries);
       break;
-    case EventKind::activity_cancelled:
+    case EventType::activity_cancelled:
       out.set("reason", cancellation_reason(static_cast<uint64_t>(event.value)));
       break;
     default:
@@ -106,22 +107,22 @@ void render_need(const CityPlan& plan, const PlannedEvent& event, JsonObject& ou
   const std::string claimant =
       n.claimed_by_volunteer ? volunteer_id(n.claimant) : organizer_id(area, n.claimant);
   switch (event.kind) {
-    case EventKind::need_posted:
+    case EventType::need_posted:
       out.set("area_code", area_text(area));
       out.set("kind", n.micro_wish ? "micro_wish" : "public_need");
       out.set("service_type", service_type_name(n.service_type));
       out.set("target_group", target_group_name(n.target_group));
       out.set("title", need_title(n.micro_wish, n.service_type, n.target_group));
-      if (n.deadline) out.set("deadline", format_date(*n.deadline));
+      if (n.deadline) out.set("deadline", schemas::LocalDate{*n.deadline}.str());
       break;
-    case EventKind::need_claimed:
+    case EventType::need_claimed:
       out.set("claimant_id", claimant);
       out.set("claimant_kind", n.claimed_by_volunteer ? "volunteer" : "organization");
       break;
-    case EventKind::need_fulfilled:
+    case EventType::need_fulfilled:
       out.set("fulfilled_by", claimant);
       break;
-    case EventKind::need_cancelled:
+    case EventType::need_cancelled:
       out.set("reason", cancellation_reason(static_cast<uint64_t>(event.value)));
       break;
     default:
@@ -150,30 +151,30 @@ std::string area_text(uint32_t area_code) {
   return fmt::format("{:06}", area_code);
 }
 
-std::string_view source_of(EventKind kind) {
+std::string_view source_of(EventType kind) {
   switch (kind) {
-    case EventKind::volunteer_registered:
-    case EventKind::volunteer_updated:
-    case EventKind::hours_submitted:
+    case EventType::volunteer_registered:
+    case EventType::volunteer_updated:
+    case EventType::hours_submitted:
       return "app.volunteer-hub";
-    case EventKind::hours_verified:
-    case EventKind::hours_rejected:
-    case EventKind::hours_amended:
-    case EventKind::hours_revoked:
+    case EventType::hours_verified:
+    case EventType::hours_rejected:
+    case EventType::hours_amended:
+    case EventType::hours_revoked:
       return "app.organizer-console";
-    case EventKind::activity_published:
-    case EventKind::activity_completed:
-    case EventKind::activity_cancelled:
+    case EventType::activity_published:
+    case EventType::activity_completed:
+    case EventType::activity_cancelled:
       return "app.activity-center";
     default:
       return "app.needs-board";
   }
 }
 
-JsonObject envelope(std::string_view event_id, EventKind kind, int64_t at) {
+JsonObject envelope(std::string_view event_id, EventType kind, int64_t at) {
   JsonObject out;
   out.set("event_id", event_id);
-  out.set("type", type_name(kind));
+  out.set("type", schemas::to_string(kind));
   out.set("schema_version", 1);
   out.set("occurred_at", format_local_time(at));
   out.set("source", source_of(kind));
@@ -184,17 +185,17 @@ JsonObject render_event(const CityPlan& plan, const PlannedEvent& event,
                         std::string_view event_id) {
   JsonObject out = envelope(event_id, event.kind, event.at);
   switch (topic_of(event.kind)) {
-    case Topic::hours:
-      if (event.kind <= EventKind::volunteer_updated) {
+    case InputTopic::hours:
+      if (event.kind <= EventType::volunteer_updated) {
         render_volunteer(plan, event, out);
       } else {
         render_hours(plan, event, out);
       }
       break;
-    case Topic::activities:
+    case InputTopic::activities:
       render_activity(plan, event, out);
       break;
-    case Topic::needs:
+    case InputTopic::needs:
       render_need(plan, event, out);
       break;
   }

@@ -91,14 +91,14 @@ GenerationReport generate(const GeneratorOptions& options, std::ostream& out,
       ++report.duplicates;
     }
     if (rng.chance_ppm(bad_ppm)) {
-      for (int attempt = 0; attempt < kBadReasonCount; ++attempt) {
-        const int reason = (next_reason + attempt) % kBadReasonCount;
-        const auto line = bad.make(static_cast<BadReason>(reason), event.at);
+      for (int attempt = 0; attempt < schemas::kReasonCount; ++attempt) {
+        const int reason = (next_reason + attempt) % schemas::kReasonCount;
+        const auto line = bad.make(static_cast<Reason>(reason), event.at);
         if (!line) continue;
         sink.write(*line);
         ++report.bad;
         ++report.bad_by_reason[static_cast<size_t>(reason)];
-        if (attempt == 0) next_reason = (next_reason + 1) % kBadReasonCount;
+        if (attempt == 0) next_reason = (next_reason + 1) % schemas::kReasonCount;
         break;
       }
     }

@@ -38,59 +38,59 @@ void UpstreamState::add_day_minutes(uint32_t log, int32_t delta) {
 void UpstreamState::apply(const PlannedEvent& event) {
   const uint32_t id = event.subject;
   switch (event.kind) {
-    case EventKind::volunteer_registered:
+    case EventType::volunteer_registered:
       registered_[id] = true;
       registered_volunteers_.push_back(id);
       break;
-    case EventKind::volunteer_updated:
+    case EventType::volunteer_updated:
       break;
-    case EventKind::hours_submitted:
+    case EventType::hours_submitted:
       log_state_[id] = LogState::submitted;
       log_minutes_[id] = plan_.logs[id].minutes;
       add_day_minutes(id, log_minutes_[id]);
       submitted_logs_.push_back(id);
       break;
-    case EventKind::hours_verified:
+    case EventType::hours_verified:
       log_state_[id] = LogState::verified;
       break;
-    case EventKind::hours_rejected:
+    case EventType::hours_rejected:
       log_state_[id] = LogState::rejected;
       add_day_minutes(id, -log_minutes_[id]);
       rejected_logs_.push_back(id);
       break;
-    case EventKind::hours_amended:
+    case EventType::hours_amended:
       add_day_minutes(id, event.value - log_minutes_[id]);
       log_minutes_[id] = event.value;
       break;
-    case EventKind::hours_revoked:
+    case EventType::hours_revoked:
       log_state_[id] = LogState::revoked;
       add_day_minutes(id, -log_minutes_[id]);
       revoked_logs_.push_back(id);
       break;
-    case EventKind::activity_published:
+    case EventType::activity_published:
       activity_state_[id] = ActivityState::published;
       break;
-    case EventKind::activity_completed:
+    case EventType::activity_completed:
       activity_state_[id] = ActivityState::completed;
       break;
-    case EventKind::activity_cancelled:
+    case EventType::activity_cancelled:
       activity_state_[id] = ActivityState::cancelled;
       cancelled_activities_.push_back(id);
       break;
-    case EventKind::need_posted:
+    case EventType::need_posted:
       need_state_[id] = NeedState::open;
       break;
-    case EventKind::need_claimed:
+    case EventType::need_claimed:
       need_state_[id] = NeedState::claimed;
       break;
-    case EventKind::need_fulfilled:
+    case EventType::need_fulfilled:
       need_state_[id] = NeedState::fulfilled;
       fulfilled_needs_.push_back(id);
       break;
-    case EventKind::need_cancelled:
+    case EventType::need_cancelled:
       need_state_[id] = NeedState::cancelled;
       break;
-    case EventKind::need_expired:
+    case EventType::need_expired:
       need_state_[id] = NeedState::expired;
       expired_needs_.push_back(id);
       break;

@@ -13,27 +13,17 @@
 #include "leifeng/generator/json_object.hpp"
 #include "leifeng/generator/random.hpp"
 #include "leifeng/generator/upstream_state.hpp"
+#include "leifeng/schemas/validation.hpp"
 
 namespace leifeng::generator {
 
-// SPEC §4 reasons, in the order their checks run.
-enum class BadReason : uint8_t {
-  malformed,
-  unknown_type,
-  unsupported_version,
-  missing_field,
-  invalid_field,
-  unknown_reference,
-  invalid_transition,
-  daily_limit_exceeded,
-};
-inline constexpr int kBadReasonCount = 8;
-std::string_view reason_name(BadReason reason);
+// The SPEC §4 reasons of the contract, in the order their checks run.
+using schemas::Reason;
 
 // Hands out event ids in file order: hrs-0000001 (topic hours), act-…, ned-….
 class EventIds {
  public:
-  std::string next(Topic topic);
+  std::string next(InputTopic topic);
 
  private:
   std::array<uint64_t, 3> issued_{};
@@ -45,7 +35,7 @@ class BadInputFactory {
 
   // A line rejected for `reason` that occurs at `at` (local seconds), or nullopt when what
   // has happened so far does not allow one yet (e.g. no rejected log to verify).
-  std::optional<std::string> make(BadReason reason, int64_t at);
+  std::optional<std::string> make(Reason reason, int64_t at);
 
  private:
   std::optional<std::string> malformed(int variant, int64_t at);
@@ -58,10 +48,10 @@ class BadInputFactory {
   std::optional<std::string> daily_limit_exceeded(int variant, int64_t at);
 
   // A valid event of the plan's kind for `subject`, re-dated to `at` with a new event id.
-  JsonObject render(EventKind kind, uint32_t subject, int64_t at, int32_t value = 0);
+  JsonObject render(EventType kind, uint32_t subject, int64_t at, int32_t value = 0);
   // A valid-looking hours.submitted of a new log, served in the last days before `at`.
   std::optional<JsonObject> new_submission(int64_t at);
-  std::optional<JsonObject> any_of(EventKind kind, int64_t at);
+  std::optional<JsonObject> any_of(EventType kind, int64_t at);
   // An id of its kind that no event of the plan ever uses.
   uint32_t unused_index(size_t planned) { return static_cast<uint32_t>(planned + ++unused_); }
 

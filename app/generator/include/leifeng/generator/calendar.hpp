@@ -14,12 +14,12 @@ inline constexpr int64_t kSecondsPerDay = 86'400;
 inline constexpr int64_t kSecondsPerHour = 3'600;
 inline constexpr int64_t kSecondsPerMinute = 60;
 
-// Days since 1970-01-01 (proleptic Gregorian) of a civil date.
-int32_t days_from_civil(int32_t year, uint32_t month, uint32_t day);
-// Strict YYYY-MM-DD naming a real calendar day.
+// Calendar days are the contract's schemas::LocalDate (parse_date, str); only the
+// generator's wall-clock seconds are handled here.
+
+// A first day given on the command line (--start YYYY-MM-DD) as days since 1970-01-01.
 std::optional<int32_t> parse_iso_date(std::string_view text);
-// YYYY-MM-DD.
-std::string format_date(int32_t days);
+
 // YYYY-MM-DDTHH:MM:SS+08:00.
 std::string format_local_time(int64_t local_seconds);
 

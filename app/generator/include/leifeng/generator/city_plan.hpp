@@ -10,31 +10,14 @@
 #include <vector>
 
 #include "leifeng/generator/options.hpp"
+#include "leifeng/schemas/events.hpp"
 
 namespace leifeng::generator {
 
-// The input event types of SPEC §3.
-enum class EventKind : uint8_t {
-  volunteer_registered,
-  volunteer_updated,
-  hours_submitted,
-  hours_verified,
-  hours_rejected,
-  hours_amended,
-  hours_revoked,
-  activity_published,
-  activity_completed,
-  activity_cancelled,
-  need_posted,
-  need_claimed,
-  need_fulfilled,
-  need_cancelled,
-  need_expired,
-};
-std::string_view type_name(EventKind kind);  // "hours.submitted", ...
-
-enum class Topic : uint8_t { hours, activities, needs };
-Topic topic_of(EventKind kind);
+// The input event types and topics are the contract's (SPEC §3), so the names written
+// are the ones the decoder reads.
+using schemas::EventType;
+using schemas::InputTopic;
 
 // How much a volunteer serves; a few very active ones reach a star within a month.
 enum class Engagement : uint8_t { occasional, regular, very_active };
@@ -96,7 +79,7 @@ struct PlannedNeed {
 struct PlannedEvent {
   int64_t at = 0;      // local seconds, +08:00
   uint32_t order = 0;  // creation order: the deterministic tie-break for equal times
-  EventKind kind{};
+  EventType kind{};
   uint32_t subject = 0;
   uint32_t detail = 0;
   int32_t value = 0;

@@ -19,10 +19,10 @@ std::string organizer_id(uint32_t area_code, uint32_t number);  // org-410402-07
 std::string area_text(uint32_t area_code);                      // six digits
 
 // The publishing app of an event type ("app.volunteer-hub", ...).
-std::string_view source_of(EventKind kind);
+std::string_view source_of(EventType kind);
 
 // event_id, type, schema_version 1, occurred_at (+08:00) and source.
-JsonObject envelope(std::string_view event_id, EventKind kind, int64_t at);
+JsonObject envelope(std::string_view event_id, EventType kind, int64_t at);
 
 // The complete, valid event.
 JsonObject render_event(const CityPlan& plan, const PlannedEvent& event, std::string_view event_id);

@@ -17,7 +17,7 @@ struct GenerationReport {
   int64_t valid = 0;       // events of the plan, each written once
   int64_t duplicates = 0;  // exact re-sends of valid events
   int64_t bad = 0;         // lines that must be dead-lettered
-  std::array<int64_t, kBadReasonCount> bad_by_reason{};
+  std::array<int64_t, schemas::kReasonCount> bad_by_reason{};
 };
 
 // Called every `kProgressEvery` lines with the lines written and the expected total.

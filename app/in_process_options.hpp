@@ -1,0 +1,22 @@
+// Processor options of a run inside this process (file replay, volunteer audit), as opposed
+// to the live topology's (topology.hpp).
+#pragma once
+
+#include <utility>
+
+#include "leifeng/processors/event_processor.hpp"
+
+namespace leifeng::app {
+
+// Tables are taken once at the end (emit_tables): the same final values as the live
+// per-update records, without formatting one per event.
+inline processors::ProcessorOptions in_process_options(const processors::DomainConfig& config,
+                                                       processors::SourceNaming source) {
+  processors::ProcessorOptions options;
+  options.config = config;
+  options.source = std::move(source);
+  options.emit_table_updates = false;
+  return options;
+}
+
+}  // namespace leifeng::app

@@ -1,0 +1,30 @@
+// Making a librdkafka C client from configuration properties: every property is set in turn
+// and the first one librdkafka refuses is named in the error.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+struct rd_kafka_s;
+struct rd_kafka_conf_s;
+
+namespace leifeng::runtime {
+
+enum class KafkaClientKind { producer, consumer };
+
+// Either a client (owned by the caller: rd_kafka_destroy) or why there is none.
+struct NewKafkaClient {
+  rd_kafka_s* handle = nullptr;
+  std::string error;  // "kafka property NAME=VALUE: why" or "cannot create DESCRIPTION: why"
+};
+
+// rd_kafka_new of `kind` with `properties`. `description` names the client in errors
+// ("Kafka consumer"); `prepare` may set callbacks on the configuration before the client is
+// made.
+NewKafkaClient new_kafka_client(KafkaClientKind kind,
+                                const std::map<std::string, std::string>& properties,
+                                const std::string& description,
+                                const std::function<void(rd_kafka_conf_s*)>& prepare = {});
+
+}  // namespace leifeng::runtime
