@@ -59,4 +59,15 @@ std::vector<std::string> export_table(const runtime::KafkaProperties& kafka,
   return records;
 }
 
+std::vector<schemas::CountyStatsRecord> export_county_stats(const runtime::KafkaProperties& kafka,
+                                                            const std::string& topic_prefix) {
+  std::vector<schemas::CountyStatsRecord> records;
+  for (const auto& line : export_table(kafka, topic_prefix, outputs::kCountyStats)) {
+    auto record = schemas::county_stats_from_json(line);
+    if (!record) throw std::runtime_error("not a county-stats record: " + line);
+    records.push_back(std::move(*record));
+  }
+  return records;
+}
+
 }  // namespace leifeng::app

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "leifeng/runtime/topic_admin.hpp"
+#include "leifeng/schemas/records.hpp"
 
 namespace leifeng::app {
 
@@ -19,6 +20,11 @@ const std::vector<std::string>& exportable_tables();
 // by partition in offset order. Reads only committed records (read_committed), from the
 // beginning to the end each partition had when reading started.
 // Throws std::invalid_argument for another table, runtime::TopicReadError for Kafka errors.
+// The county-stats table parsed (the report and the demo read it this way). Throws
+// std::runtime_error for a record that is not a county-stats record.
+std::vector<schemas::CountyStatsRecord> export_county_stats(const runtime::KafkaProperties& kafka,
+                                                            const std::string& topic_prefix);
+
 std::vector<std::string> export_table(const runtime::KafkaProperties& kafka,
                                       const std::string& topic_prefix, std::string_view table);
 

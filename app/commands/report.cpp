@@ -1,18 +1,23 @@
 // `leifeng report --month YYYY-MM` (SPEC §7): the monthly county report from county-stats
-// records, as Markdown, CSV or a self-contained HTML page. Exit codes: 0 written; 1 no
-// statistics for that month; 2 bad arguments or unreadable input (see app/report/README.md).
+// records (the live county-stats topic, or a replay directory with --from), as Markdown, CSV or a
+// self-contained HTML page. Exit codes: 0 written; 1 no statistics for that month; 2 bad arguments
+// or unreadable input (see app/report/README.md).
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "area_names_config.hpp"
 #include "commands.hpp"
+#include "kafka_cluster.hpp"
+#include "kafka_export.hpp"
 #include "leifeng/report/area_names.hpp"
 #include "leifeng/report/county_stats_file.hpp"
 #include "leifeng/report/render_report.hpp"
+#include "settings.hpp"
 
 namespace leifeng::app {
 
@@ -74,17 +79,24 @@ void run_report(const ReportOptions& options, const GlobalOptions& global) {
                                 "\"");
   }
   const report::ReportFormat format = choose_format(options);
-  if (options.from_dir.empty()) {
-    throw std::invalid_argument(
-        "--from DIR is required (a directory written by `leifeng replay --out DIR`)");
-  }
   const report::AreaNames names = choose_area_names(options, global);
-  const auto records = report::read_county_stats_dir(options.from_dir);
+  std::vector<schemas::CountyStatsRecord> records;
+  std::string origin;
+  if (options.from_dir.empty()) {
+    // The live table: the latest committed value per key of the county-stats topic.
+    const Settings settings = load_settings(global);
+    KafkaCluster cluster(settings.runtime(), "report");
+    records = export_county_stats(cluster.properties(), settings.runtime().topic_prefix);
+    origin = "the county-stats topic";
+  } else {
+    records = report::read_county_stats_dir(options.from_dir);
+    origin = options.from_dir;
+  }
   std::string document;
   try {
     document = report::render_report(records, *month, names, format);
   } catch (const report::NoReportData& e) {
-    std::cerr << "leifeng: " << e.what() << " in " << options.from_dir << '\n';
+    std::cerr << "leifeng: " << e.what() << " in " << origin << '\n';
     throw CLI::RuntimeError(1);
   }
   if (options.output.empty() || options.output == "-") {
@@ -104,7 +116,8 @@ void register_report(CLI::App& cli, const GlobalOptions& global) {
                       "md, csv or html (default: from the -o extension, else md)");
   command->add_option("-o,--output", options->output, "output file (default: stdout)");
   command->add_option("--from", options->from_dir,
-                      "replay directory holding county-stats.jsonl (`leifeng replay --out`)");
+                      "replay directory holding county-stats.jsonl (`leifeng replay --out`); "
+                      "default: the live county-stats topic");
   command->add_option("--areas", options->areas_file,
                       "area names, \"area_code,name\" CSV (default: areas_file of -c, else "
                       "built-in)");

@@ -41,14 +41,51 @@ uint64_t stable_hash(std::string_view text) {
 bool AppliedEvents::contains(std::string_view event_id) const {
   const uint64_t hash = stable_hash(event_id);
   for (size_t i = 0; i < hashes.size(); ++i) {
-    if (hashes[i] == hash && ids[i] == event_id) return true;
+    if (hashes[i] != hash) continue;
+    // Rare (a re-sent event or a hash collision): walk the ids to the i-th.
+    size_t offset = 0;
+    std::string_view id;
+    for (size_t j = 0; j <= i; ++j) id = id_at(offset);
+    if (id == event_id) return true;
   }
   return false;
 }
 
 void AppliedEvents::add(std::string_view event_id) {
   hashes.push_back(stable_hash(event_id));
-  ids.emplace_back(event_id);
+  append_id(event_id);
+}
+
+std::vector<std::string> AppliedEvents::ids() const {
+  std::vector<std::string> out;
+  out.reserve(hashes.size());
+  for (size_t offset = 0; offset < id_bytes_.size();) out.emplace_back(id_at(offset));
+  return out;
+}
+
+void AppliedEvents::append_id(std::string_view id) {
+  constexpr size_t kLong = 0xFF;
+  if (id.size() < kLong) {
+    id_bytes_.push_back(static_cast<char>(id.size()));
+  } else {
+    const auto size = static_cast<uint32_t>(id.size());
+    id_bytes_.push_back(static_cast<char>(kLong));
+    for (int i = 0; i < 4; ++i) id_bytes_.push_back(static_cast<char>(size >> (8 * i)));
+  }
+  id_bytes_.append(id);
+}
+
+std::string_view AppliedEvents::id_at(size_t& offset) const {
+  size_t size = static_cast<unsigned char>(id_bytes_[offset++]);
+  if (size == 0xFF) {
+    size = 0;
+    for (int i = 0; i < 4; ++i) {
+      size |= static_cast<size_t>(static_cast<unsigned char>(id_bytes_[offset++])) << (8 * i);
+    }
+  }
+  const std::string_view id(id_bytes_.data() + offset, size);
+  offset += size;
+  return id;
 }
 
 EventProcessor::EventProcessor(schemas::InputTopic topic, const ProcessorOptions& options)

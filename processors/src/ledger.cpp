@@ -47,8 +47,9 @@ LedgerProcessor::LedgerProcessor(const ProcessorOptions& options, runtime::KeyVa
 
 HourLog* LedgerProcessor::find_log(VolunteerState& state, const std::string& log_id) {
   const uint64_t hash = stable_hash(log_id);
-  for (HourLog& log : state.logs) {
-    if (log.log_hash == hash && log.log_id == log_id) return &log;
+  const size_t count = state.log_hashes.size();
+  for (size_t i = 0; i < count; ++i) {
+    if (state.log_hashes[i] == hash && state.logs[i].log_id == log_id) return &state.logs[i];
   }
   return nullptr;
 }
@@ -199,7 +200,7 @@ LedgerProcessor::Applied LedgerProcessor::apply_submitted(VolunteerState& state,
   if (state.first_log_area == 0) state.first_log_area = log.area;
   deltas_.add_dated(e.area_code, e.service_date, Metric::logs_submitted, 1);
   enter_state(state, log);
-  state.logs.push_back(std::move(log));
+  state.add_log(std::move(log));
   return applied();
 }
 

@@ -369,5 +369,52 @@ TEST_F(LedgerTest, StateSurvivesFlushAndReload) {
   EXPECT_EQ(stored.metric(410402, Period::total(), starred_metric(1)), 1);
 }
 
+// The stored bytes of the ledger state as they were when AppliedEvents kept a std::string per
+// id and VolunteerState had no log hash column: a state written by an older build must load.
+struct OldAppliedEvents {
+  std::vector<uint64_t> hashes;
+  std::vector<std::string> ids;
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(hashes, ids);
+  }
+};
+
+TEST(LedgerStateFormat, AppliedEventsKeepTheirStoredBytes) {
+  AppliedEvents applied;
+  const std::string long_id(300, 'x');  // longer than a one-byte length
+  for (const std::string& id : {std::string("e1"), long_id, std::string("hrs-0000001")}) {
+    applied.add(id);
+  }
+  OldAppliedEvents old{applied.hashes, {"e1", long_id, "hrs-0000001"}};
+  const std::string bytes = runtime::TypedStore<AppliedEvents>::encode(applied);
+  EXPECT_EQ(bytes, runtime::TypedStore<OldAppliedEvents>::encode(old));
+  const AppliedEvents loaded = runtime::TypedStore<AppliedEvents>::decode(bytes);
+  EXPECT_EQ(loaded.ids(), old.ids);
+  EXPECT_TRUE(loaded.contains(long_id));
+  EXPECT_TRUE(loaded.contains("hrs-0000001"));
+  EXPECT_FALSE(loaded.contains("hrs-0000002"));
+  EXPECT_FALSE(loaded.contains(""));
+}
+
+TEST(LedgerStateFormat, LoadedStateFindsItsLogs) {
+  Pipeline stored({}, /*with_stores=*/true);
+  ASSERT_EQ(stored.send(kHours, "v1", submitted("s1", "v1", "L1", "410402", "2027-03-01", 60)),
+            Outcome::applied);
+  ASSERT_EQ(stored.send(kHours, "v1", submitted("s2", "v1", "L2", "410402", "2027-03-02", 30)),
+            Outcome::applied);
+  stored.rebuild(true);  // flush, then state only from the stored bytes
+  const VolunteerState* state = stored.ledger().find("v1");
+  ASSERT_NE(state, nullptr);
+  ASSERT_EQ(state->log_hashes.size(), 2u);
+  EXPECT_EQ(state->log_hashes[1], stable_hash("L2"));
+  // Both logs are found again after the reload: verify one, refuse a second submit of the other.
+  EXPECT_EQ(stored.send(kHours, "v1", verified("f2", "v1", "L2", 5)), Outcome::applied);
+  EXPECT_EQ(stored.send(kHours, "v1", submitted("s3", "v1", "L1", "410402", "2027-03-01", 60)),
+            Outcome::dead_lettered);
+  EXPECT_EQ(stored.send(kHours, "v1", submitted("s1", "v1", "L1", "410402", "2027-03-01", 60)),
+            Outcome::duplicate);
+}
+
 }  // namespace
 }  // namespace leifeng::processors::testing

@@ -50,18 +50,33 @@ void emit_dead_letter(const runtime::InputRecord& record, const schemas::Rejecti
                       const SourceNaming& source, runtime::Emitter& out);
 
 // Event ids applied to one aggregate. A hash column makes the scan cheap; the ids themselves
-// make it exact.
+// make it exact. The ids sit back to back in one buffer, each after its length (one byte, or
+// 0xFF and four bytes), instead of a std::string each: a third of the memory and no string
+// object per applied event, and they are only read when a hash matches.
 struct AppliedEvents {
   std::vector<uint64_t> hashes;
-  std::vector<std::string> ids;
 
   bool contains(std::string_view event_id) const;
   void add(std::string_view event_id);
+  std::vector<std::string> ids() const;  // in the order applied
 
+  // The stored format is that of a vector of hashes and a vector of id strings.
   template <class Archive>
-  void serialize(Archive& ar) {
-    ar(hashes, ids);
+  void save(Archive& ar) const {
+    ar(hashes, ids());
   }
+  template <class Archive>
+  void load(Archive& ar) {
+    std::vector<std::string> stored;
+    ar(hashes, stored);
+    id_bytes_.clear();
+    for (const std::string& id : stored) append_id(id);
+  }
+
+ private:
+  void append_id(std::string_view id);
+  std::string_view id_at(size_t& offset) const;  // reads the id at offset and moves past it
+  std::string id_bytes_;
 };
 
 // A stable 64-bit string hash (FNV-1a): it is stored in state, so it must not change between

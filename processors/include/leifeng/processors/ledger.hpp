@@ -6,6 +6,7 @@
 #include <cereal/types/vector.hpp>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "leifeng/processors/county_delta.hpp"
@@ -62,6 +63,9 @@ struct VolunteerState {
   uint32_t registered_area = 0;
   uint32_t first_log_area = 0;  // area of the first accepted hours.submitted
   std::vector<HourLog> logs;
+  // logs[i].log_hash side by side: every hours event looks its log up, and scanning 8 bytes per
+  // log instead of a whole HourLog saves most of the cache misses. Not stored: rebuilt on load.
+  std::vector<uint64_t> log_hashes;
   AppliedEvents applied;
   std::vector<DailyMinutes> daily;
   std::vector<VerifiedCount> verified_counts;
@@ -77,10 +81,25 @@ struct VolunteerState {
     return minutes_verified == 0 ? 0 : 100 * quality_minutes / minutes_verified;
   }
 
+  // Appends a new log and its hash.
+  void add_log(HourLog log) {
+    log_hashes.push_back(log.log_hash);
+    logs.push_back(std::move(log));
+  }
+
+  // The stored format is the same as before log_hashes existed.
   template <class Archive>
-  void serialize(Archive& ar) {
+  void save(Archive& ar) const {
     ar(registered, party_member, skills, registered_area, first_log_area, logs, applied, daily,
        verified_counts, minutes_verified, logs_verified, quality_minutes, star_level, as_of);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    ar(registered, party_member, skills, registered_area, first_log_area, logs, applied, daily,
+       verified_counts, minutes_verified, logs_verified, quality_minutes, star_level, as_of);
+    log_hashes.clear();
+    log_hashes.reserve(logs.size());
+    for (const HourLog& log : logs) log_hashes.push_back(log.log_hash);
   }
 };
 
