@@ -4,8 +4,11 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "leifeng/runtime/logging.hpp"
 
 int main(int argc, char** argv) {
+  // Logs go to stderr from the start, so that stdout carries only a command's output.
+  leifeng::runtime::setup_logging();
   CLI::App cli{"leifeng — event backbone of a city's volunteer-service programme"};
   cli.require_subcommand(1);
   leifeng::app::GlobalOptions global;

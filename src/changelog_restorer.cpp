@@ -1,5 +1,7 @@
 #include "leifeng/runtime/changelog_restorer.hpp"
 
+#include "leifeng/runtime/offset_lookup.hpp"
+
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
@@ -67,16 +69,19 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
   // Local state ahead of its changelog means the topic was recreated: the local data
   // describes records that no longer exist, so that task is rebuilt from the changelog alone.
   std::map<TaskStateDb*, bool> wiped;
-  std::vector<int64_t> highs(targets.size(), 0);
+  // One request for all ends rather than two round trips per partition (24 tasks have ~100
+  // store partitions).
+  std::vector<TopicPartitionId> partitions_to_query;
+  for (const RestoreTarget& target : targets)
+    partitions_to_query.emplace_back(target.topic, target.partition);
+  std::vector<int64_t> highs;
+  try {
+    highs = list_offsets(reader, partitions_to_query, OffsetBound::end, timeout_ms);
+  } catch (const OffsetLookupError& e) {
+    throw std::runtime_error(std::string(e.what()) + " (the internal changelog topics must exist)");
+  }
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const RestoreTarget& target = targets[i];
-    int64_t low = 0;
-    const auto err =
-        reader.query_watermark_offsets(target.topic, target.partition, &low, &highs[i], timeout_ms);
-    if (err != RdKafka::ERR_NO_ERROR)
-      throw std::runtime_error("cannot read the end of changelog " + target.topic + "[" +
-                               std::to_string(target.partition) + "]: " + RdKafka::err2str(err) +
-                               " (the internal topics must exist)");
     const auto local = target.state->changelog_offset(target.store);
     if (local && *local > highs[i] && !wiped[target.state]) {
       spdlog::warn("state {} is at changelog offset {} but {}[{}] ends at {}; rebuilding it",
@@ -108,13 +113,21 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
         RestoreProgress{target.store, target.partition, 0, std::max<int64_t>(0, highs[i] - p.next)};
     if (!index.emplace(std::make_pair(target.topic, target.partition), i).second)
       throw std::logic_error("changelog " + target.topic + " restored twice at once");
+    if (highs[i] <= p.next) {
+      // Nothing committed past the local state (e.g. a new store with an empty changelog):
+      // done without fetching, which would cost a fetch round trip or more to see the end.
+      p.done = true;
+      continue;
+    }
     owned.emplace_back(RdKafka::TopicPartition::create(
         target.topic, target.partition,
         p.local ? *p.local : static_cast<int64_t>(RdKafka::Topic::OFFSET_BEGINNING)));
     partitions.push_back(owned.back().get());
   }
-  if (auto err = reader.assign(partitions); err != RdKafka::ERR_NO_ERROR)
-    throw std::runtime_error("cannot assign changelogs: " + RdKafka::err2str(err));
+  if (!partitions.empty()) {
+    if (auto err = reader.assign(partitions); err != RdKafka::ERR_NO_ERROR)
+      throw std::runtime_error("cannot assign changelogs: " + RdKafka::err2str(err));
+  }
 
   auto apply_chunk = [&](std::size_t i) {
     Progress& p = states[i];
@@ -125,7 +138,7 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
     if (progress) progress(p.report);
   };
 
-  std::size_t remaining = targets.size();
+  std::size_t remaining = partitions.size();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   auto next_note = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (remaining > 0) {
@@ -177,7 +190,7 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
     if (!p.chunk.empty() || !p.local || p.next != *p.local) apply_chunk(i);
     result.records += p.report.restored;
   }
-  reader.unassign();
+  if (!partitions.empty()) reader.unassign();
   return result;
 }
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <thread>
 
 namespace leifeng::runtime {
 
@@ -37,13 +38,26 @@ EmbeddedCluster::~EmbeddedCluster() {
 }
 
 void EmbeddedCluster::create_topics(const std::vector<TopicSpec>& specs) {
-  for (const auto& spec : specs) {
-    const int replication = std::min<int>(spec.replication, brokers_);
-    if (auto err =
+  // One thread per topic: each call hands an operation to the mock's thread and waits for
+  // the answer, and in librdkafka 2.0.2 that thread sometimes misses the wake-up and answers
+  // only at its next 1 s tick. In parallel the topics wait for one tick at most, not one each.
+  std::vector<rd_kafka_resp_err_t> results(specs.size(), RD_KAFKA_RESP_ERR_NO_ERROR);
+  {
+    std::vector<std::jthread> creators;
+    creators.reserve(specs.size());
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      creators.emplace_back([this, &spec = specs[i], &result = results[i]] {
+        const int replication = std::min<int>(spec.replication, brokers_);
+        result =
             rd_kafka_mock_topic_create(cluster_, spec.name.c_str(), spec.partitions, replication);
-        err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-      throw std::runtime_error(
-          fmt::format("embedded cluster: create topic {}: {}", spec.name, rd_kafka_err2str(err)));
+      });
+    }
+  }
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (results[i] != RD_KAFKA_RESP_ERR_NO_ERROR &&
+        results[i] != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+      throw std::runtime_error(fmt::format("embedded cluster: create topic {}: {}", specs[i].name,
+                                           rd_kafka_err2str(results[i])));
   }
 }
 

@@ -10,12 +10,15 @@
 #include <csignal>
 #include <exception>
 #include <filesystem>
+#include <future>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include "leifeng/runtime/changelog_restorer.hpp"
+#include "leifeng/runtime/offset_lookup.hpp"
 #include "leifeng/runtime/rebalance.hpp"
 #include "leifeng/runtime/task.hpp"
 #include "leifeng/runtime/topic_admin.hpp"
@@ -30,13 +33,23 @@ constexpr int kKafkaTimeoutMs = 60000;
 // A crashed instance's open transaction blocks read_committed readers of its partitions until
 // the broker aborts it after this long; Kafka Streams uses the same 10 s for exactly-once.
 constexpr const char* kTransactionTimeoutMs = "10000";
-constexpr auto kCaughtUpCheckInterval = std::chrono::milliseconds(200);
+// Longest time the broker holds a fetch of the runtime's consumer; see connect().
+constexpr const char* kConsumerFetchWaitMs = "20";
+// How often run_until_caught_up asks the broker whether the group is done, once local
+// positions say it may be (three requests, none behind a fetch).
+constexpr auto kCaughtUpCheckInterval = std::chrono::milliseconds(50);
+// The longest consume() wait, so the loop still notices `stop` and the caught-up check.
+constexpr int kIdlePollMs = 100;
 
 // A transactional call failed in a way that only aborting the transaction repairs.
 class AbortableError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+int64_t ms(Clock::duration duration) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
+}
 
 std::string host_name() {
   char buffer[256] = {};
@@ -132,6 +145,8 @@ class StreamRuntime::Impl final : public RecordSink,
   void describe_metrics();
   void handle(RdKafka::Message& message);
   void begin_if_needed();
+  void commit_due_after_interval();
+  void subscribe();
   bool any_uncommitted() const;
   // Commits the open transaction (beginning one if a task has something to commit). On an
   // abortable failure aborts, drops buffered state and, when `rewind`, seeks back.
@@ -139,7 +154,14 @@ class StreamRuntime::Impl final : public RecordSink,
   void abort(bool rewind);
   void close_tasks();
   void report_after_commit(Clock::duration latency);
+  // Every partition of `topics`.
+  std::vector<TopicPartitionId> partitions_of(const std::vector<std::string>& topics);
+  // End offsets of the partitions that hold records. Throws OffsetLookupError.
+  std::map<TopicPartitionId, int64_t> offset_ends(const std::vector<TopicPartitionId>& partitions);
   void snapshot_input_ends();
+  // Offsets after the records this instance wrote to repartition topics.
+  std::map<TopicPartitionId, int64_t> written_ends() const;
+  bool locally_caught_up() const;
   bool caught_up();
   RdKafka::Topic* topic_handle(const std::string& topic);
 
@@ -163,13 +185,26 @@ class StreamRuntime::Impl final : public RecordSink,
   std::map<std::string, std::map<int32_t, StreamTask*>, std::less<>> routes_;
 
   bool in_transaction_ = false;
-  Clock::time_point transaction_deadline_{};
+  // When the uncommitted work (processed records or positions moved past control records at
+  // the end of a partition) must be committed: one commit interval after it started.
+  std::optional<Clock::time_point> commit_due_;
   bool delivery_failed_ = false;
   std::string delivery_error_;
   int64_t processed_in_transaction_ = 0;
 
-  // run_until_caught_up: end offsets of the external inputs when it started.
-  std::map<std::pair<std::string, int32_t>, int64_t> input_ends_;
+  // run_until_caught_up: end offsets of the external inputs when it started, and the
+  // partitions of the repartition topics.
+  std::map<TopicPartitionId, int64_t> input_ends_;
+  std::vector<TopicPartitionId> repartition_partitions_;
+  // Per repartition topic handle: partition -> offset after the last record this instance
+  // wrote there (from delivery reports). Right after a commit the broker's last stable offset
+  // still excludes that transaction until its markers are written, so the caught-up target
+  // for a repartition partition is at least this.
+  struct WrittenEnds {
+    std::string topic;
+    std::map<int32_t, int64_t> ends;
+  };
+  std::map<const rd_kafka_topic_t*, WrittenEnds> repartition_written_;
 
   StreamRuntimeStats stats_;
 };
@@ -207,6 +242,11 @@ void StreamRuntime::Impl::create_internal_topics() {
     for (const auto& topic : topology_.repartition_source_topics()) {
       specs.push_back(TopicSpec{topic, options_.partitions, options_.replication_factor, {}});
     }
+    // Existing topics need no Admin API call (the embedded cluster has no Admin API at all).
+    const std::vector<std::string> existing = admin.list_topics();
+    std::erase_if(specs, [&](const TopicSpec& spec) {
+      return std::binary_search(existing.begin(), existing.end(), spec.name);
+    });
     if (!specs.empty()) admin.create_topics(specs);
   } catch (const KafkaAdminError& e) {
     // E.g. the embedded cluster has no Admin API; its owner creates the topics.
@@ -238,9 +278,14 @@ void StreamRuntime::Impl::connect() {
   while (should_retry(producer_->init_transactions(kKafkaTimeoutMs), "init_transactions")) {
   }
 
+  // Consumer tunables; the [kafka] table may override them. fetch.wait.max.ms: a parked
+  // read_committed fetch is not answered early when a commit makes new records readable, so
+  // with the default 500 ms every hop through a repartition topic and every refill of the
+  // local queue idled up to half a second (BENCHMARKS.md, "The demo's shape").
   std::map<std::string, std::string> consumer_properties{
       {"session.timeout.ms", "10000"},
       {"heartbeat.interval.ms", "1000"},
+      {"fetch.wait.max.ms", kConsumerFetchWaitMs},
   };
   for (const auto& [name, value] : common_properties()) consumer_properties[name] = value;
   for (const auto& [name, value] : rebalance_properties(instance_id_))
@@ -261,11 +306,13 @@ void StreamRuntime::Impl::connect() {
   auto restore_properties = common_properties();
   restorer_ = std::make_unique<ChangelogRestorer>(restore_properties,
                                                   topology_.application_id() + "-restore");
-  const auto topics = topology_.all_source_topics();
-  if (auto err = consumer_->subscribe(topics); err != RdKafka::ERR_NO_ERROR)
-    throw std::runtime_error("cannot subscribe: " + RdKafka::err2str(err));
   spdlog::info("stream runtime {} started (transactional.id {})", topology_.application_id(),
                transactional_id_);
+}
+
+void StreamRuntime::Impl::subscribe() {
+  if (auto err = consumer_->subscribe(topology_.all_source_topics()); err != RdKafka::ERR_NO_ERROR)
+    throw std::runtime_error("cannot subscribe: " + RdKafka::err2str(err));
 }
 
 void StreamRuntime::Impl::disconnect() {
@@ -323,6 +370,8 @@ RdKafka::Topic* StreamRuntime::Impl::topic_handle(const std::string& topic) {
   std::unique_ptr<RdKafka::Topic> handle(
       RdKafka::Topic::create(producer_.get(), topic, nullptr, error));
   if (!handle) throw std::runtime_error("cannot use topic " + topic + ": " + error);
+  if (auto source = sources_.find(topic); source != sources_.end() && source->second.repartition)
+    repartition_written_[handle->c_ptr()].topic = topic;
   return topic_handles_.emplace(topic, std::move(handle)).first->second.get();
 }
 
@@ -352,9 +401,16 @@ void StreamRuntime::Impl::dr_cb(RdKafka::Message& message) {
   if (auto* delivered = static_cast<int64_t*>(message.msg_opaque()); delivered != nullptr) {
     *delivered = std::max(*delivered, message.offset() + 1);
   }
+  if (repartition_written_.empty()) return;
+  const auto* raw = static_cast<const rd_kafka_message_t*>(message.c_ptr());
+  if (auto written = repartition_written_.find(raw->rkt); written != repartition_written_.end()) {
+    int64_t& end = written->second.ends[message.partition()];
+    end = std::max(end, message.offset() + 1);
+  }
 }
 
 void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) {
+  const auto assigned = Clock::now();
   // The group's committed offsets: where each task resumes, and where an abort rewinds to.
   std::vector<RdKafka::TopicPartition*> committed;
   std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
@@ -365,19 +421,28 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   if (auto err = consumer_->committed(committed, kKafkaTimeoutMs); err != RdKafka::ERR_NO_ERROR)
     throw std::runtime_error("cannot read committed offsets: " + RdKafka::err2str(err));
 
-  std::vector<StreamTask*> created;
+  // Opening a task's RocksDB waits mostly on fsync; the tasks open side by side (24 of them
+  // one after another took 1.5 s).
+  std::map<TaskId, std::future<std::unique_ptr<StreamTask>>> opening;
   for (const auto* tp : committed) {
     auto source = sources_.find(tp->topic());
     if (source == sources_.end()) continue;
     const TaskId id{source->second.subtopology, tp->partition()};
-    auto it = tasks_.find(id);
-    if (it == tasks_.end()) {
-      it =
-          tasks_.emplace(id, std::make_unique<StreamTask>(id, topology_, state_root_, *this)).first;
-      created.push_back(it->second.get());
-    }
-    it->second->set_committed_offset(tp->topic(), tp->offset() >= 0 ? tp->offset() : -1);
-    routes_[tp->topic()][tp->partition()] = it->second.get();
+    if (tasks_.contains(id) || opening.contains(id)) continue;
+    opening.emplace(id, std::async(std::launch::async, [this, id] {
+                      return std::make_unique<StreamTask>(id, topology_, state_root_, *this);
+                    }));
+  }
+  std::vector<StreamTask*> created;
+  for (auto& [id, task] : opening) {
+    created.push_back(tasks_.emplace(id, task.get()).first->second.get());
+  }
+  for (const auto* tp : committed) {
+    auto source = sources_.find(tp->topic());
+    if (source == sources_.end()) continue;
+    StreamTask* task = tasks_.at(TaskId{source->second.subtopology, tp->partition()}).get();
+    task->set_committed_offset(tp->topic(), tp->offset() >= 0 ? tp->offset() : -1);
+    routes_[tp->topic()][tp->partition()] = task;
   }
 
   std::vector<RestoreTarget> targets;
@@ -402,9 +467,8 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   if (metrics_ != nullptr) {
     metrics_->add("leifeng_restore_records_total", {}, restored.records);
   }
-  spdlog::info(
-      "{} tasks: restored {} changelog records in {} ms", created.size(), restored.records,
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());
+  spdlog::info("{} tasks opened in {} ms, restored {} changelog records in {} ms", created.size(),
+               ms(started - assigned), restored.records, ms(Clock::now() - started));
   for (StreamTask* task : created) task->start();
 }
 
@@ -427,7 +491,12 @@ void StreamRuntime::Impl::begin_if_needed() {
   while (should_retry(producer_->begin_transaction(), "begin_transaction")) {
   }
   in_transaction_ = true;
-  transaction_deadline_ = Clock::now() + std::chrono::milliseconds(options_.commit_interval_ms);
+  commit_due_after_interval();
+}
+
+void StreamRuntime::Impl::commit_due_after_interval() {
+  if (!commit_due_)
+    commit_due_ = Clock::now() + std::chrono::milliseconds(options_.commit_interval_ms);
 }
 
 bool StreamRuntime::Impl::any_uncommitted() const {
@@ -436,7 +505,10 @@ bool StreamRuntime::Impl::any_uncommitted() const {
 }
 
 bool StreamRuntime::Impl::commit(bool rewind) {
-  if (!in_transaction_ && !any_uncommitted()) return true;
+  if (!in_transaction_ && !any_uncommitted()) {
+    commit_due_.reset();
+    return true;
+  }
   const auto started = Clock::now();
   try {
     begin_if_needed();
@@ -447,6 +519,7 @@ bool StreamRuntime::Impl::commit(bool rewind) {
         throw AbortableError("records not delivered within the commit timeout");
     }
     if (delivery_failed_) throw AbortableError("delivery failed: " + delivery_error_);
+    const auto flushed = Clock::now();
 
     std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
     std::vector<RdKafka::TopicPartition*> offsets;
@@ -456,21 +529,37 @@ bool StreamRuntime::Impl::commit(bool rewind) {
         offsets.push_back(owned.back().get());
       }
     }
-    if (!offsets.empty()) {
+    const bool exactly_once = options_.guarantee == ProcessingGuarantee::exactly_once;
+    if (!offsets.empty() && exactly_once) {
       std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(consumer_->groupMetadata());
       while (should_retry(
           producer_->send_offsets_to_transaction(offsets, group.get(), kKafkaTimeoutMs),
           "send_offsets_to_transaction")) {
       }
     }
+    const auto offsets_sent = Clock::now();
     while (should_retry(producer_->commit_transaction(kKafkaTimeoutMs), "commit_transaction")) {
     }
+    if (!offsets.empty() && !exactly_once) {
+      in_transaction_ = false;  // committed: a failure below has nothing left to abort
+      RdKafka::ErrorCode err = consumer_->commitSync(offsets);
+      for (const auto* tp : offsets) {
+        if (err == RdKafka::ERR_NO_ERROR) err = tp->err();
+      }
+      if (err != RdKafka::ERR_NO_ERROR)
+        throw std::runtime_error("transaction committed, but not its input offsets: " +
+                                 RdKafka::err2str(err));
+    }
+    spdlog::debug("committed a transaction: records={} flush_ms={} offsets_ms={} commit_ms={}",
+                  processed_in_transaction_, ms(flushed - started), ms(offsets_sent - flushed),
+                  ms(Clock::now() - offsets_sent));
   } catch (const AbortableError& e) {
     spdlog::warn("transaction aborted: {}", e.what());
     abort(rewind);
     return false;
   }
   in_transaction_ = false;
+  commit_due_.reset();
   for (auto& [id, task] : tasks_) task->committed();
   report_after_commit(Clock::now() - started);
   return true;
@@ -480,6 +569,7 @@ void StreamRuntime::Impl::abort(bool rewind) {
   while (should_retry(producer_->abort_transaction(kKafkaTimeoutMs), "abort_transaction")) {
   }
   in_transaction_ = false;
+  commit_due_.reset();
   delivery_failed_ = false;
   delivery_error_.clear();
   processed_in_transaction_ = 0;
@@ -565,7 +655,7 @@ void StreamRuntime::Impl::handle(RdKafka::Message& message) {
       if (route == routes_.end()) return;
       auto task = route->second.find(message.partition());
       if (task == route->second.end()) return;
-      task->second->reached_end(route->first, message.offset());
+      if (task->second->reached_end(route->first, message.offset())) commit_due_after_interval();
       return;
     }
     case RdKafka::ERR__TIMED_OUT:
@@ -578,52 +668,87 @@ void StreamRuntime::Impl::handle(RdKafka::Message& message) {
   }
 }
 
-void StreamRuntime::Impl::snapshot_input_ends() {
-  input_ends_.clear();
+std::vector<TopicPartitionId> StreamRuntime::Impl::partitions_of(
+    const std::vector<std::string>& topics) {
   RdKafka::Metadata* raw = nullptr;
-  if (auto err = consumer_->metadata(true, nullptr, &raw, kKafkaTimeoutMs);
+  // Through the producer: see offset_ends().
+  if (auto err = producer_->metadata(true, nullptr, &raw, kKafkaTimeoutMs);
       err != RdKafka::ERR_NO_ERROR)
     throw std::runtime_error("cannot read topic metadata: " + RdKafka::err2str(err));
   std::unique_ptr<RdKafka::Metadata> metadata(raw);
-  for (const auto& topic : topology_.external_source_topics()) {
+  std::vector<TopicPartitionId> partitions;
+  for (const auto& topic : topics) {
     const RdKafka::TopicMetadata* found = nullptr;
     for (const auto* candidate : *metadata->topics()) {
       if (candidate->topic() == topic && candidate->err() == RdKafka::ERR_NO_ERROR)
         found = candidate;
     }
-    if (found == nullptr) throw std::runtime_error("input topic " + topic + " does not exist");
-    for (const auto* partition : *found->partitions()) {
-      int64_t low = 0;
-      int64_t high = 0;
-      if (auto err = consumer_->query_watermark_offsets(topic, partition->id(), &low, &high,
-                                                        kKafkaTimeoutMs);
-          err != RdKafka::ERR_NO_ERROR)
-        throw std::runtime_error("cannot read the end of " + topic + ": " + RdKafka::err2str(err));
-      if (high > low) input_ends_[{topic, partition->id()}] = high;
-    }
+    if (found == nullptr) throw std::runtime_error("topic " + topic + " does not exist");
+    for (const auto* partition : *found->partitions())
+      partitions.emplace_back(topic, partition->id());
   }
+  return partitions;
+}
+
+std::map<TopicPartitionId, int64_t> StreamRuntime::Impl::offset_ends(
+    const std::vector<TopicPartitionId>& partitions) {
+  // The producer's connection, not the consumer's: the broker answers a connection's requests
+  // in order, and the consumer's always has a fetch parked for up to fetch.wait.max.ms in front.
+  const auto lows = list_offsets(*producer_, partitions, OffsetBound::beginning, kKafkaTimeoutMs);
+  const auto highs = list_offsets(*producer_, partitions, OffsetBound::end, kKafkaTimeoutMs);
+  // Only partitions that hold records: an empty one is caught up without a committed offset.
+  std::map<TopicPartitionId, int64_t> ends;
+  for (std::size_t i = 0; i < partitions.size(); ++i) {
+    if (highs[i] > lows[i]) ends[partitions[i]] = highs[i];
+  }
+  return ends;
+}
+
+void StreamRuntime::Impl::snapshot_input_ends() {
+  repartition_partitions_ = partitions_of(topology_.repartition_source_topics());
+  input_ends_ = offset_ends(partitions_of(topology_.external_source_topics()));
+}
+
+std::map<TopicPartitionId, int64_t> StreamRuntime::Impl::written_ends() const {
+  std::map<TopicPartitionId, int64_t> ends;
+  for (const auto& [handle, written] : repartition_written_) {
+    for (const auto& [partition, end] : written.ends) ends[{written.topic, partition}] = end;
+  }
+  return ends;
+}
+
+bool StreamRuntime::Impl::locally_caught_up() const {
+  // Cheap evidence first: every assigned partition has committed its known end.
+  auto below = [this](const std::map<TopicPartitionId, int64_t>& ends) {
+    for (const auto& [key, end] : ends) {
+      auto route = routes_.find(key.first);
+      if (route == routes_.end()) continue;  // not assigned here; the group check covers it
+      auto task = route->second.find(key.second);
+      if (task == route->second.end()) continue;
+      const auto offsets = task->second->committed_offsets();
+      auto offset = offsets.find(key.first);
+      if (offset == offsets.end() || offset->second < end) return true;
+    }
+    return false;
+  };
+  return !below(input_ends_) && !below(written_ends());
 }
 
 bool StreamRuntime::Impl::caught_up() {
+  if (!locally_caught_up()) return false;
   // Targets: the snapshot for external inputs; the current end for repartition topics, which
   // this application itself writes.
-  std::map<std::pair<std::string, int32_t>, int64_t> targets = input_ends_;
-  RdKafka::Metadata* raw = nullptr;
-  if (consumer_->metadata(true, nullptr, &raw, kKafkaTimeoutMs) != RdKafka::ERR_NO_ERROR)
+  std::map<TopicPartitionId, int64_t> targets;
+  try {
+    if (!repartition_partitions_.empty()) targets = offset_ends(repartition_partitions_);
+  } catch (const OffsetLookupError& e) {
+    spdlog::warn("caught-up check: {}", e.what());
     return false;
-  std::unique_ptr<RdKafka::Metadata> metadata(raw);
-  for (const auto& topic : topology_.repartition_source_topics()) {
-    for (const auto* candidate : *metadata->topics()) {
-      if (candidate->topic() != topic) continue;
-      for (const auto* partition : *candidate->partitions()) {
-        int64_t low = 0;
-        int64_t high = 0;
-        if (consumer_->query_watermark_offsets(topic, partition->id(), &low, &high,
-                                               kKafkaTimeoutMs) != RdKafka::ERR_NO_ERROR)
-          return false;
-        if (high > low) targets[{topic, partition->id()}] = high;
-      }
-    }
+  }
+  targets.insert(input_ends_.begin(), input_ends_.end());
+  for (const auto& [key, end] : written_ends()) {
+    int64_t& target = targets[key];
+    target = std::max(target, end);
   }
   if (targets.empty()) return true;
   std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
@@ -632,6 +757,8 @@ bool StreamRuntime::Impl::caught_up() {
     owned.emplace_back(RdKafka::TopicPartition::create(key.first, key.second));
     partitions.push_back(owned.back().get());
   }
+  // The group's view, so partitions other instances own count too (the group coordinator has
+  // its own connection, no fetch in front of it).
   if (consumer_->committed(partitions, kKafkaTimeoutMs) != RdKafka::ERR_NO_ERROR) return false;
   for (const auto* tp : partitions) {
     if (tp->offset() < targets.at({tp->topic(), tp->partition()})) return false;
@@ -644,16 +771,22 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
   connect();
   bool reached = false;
   try {
-    if (until_caught_up) snapshot_input_ends();
-    auto next_check = Clock::now();
+    if (until_caught_up) {
+      snapshot_input_ends();
+      // Nothing to do: done without joining the group (a join costs a rebalance, here and for
+      // the members already in it).
+      reached = caught_up();
+    }
+    if (!reached) subscribe();
+    auto now = Clock::now();
+    auto next_check = now;
     int since_poll = 0;
-    while (!stop.load(std::memory_order_relaxed)) {
-      int timeout_ms = 100;
-      if (in_transaction_) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              transaction_deadline_ - Clock::now())
-                              .count();
-        timeout_ms = static_cast<int>(std::clamp<int64_t>(left, 0, 100));
+    while (!reached && !stop.load(std::memory_order_relaxed)) {
+      int timeout_ms = kIdlePollMs;
+      if (commit_due_) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(*commit_due_ - now).count();
+        timeout_ms = static_cast<int>(std::clamp<int64_t>(left, 0, kIdlePollMs));
       }
       std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout_ms));
       rebalance_.rethrow_pending();
@@ -662,17 +795,12 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
         producer_->poll(0);  // serve delivery reports of output records
         since_poll = 0;
       }
-      const auto now = Clock::now();
-      if (in_transaction_ ? now >= transaction_deadline_
-                          : (message->err() != RdKafka::ERR_NO_ERROR && any_uncommitted())) {
-        commit(true);
-      }
-      if (until_caught_up && !in_transaction_ && now >= next_check) {
+      // The commit interval counts from the first uncommitted work, whatever consume() returned.
+      now = Clock::now();
+      if (commit_due_ && now >= *commit_due_) commit(true);
+      if (until_caught_up && !commit_due_ && !in_transaction_ && now >= next_check) {
         next_check = now + kCaughtUpCheckInterval;
-        if (caught_up()) {
-          reached = true;
-          break;
-        }
+        reached = caught_up();
       }
     }
     commit(false);

@@ -90,9 +90,11 @@ Outcome StreamTask::process(const std::string& kafka_topic, const InputRecord& r
   return outcome;
 }
 
-void StreamTask::reached_end(const std::string& topic, int64_t end_offset) {
+bool StreamTask::reached_end(const std::string& topic, int64_t end_offset) {
   Position& position = positions_[topic];
+  const int64_t before = position.next;
   position.next = std::max(position.next, end_offset);
+  return position.next > before && position.next > position.committed;
 }
 
 bool StreamTask::has_uncommitted() const {

@@ -317,6 +317,14 @@ TEST(LiveEqualsReplay, TablesFromKafkaEqualTheFileReplay) {
     EXPECT_EQ(actual.size(), expected.size());
     EXPECT_TRUE(actual == expected) << "county-stats differ between live and replay";
   }
+  // The monthly report read from the live county-stats topic equals the one of the replay.
+  const CommandResult live_report = cli.run("report --month 2027-03 --format csv");
+  const CommandResult replay_report =
+      cli.run("report --month 2027-03 --format csv --from replay", false);
+  ASSERT_EQ(live_report.code, 0) << live_report.err;
+  ASSERT_EQ(replay_report.code, 0) << replay_report.err;
+  EXPECT_NE(live_report.out.find("410400"), std::string::npos);
+  EXPECT_EQ(live_report.out, replay_report.out);
   auto expected_letters = read_lines(dir / "replay" / "dead-letter.jsonl");
   auto live_letters = read_lines(dir / "live" / "dead-letter.jsonl");
   // Lines publish could not route carry their file line; the rest name the input topic.

@@ -106,9 +106,11 @@ TEST(ExactlyOnceCrash, SurvivorTakesOverAKilledInstanceAndRestoresItsState) {
   const auto state_b = temp_dir(worker.app + "-b");
   std::map<std::string, int64_t> expected;
   produce_all(worker.bootstrap, worker.input, events(0, 20000, 500, expected));
-  const pid_t a = worker.start(state_a, "a", "run");
+  // 200 us a record: the first half takes seconds, so both have joined and counted part of it
+  // before `a` dies (unthrottled, whichever joins first may count all of it alone).
+  const pid_t a = worker.start(state_a, "a", "run", {}, "100", "200");
   const std::string stats_b = (state_b.string() + "-stats.txt");
-  const pid_t b = worker.start(state_b, "b", "run", stats_b);
+  const pid_t b = worker.start(state_b, "b", "run", stats_b, "100", "200");
 
   // Both have state once the first half is counted; then `a` dies.
   auto wait_for_output = [&](std::size_t records) {
@@ -151,7 +153,8 @@ TEST(ExactlyOnceCrash, RestartReplaysOnlyTheChangelogTailAndAFreshStateReplaysAl
   // 2. Crash in the middle of more work; the restart replays only what was committed but not
   // yet applied locally: at most the last transaction, far below the state size.
   produce_all(worker.bootstrap, worker.input, events(40000, 40000, kKeys, expected));
-  const pid_t crashed = worker.start(state, "solo", "run");
+  // 100 us a record: 40,000 records take seconds, so the kill lands in the middle of them.
+  const pid_t crashed = worker.start(state, "solo", "run", {}, "100", "100");
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   kill_and_wait(crashed, SIGKILL);
   ASSERT_EQ(wait_for(worker.start(state, "solo", "caught-up", stats)), 0);

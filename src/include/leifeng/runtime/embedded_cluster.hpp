@@ -14,9 +14,12 @@
 //  - Transactions are NOT isolated: init/begin/commit/abort all succeed, but the mock writes
 //    no abort markers, so read_committed consumers also see records of aborted transactions.
 //    Exactly-once holds only as long as no transaction aborts; use a real broker to rely on it.
-//  - Consumer groups and committed offsets work. A join takes about 3 s, and a closed member
-//    is kept until its session times out, so the next member of the group waits
-//    session.timeout.ms (45 s by default): set it low (e.g. 6000) for clients of this cluster.
+//  - TxnOffsetCommit (send_offsets_to_transaction) succeeds but stores no offsets: the group's
+//    committed offsets never move. Commit offsets with a plain consumer commit instead (the
+//    runtime's ProcessingGuarantee::at_least_once).
+//  - Consumer groups and plain offset commits work. A join takes about 3 s, and a closed
+//    member is kept until its session times out, so the next member of the group waits
+//    session.timeout.ms (set it low for a consumer that joins the same group again).
 //  - Nothing is persisted: everything is gone when this object is destroyed.
 #pragma once
 

@@ -8,6 +8,16 @@
 
 namespace leifeng::runtime {
 
+// How the runtime commits the input offsets it consumed.
+enum class ProcessingGuarantee {
+  // Inside each Kafka transaction, with the outputs (send_offsets_to_transaction).
+  exactly_once,
+  // With a plain consumer commit right after each transaction commits. Only for clusters that
+  // accept TxnOffsetCommit but never store its offsets (the embedded cluster): a crash
+  // between the two commits replays that transaction's inputs.
+  at_least_once,
+};
+
 struct RuntimeOptions {
   // Consumer group id, transactional id prefix and prefix of internal topics.
   std::string application_id = "leifeng";
@@ -24,6 +34,8 @@ struct RuntimeOptions {
   int32_t metrics_port = 0;
   // Bootstrap servers; empty = the embedded in-process cluster.
   std::string bootstrap_servers;
+  // Set by the composition root for the embedded cluster, not by configuration.
+  ProcessingGuarantee guarantee = ProcessingGuarantee::exactly_once;
   // Passed to librdkafka unchanged (the [kafka] table).
   std::map<std::string, std::string> kafka;
 

@@ -48,7 +48,8 @@ class StreamRuntime {
   void run(const std::atomic<bool>& stop);
   // Processes until everything that was on the external input topics when it started, and
   // everything on the internal repartition topics, is processed and committed by the group.
-  // Returns false when `stop` came first.
+  // When that already holds it returns at once, without joining the group. Returns false when
+  // `stop` came first.
   bool run_until_caught_up(const std::atomic<bool>& stop);
 
   StreamRuntimeStats stats() const;

@@ -69,8 +69,9 @@ class StreamTask final : public TaskContext {
   // Creates the processor; call after the stores are restored.
   void start();
   Outcome process(const std::string& kafka_topic, const InputRecord& record);
-  // The consumer reached the end of `topic` at `end_offset` (past control records).
-  void reached_end(const std::string& topic, int64_t end_offset);
+  // The consumer reached the end of `topic` at `end_offset` (past control records). Returns
+  // whether that moved the position past the committed offset (a commit is then due).
+  bool reached_end(const std::string& topic, int64_t end_offset);
 
   // Whether there is anything to commit (processed records, positions or state writes).
   bool has_uncommitted() const;

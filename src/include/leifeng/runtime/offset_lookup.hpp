@@ -1,0 +1,34 @@
+// Beginning or end offsets of many partitions in one ListOffsets request per broker, for the
+// runtime's caught-up check and the changelog restore. Ask through a client whose connection
+// has no long-polling fetch in flight (a producer, or a consumer with nothing assigned): the
+// broker answers a connection's requests in order.
+#pragma once
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace leifeng::runtime {
+
+using TopicPartitionId = std::pair<std::string, int32_t>;
+
+// The broker did not tell the offsets within the timeout; what() names the partition.
+class OffsetLookupError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class OffsetBound { beginning, end };
+
+// The first offset (beginning) or the offset after the last readable record (end: the last
+// stable offset under read_committed, the default isolation level) of each partition, in
+// order. Retries while leaders move (e.g. just after the topics were created).
+std::vector<int64_t> list_offsets(RdKafka::Handle& client,
+                                  const std::vector<TopicPartitionId>& partitions,
+                                  OffsetBound bound, int timeout_ms);
+
+}  // namespace leifeng::runtime
