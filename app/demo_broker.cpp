@@ -54,7 +54,8 @@ fs::path kafka_script() {
 LocalBroker::LocalBroker(fs::path dir) : dir_(std::move(dir)) {
   const fs::path script = kafka_script();
   if (!fs::exists(script)) {
-    throw std::runtime_error(script.string() + " not found: set LEIFENG_HOME to the leifeng "
+    throw std::runtime_error(script.string() +
+                             " not found: set LEIFENG_HOME to the leifeng "
                              "source tree, or use --embedded");
   }
   bootstrap_servers_ =

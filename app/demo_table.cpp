@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -43,31 +42,20 @@ std::string pad_right(const std::string& text, size_t width) {
 }  // namespace
 
 std::string render_county_table(const report::MonthlySummary& summary) {
-  std::string out = fmt::format("{:<8} {} {:>12} {:>8} {:>10} {:>8}  {:>6} {:>6} {:>6} {:>6} {:>6}\n",
-                                "area", pad_right("name", 10), "verified_h", "active",
-                                "activities", "needs_ok", "1star", "2star", "3star", "4star",
-                                "5star");
+  std::string out =
+      fmt::format("{:<8} {} {:>12} {:>8} {:>10} {:>8}  {:>6} {:>6} {:>6} {:>6} {:>6}\n", "area",
+                  pad_right("name", 10), "verified_h", "active", "activities", "needs_ok", "1star",
+                  "2star", "3star", "4star", "5star");
   for (const auto& area : summary.areas) {
     if (area.is_city) out += std::string(95, '-') + '\n';
     out += fmt::format("{:<8} {} {:>12} {:>8} {:>10} {:>8}  {:>6} {:>6} {:>6} {:>6} {:>6}\n",
                        area.area_code, pad_right(area.area_name, 10),
                        report::hours_text(area.minutes_verified), area.volunteers_active,
-                       area.activities_published, area.needs_fulfilled,
-                       area.volunteers_starred[0], area.volunteers_starred[1],
-                       area.volunteers_starred[2], area.volunteers_starred[3],
-                       area.volunteers_starred[4]);
+                       area.activities_published, area.needs_fulfilled, area.volunteers_starred[0],
+                       area.volunteers_starred[1], area.volunteers_starred[2],
+                       area.volunteers_starred[3], area.volunteers_starred[4]);
   }
   return out;
-}
-
-report::AreaNames configured_area_names(const Settings& settings) {
-  const std::string areas_file =
-      settings.config.document["rules"]["areas_file"].value_or(std::string("areas.csv"));
-  if (!settings.config.directory.empty()) {
-    const std::filesystem::path path = settings.config.resolve(areas_file);
-    if (std::filesystem::exists(path)) return report::load_area_names(path);
-  }
-  return report::builtin_area_names();
 }
 
 }  // namespace leifeng::app

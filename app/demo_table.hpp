@@ -3,9 +3,9 @@
 
 #include <string>
 
+#include "area_names_config.hpp"
 #include "leifeng/report/area_names.hpp"
 #include "leifeng/report/monthly_summary.hpp"
-#include "settings.hpp"
 
 namespace leifeng::app {
 
@@ -13,9 +13,5 @@ namespace leifeng::app {
 // fulfilled, volunteers at one to five stars (all time). Names are padded by display width
 // (CJK characters take two columns).
 std::string render_county_table(const report::MonthlySummary& summary);
-
-// Names of the configured areas file ([rules] areas_file next to the configuration), else the
-// built-in names of SPEC §1.
-report::AreaNames configured_area_names(const Settings& settings);
 
 }  // namespace leifeng::app

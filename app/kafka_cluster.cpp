@@ -17,8 +17,9 @@ KafkaCluster::KafkaCluster(const runtime::RuntimeOptions& options, std::string_v
   embedded_ = std::make_unique<runtime::EmbeddedCluster>();
   options_.bootstrap_servers = embedded_->bootstrap_servers();
   options_.kafka["bootstrap.servers"] = options_.bootstrap_servers;
-  if (options_.kafka.find("session.timeout.ms") == options_.kafka.end())
-    options_.kafka["session.timeout.ms"] = "6000";
+  // The mock acknowledges offsets sent to a transaction but never stores them, so committed
+  // offsets would stay put and --until-caught-up would wait forever.
+  options_.guarantee = runtime::ProcessingGuarantee::at_least_once;
   if (embedded_intended) {
     runtime::log_event(spdlog::level::info, "using the embedded in-process Kafka cluster",
                        "command", command, "bootstrap_servers", options_.bootstrap_servers);

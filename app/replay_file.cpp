@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "in_process_options.hpp"
 #include "leifeng/processors/activities.hpp"
 #include "leifeng/processors/county_stats.hpp"
 #include "leifeng/processors/ledger.hpp"
@@ -39,7 +40,7 @@ std::string ReplaySummary::to_json() const {
 class FileReplay::Impl : public runtime::Emitter {
  public:
   Impl(const processors::DomainConfig& config, processors::SourceNaming source)
-      : options_(make_options(config, std::move(source))),
+      : options_(in_process_options(config, std::move(source))),
         rules_(config.validation_rules()),
         ledger_(options_, nullptr),
         activities_(options_, nullptr),
@@ -129,16 +130,6 @@ class FileReplay::Impl : public runtime::Emitter {
   ReplaySummary summary_;
 
  private:
-  static processors::ProcessorOptions make_options(const processors::DomainConfig& config,
-                                                   processors::SourceNaming source) {
-    processors::ProcessorOptions options;
-    options.config = config;
-    options.source = std::move(source);
-    // Tables are taken once at the end (emit_tables): the same final values.
-    options.emit_table_updates = false;
-    return options;
-  }
-
   static schemas::InputTopic input_topic(std::string_view input) {
     for (const auto topic : {schemas::InputTopic::hours, schemas::InputTopic::activities,
                              schemas::InputTopic::needs}) {

@@ -107,20 +107,22 @@ void run_demo(DemoOptions options, GlobalOptions global) {
               << " (log: " << (workdir / "kafka" / "server.log").string() << ")\n";
   }
   Settings settings = load_settings(global);
-  // A fresh broker has no changelogs: local state from an earlier demo would not match it.
+  // A fresh broker (or embedded cluster) has no changelogs: local state from an earlier demo
+  // would not match it.
+  const bool fresh_cluster = broker || settings.runtime().bootstrap_servers.empty();
   const fs::path state_dir = workdir / "state";
-  if (broker) fs::remove_all(state_dir);
+  if (fresh_cluster) fs::remove_all(state_dir);
   settings.config.runtime.state_dir = state_dir.string();
   KafkaCluster cluster(settings.runtime(), "demo", /*embedded_intended=*/true);
   if (cluster.embedded()) {
-    std::cerr << "  using the embedded in-process cluster (no Java needed). It does not isolate "
-                 "aborted transactions, so exactly-once is not proven here; the real broker "
-                 "is.\n";
+    std::cerr << "  using the embedded in-process cluster (no Java needed). It cannot keep "
+                 "offsets in transactions, so the processors run at-least-once here; "
+                 "exactly-once needs a real broker.\n";
   }
 
   const runtime::TopicCreation topics = ensure_topics(cluster, build_topology(settings));
-  std::cerr << "  topics: " << topics.created.size() << " created, " << topics.already_existed.size()
-            << " already there\n";
+  std::cerr << "  topics: " << topics.created.size() << " created, "
+            << topics.already_existed.size() << " already there\n";
 
   // 2. A month of the city's events.
   step(2, "Generating a month of events (seed " + std::to_string(options.seed) + ")");
@@ -137,12 +139,13 @@ void run_demo(DemoOptions options, GlobalOptions global) {
   for (const auto& [topic, count] : published.published) std::cerr << ", " << topic << " " << count;
   std::cerr << ", " << published.dead_lettered << " unroutable lines dead-lettered\n";
   if (published.delivery.failed > 0) {
-    throw std::runtime_error(std::to_string(published.delivery.failed) +
-                             " records were not delivered, the first: " +
-                             published.delivery.first_error);
+    throw std::runtime_error(
+        std::to_string(published.delivery.failed) +
+        " records were not delivered, the first: " + published.delivery.first_error);
   }
 
-  // 4. The processors, exactly once, until everything published is processed.
+  // 4. The processors (exactly once; at-least-once on the embedded cluster) until everything
+  // published is processed.
   step(4, "Running the processors until caught up");
   std::atomic<bool> stop{false};
   const auto processing = Clock::now();
@@ -152,8 +155,8 @@ void run_demo(DemoOptions options, GlobalOptions global) {
   for (const auto& [input, account] : run.inputs) {
     consumed += account.consumed;
     std::cerr << "  " << input << ": " << account.consumed << " read = " << account.applied
-              << " applied + " << account.duplicates << " duplicates + "
-              << account.dead_lettered << " dead-lettered\n";
+              << " applied + " << account.duplicates << " duplicates + " << account.dead_lettered
+              << " dead-lettered\n";
   }
   std::cerr << "  " << run.stats.commits << " transactions committed in "
             << static_cast<int>(seconds_since(processing)) << " s\n";
@@ -161,8 +164,8 @@ void run_demo(DemoOptions options, GlobalOptions global) {
   // 5. The county table of the month, from the county-stats topic.
   step(5, "County statistics for " + options.start.substr(0, 7));
   std::vector<schemas::CountyStatsRecord> records;
-  for (const auto& line : export_table(cluster.properties(), settings.runtime().topic_prefix,
-                                       "county-stats")) {
+  for (const auto& line :
+       export_table(cluster.properties(), settings.runtime().topic_prefix, "county-stats")) {
     auto record = schemas::county_stats_from_json(line);
     if (!record) throw std::runtime_error("unreadable county-stats record: " + line);
     records.push_back(std::move(*record));

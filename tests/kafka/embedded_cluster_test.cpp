@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 
 #include <algorithm>
 #include <chrono>
@@ -105,6 +106,48 @@ TEST(EmbeddedCluster, ConsumerGroupResumesAfterCommittedOffsets) {
   for (const auto& r : first) seen.insert(r.value);
   for (const auto& r : second) EXPECT_TRUE(seen.insert(r.value).second) << r.value;
   EXPECT_EQ(seen.size(), 20u);
+}
+
+// Why the runtime runs at-least-once on the mock (ProcessingGuarantee): it acknowledges
+// offsets sent with a transaction but never stores them as the group's committed offsets.
+TEST(EmbeddedCluster, OffsetsSentWithATransactionAreNotStored) {
+  EmbeddedCluster cluster;
+  const auto topic = unique_name("txn-offsets");
+  cluster.create_topics({TopicSpec{topic, 1, 1, {}}});
+  ASSERT_EQ(produce_idempotent(cluster.bootstrap_servers(), topic, "none", 5, "o"), 5);
+  const auto group = unique_name("txn-offsets");
+
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  ASSERT_EQ(rd_kafka_conf_set(conf, "bootstrap.servers", cluster.bootstrap_servers().c_str(), error,
+                              sizeof error),
+            RD_KAFKA_CONF_OK);
+  ASSERT_EQ(rd_kafka_conf_set(conf, "transactional.id", group.c_str(), error, sizeof error),
+            RD_KAFKA_CONF_OK);
+  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  ASSERT_NE(producer, nullptr) << error;
+  auto succeeded = [](rd_kafka_error_t* failure) {
+    const bool ok = failure == nullptr;
+    if (!ok) ADD_FAILURE() << rd_kafka_error_string(failure);
+    if (!ok) rd_kafka_error_destroy(failure);
+    return ok;
+  };
+  rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(offsets, topic.c_str(), 0)->offset = 5;
+  rd_kafka_consumer_group_metadata_t* metadata =
+      rd_kafka_consumer_group_metadata_new(group.c_str());
+  // Every call of the exactly-once commit succeeds ...
+  EXPECT_TRUE(succeeded(rd_kafka_init_transactions(producer, 10000)) &&
+              succeeded(rd_kafka_begin_transaction(producer)) &&
+              succeeded(rd_kafka_send_offsets_to_transaction(producer, offsets, metadata, 10000)) &&
+              succeeded(rd_kafka_commit_transaction(producer, 10000)));
+  rd_kafka_consumer_group_metadata_destroy(metadata);
+  rd_kafka_topic_partition_list_destroy(offsets);
+  rd_kafka_destroy(producer);
+
+  // ... yet the group has no committed offset.
+  EXPECT_EQ(committed_offsets(cluster.bootstrap_servers(), topic, 1, group).at(0),
+            RD_KAFKA_OFFSET_INVALID);
 }
 
 }  // namespace
