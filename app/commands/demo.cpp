@@ -151,9 +151,7 @@ void run_demo(DemoOptions options, GlobalOptions global) {
   const auto processing = Clock::now();
   const PipelineRun run = run_pipeline(settings, cluster, /*until_caught_up=*/true, stop);
   if (!run.caught_up) throw std::runtime_error("the processors stopped before catching up");
-  int64_t consumed = 0;
   for (const auto& [input, account] : run.inputs) {
-    consumed += account.consumed;
     std::cerr << "  " << input << ": " << account.consumed << " read = " << account.applied
               << " applied + " << account.duplicates << " duplicates + " << account.dead_lettered
               << " dead-lettered\n";
@@ -163,13 +161,8 @@ void run_demo(DemoOptions options, GlobalOptions global) {
 
   // 5. The county table of the month, from the county-stats topic.
   step(5, "County statistics for " + options.start.substr(0, 7));
-  std::vector<schemas::CountyStatsRecord> records;
-  for (const auto& line :
-       export_table(cluster.properties(), settings.runtime().topic_prefix, "county-stats")) {
-    auto record = schemas::county_stats_from_json(line);
-    if (!record) throw std::runtime_error("unreadable county-stats record: " + line);
-    records.push_back(std::move(*record));
-  }
+  const std::vector<schemas::CountyStatsRecord> records =
+      export_county_stats(cluster.properties(), settings.runtime().topic_prefix);
   const auto month = report::parse_report_month(options.start.substr(0, 7));
   if (!month) throw std::runtime_error("no month in --start " + options.start);
   const report::AreaNames names = configured_area_names(settings);
