@@ -1,5 +1,6 @@
 #include "leifeng/runtime/changelog_restorer.hpp"
 
+#include "leifeng/runtime/kafka_client.hpp"
 #include "leifeng/runtime/offset_lookup.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
@@ -17,16 +18,6 @@ namespace {
 // Applied in chunks so memory stays bounded and an interrupted restore keeps its progress
 // (each chunk records the offset it reaches, so the state stays a prefix of the changelog).
 constexpr std::size_t kChunkRecords = 20000;
-
-std::unique_ptr<RdKafka::Conf> make_conf(const std::map<std::string, std::string>& properties) {
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  std::string error;
-  for (const auto& [name, value] : properties) {
-    if (conf->set(name, value, error) != RdKafka::Conf::CONF_OK)
-      throw std::invalid_argument("kafka property " + name + ": " + error);
-  }
-  return conf;
-}
 
 }  // namespace
 
@@ -51,7 +42,7 @@ RdKafka::KafkaConsumer& ChangelogRestorer::consumer() {
   properties["auto.offset.reset"] = "earliest";
   // An empty changelog partition should report its end at once, not after the broker's wait.
   properties["fetch.wait.max.ms"] = "10";
-  auto conf = make_conf(properties);
+  auto conf = new_kafka_conf(properties);
   std::string error;
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer_)

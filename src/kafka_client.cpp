@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafkacpp.h>
+
+#include <stdexcept>
 
 namespace leifeng::runtime {
 
@@ -27,6 +30,18 @@ NewKafkaClient new_kafka_client(KafkaClientKind kind,
     return {nullptr, fmt::format("cannot create {}: {}", description, error)};
   }
   return {handle, {}};
+}
+
+std::unique_ptr<RdKafka::Conf> new_kafka_conf(
+    const std::map<std::string, std::string>& properties) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string error;
+  for (const auto& [name, value] : properties) {
+    if (conf->set(name, value, error) != RdKafka::Conf::CONF_OK) {
+      throw std::invalid_argument("kafka property " + name + ": " + error);
+    }
+  }
+  return conf;
 }
 
 }  // namespace leifeng::runtime

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "leifeng/runtime/changelog_restorer.hpp"
+#include "leifeng/runtime/kafka_client.hpp"
 #include "leifeng/runtime/offset_lookup.hpp"
 #include "leifeng/runtime/rebalance.hpp"
 #include "leifeng/runtime/task.hpp"
@@ -72,16 +73,6 @@ std::string default_instance_id(const std::string& state_dir) {
     host += keep ? c : '_';
   }
   return fmt::format("{}-{:08x}", host, static_cast<uint32_t>(hash ^ (hash >> 32)));
-}
-
-std::unique_ptr<RdKafka::Conf> make_conf(const std::map<std::string, std::string>& properties) {
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  std::string error;
-  for (const auto& [name, value] : properties) {
-    if (conf->set(name, value, error) != RdKafka::Conf::CONF_OK)
-      throw std::invalid_argument("kafka property " + name + ": " + error);
-  }
-  return conf;
 }
 
 // Decides what a failed transactional call means: retry (nullopt handled by the caller
@@ -269,7 +260,7 @@ void StreamRuntime::Impl::connect() {
   // Same partitioner as the Java clients, so keyed topics written by either agree.
   producer_properties["partitioner"] = "murmur2_random";
   producer_properties["message.timeout.ms"] = producer_properties["transaction.timeout.ms"];
-  auto producer_conf = make_conf(producer_properties);
+  auto producer_conf = new_kafka_conf(producer_properties);
   std::string error;
   if (producer_conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), error) !=
       RdKafka::Conf::CONF_OK)
@@ -298,7 +289,7 @@ void StreamRuntime::Impl::connect() {
   consumer_properties["auto.offset.reset"] = "earliest";
   consumer_properties["isolation.level"] = "read_committed";
   consumer_properties["enable.partition.eof"] = "true";
-  auto consumer_conf = make_conf(consumer_properties);
+  auto consumer_conf = new_kafka_conf(consumer_properties);
   if (consumer_conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(&rebalance_), error) !=
       RdKafka::Conf::CONF_OK)
     throw std::runtime_error("cannot set the rebalance callback: " + error);

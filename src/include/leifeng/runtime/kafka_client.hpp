@@ -1,13 +1,17 @@
-// Making a librdkafka C client from configuration properties: every property is set in turn
-// and the first one librdkafka refuses is named in the error.
+// Making librdkafka clients and configurations from configuration properties: every property
+// is set in turn and the first one librdkafka refuses is named in the error.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 struct rd_kafka_s;
 struct rd_kafka_conf_s;
+namespace RdKafka {
+class Conf;
+}
 
 namespace leifeng::runtime {
 
@@ -26,5 +30,9 @@ NewKafkaClient new_kafka_client(KafkaClientKind kind,
                                 const std::map<std::string, std::string>& properties,
                                 const std::string& description,
                                 const std::function<void(rd_kafka_conf_s*)>& prepare = {});
+
+// A global C++ API configuration with `properties` set. Throws std::invalid_argument
+// ("kafka property NAME: why") for the first property librdkafka refuses.
+std::unique_ptr<RdKafka::Conf> new_kafka_conf(const std::map<std::string, std::string>& properties);
 
 }  // namespace leifeng::runtime
