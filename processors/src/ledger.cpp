@@ -204,16 +204,29 @@ LedgerProcessor::Applied LedgerProcessor::apply_submitted(VolunteerState& state,
   return applied();
 }
 
+HourLog* LedgerProcessor::log_to_correct(VolunteerState* state, const std::string& log_id,
+                                         bool verified_too, Applied& rejection) {
+  HourLog* log = state == nullptr ? nullptr : find_log(*state, log_id);
+  if (log == nullptr) {
+    rejection = rejected(Reason::unknown_reference, "log_id", "no hour log " + log_id);
+    return nullptr;
+  }
+  const bool may_leave =
+      log->state == LogState::submitted || (verified_too && log->state == LogState::verified);
+  if (!may_leave) {
+    rejection = rejected(
+        Reason::invalid_transition, "type",
+        "hour log " + log_id + (verified_too ? " is REJECTED or REVOKED" : " is not SUBMITTED"));
+    return nullptr;
+  }
+  return log;
+}
+
 LedgerProcessor::Applied LedgerProcessor::apply_verified(VolunteerState* state,
                                                          const schemas::HoursVerified& e) {
-  HourLog* log = state == nullptr ? nullptr : find_log(*state, e.log_id);
-  if (log == nullptr) {
-    return rejected(Reason::unknown_reference, "log_id", "no hour log " + e.log_id);
-  }
-  if (log->state != LogState::submitted) {
-    return rejected(Reason::invalid_transition, "type",
-                    "hour log " + e.log_id + " is not SUBMITTED");
-  }
+  Applied rejection;
+  HourLog* log = log_to_correct(state, e.log_id, /*verified_too=*/false, rejection);
+  if (log == nullptr) return rejection;
   leave_state(*state, *log);
   log->state = LogState::verified;
   log->quality = e.quality;
@@ -223,14 +236,9 @@ LedgerProcessor::Applied LedgerProcessor::apply_verified(VolunteerState* state,
 
 LedgerProcessor::Applied LedgerProcessor::apply_rejected(VolunteerState* state,
                                                          const schemas::HoursRejected& e) {
-  HourLog* log = state == nullptr ? nullptr : find_log(*state, e.log_id);
-  if (log == nullptr) {
-    return rejected(Reason::unknown_reference, "log_id", "no hour log " + e.log_id);
-  }
-  if (log->state != LogState::submitted) {
-    return rejected(Reason::invalid_transition, "type",
-                    "hour log " + e.log_id + " is not SUBMITTED");
-  }
+  Applied rejection;
+  HourLog* log = log_to_correct(state, e.log_id, /*verified_too=*/false, rejection);
+  if (log == nullptr) return rejection;
   leave_state(*state, *log);
   log->state = LogState::rejected;
   enter_state(*state, *log);
@@ -239,14 +247,9 @@ LedgerProcessor::Applied LedgerProcessor::apply_rejected(VolunteerState* state,
 
 LedgerProcessor::Applied LedgerProcessor::apply_amended(VolunteerState* state,
                                                         const schemas::HoursAmended& e) {
-  HourLog* log = state == nullptr ? nullptr : find_log(*state, e.log_id);
-  if (log == nullptr) {
-    return rejected(Reason::unknown_reference, "log_id", "no hour log " + e.log_id);
-  }
-  if (log->state != LogState::submitted && log->state != LogState::verified) {
-    return rejected(Reason::invalid_transition, "type",
-                    "hour log " + e.log_id + " is REJECTED or REVOKED");
-  }
+  Applied rejection;
+  HourLog* log = log_to_correct(state, e.log_id, /*verified_too=*/true, rejection);
+  if (log == nullptr) return rejection;
   if (minutes_on(*state, log->service_date) - log->minutes + e.minutes > kDailyLimitMinutes) {
     return rejected(Reason::daily_limit_exceeded, "minutes",
                     "more than 1440 minutes on " + schemas::LocalDate{log->service_date}.str());
@@ -259,14 +262,9 @@ LedgerProcessor::Applied LedgerProcessor::apply_amended(VolunteerState* state,
 
 LedgerProcessor::Applied LedgerProcessor::apply_revoked(VolunteerState* state,
                                                         const schemas::HoursRevoked& e) {
-  HourLog* log = state == nullptr ? nullptr : find_log(*state, e.log_id);
-  if (log == nullptr) {
-    return rejected(Reason::unknown_reference, "log_id", "no hour log " + e.log_id);
-  }
-  if (log->state != LogState::submitted && log->state != LogState::verified) {
-    return rejected(Reason::invalid_transition, "type",
-                    "hour log " + e.log_id + " is REJECTED or REVOKED");
-  }
+  Applied rejection;
+  HourLog* log = log_to_correct(state, e.log_id, /*verified_too=*/true, rejection);
+  if (log == nullptr) return rejection;
   leave_state(*state, *log);
   log->state = LogState::revoked;
   enter_state(*state, *log);

@@ -140,6 +140,11 @@ class LedgerProcessor : public EventProcessor {
   static int32_t minutes_on(const VolunteerState& state, int32_t service_date);
   static int32_t& daily_minutes(VolunteerState& state, int32_t service_date);
   static HourLog* find_log(VolunteerState& state, const std::string& log_id);
+  // The log a correction (verify, reject, amend, revoke) names. Null with `rejection` set when
+  // there is none (unknown_reference) or its state is one the correction may not leave
+  // (invalid_transition): SUBMITTED only, or SUBMITTED and VERIFIED with `verified_too`.
+  static HourLog* log_to_correct(VolunteerState* state, const std::string& log_id,
+                                 bool verified_too, Applied& rejection);
   static schemas::StarRecord star_record(const std::string& volunteer_id,
                                          const VolunteerState& state);
 
