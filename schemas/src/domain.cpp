@@ -202,6 +202,12 @@ LocalDate Timestamp::local_date(UtcOffset zone) const {
 // lower case there too. Leap seconds (:60) are refused: nothing upstream produces them and
 // they have no place on the epoch time line.
 std::optional<Timestamp> parse_timestamp(std::string_view text) {
+  const auto nanos = parse_timestamp_nanos(text);
+  if (!nanos) return std::nullopt;
+  return Timestamp{std::string(text), *nanos};
+}
+
+std::optional<int64_t> parse_timestamp_nanos(std::string_view text) {
   const auto days = parse_date_prefix(text);
   if (!days || text.size() < 20 || (text[10] != 'T' && text[10] != 't') || text[13] != ':' ||
       text[16] != ':') {
@@ -240,7 +246,7 @@ std::optional<Timestamp> parse_timestamp(std::string_view text) {
   // int64 nanoseconds span the years 1677–2262; anything outside cannot be represented.
   constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / 1'000'000'000 - 1;
   if (seconds > kMaxSeconds || seconds < -kMaxSeconds) return std::nullopt;
-  return Timestamp{std::string(text), seconds * 1'000'000'000 + nanos};
+  return seconds * 1'000'000'000 + nanos;
 }
 
 }  // namespace leifeng::schemas

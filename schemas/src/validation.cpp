@@ -9,9 +9,12 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <string>
 
+#include "decode_internal.hpp"
+#include "flat_json.hpp"
 #include "leifeng/schemas/validation.hpp"
 #include "utf8.hpp"
 
@@ -21,7 +24,8 @@ namespace {
 namespace rj = rapidjson;
 using Pool = rj::MemoryPoolAllocator<rj::CrtAllocator>;
 using Document = rj::GenericDocument<rj::UTF8<>, Pool, Pool>;
-using Value = Document::ValueType;
+using DomValue = Document::ValueType;
+using FlatValue = flat_json::Value;
 
 // Parse in place (strings stay in the copied line) and iteratively, so that deeply nested
 // garbage cannot overflow the stack. UTF-8 is checked before parsing, faster than
@@ -133,7 +137,106 @@ constexpr std::array<std::span<const FieldSpec>, kEventTypeCount> kPayloadFields
     kNeedFulfilled,       kNeedCancelled,     kNeedExpired,
 };
 
-constexpr size_t kMaxFields = 12;
+constexpr size_t kMaxFields = 12;  // at most 32: Fields keeps bit masks of them
+
+// Member names are looked up once in a hash of every name the tables use, rather than
+// compared with each field of each table (a visible share of decoding).
+constexpr size_t kTableCount = kEventTypeCount + 1;  // the payload tables, then the envelope
+constexpr size_t kEnvelopeTable = kEventTypeCount;
+constexpr size_t kNoTable = kTableCount;  // no fields: a type not known on this topic
+constexpr size_t kMaxNames = 64;
+constexpr size_t kHashBits = 7;
+constexpr size_t kHashSlots = size_t{1} << kHashBits;
+constexpr size_t kMinNameSize = 4, kMaxNameSize = 16;  // the sizes of every table name
+constexpr uint8_t kNone = 0xFF;
+
+constexpr std::span<const FieldSpec> table_specs(size_t table) {
+  return table == kEnvelopeTable ? std::span<const FieldSpec>(kEnvelope) : kPayloadFields[table];
+}
+
+// `Bytes` bytes at p as a little-endian number, in constant evaluation as on any host.
+template <size_t Bytes>
+constexpr uint64_t little_endian(const char* p) {
+  if (!std::is_constant_evaluated() && std::endian::native == std::endian::little) {
+    uint64_t word = 0;
+    std::memcpy(&word, p, Bytes);
+    return word;
+  }
+  uint64_t word = 0;
+  for (size_t i = 0; i < Bytes; ++i) word |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+  return word;
+}
+
+// A name of kMinNameSize to kMaxNameSize bytes as its first and last 8 (or 4) bytes, which
+// cover all of it, and its size: equal keys, equal names. Two loads instead of a memcmp.
+struct NameKey {
+  uint64_t head = 0;
+  uint64_t tail = 0;
+  size_t size = 0;
+  friend constexpr bool operator==(const NameKey&, const NameKey&) = default;
+};
+
+constexpr NameKey name_key(std::string_view s) {
+  if (s.size() >= 8) {
+    return {little_endian<8>(s.data()), little_endian<8>(s.data() + s.size() - 8), s.size()};
+  }
+  return {little_endian<4>(s.data()), little_endian<4>(s.data() + s.size() - 4), s.size()};
+}
+
+constexpr size_t name_hash(const NameKey& key) {
+  return ((key.head ^ (key.tail * 3) ^ key.size) * 0x9E3779B97F4A7C15ull) >> (64 - kHashBits);
+}
+
+struct NameIndex {
+  struct Slot {
+    NameKey key;
+    uint8_t id = 0;
+    bool used = false;  // open addressing: the probe stops at an unused slot
+  };
+  std::array<std::string_view, kMaxNames> names{};
+  size_t count = 0;
+  std::array<Slot, kHashSlots> by_hash{};
+  std::array<std::array<uint8_t, kMaxNames>, kTableCount> slot{};  // kNone: not in the table
+  std::array<uint32_t, kTableCount> required{};  // bit i: field i of the table is required
+};
+
+constexpr NameIndex make_name_index() {
+  NameIndex index;
+  for (auto& row : index.slot) row.fill(kNone);
+  for (size_t t = 0; t < kTableCount; ++t) {
+    const auto specs = table_specs(t);
+    for (size_t i = 0; i < specs.size(); ++i) {
+      size_t id = 0;
+      while (id < index.count && index.names[id] != specs[i].name) ++id;
+      if (id == index.count) {
+        if (specs[i].name.size() < kMinNameSize || specs[i].name.size() > kMaxNameSize) {
+          throw "a field name of a size name_key does not cover";
+        }
+        index.names[index.count++] = specs[i].name;
+        const NameKey key = name_key(specs[i].name);
+        size_t h = name_hash(key);
+        while (index.by_hash[h].used) h = (h + 1) & (kHashSlots - 1);
+        index.by_hash[h] = {key, static_cast<uint8_t>(id), true};
+      }
+      index.slot[t][id] = static_cast<uint8_t>(i);
+      if (specs[i].required) index.required[t] |= uint32_t{1} << i;
+    }
+  }
+  return index;
+}
+constexpr NameIndex kNameIndex = make_name_index();
+static_assert(kNameIndex.count < kMaxNames && kNameIndex.count < kHashSlots / 2);
+
+// The id of a name the tables use, kNone for any other name.
+[[gnu::always_inline]] inline size_t name_id(std::string_view name) {
+  if (name.size() < kMinNameSize || name.size() > kMaxNameSize) return kNone;
+  const NameKey key = name_key(name);
+  for (size_t h = name_hash(key);; h = (h + 1) & (kHashSlots - 1)) {
+    const NameIndex::Slot& slot = kNameIndex.by_hash[h];
+    if (!slot.used) return kNone;
+    if (slot.key == key) return slot.id;
+  }
+}
 
 // Field names differ mostly in length or first letter: checking those first saves a memcmp
 // call per (member, field) pair, a visible share of decoding.
@@ -141,32 +244,102 @@ bool same_name(std::string_view a, std::string_view b) {
   return a.size() == b.size() && !a.empty() && a[0] == b[0] && a == b;
 }
 
-// The values of the fields a table names; nullptr = absent (or null, which counts as absent).
-struct Fields {
-  std::span<const FieldSpec> specs;
-  std::array<const Value*, kMaxFields> values{};
+// The checks below are templates on the JSON value type: rapidjson's DOM value (any input)
+// or flat_json::Value (the common flat shape, scanned without rapidjson). Both offer the same
+// interface, so both give the same result.
 
-  Fields(const Value& object, std::span<const FieldSpec> field_specs) : specs(field_specs) {
-    for (auto member = object.MemberBegin(); member != object.MemberEnd(); ++member) {
-      const std::string_view name(member->name.GetString(), member->name.GetStringLength());
-      for (size_t i = 0; i < specs.size(); ++i) {
-        if (same_name(specs[i].name, name)) {
-          // A repeated name: the last one wins, as in most JSON readers.
-          values[i] = member->value.IsNull() ? nullptr : &member->value;
-          break;
-        }
-      }
+template <typename F>
+void for_each_member(const DomValue& object, F&& f) {
+  size_t index = 0;
+  for (auto member = object.MemberBegin(); member != object.MemberEnd(); ++member, ++index) {
+    f(index, std::string_view(member->name.GetString(), member->name.GetStringLength()),
+      member->value);
+  }
+}
+template <typename F>
+void for_each_member(const flat_json::Object& object, F&& f) {
+  for (size_t i = 0; i < object.member_count; ++i) {
+    f(i, object.members[i].name(), object.members[i].value);
+  }
+}
+
+// The name ids of an object's members for the passes of both tables: looked up once for a
+// flat object, on each pass for rapidjson's (the fallback, where it matters less).
+template <typename Value>
+class NameIds;
+
+template <>
+class NameIds<FlatValue> {
+ public:
+  explicit NameIds(const flat_json::Object& object) {
+    for (size_t i = 0; i < object.member_count; ++i) {
+      ids_[i] = static_cast<uint8_t>(name_id(object.members[i].name()));
     }
   }
+  size_t get(size_t index, std::string_view) const { return ids_[index]; }
 
+ private:
+  std::array<uint8_t, flat_json::Object::kMaxMembers> ids_;
+};
+
+template <>
+class NameIds<DomValue> {
+ public:
+  explicit NameIds(const DomValue&) {}
+  size_t get(size_t, std::string_view name) const { return name_id(name); }
+};
+
+// The values of the fields a table names.
+template <typename Value>
+struct Fields {
+  std::span<const FieldSpec> specs;
+  uint32_t present = 0;   // bit i: field i has a value, so the checks visit only those
+  uint32_t required = 0;  // bit i: specs[i] is required
+
+  // `table`: kEnvelopeTable, an EventType's index or kNoTable.
+  template <typename Object>
+  Fields(const Object& object, size_t table, const NameIds<Value>& ids) {
+    if (table == kNoTable) return;
+    specs = table_specs(table);
+    required = kNameIndex.required[table];
+    const auto& slots = kNameIndex.slot[table];
+    uint32_t bits = 0;  // a local, so that it stays in a register
+    for_each_member(object, [&](size_t index, std::string_view name, const Value& value) {
+      const size_t id = ids.get(index, name);
+      if (id == kNone || slots[id] == kNone) return;
+      // A repeated name: the last one wins, as in most JSON readers; null counts as absent.
+      const size_t slot = slots[id];
+      values_[slot] = &value;
+      bits = value.IsNull() ? bits & ~(uint32_t{1} << slot) : bits | uint32_t{1} << slot;
+    });
+    present = bits;
+  }
+
+  // Field i's value, nullptr when it is absent or null.
+  const Value* at(size_t i) const { return (present >> i) & 1 ? values_[i] : nullptr; }
+
+  // The first (in table order) of the fields in `bits`.
+  static size_t first(uint32_t bits) { return static_cast<size_t>(std::countr_zero(bits)); }
+
+  // The readers ask in table order and pass the tables' own literals, so the search starts
+  // at the last field found and the pointer usually matches.
   const Value* get(std::string_view name) const {
-    for (size_t i = 0; i < specs.size(); ++i) {
-      if (same_name(specs[i].name, name)) return values[i];
+    size_t i = hint_;
+    for (size_t n = 0; n < specs.size(); ++n, i = i + 1 == specs.size() ? 0 : i + 1) {
+      if (specs[i].name.data() == name.data() || same_name(specs[i].name, name)) {
+        hint_ = i;
+        return at(i);
+      }
     }
     return nullptr;
   }
+
+ private:
+  std::array<const Value*, kMaxFields> values_;  // set where `present` has a bit
+  mutable size_t hint_ = 0;
 };
 
+template <typename Value>
 std::string_view text_of(const Value& v) {
   return {v.GetString(), v.GetStringLength()};
 }
@@ -180,6 +353,7 @@ std::string quoted(std::string_view text) {
   return "\"" + std::string(text.substr(0, cut)) + "…\"";
 }
 
+template <typename Value>
 std::string describe_json_type(const Value& v) {
   switch (v.GetType()) {
     case rj::kNullType:
@@ -199,11 +373,33 @@ std::string describe_json_type(const Value& v) {
   return "an unknown JSON value";
 }
 
+template <typename Value>
 bool is_integer(const Value& v) {
   return v.IsInt64() || v.IsUint64();
 }
 
+// Whether `v` is of `kind`: the common case, checked without building a message.
+template <typename Value>
+bool kind_ok(const Value& v, JsonKind kind) {
+  switch (kind) {
+    case K::string:
+      return v.IsString();
+    case K::integer:
+      return is_integer(v);
+    case K::boolean:
+      return v.IsBool();
+    case K::string_array:
+      if (!v.IsArray()) return false;
+      for (rj::SizeType i = 0; i < v.Size(); ++i) {
+        if (!v[i].IsString()) return false;
+      }
+      return true;
+  }
+  return false;
+}
+
 // Why `v` is not of `kind`, empty when it is.
+template <typename Value>
 std::string kind_mismatch(const Value& v, JsonKind kind) {
   switch (kind) {
     case K::string:
@@ -288,16 +484,33 @@ std::string_view aggregate_field(InputTopic topic) {
   return "";
 }
 
-bool is_event_id_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == ':' || c == '-';
+// A table rather than comparisons: checked for every byte of every event id.
+constexpr std::array<bool, 256> kEventIdChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[static_cast<size_t>(c)] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                                    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
+                                    c == '-';
+  }
+  return table;
+}();
+
+inline bool is_event_id_char(char c) {
+  return kEventIdChars[static_cast<unsigned char>(c)];
+}
+
+std::string timestamp_rule(std::string_view s) {
+  return "must be an RFC 3339 date-time with an offset, e.g. 2027-03-05T09:30:00+08:00, got " +
+         quoted(s);
 }
 
 // Reads the fields of one event type after the JSON types and presence were checked, in the
 // order of its table; the first content check that fails is kept in `failure`.
+template <typename Value>
 class PayloadReader {
  public:
-  PayloadReader(const Fields& fields, const ValidationRules& rules, const Timestamp& occurred_at)
+  PayloadReader(const Fields<Value>& fields, const ValidationRules& rules,
+                const Timestamp& occurred_at)
       : fields_(fields), rules_(rules), occurred_at_(occurred_at) {}
 
   std::optional<Rejection> failure;
@@ -434,11 +647,6 @@ class PayloadReader {
     return true;
   }
 
-  static std::string timestamp_rule(std::string_view s) {
-    return "must be an RFC 3339 date-time with an offset, e.g. 2027-03-05T09:30:00+08:00, got " +
-           quoted(s);
-  }
-
   bool fail(std::string_view name, std::string detail) {
     failure = Rejection{Reason::invalid_field, std::string(name), std::move(detail)};
     return false;
@@ -459,7 +667,7 @@ class PayloadReader {
     return true;
   }
 
-  const Fields& fields_;
+  const Fields<Value>& fields_;
   const ValidationRules& rules_;
   const Timestamp& occurred_at_;
 };
@@ -468,16 +676,17 @@ constexpr int kServiceTypeCount = static_cast<int>(ServiceType::other) + 1;
 constexpr int kTargetGroupCount = static_cast<int>(TargetGroup::other) + 1;
 
 // The content checks of each event type, in the order of its field table.
-bool read_payload(EventType type, PayloadReader& r, Payload& payload) {
+template <typename Value>
+bool read_payload(EventType type, PayloadReader<Value>& r, Payload& payload) {
   constexpr int64_t kNoMax = INT64_MAX;
   switch (type) {
     case EventType::volunteer_registered: {
       auto& p = payload.emplace<VolunteerRegistered>();
       std::optional<std::vector<ServiceType>> skills;  // absent = no skills
-      const bool ok =
-          r.text("volunteer_id", p.volunteer_id) && r.area("area_code", p.area_code) &&
-          r.boolean("party_member", p.party_member) &&
-          r.enum_list<ServiceType, kServiceTypeCount>("skills", parse_service_type, 0, skills);
+      const bool ok = r.text("volunteer_id", p.volunteer_id) && r.area("area_code", p.area_code) &&
+                      r.boolean("party_member", p.party_member) &&
+                      r.template enum_list<ServiceType, kServiceTypeCount>(
+                          "skills", parse_service_type, 0, skills);
       p.skills = std::move(skills).value_or(std::vector<ServiceType>{});
       return ok;
     }
@@ -485,20 +694,22 @@ bool read_payload(EventType type, PayloadReader& r, Payload& payload) {
       auto& p = payload.emplace<VolunteerUpdated>();
       return r.text("volunteer_id", p.volunteer_id) && r.area("area_code", p.area_code) &&
              r.boolean("party_member", p.party_member) &&
-             r.enum_list<ServiceType, kServiceTypeCount>("skills", parse_service_type, 0, p.skills);
+             r.template enum_list<ServiceType, kServiceTypeCount>("skills", parse_service_type, 0,
+                                                                  p.skills);
     }
     case EventType::hours_submitted: {
       auto& p = payload.emplace<HoursSubmitted>();
       return r.text("volunteer_id", p.volunteer_id) && r.text("log_id", p.log_id) &&
              r.text("activity_id", p.activity_id) && r.area("area_code", p.area_code) &&
-             r.enumeration<Category, kCategoryCount>("category", parse_category, p.category) &&
+             r.template enumeration<Category, kCategoryCount>("category", parse_category,
+                                                              p.category) &&
              r.date("service_date", p.service_date) &&
              r.not_after_occurred("service_date", p.service_date) &&
              r.integer("minutes", 1, 1440, p.minutes) &&
-             r.enumeration<ServiceType, kServiceTypeCount>("service_type", parse_service_type,
-                                                           p.service_type) &&
-             r.enumeration<TargetGroup, kTargetGroupCount>("target_group", parse_target_group,
-                                                           p.target_group);
+             r.template enumeration<ServiceType, kServiceTypeCount>(
+                 "service_type", parse_service_type, p.service_type) &&
+             r.template enumeration<TargetGroup, kTargetGroupCount>(
+                 "target_group", parse_target_group, p.target_group);
     }
     case EventType::hours_verified: {
       auto& p = payload.emplace<HoursVerified>();
@@ -525,11 +736,12 @@ bool read_payload(EventType type, PayloadReader& r, Payload& payload) {
       auto& p = payload.emplace<ActivityPublished>();
       if (!(r.text("activity_id", p.activity_id) && r.text("title", p.title) &&
             r.text("organizer_id", p.organizer_id) && r.area("area_code", p.area_code) &&
-            r.enumeration<Category, kCategoryCount>("category", parse_category, p.category) &&
-            r.enum_list<ServiceType, kServiceTypeCount>("service_types", parse_service_type, 1,
-                                                        p.service_types) &&
-            r.enum_list<TargetGroup, kTargetGroupCount>("target_groups", parse_target_group, 1,
-                                                        p.target_groups) &&
+            r.template enumeration<Category, kCategoryCount>("category", parse_category,
+                                                             p.category) &&
+            r.template enum_list<ServiceType, kServiceTypeCount>(
+                "service_types", parse_service_type, 1, p.service_types) &&
+            r.template enum_list<TargetGroup, kTargetGroupCount>(
+                "target_groups", parse_target_group, 1, p.target_groups) &&
             r.timestamp("starts_at", p.starts_at) && r.timestamp("ends_at", p.ends_at))) {
         return false;
       }
@@ -552,17 +764,18 @@ bool read_payload(EventType type, PayloadReader& r, Payload& payload) {
     case EventType::need_posted: {
       auto& p = payload.emplace<NeedPosted>();
       return r.text("need_id", p.need_id) && r.area("area_code", p.area_code) &&
-             r.enumeration<NeedKind, 2>("kind", parse_need_kind, p.kind) &&
-             r.enumeration<ServiceType, kServiceTypeCount>("service_type", parse_service_type,
-                                                           p.service_type) &&
-             r.enumeration<TargetGroup, kTargetGroupCount>("target_group", parse_target_group,
-                                                           p.target_group) &&
+             r.template enumeration<NeedKind, 2>("kind", parse_need_kind, p.kind) &&
+             r.template enumeration<ServiceType, kServiceTypeCount>(
+                 "service_type", parse_service_type, p.service_type) &&
+             r.template enumeration<TargetGroup, kTargetGroupCount>(
+                 "target_group", parse_target_group, p.target_group) &&
              r.text("title", p.title) && r.date("deadline", p.deadline);
     }
     case EventType::need_claimed: {
       auto& p = payload.emplace<NeedClaimed>();
       return r.text("need_id", p.need_id) && r.text("claimant_id", p.claimant_id) &&
-             r.enumeration<ClaimantKind, 2>("claimant_kind", parse_claimant_kind, p.claimant_kind);
+             r.template enumeration<ClaimantKind, 2>("claimant_kind", parse_claimant_kind,
+                                                     p.claimant_kind);
     }
     case EventType::need_fulfilled: {
       auto& p = payload.emplace<NeedFulfilled>();
@@ -580,10 +793,8 @@ bool read_payload(EventType type, PayloadReader& r, Payload& payload) {
   return r.fail("type", "type has no field table");
 }
 
-DecodeResult rejected(DecodeResult& result, Reason reason, std::string_view field,
-                      std::string detail) {
+void reject(DecodeResult& result, Reason reason, std::string_view field, std::string detail) {
   result.outcome = Rejection{reason, std::string(field), std::move(detail)};
-  return std::move(result);
 }
 
 }  // namespace
@@ -629,21 +840,174 @@ bool ValidationRules::area_allowed(AreaCode code) const {
   return areas.empty() || std::find(areas.begin(), areas.end(), code) != areas.end();
 }
 
-DecodeResult decode_event(std::string_view json, const ValidationRules& rules,
-                          std::optional<InputTopic> topic, std::optional<std::string_view> key) {
-  DecodeResult result;
+namespace {
+
+// The checks after parsing, on the top-level object of either representation.
+// Sets `slot` to the text of `v` when it is a string, keeping the string's memory.
+template <typename Value>
+void assign_text(std::optional<std::string>& slot, const Value* v) {
+  if (v == nullptr || !v->IsString()) {
+    slot.reset();
+  } else if (slot) {
+    slot->assign(text_of(*v));
+  } else {
+    slot.emplace(text_of(*v));
+  }
+}
+
+// Decodes into `result`, possibly an earlier message's: every field a fresh result would have
+// is set, and the envelope strings are assigned, not rebuilt.
+template <typename Value, typename Object>
+void decode_object(const Object& object, const ValidationRules& rules,
+                   std::optional<InputTopic> topic, std::optional<std::string_view> key,
+                   DecodeResult& result) {
+  if (!result.ok()) result.outcome.template emplace<Event>();
+
+  // malformed: the envelope's JSON types.
+  const NameIds<Value> names(object);
+  const Fields<Value> envelope(object, kEnvelopeTable, names);
+  assign_text(result.event_id, envelope.at(kEventIdSlot));
+  assign_text(result.type, envelope.at(kTypeSlot));
+  for (uint32_t bits = envelope.present; bits != 0; bits &= bits - 1) {
+    const size_t i = envelope.first(bits);
+    if (const Value* v = envelope.at(i); !kind_ok(*v, kEnvelope[i].kind)) {
+      reject(result, Reason::malformed, kEnvelope[i].name,
+             std::string(kEnvelope[i].name) + " " + kind_mismatch(*v, kEnvelope[i].kind));
+      return;
+    }
+  }
+
+  // malformed: the JSON types of the fields of the type, when the type is one of this topic.
+  // A type of another topic is unknown here, so its fields are unknown fields.
+  // Plain values rather than std::optional: GCC 12 reports a false maybe-uninitialized.
+  const std::optional<EventType> parsed_type =
+      result.type ? parse_event_type(*result.type) : std::nullopt;
+  const bool known_type = parsed_type.has_value();
+  const EventType type_value = parsed_type.value_or(EventType{});
+  const bool type_on_topic = known_type && (!topic || topic_of(type_value) == *topic);
+  const Fields<Value> payload_values(
+      object, type_on_topic ? static_cast<size_t>(type_value) : kNoTable, names);
+  for (uint32_t bits = payload_values.present; bits != 0; bits &= bits - 1) {
+    const size_t i = payload_values.first(bits);
+    if (const Value* v = payload_values.at(i); !kind_ok(*v, payload_values.specs[i].kind)) {
+      reject(result, Reason::malformed, payload_values.specs[i].name,
+             std::string(payload_values.specs[i].name) + " " +
+                 kind_mismatch(*v, payload_values.specs[i].kind));
+      return;
+    }
+  }
+
+  if (!result.type) {
+    reject(result, Reason::unknown_type, "type",
+           "type is missing; every event names its type, e.g. \"hours.submitted\"");
+    return;
+  }
+  if (!known_type) {
+    reject(result, Reason::unknown_type, "type",
+           "type " + quoted(*result.type) + " is not a known event type");
+    return;
+  }
+  if (!type_on_topic) {
+    reject(result, Reason::unknown_type, "type",
+           "type " + std::string(to_string(type_value)) + " belongs to topic " +
+               std::string(to_string(topic_of(type_value))) + ", not to topic " +
+               std::string(to_string(*topic)));
+    return;
+  }
+
+  if (const Value* v = envelope.at(kVersionSlot); v && !(v->IsInt64() && v->GetInt64() == 1)) {
+    const std::string got =
+        v->IsInt64() ? std::to_string(v->GetInt64()) : std::to_string(v->GetUint64());
+    reject(result, Reason::unsupported_version, "schema_version",
+           "schema_version " + got + " is not supported; this reader knows version 1");
+    return;
+  }
+
+  // missing_field: the envelope, then the fields of the type.
+  for (const Fields<Value>* fields : {&envelope, &payload_values}) {
+    if (const uint32_t missing = fields->required & ~fields->present; missing != 0) {
+      const size_t i = fields->first(missing);
+      reject(result, Reason::missing_field, fields->specs[i].name,
+             std::string(fields->specs[i].name) + " is required for " +
+                 std::string(to_string(type_value)) + " and is missing or null");
+      return;
+    }
+  }
+  // area_code, party_member, skills: fields 1 to 3 of volunteer.updated.
+  if (type_value == EventType::volunteer_updated && (payload_values.present & 0b1110) == 0) {
+    reject(result, Reason::missing_field, "",
+           "volunteer.updated must carry at least one of area_code, party_member, "
+           "skills");
+    return;
+  }
+
+  // invalid_field: the envelope, then the fields of the type, then the message key.
+  Event& event = std::get<Event>(result.outcome);  // a default Event until a rejection
+  event.envelope.type = type_value;
+  event.envelope.event_id = *result.event_id;
+  const std::string_view event_id = event.envelope.event_id;
+  const auto bad_char = std::find_if_not(event_id.begin(), event_id.end(),
+                                         [](char c) { return is_event_id_char(c); });
+  if (event_id.empty() || event_id.size() > 128 || bad_char != event_id.end()) {
+    std::string detail =
+        "event_id must be 1 to 128 characters of A-Z a-z 0-9 . _ : -, got " + quoted(event_id);
+    if (bad_char != event_id.end()) {
+      detail += " (bad character at position " + std::to_string(bad_char - event_id.begin()) + ")";
+    }
+    reject(result, Reason::invalid_field, "event_id", std::move(detail));
+    return;
+  }
+  const std::string_view occurred_text = text_of(*envelope.at(kOccurredAtSlot));
+  const auto occurred_nanos = parse_timestamp_nanos(occurred_text);
+  if (!occurred_nanos) {
+    reject(result, Reason::invalid_field, "occurred_at",
+           "occurred_at " + timestamp_rule(occurred_text));
+    return;
+  }
+  event.envelope.occurred_at.text.assign(occurred_text);
+  event.envelope.occurred_at.epoch_nanos = *occurred_nanos;
+  assign_text(event.envelope.source, envelope.at(kSourceSlot));
+
+  PayloadReader<Value> reader(payload_values, rules, event.envelope.occurred_at);
+  if (!read_payload(type_value, reader, event.payload)) {
+    Rejection failure = std::move(*reader.failure);
+    result.outcome = std::move(failure);
+    return;
+  }
+
+  if (key && *key != event.aggregate_id()) {
+    const std::string field(aggregate_field(topic_of(type_value)));
+    std::string detail = "the message key " + quoted(*key) + " differs from " + field + " " +
+                         quoted(event.aggregate_id()) + "; " +
+                         std::string(to_string(topic_of(type_value))) + " messages are keyed by " +
+                         field;
+    reject(result, Reason::invalid_field, field, std::move(detail));
+    return;
+  }
+}
+
+}  // namespace
+
+namespace internal {
+namespace {
+
+void decode_reference_into(DecodeResult& result, std::string_view json,
+                           const ValidationRules& rules, std::optional<InputTopic> topic,
+                           std::optional<std::string_view> key) {
+  result.event_id.reset();  // `result` may hold an earlier message's; decode_object sets them
+  result.type.reset();
 
   // Inputs are copied to outputs (dead letters, ids), so they must be UTF-8. A NUL byte
   // would end the in-place parse early; JSON never allows one outside an escape anyway.
   if (const size_t bad = utf8::first_invalid(json); bad != std::string_view::npos) {
-    return rejected(result, Reason::malformed, "",
-                    "not valid JSON at byte " + std::to_string(bad) + ": not valid UTF-8");
+    return reject(result, Reason::malformed, "",
+                  "not valid JSON at byte " + std::to_string(bad) + ": not valid UTF-8");
   }
   if (const void* nul = std::memchr(json.data(), '\0', json.size())) {
     const auto at = static_cast<const char*>(nul) - json.data();
-    return rejected(result, Reason::malformed, "",
-                    "not valid JSON at byte " + std::to_string(at) +
-                        ": a NUL byte (control characters must be escaped in strings)");
+    return reject(result, Reason::malformed, "",
+                  "not valid JSON at byte " + std::to_string(at) +
+                      ": a NUL byte (control characters must be escaped in strings)");
   }
 
   // Typical events fit the stack buffers, so decoding allocates only the event's own strings.
@@ -669,131 +1033,63 @@ DecodeResult decode_event(std::string_view json, const ValidationRules& rules,
   doc.ParseInsitu<kParseFlags>(line);
 
   if (doc.HasParseError()) {
-    return rejected(result, Reason::malformed, "",
-                    "not valid JSON at byte " + std::to_string(doc.GetErrorOffset()) + ": " +
-                        std::string(describe_parse_error(doc.GetParseError())));
+    return reject(result, Reason::malformed, "",
+                  "not valid JSON at byte " + std::to_string(doc.GetErrorOffset()) + ": " +
+                      std::string(describe_parse_error(doc.GetParseError())));
   }
   if (!doc.IsObject()) {
-    return rejected(
+    return reject(
         result, Reason::malformed, "",
         "the message is " + describe_json_type(doc) + ", but an event must be a JSON object");
   }
 
-  // malformed: the envelope's JSON types.
-  const Fields envelope(doc, kEnvelope);
-  if (const Value* v = envelope.values[kEventIdSlot]; v && v->IsString()) {
-    result.event_id.emplace(text_of(*v));
-  }
-  if (const Value* v = envelope.values[kTypeSlot]; v && v->IsString()) {
-    result.type.emplace(text_of(*v));
-  }
-  for (size_t i = 0; i < envelope.specs.size(); ++i) {
-    if (const Value* v = envelope.values[i]) {
-      if (auto why = kind_mismatch(*v, kEnvelope[i].kind); !why.empty()) {
-        return rejected(result, Reason::malformed, kEnvelope[i].name,
-                        std::string(kEnvelope[i].name) + " " + why);
-      }
-    }
-  }
+  decode_object<DomValue>(doc, rules, topic, key, result);
+}
 
-  // malformed: the JSON types of the fields of the type, when the type is one of this topic.
-  // A type of another topic is unknown here, so its fields are unknown fields.
-  // Plain values rather than std::optional: GCC 12 reports a false maybe-uninitialized.
-  const std::optional<EventType> parsed_type =
-      result.type ? parse_event_type(*result.type) : std::nullopt;
-  const bool known_type = parsed_type.has_value();
-  const EventType type_value = parsed_type.value_or(EventType{});
-  const bool type_on_topic = known_type && (!topic || topic_of(type_value) == *topic);
-  const Fields payload_values(
-      doc, type_on_topic ? payload_fields(type_value) : std::span<const FieldSpec>{});
-  for (size_t i = 0; i < payload_values.specs.size(); ++i) {
-    if (const Value* v = payload_values.values[i]) {
-      if (auto why = kind_mismatch(*v, payload_values.specs[i].kind); !why.empty()) {
-        return rejected(result, Reason::malformed, payload_values.specs[i].name,
-                        std::string(payload_values.specs[i].name) + " " + why);
-      }
-    }
+// The flat scanner when it takes the message, else rapidjson.
+void decode_traced_into(DecodeResult& result, std::string_view json, const ValidationRules& rules,
+                        std::optional<InputTopic> topic, std::optional<std::string_view> key,
+                        DecodePath* path) {
+  // Most input is flat and plain; everything else, including every error of JSON syntax or
+  // encoding, is left to rapidjson, which explains it.
+  flat_json::Object flat;
+  if (flat_json::scan(json, flat)) {
+    if (path) *path = DecodePath::flat;
+    decode_object<FlatValue>(flat, rules, topic, key, result);
+    return;
   }
+  if (path) *path = DecodePath::reference;
+  decode_reference_into(result, json, rules, topic, key);
+}
 
-  if (!result.type) {
-    return rejected(result, Reason::unknown_type, "type",
-                    "type is missing; every event names its type, e.g. \"hours.submitted\"");
-  }
-  if (!known_type) {
-    return rejected(result, Reason::unknown_type, "type",
-                    "type " + quoted(*result.type) + " is not a known event type");
-  }
-  if (!type_on_topic) {
-    return rejected(result, Reason::unknown_type, "type",
-                    "type " + std::string(to_string(type_value)) + " belongs to topic " +
-                        std::string(to_string(topic_of(type_value))) + ", not to topic " +
-                        std::string(to_string(*topic)));
-  }
+}  // namespace
 
-  if (const Value* v = envelope.values[kVersionSlot]; v && !(v->IsInt64() && v->GetInt64() == 1)) {
-    const std::string got =
-        v->IsInt64() ? std::to_string(v->GetInt64()) : std::to_string(v->GetUint64());
-    return rejected(result, Reason::unsupported_version, "schema_version",
-                    "schema_version " + got + " is not supported; this reader knows version 1");
-  }
-
-  // missing_field: the envelope, then the fields of the type.
-  for (const Fields* fields : {&envelope, &payload_values}) {
-    for (size_t i = 0; i < fields->specs.size(); ++i) {
-      if (fields->specs[i].required && !fields->values[i]) {
-        return rejected(result, Reason::missing_field, fields->specs[i].name,
-                        std::string(fields->specs[i].name) + " is required for " +
-                            std::string(to_string(type_value)) + " and is missing or null");
-      }
-    }
-  }
-  if (type_value == EventType::volunteer_updated &&
-      std::none_of(payload_values.values.begin() + 1, payload_values.values.begin() + 4,
-                   [](const Value* v) { return v != nullptr; })) {
-    return rejected(result, Reason::missing_field, "",
-                    "volunteer.updated must carry at least one of area_code, party_member, "
-                    "skills");
-  }
-
-  // invalid_field: the envelope, then the fields of the type, then the message key.
-  Event& event = result.outcome.emplace<Event>();
-  event.envelope.type = type_value;
-  event.envelope.event_id = *result.event_id;
-  const std::string_view event_id = event.envelope.event_id;
-  const auto bad_char = std::find_if_not(event_id.begin(), event_id.end(), is_event_id_char);
-  if (event_id.empty() || event_id.size() > 128 || bad_char != event_id.end()) {
-    std::string detail =
-        "event_id must be 1 to 128 characters of A-Z a-z 0-9 . _ : -, got " + quoted(event_id);
-    if (bad_char != event_id.end()) {
-      detail += " (bad character at position " + std::to_string(bad_char - event_id.begin()) + ")";
-    }
-    return rejected(result, Reason::invalid_field, "event_id", std::move(detail));
-  }
-  const std::string_view occurred_text = text_of(*envelope.values[kOccurredAtSlot]);
-  auto occurred_at = parse_timestamp(occurred_text);
-  if (!occurred_at) {
-    return rejected(result, Reason::invalid_field, "occurred_at",
-                    "occurred_at " + PayloadReader::timestamp_rule(occurred_text));
-  }
-  event.envelope.occurred_at = std::move(*occurred_at);
-  if (const Value* v = envelope.values[kSourceSlot]) event.envelope.source.emplace(text_of(*v));
-
-  PayloadReader reader(payload_values, rules, event.envelope.occurred_at);
-  if (!read_payload(type_value, reader, event.payload)) {
-    Rejection failure = std::move(*reader.failure);
-    result.outcome = std::move(failure);
-    return result;
-  }
-
-  if (key && *key != event.aggregate_id()) {
-    const std::string field(aggregate_field(topic_of(type_value)));
-    std::string detail = "the message key " + quoted(*key) + " differs from " + field + " " +
-                         quoted(event.aggregate_id()) + "; " +
-                         std::string(to_string(topic_of(type_value))) + " messages are keyed by " +
-                         field;
-    return rejected(result, Reason::invalid_field, field, std::move(detail));
-  }
+DecodeResult decode_event_reference(std::string_view json, const ValidationRules& rules,
+                                    std::optional<InputTopic> topic,
+                                    std::optional<std::string_view> key) {
+  DecodeResult result;
+  decode_reference_into(result, json, rules, topic, key);
   return result;
+}
+
+DecodeResult decode_event_traced(std::string_view json, const ValidationRules& rules,
+                                 std::optional<InputTopic> topic,
+                                 std::optional<std::string_view> key, DecodePath* path) {
+  DecodeResult result;
+  decode_traced_into(result, json, rules, topic, key, path);
+  return result;
+}
+
+}  // namespace internal
+
+DecodeResult decode_event(std::string_view json, const ValidationRules& rules,
+                          std::optional<InputTopic> topic, std::optional<std::string_view> key) {
+  return internal::decode_event_traced(json, rules, topic, key, nullptr);
+}
+
+void decode_event_into(DecodeResult& result, std::string_view json, const ValidationRules& rules,
+                       std::optional<InputTopic> topic, std::optional<std::string_view> key) {
+  internal::decode_traced_into(result, json, rules, topic, key, nullptr);
 }
 
 }  // namespace leifeng::schemas

@@ -99,5 +99,7 @@ struct Timestamp {
 };
 // RFC 3339 date-time with `Z` or an offset and an optional fraction (up to 9 digits kept).
 std::optional<Timestamp> parse_timestamp(std::string_view);
+// The same without keeping the text: Timestamp::epoch_nanos.
+std::optional<int64_t> parse_timestamp_nanos(std::string_view);
 
 }  // namespace leifeng::schemas

@@ -76,5 +76,10 @@ struct DecodeResult {
 DecodeResult decode_event(std::string_view json, const ValidationRules& rules,
                           std::optional<InputTopic> topic = std::nullopt,
                           std::optional<std::string_view> key = std::nullopt);
+// The same into `result`, which may hold an earlier message's result: the strings of the
+// envelope keep their memory (a replay decodes millions of messages into a few results).
+void decode_event_into(DecodeResult& result, std::string_view json, const ValidationRules& rules,
+                       std::optional<InputTopic> topic = std::nullopt,
+                       std::optional<std::string_view> key = std::nullopt);
 
 }  // namespace leifeng::schemas
