@@ -1,6 +1,7 @@
 #include "leifeng/processors/county_delta.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace leifeng::processors {
@@ -185,48 +186,86 @@ std::optional<CountyDelta> decode_county_delta(std::string_view in) {
 
 void CountyDeltaBatch::add_dated(schemas::AreaCode area, schemas::LocalDate date, Metric metric,
                                  int64_t delta) {
-  const Period periods[] = {Period::day(date), Period::month_of(date), Period::total()};
-  for (const Period& period : periods) {
-    entries_.push_back({area.value, {period, metric, delta}});
-    entries_.push_back({area.prefecture().value, {period, metric, delta}});
+  if (!dated_.valid || dated_.area != area.value || dated_.date != date) {
+    const uint32_t city = area.prefecture().value;
+    size_t n = 0;
+    for (const Period period : {Period::day(date), Period::month_of(date), Period::total()}) {
+      dated_.targets[n++] = target(area.value, period);
+      dated_.targets[n++] = target(city, period);
+    }
+    dated_.valid = true;
+    dated_.area = area.value;
+    dated_.date = date;
   }
+  for (const uint32_t t : dated_.targets) add(t, metric, delta);
 }
 
 void CountyDeltaBatch::add_exact(schemas::AreaCode area, Period period, Metric metric,
                                  int64_t delta) {
-  entries_.push_back({area.value, {period, metric, delta}});
+  add(target(area.value, period), metric, delta);
 }
 
 void CountyDeltaBatch::add_total(schemas::AreaCode area, Metric metric, int64_t delta) {
-  entries_.push_back({area.value, {Period::total(), metric, delta}});
-  entries_.push_back({area.prefecture().value, {Period::total(), metric, delta}});
+  add(target(area.value, Period::total()), metric, delta);
+  add(target(area.prefecture().value, Period::total()), metric, delta);
+}
+
+void CountyDeltaBatch::add(uint32_t target, Metric metric, int64_t delta) {
+  Target& t = targets_[target];
+  const auto m = static_cast<size_t>(metric);
+  const uint64_t bit = uint64_t{1} << m;
+  if ((t.metrics & bit) == 0) {
+    t.metrics |= bit;
+    t.sums[m] = 0;
+  }
+  t.sums[m] += delta;
+}
+
+uint32_t CountyDeltaBatch::target(uint32_t area, Period period) {
+  // The sign bit flipped: unsigned order of the value is its signed order.
+  const uint64_t period_order = uint64_t{static_cast<uint8_t>(period.kind)} << 32 |
+                                (static_cast<uint32_t>(period.value) ^ 0x80000000u);
+  const auto used = static_cast<uint32_t>(order_.size());
+  for (uint32_t i = 0; i < used; ++i) {
+    if (targets_[i].area == area && targets_[i].period_order == period_order) return i;
+  }
+  if (used == targets_.size()) targets_.emplace_back();
+  Target& t = targets_[used];
+  t.area = area;
+  t.period_order = period_order;
+  t.period = period;
+  t.metrics = 0;
+  // Insertion into the (area, period) order: a few targets per event.
+  auto before = [&](uint32_t index) {
+    const Target& other = targets_[index];
+    return area < other.area || (area == other.area && period_order < other.period_order);
+  };
+  order_.insert(std::find_if(order_.begin(), order_.end(), before), used);
+  return used;
+}
+
+void CountyDeltaBatch::clear() {
+  order_.clear();
+  dated_.valid = false;
 }
 
 void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of,
                             CountyDeltaSink* sink) {
-  // Sorted by (area, period, metric) so that equal targets are summed and the county-stats
-  // processor sees each period's changes together.
-  std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
-    if (a.area != b.area) return a.area < b.area;
-    if (a.change.period != b.change.period) return a.change.period < b.change.period;
-    return a.change.metric < b.change.metric;
-  });
   CountyDelta& message = message_;
   message.as_of.assign(as_of);
   size_t i = 0;
-  while (i < entries_.size()) {
-    message.area.value = entries_[i].area;
+  while (i < order_.size()) {
+    message.area.value = targets_[order_[i]].area;
     message.changes.clear();
-    for (; i < entries_.size() && entries_[i].area == message.area.value; ++i) {
-      const MetricDelta& change = entries_[i].change;
-      if (!message.changes.empty() && message.changes.back().period == change.period &&
-          message.changes.back().metric == change.metric) {
-        message.changes.back().delta += change.delta;
-      } else {
-        message.changes.push_back(change);
+    for (; i < order_.size() && targets_[order_[i]].area == message.area.value; ++i) {
+      const Target& t = targets_[order_[i]];
+      for (uint64_t bits = t.metrics; bits != 0; bits &= bits - 1) {
+        const auto m = static_cast<size_t>(std::countr_zero(bits));
+        if (t.sums[m] != 0) {
+          message.changes.push_back({t.period, static_cast<Metric>(m), t.sums[m]});
+        }
       }
     }
-    std::erase_if(message.changes, [](const MetricDelta& c) { return c.delta == 0; });
     if (message.changes.empty()) continue;
     if (sink != nullptr) {
       sink->apply(message, out);
@@ -234,7 +273,7 @@ void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::
       out.emit(topic, message.area.str(), encode_county_delta(message));
     }
   }
-  entries_.clear();
+  clear();
 }
 
 }  // namespace leifeng::processors

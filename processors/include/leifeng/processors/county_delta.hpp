@@ -99,19 +99,39 @@ class CountyDeltaBatch {
   void add_exact(schemas::AreaCode area, Period period, Metric metric, int64_t delta);
   // The `total` period in `area` and its city (the "total only" metrics).
   void add_total(schemas::AreaCode area, Metric metric, int64_t delta);
-  bool empty() const { return entries_.empty(); }
+  bool empty() const { return order_.empty(); }
   // Emits to output `topic`, or hands the messages to `sink` when there is one, and clears
-  // the batch.
+  // the batch. Messages come in area order, their changes in (period, metric) order.
   void emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of,
             CountyDeltaSink* sink = nullptr);
-  void clear() { entries_.clear(); }
+  void clear();
 
  private:
-  struct Entry {
-    uint32_t area;
-    MetricDelta change;
+  static_assert(kMetricCount <= 64, "Target::metrics is a 64-bit set");
+  // The sums of one (area, period). An event touches a handful of these (day, month and total
+  // of one or two dates, in a county and its city), so summing as the deltas arrive and
+  // keeping the targets in order is cheaper than sorting every single delta at emit.
+  struct Target {
+    uint32_t area = 0;
+    uint64_t period_order = 0;  // (kind, value) as one unsigned number in Period order
+    Period period;
+    uint64_t metrics = 0;  // bit m set: sums[m] is in use
+    std::array<int64_t, kMetricCount> sums{};
   };
-  std::vector<Entry> entries_;
+  // The six targets of the last add_dated: a processor adds several metrics of one log or
+  // activity in a row, and then skips the search.
+  struct DatedTargets {
+    bool valid = false;
+    uint32_t area = 0;
+    schemas::LocalDate date;
+    std::array<uint32_t, 6> targets{};
+  };
+  void add(uint32_t target, Metric metric, int64_t delta);
+  uint32_t target(uint32_t area, Period period);  // index into targets_, created if new
+
+  std::vector<Target> targets_;  // slots reused across events: only metrics is reset
+  std::vector<uint32_t> order_;  // the targets in use, in (area, period) order
+  DatedTargets dated_;
   CountyDelta message_;  // reused: no allocation per event once warm
 };
 

@@ -7,6 +7,7 @@
 #include <cereal/types/string.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "leifeng/processors/county_delta.hpp"
 #include "leifeng/processors/event_processor.hpp"
@@ -29,6 +30,30 @@ struct CountyCell {
   }
 };
 
+// (area, period) -> cell, in front of the TypedStore: a hit is one probe of a flat table,
+// where the store needs the 9-byte string key and its hash. The cell pointers are the store's,
+// valid until its flush: clear() then.
+class CountyCellIndex {
+ public:
+  CountyCell* find(uint32_t area, Period period) const;
+  void insert(uint32_t area, Period period, CountyCell* cell);  // `area, period` not present
+  void clear();
+  size_t size() const { return size_; }
+
+ private:
+  struct Slot {
+    uint32_t area = 0;
+    int32_t period_value = 0;
+    Period::Kind period_kind{};
+    CountyCell* cell = nullptr;  // null = empty
+  };
+  size_t first_slot(uint32_t area, Period period) const;
+  void grow();
+
+  std::vector<Slot> slots_;  // size a power of two, at most half full
+  size_t size_ = 0;
+};
+
 class CountyStatsProcessor : public runtime::Processor, public CountyDeltaSink {
  public:
   static constexpr const char* kStoreName = "county-stats";
@@ -37,7 +62,10 @@ class CountyStatsProcessor : public runtime::Processor, public CountyDeltaSink {
   runtime::Outcome process(const runtime::InputRecord& record, runtime::Emitter& out) override;
   // Applies a decoded delta (in-process file replay skips the encoding round trip).
   void apply(const CountyDelta& delta, runtime::Emitter& out) override;
-  void flush() override { cells_.flush(); }
+  void flush() override {
+    cells_.flush();
+    index_.clear();
+  }
   void emit_tables(runtime::Emitter& out);
 
   static schemas::CountyStatsRecord record_of(const CountyCell& cell);
@@ -45,9 +73,11 @@ class CountyStatsProcessor : public runtime::Processor, public CountyDeltaSink {
 
  private:
   static void cell_key(std::string& key, uint32_t area, Period period);
+  CountyCell& cell_for_update(uint32_t area, Period period);
 
   ProcessorOptions options_;
   runtime::TypedStore<CountyCell> cells_;
+  CountyCellIndex index_;
   std::string key_;
 };
 
