@@ -10,6 +10,12 @@ ActivitiesProcessor::ActivitiesProcessor(const ProcessorOptions& options,
                                          runtime::KeyValueStore* store)
     : EventProcessor(schemas::InputTopic::activities, options), activities_(store) {}
 
+void ActivitiesProcessor::prefetch(const schemas::Event& event, int step, Lookahead& ahead) const {
+  if (const auto* state = prefetch_aggregate(activities_, event, step, ahead); state && step == 2) {
+    state->applied.prefetch();
+  }
+}
+
 ActivitiesProcessor::Applied ActivitiesProcessor::apply(const schemas::Event& event,
                                                         runtime::Emitter& out) {
   key_ = event.aggregate_id();

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "leifeng/processors/wiring.hpp"
+#include "leifeng/runtime/prefetch.hpp"
 
 namespace leifeng::processors {
 
@@ -51,6 +52,11 @@ bool AppliedEvents::contains(std::string_view event_id) const {
   return false;
 }
 
+void AppliedEvents::prefetch() const {
+  runtime::prefetch_bytes(hashes.data(), hashes.size() * sizeof(uint64_t));
+  if (!id_bytes_.empty()) runtime::prefetch_bytes(id_bytes_.data() + id_bytes_.size() - 1, 1);
+}
+
 void AppliedEvents::add(std::string_view event_id) {
   hashes.push_back(stable_hash(event_id));
   append_id(event_id);
@@ -87,6 +93,8 @@ std::string_view AppliedEvents::id_at(size_t& offset) const {
   offset += size;
   return id;
 }
+
+void EventProcessor::prefetch(const schemas::Event&, int, Lookahead&) const {}
 
 EventProcessor::EventProcessor(schemas::InputTopic topic, const ProcessorOptions& options)
     : topic_(topic), options_(options), rules_(options.config.validation_rules()) {}

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "leifeng/processors/wiring.hpp"
+#include "leifeng/runtime/prefetch.hpp"
 
 namespace leifeng::processors {
 
@@ -44,6 +45,49 @@ LedgerProcessor::Profile LedgerProcessor::profile_of(const VolunteerState& state
 
 LedgerProcessor::LedgerProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store)
     : EventProcessor(schemas::InputTopic::hours, options), volunteers_(store) {}
+
+namespace {
+// The log id an hours event names, or null for volunteer events.
+const std::string* log_id_of(const schemas::Event& event) {
+  return std::visit(
+      [](const auto& payload) -> const std::string* {
+        if constexpr (requires { payload.log_id; }) {
+          return &payload.log_id;
+        } else {
+          return nullptr;
+        }
+      },
+      event.payload);
+}
+
+template <class T>
+void prefetch_lines(const std::vector<T>& items) {
+  runtime::prefetch_bytes(items.data(), items.size() * sizeof(T));
+}
+}  // namespace
+
+void LedgerProcessor::prefetch(const schemas::Event& event, int step, Lookahead& ahead) const {
+  const VolunteerState* state = prefetch_aggregate(volunteers_, event, step, ahead);
+  if (state == nullptr) return;
+  if (step == 2) {
+    state->applied.prefetch();
+    prefetch_lines(state->log_hashes);
+    prefetch_lines(state->daily);
+    prefetch_lines(state->verified_counts);
+    runtime::prefetch_bytes(state->as_of.data(), 1);  // on the heap: longer than 15 bytes
+  } else if (const std::string* log_id = log_id_of(event)) {
+    // The log hashes are cached by now: find the log the event names.
+    const uint64_t hash = stable_hash(*log_id);
+    for (size_t i = 0; i < state->log_hashes.size(); ++i) {
+      if (state->log_hashes[i] == hash) {
+        runtime::prefetch_bytes(&state->logs[i], sizeof(HourLog));
+        return;
+      }
+    }
+    // A new log goes at the end.
+    if (!state->logs.empty()) runtime::prefetch_bytes(&state->logs.back() + 1, sizeof(HourLog));
+  }
+}
 
 HourLog* LedgerProcessor::find_log(VolunteerState& state, const std::string& log_id) {
   const uint64_t hash = stable_hash(log_id);

@@ -31,6 +31,12 @@ int64_t fulfil_minutes(int64_t posted_epoch_nanos, int64_t fulfilled_epoch_nanos
 NeedsProcessor::NeedsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store)
     : EventProcessor(schemas::InputTopic::needs, options), needs_(store) {}
 
+void NeedsProcessor::prefetch(const schemas::Event& event, int step, Lookahead& ahead) const {
+  if (const auto* state = prefetch_aggregate(needs_, event, step, ahead); state && step == 2) {
+    state->applied.prefetch();
+  }
+}
+
 NeedsProcessor::Applied NeedsProcessor::apply(const schemas::Event& event, runtime::Emitter& out) {
   key_ = event.aggregate_id();
   NeedState* state = needs_.find(key_);

@@ -112,6 +112,7 @@ class LedgerProcessor : public EventProcessor {
   LedgerProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
 
   void flush() override { volunteers_.flush(); }
+  void prefetch(const schemas::Event& event, int step, Lookahead& ahead) const override;
   void emit_tables(runtime::Emitter& out) override;
   // The state of one volunteer, or null (audit, tests).
   const VolunteerState* find(const std::string& volunteer_id) {

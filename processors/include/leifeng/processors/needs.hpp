@@ -48,6 +48,7 @@ class NeedsProcessor : public EventProcessor {
   NeedsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
 
   void flush() override { needs_.flush(); }
+  void prefetch(const schemas::Event& event, int step, Lookahead& ahead) const override;
   void emit_tables(runtime::Emitter& out) override;
   const NeedState* find(const std::string& need_id) { return needs_.find(need_id); }
   static schemas::NeedStatusRecord status_record(const std::string& need_id,

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "leifeng/runtime/prefetch.hpp"
 #include "leifeng/runtime/processor.hpp"
 
 namespace leifeng::runtime {
@@ -108,6 +109,24 @@ class TypedStore {
     }
   }
 
+  // Lookahead (file replay): a caller that knows which keys come next prefetches their slot,
+  // then their node, then (through likely_value) what the value points to, a few events
+  // ahead, so that the cache misses overlap. Hints only: nothing is inserted or changed.
+  static size_t hash_key(std::string_view key) { return hash_of(key); }
+  void prefetch_slot(size_t hash) const {
+    if (!slots_.empty()) prefetch_bytes(&slots_[hash & (slots_.size() - 1)], sizeof(Slot));
+  }
+  // The slot should be cached by now; prefetches the lines of the node it points to.
+  void prefetch_node(size_t hash) const {
+    if (const Node* node = node_by_hash(hash)) prefetch_bytes(node, sizeof(Node));
+  }
+  // The cached value of the first key with `hash`: on a hash collision another key's value,
+  // so only for prefetching.
+  const Value* likely_value(size_t hash) const {
+    const Node* node = node_by_hash(hash);
+    return node != nullptr && node->present ? &node->value : nullptr;
+  }
+
   static std::string encode(const Value& value) {
     std::ostringstream os;
     {
@@ -129,9 +148,9 @@ class TypedStore {
   // nodes keep value pointers stable while the index grows.
   struct Node {
     std::string key;
-    Value value{};
-    bool present = false;
+    bool present = false;  // next to the key: a lookup reads both from one cache line
     bool dirty = false;
+    Value value{};
   };
   // Open addressing with linear probing, at most half full. A probe reads one 16-byte slot and
   // compares the full hash before touching a node: about one cache miss per lookup, where
@@ -150,6 +169,14 @@ class TypedStore {
       const Slot& slot = slots_[i];
       if (slot.node == nullptr) return nullptr;
       if (slot.hash == hash && slot.node->key == key) return slot.node;
+    }
+  }
+
+  const Node* node_by_hash(size_t hash) const {
+    if (slots_.empty()) return nullptr;
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      if (slots_[i].node == nullptr || slots_[i].hash == hash) return slots_[i].node;
     }
   }
 

@@ -1,0 +1,94 @@
+// FileReplay's lookahead (lines are decoded when fed and applied some lines later), the table
+// ordering of replay outputs, and the huge-page advice for the replay heap.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "huge_page_heap.hpp"
+#include "replay_file.hpp"
+
+namespace leifeng::app {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::string registered(const std::string& event_id, const std::string& volunteer) {
+  return R"({"event_id":")" + event_id +
+         R"(","type":"volunteer.registered","schema_version":1,)"
+         R"("occurred_at":"2027-03-01T08:00:00+08:00","volunteer_id":")" +
+         volunteer + R"(","area_code":"410402","party_member":false})";
+}
+
+TEST(LatestByKey, SortsByKeyAndKeepsTheLastRowOfEachKey) {
+  EXPECT_THAT(latest_by_key({{"b", "b1"}, {"a", "a1"}, {"b", "b2"}, {"c", "c1"}, {"a", "a2"}}),
+              ElementsAre("a2", "b2", "c1"));
+  EXPECT_TRUE(latest_by_key({}).empty());
+}
+
+// Lines are applied after the caller's buffer moved on: the replay must have kept its own copy.
+TEST(FileReplayLookahead, DeadLettersKeepTheirLineAfterTheCallersBufferChanged) {
+  FileReplay replay(processors::DomainConfig{}, "events.jsonl");
+  std::string buffer;
+  for (int i = 1; i <= 40; ++i) {
+    // Every volunteer registers twice: the second registration is invalid_transition.
+    buffer = registered("e" + std::to_string(i), "v" + std::to_string((i + 1) / 2));
+    replay.feed(buffer, i);
+    buffer.assign(buffer.size(), 'x');
+  }
+  const ReplayOutputs outputs = replay.finish();
+  EXPECT_EQ(replay.summary().events_read, 40);
+  EXPECT_EQ(replay.summary().applied, 20);
+  EXPECT_EQ(replay.summary().dead_lettered, 20);
+  ASSERT_EQ(outputs.dead_letters.size(), 20u);
+  EXPECT_THAT(outputs.dead_letters[0], HasSubstr(R"("line":2})"));
+  EXPECT_THAT(outputs.dead_letters[0], HasSubstr(R"(\"event_id\":\"e2\")"));
+  EXPECT_THAT(outputs.dead_letters[19], HasSubstr(R"("line":40})"));
+  EXPECT_THAT(outputs.dead_letters[19], HasSubstr(R"(\"volunteer_id\":\"v20\")"));
+  EXPECT_EQ(outputs.stars.size(), 20u);
+}
+
+// A message fed after file lines is applied after them, even though the lines wait.
+TEST(FileReplayLookahead, MessagesAreAppliedAfterTheLinesFedBefore) {
+  FileReplay replay(processors::DomainConfig{}, "events.jsonl");
+  replay.feed(registered("e1", "v1"), 1);
+  replay.feed_message("hours", 0, 7, "v1", registered("e2", "v1"));
+  const ReplayOutputs outputs = replay.finish();
+  ASSERT_EQ(outputs.dead_letters.size(), 1u);  // the message: v1 was already registered
+  EXPECT_THAT(outputs.dead_letters[0], HasSubstr(R"(\"event_id\":\"e2\")"));
+  EXPECT_THAT(outputs.dead_letters[0], HasSubstr("invalid_transition"));
+}
+
+// The [heap] mapping carries the kernel's "hg" flag (MADV_HUGEPAGE) once advised.
+TEST(HugePageHeap, AdvisesTheHeapAsItGrows) {
+  std::ifstream mode("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string modes;
+  std::getline(mode, modes);
+  if (modes.empty() || modes.find("[never]") != std::string::npos) {
+    GTEST_SKIP() << "transparent huge pages are not available here";
+  }
+  HugePageHeap heap;
+  std::vector<void*> blocks;
+  for (int i = 0; i < 4096; ++i) blocks.push_back(std::malloc(4096));  // 16 MiB of small blocks
+  heap.advise();
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool in_heap = false;
+  std::string heap_flags;
+  while (std::getline(smaps, line)) {
+    if (line.find("[heap]") != std::string::npos) in_heap = true;
+    if (in_heap && line.rfind("VmFlags:", 0) == 0) {
+      heap_flags += line + "\n";
+      in_heap = false;
+    }
+  }
+  for (void* block : blocks) std::free(block);
+  EXPECT_THAT(heap_flags, HasSubstr(" hg")) << heap_flags;
+}
+
+}  // namespace
+}  // namespace leifeng::app
