@@ -4,6 +4,8 @@
 #include <bit>
 #include <cstring>
 
+#include "leifeng/processors/copy_text.hpp"
+
 namespace leifeng::processors {
 
 namespace {
@@ -252,7 +254,7 @@ void CountyDeltaBatch::clear() {
 void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of,
                             CountyDeltaSink* sink) {
   CountyDelta& message = message_;
-  message.as_of.assign(as_of);
+  copy_text(message.as_of, as_of);
   size_t i = 0;
   while (i < order_.size()) {
     message.area.value = targets_[order_[i]].area;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 
+#include "leifeng/processors/copy_text.hpp"
 #include "leifeng/processors/wiring.hpp"
 
 namespace leifeng::processors {
@@ -85,7 +86,7 @@ void CountyStatsProcessor::apply(const CountyDelta& delta, runtime::Emitter& out
   auto finish = [&] {
     if (cell == nullptr) return;
     cell->revision += 1;
-    cell->as_of = delta.as_of;
+    copy_text(cell->as_of, delta.as_of);
     if (options_.emit_table_updates) {
       const schemas::CountyStatsRecord record = record_of(*cell);
       out.emit(outputs::kCountyStats, record.key(), schemas::to_json(record));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "leifeng/processors/copy_text.hpp"
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/runtime/prefetch.hpp"
 
@@ -355,7 +356,7 @@ LedgerProcessor::Applied LedgerProcessor::apply(const schemas::Event& event,
 
   VolunteerState& volunteer = *state;
   volunteer.applied.add(event.envelope.event_id);
-  volunteer.as_of = event.envelope.occurred_at.text;
+  copy_text(volunteer.as_of, event.envelope.occurred_at.text);
   const int32_t level =
       star_level(options().config, volunteer.minutes_verified, volunteer.mean_quality_x100());
   if (level != volunteer.star_level) {
