@@ -9,7 +9,6 @@
 #include <string>
 
 #include "commands.hpp"
-#include "huge_page_heap.hpp"
 #include "leifeng/processors/domain_config.hpp"
 #include "replay_file.hpp"
 #include "settings.hpp"
@@ -34,7 +33,6 @@ void read_events(const std::string& input, FileReplay& replay) {
   const auto started = Clock::now();
   auto last_report = started;
 
-  HugePageHeap heap;
   std::string buffer(1 << 20, '\0');
   std::string pending;  // a line cut by the end of the buffer
   int64_t line_number = 0;
@@ -54,7 +52,6 @@ void read_events(const std::string& input, FileReplay& replay) {
       } else {
         replay.feed(line, line_number);
       }
-      if ((line_number & 0x3FFF) == 0) heap.advise();
       if ((line_number & 0xFFFF) == 0 && Clock::now() - last_report >= std::chrono::seconds(2)) {
         last_report = Clock::now();
         const double seconds = std::chrono::duration<double>(last_report - started).count();

@@ -1,14 +1,11 @@
-// FileReplay's lookahead (lines are decoded when fed and applied some lines later), the table
-// ordering of replay outputs, and the huge-page advice for the replay heap.
+// FileReplay's lookahead (lines are decoded when fed and applied some lines later) and the table
+// ordering of replay outputs.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <string>
 #include <vector>
 
-#include "huge_page_heap.hpp"
 #include "replay_file.hpp"
 
 namespace leifeng::app {
@@ -61,36 +58,6 @@ TEST(FileReplayLookahead, MessagesAreAppliedAfterTheLinesFedBefore) {
   ASSERT_EQ(outputs.dead_letters.size(), 1u);  // the message: v1 was already registered
   EXPECT_THAT(outputs.dead_letters[0], HasSubstr(R"(\"event_id\":\"e2\")"));
   EXPECT_THAT(outputs.dead_letters[0], HasSubstr("invalid_transition"));
-}
-
-// The [heap] mapping carries the kernel's "hg" flag (MADV_HUGEPAGE) once advised.
-TEST(HugePageHeap, AdvisesTheHeapAsItGrows) {
-#if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "ASan's allocator does not take memory from the brk heap";
-#endif
-  std::ifstream mode("/sys/kernel/mm/transparent_hugepage/enabled");
-  std::string modes;
-  std::getline(mode, modes);
-  if (modes.empty() || modes.find("[never]") != std::string::npos) {
-    GTEST_SKIP() << "transparent huge pages are not available here";
-  }
-  HugePageHeap heap;
-  std::vector<void*> blocks;
-  for (int i = 0; i < 4096; ++i) blocks.push_back(std::malloc(4096));  // 16 MiB of small blocks
-  heap.advise();
-  std::ifstream smaps("/proc/self/smaps");
-  std::string line;
-  bool in_heap = false;
-  std::string heap_flags;
-  while (std::getline(smaps, line)) {
-    if (line.find("[heap]") != std::string::npos) in_heap = true;
-    if (in_heap && line.rfind("VmFlags:", 0) == 0) {
-      heap_flags += line + "\n";
-      in_heap = false;
-    }
-  }
-  for (void* block : blocks) std::free(block);
-  EXPECT_THAT(heap_flags, HasSubstr(" hg")) << heap_flags;
 }
 
 }  // namespace
