@@ -50,7 +50,8 @@ class FileReplay {
   FileReplay(const FileReplay&) = delete;
   FileReplay& operator=(const FileReplay&) = delete;
 
-  // One line of the file (without its newline), 1-based; blank lines are skipped.
+  // One line of the file (without its newline), 1-based; blank lines are skipped. The line is
+  // copied and decoded now, and applied a few lines later (the lookahead, see replay_file.cpp).
   void feed(std::string_view line, int64_t line_number);
   // One message of a logical input ("hours", "activities", "needs") exactly as the live
   // processor gets it: decoded against that topic and message key, so a mis-keyed message or
@@ -58,6 +59,7 @@ class FileReplay {
   // another input name.
   void feed_message(std::string_view input, int32_t partition, int64_t offset,
                     std::optional<std::string_view> key, std::string_view value);
+  // `events_read` counts every input fed so far; the other counts are complete after finish().
   const ReplaySummary& summary() const;
   // Ends the replay: the final tables. Call once.
   ReplayOutputs finish();
