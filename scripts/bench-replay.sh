@@ -21,9 +21,7 @@ die() { echo "bench-replay.sh: $*" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || die "needs GNU time (/usr/bin/time, Debian package 'time')"
 
 if [[ ! -f $build/CMakeCache.txt ]]; then
-  # -Wno-error=restrict: GCC 12 at -O3 reports a false -Wrestrict inside std::string.
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_CXX_FLAGS=-Wno-error=restrict >/dev/null
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
 cmake --build "$build" --target leifeng -j2 >/dev/null
 leifeng=$build/app/leifeng
