@@ -70,30 +70,32 @@ class FileReplay::Impl : public runtime::Emitter {
     }
   }
 
-  // Decodes the line now and applies it kLookahead lines later (see Queued).
+  // Decodes the line now and applies it kLookahead lines later (see Queued). `line` is copied.
   void feed(std::string_view line, int64_t line_number) {
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;  // blank
-    ++summary_.events_read;
-    if (queued_ == kLookahead) apply_oldest();
-    Queued& next = queue_[(first_ + queued_) % kLookahead];
-    ++queued_;
-    next.line.assign(line);
-    next.line_number = line_number;
-    schemas::decode_event_into(next.decoded, next.line, rules_);
-    next.processor = nullptr;
-    if (next.decoded.ok()) {
-      next.topic = schemas::topic_of(next.decoded.event().envelope.type);
-      next.processor = &processor_of(next.topic);
-    }
-    // Step s of the lookahead for the line s * kStepDistance lines back (this one: step 0).
-    for (int step = 0; step < processors::EventProcessor::kPrefetchSteps; ++step) {
-      const size_t age = static_cast<size_t>(step) * kStepDistance;
-      if (age >= queued_) break;
-      Queued& queued = queue_[(first_ + queued_ - 1 - age) % kLookahead];
-      if (queued.processor != nullptr) {
-        queued.processor->prefetch(queued.decoded.event(), step, queued.ahead);
+    if (is_blank(line)) return;
+    Queued& next = enqueue();
+    next.owned.assign(line);
+    next.line = next.owned;
+    decode_queued(next, line_number);
+  }
+
+  // Every line of `lines` (newline-separated; the last newline may be missing), without copies:
+  // the lines are all applied before this returns, while `lines` is still valid.
+  int64_t feed_lines(std::string_view lines, int64_t first_line_number) {
+    int64_t line_number = first_line_number;
+    while (!lines.empty()) {
+      const size_t newline = lines.find('\n');
+      const std::string_view line = lines.substr(0, newline);
+      lines.remove_prefix(newline == std::string_view::npos ? lines.size() : newline + 1);
+      if (!is_blank(line)) {
+        Queued& next = enqueue();
+        next.line = line;
+        decode_queued(next, line_number);
       }
+      ++line_number;
     }
+    drain();
+    return line_number - first_line_number;
   }
 
   void drain() {
@@ -151,13 +153,47 @@ class FileReplay::Impl : public runtime::Emitter {
   static constexpr size_t kLookahead = 16;
   static_assert(kLookahead > processors::EventProcessor::kPrefetchSteps * kStepDistance);
   struct Queued {
-    std::string line;  // owned: dead letters copy it after the read buffer moved on
+    std::string_view line;  // into `owned`, or into the block of feed_lines()
+    std::string owned;      // feed(): dead letters copy the line after the caller's buffer moved on
     int64_t line_number = 0;
     schemas::DecodeResult decoded;
     schemas::InputTopic topic{};
     processors::EventProcessor* processor = nullptr;  // null: not decoded, dead-lettered
     processors::EventProcessor::Lookahead ahead;
   };
+
+  static bool is_blank(std::string_view line) {
+    return line.find_first_not_of(" \t\r") == std::string_view::npos;
+  }
+
+  // The queue slot for the next line, after applying the oldest line if the queue is full.
+  Queued& enqueue() {
+    ++summary_.events_read;
+    if (queued_ == kLookahead) apply_oldest();
+    Queued& next = queue_[(first_ + queued_) % kLookahead];
+    ++queued_;
+    return next;
+  }
+
+  // Decodes the newest queued line and runs the lookahead steps that fall due now.
+  void decode_queued(Queued& next, int64_t line_number) {
+    next.line_number = line_number;
+    schemas::decode_event_into(next.decoded, next.line, rules_);
+    next.processor = nullptr;
+    if (next.decoded.ok()) {
+      next.topic = schemas::topic_of(next.decoded.event().envelope.type);
+      next.processor = &processor_of(next.topic);
+    }
+    // Step s of the lookahead for the line s * kStepDistance lines back (this one: step 0).
+    for (int step = 0; step < processors::EventProcessor::kPrefetchSteps; ++step) {
+      const size_t age = static_cast<size_t>(step) * kStepDistance;
+      if (age >= queued_) break;
+      Queued& queued = queue_[(first_ + queued_ - 1 - age) % kLookahead];
+      if (queued.processor != nullptr) {
+        queued.processor->prefetch(queued.decoded.event(), step, queued.ahead);
+      }
+    }
+  }
 
   void apply_oldest() {
     Queued& queued = queue_[first_];
@@ -260,6 +296,9 @@ FileReplay::~FileReplay() = default;
 
 void FileReplay::feed(std::string_view line, int64_t line_number) {
   impl_->feed(line, line_number);
+}
+int64_t FileReplay::feed_lines(std::string_view lines, int64_t first_line_number) {
+  return impl_->feed_lines(lines, first_line_number);
 }
 void FileReplay::feed_message(std::string_view input, int32_t partition, int64_t offset,
                               std::optional<std::string_view> key, std::string_view value) {

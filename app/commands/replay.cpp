@@ -33,37 +33,35 @@ void read_events(const std::string& input, FileReplay& replay) {
   const auto started = Clock::now();
   auto last_report = started;
 
-  std::string buffer(1 << 20, '\0');
-  std::string pending;  // a line cut by the end of the buffer
+  // Whole lines go to the replay a block at a time, straight from the read buffer; the
+  // unfinished line at the end moves to the front for the next read.
+  std::string buffer(4 << 20, '\0');
+  size_t kept = 0;  // bytes of that unfinished line
   int64_t line_number = 0;
   for (;;) {
-    const size_t got = std::fread(buffer.data(), 1, buffer.size(), in);
+    if (kept == buffer.size()) buffer.resize(2 * buffer.size());  // a line longer than the buffer
+    const size_t got = std::fread(buffer.data() + kept, 1, buffer.size() - kept, in);
     if (got == 0) break;
-    std::string_view chunk(buffer.data(), got);
-    size_t start = 0;
-    for (size_t newline; (newline = chunk.find('\n', start)) != std::string_view::npos;
-         start = newline + 1) {
-      std::string_view line = chunk.substr(start, newline - start);
-      ++line_number;
-      if (!pending.empty()) {
-        pending.append(line);
-        replay.feed(pending, line_number);
-        pending.clear();
-      } else {
-        replay.feed(line, line_number);
-      }
-      if ((line_number & 0xFFFF) == 0 && Clock::now() - last_report >= std::chrono::seconds(2)) {
-        last_report = Clock::now();
-        const double seconds = std::chrono::duration<double>(last_report - started).count();
-        std::fprintf(stderr, "replay: %lld events read (%.0f/s)\n",
-                     static_cast<long long>(replay.summary().events_read),
-                     static_cast<double>(replay.summary().events_read) / seconds);
-      }
+    const size_t filled = kept + got;
+    const size_t last_newline = std::string_view(buffer.data(), filled).rfind('\n');
+    if (last_newline == std::string_view::npos) {
+      kept = filled;
+      continue;
     }
-    pending.append(chunk.substr(start));
+    line_number +=
+        replay.feed_lines(std::string_view(buffer.data(), last_newline + 1), line_number + 1);
+    kept = filled - (last_newline + 1);
+    std::memmove(buffer.data(), buffer.data() + last_newline + 1, kept);
+    if (Clock::now() - last_report >= std::chrono::seconds(2)) {
+      last_report = Clock::now();
+      const double seconds = std::chrono::duration<double>(last_report - started).count();
+      std::fprintf(stderr, "replay: %lld events read (%.0f/s)\n",
+                   static_cast<long long>(replay.summary().events_read),
+                   static_cast<double>(replay.summary().events_read) / seconds);
+    }
   }
   if (std::ferror(in)) throw std::runtime_error("error while reading " + input);
-  if (!pending.empty()) replay.feed(pending, ++line_number);
+  if (kept > 0) replay.feed_lines(std::string_view(buffer.data(), kept), line_number + 1);
 }
 
 void run_replay(const ReplayOptions& options, const GlobalOptions& global) {

@@ -49,6 +49,32 @@ TEST(FileReplayLookahead, DeadLettersKeepTheirLineAfterTheCallersBufferChanged) 
   EXPECT_EQ(outputs.stars.size(), 20u);
 }
 
+// A block: blank lines count for the numbering, CRLF endings and a last line without a newline
+// are lines, and the dead letters keep their text after the block was overwritten.
+TEST(FileReplayLookahead, FeedLinesNumbersEveryLineAndCopiesNothingItStillNeeds) {
+  FileReplay replay(processors::DomainConfig{}, "events.jsonl");
+  std::string block;
+  for (int i = 1; i <= 40; ++i) {
+    block += registered("e" + std::to_string(i), "v" + std::to_string((i + 1) / 2));
+    block += i % 3 == 0 ? "\r\n\n" : "\n";  // a blank line after every third
+  }
+  block += registered("e41", "v20");  // no newline at the end
+  EXPECT_EQ(replay.feed_lines(block, 5), 41 + 13);
+  block.assign(block.size(), 'x');
+  const ReplayOutputs outputs = replay.finish();
+  EXPECT_EQ(replay.summary().events_read, 41);
+  EXPECT_EQ(replay.summary().applied, 20);
+  EXPECT_EQ(replay.summary().dead_lettered, 21);
+  ASSERT_EQ(outputs.dead_letters.size(), 21u);
+  // Line 2 of the block is e2 (numbered 6); e3 (7) ends with CRLF, then blank line 8.
+  EXPECT_THAT(outputs.dead_letters[0], HasSubstr(R"("line":6})"));
+  EXPECT_THAT(outputs.dead_letters[0], HasSubstr(R"(\"event_id\":\"e2\")"));
+  EXPECT_THAT(outputs.dead_letters[1], HasSubstr(R"("line":9})"));  // e4
+  EXPECT_THAT(outputs.dead_letters[20], HasSubstr(R"("line":58})"));  // e41, the last line
+  EXPECT_THAT(outputs.dead_letters[20], HasSubstr(R"(\"event_id\":\"e41\")"));
+  EXPECT_EQ(outputs.stars.size(), 20u);
+}
+
 // A message fed after file lines is applied after them, even though the lines wait.
 TEST(FileReplayLookahead, MessagesAreAppliedAfterTheLinesFedBefore) {
   FileReplay replay(processors::DomainConfig{}, "events.jsonl");
