@@ -1,6 +1,9 @@
 #include "leifeng/processors/event_processor.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <stdexcept>
 
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/runtime/prefetch.hpp"
@@ -39,46 +42,79 @@ uint64_t stable_hash(std::string_view text) {
   return hash;
 }
 
-bool AppliedEvents::contains(std::string_view event_id) const {
-  const uint64_t hash = stable_hash(event_id);
-  for (size_t i = 0; i < hashes.size(); ++i) {
-    if (hashes[i] != hash) continue;
-    // Rare (a re-sent event or a hash collision): walk the ids to the i-th.
-    size_t offset = 0;
-    std::string_view id;
-    for (size_t j = 0; j <= i; ++j) id = id_at(offset);
-    if (id == event_id) return true;
-  }
-  return false;
+size_t AppliedEvents::first_slot(uint32_t fingerprint) const {
+  // Fibonacci hashing: the top bits of the product depend on every bit of the fingerprint.
+  const uint32_t mixed = fingerprint * 0x9e3779b9u;
+  return static_cast<size_t>(mixed >> std::countl_zero(static_cast<uint32_t>(slots_.size() - 1)));
 }
 
-void AppliedEvents::prefetch() const {
-  runtime::prefetch_bytes(hashes.data(), hashes.size() * sizeof(uint64_t));
-  if (!id_bytes_.empty()) runtime::prefetch_bytes(id_bytes_.data() + id_bytes_.size() - 1, 1);
+bool AppliedEvents::contains(std::string_view event_id) const {
+  if (count_ == 0) return false;
+  const auto fingerprint = static_cast<uint32_t>(stable_hash(event_id) >> 32);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = first_slot(fingerprint);; i = (i + 1) & mask) {
+    const uint64_t slot = slots_[i];
+    if (slot == 0) return false;
+    if (static_cast<uint32_t>(slot >> 32) != fingerprint) continue;
+    size_t offset = static_cast<uint32_t>(slot) - 1;
+    if (id_at(offset) == event_id) return true;
+  }
+}
+
+void AppliedEvents::prefetch(std::string_view event_id) const {
+  if (count_ == 0) return;
+  const auto fingerprint = static_cast<uint32_t>(stable_hash(event_id) >> 32);
+  runtime::prefetch_bytes(&slots_[first_slot(fingerprint)], sizeof(uint64_t));
+  runtime::prefetch_bytes(id_bytes_.data() + id_bytes_.size() - 1, 1);
 }
 
 void AppliedEvents::add(std::string_view event_id) {
-  hashes.push_back(stable_hash(event_id));
-  append_id(event_id);
+  constexpr size_t kLong = 0xFF;
+  const size_t offset = id_bytes_.size();
+  if (offset + 5 + event_id.size() >= UINT32_MAX) {
+    throw std::length_error("AppliedEvents: more than 4 GiB of event ids in one aggregate");
+  }
+  if (event_id.size() < kLong) {
+    id_bytes_.push_back(static_cast<char>(event_id.size()));
+  } else {
+    const auto size = static_cast<uint32_t>(event_id.size());
+    id_bytes_.push_back(static_cast<char>(kLong));
+    for (int i = 0; i < 4; ++i) id_bytes_.push_back(static_cast<char>(size >> (8 * i)));
+  }
+  id_bytes_.append(event_id);
+  if (4 * (count_ + 1) > 3 * slots_.size()) grow();  // at most 3/4 full
+  const uint64_t fingerprint = stable_hash(event_id) >> 32;
+  insert_slot(fingerprint << 32 | (offset + 1));
+  ++count_;
+}
+
+void AppliedEvents::insert_slot(uint64_t slot) {
+  const size_t mask = slots_.size() - 1;
+  size_t i = first_slot(static_cast<uint32_t>(slot >> 32));
+  while (slots_[i] != 0) i = (i + 1) & mask;
+  slots_[i] = slot;
+}
+
+void AppliedEvents::grow() {
+  std::vector<uint64_t> old = std::move(slots_);
+  slots_.assign(old.empty() ? 4 : 2 * old.size(), 0);
+  for (const uint64_t slot : old) {
+    if (slot != 0) insert_slot(slot);
+  }
 }
 
 std::vector<std::string> AppliedEvents::ids() const {
   std::vector<std::string> out;
-  out.reserve(hashes.size());
+  out.reserve(count_);
   for (size_t offset = 0; offset < id_bytes_.size();) out.emplace_back(id_at(offset));
   return out;
 }
 
-void AppliedEvents::append_id(std::string_view id) {
-  constexpr size_t kLong = 0xFF;
-  if (id.size() < kLong) {
-    id_bytes_.push_back(static_cast<char>(id.size()));
-  } else {
-    const auto size = static_cast<uint32_t>(id.size());
-    id_bytes_.push_back(static_cast<char>(kLong));
-    for (int i = 0; i < 4; ++i) id_bytes_.push_back(static_cast<char>(size >> (8 * i)));
-  }
-  id_bytes_.append(id);
+std::vector<uint64_t> AppliedEvents::hashes() const {
+  std::vector<uint64_t> out;
+  out.reserve(count_);
+  for (size_t offset = 0; offset < id_bytes_.size();) out.push_back(stable_hash(id_at(offset)));
+  return out;
 }
 
 std::string_view AppliedEvents::id_at(size_t& offset) const {

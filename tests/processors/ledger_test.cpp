@@ -386,7 +386,8 @@ TEST(LedgerStateFormat, AppliedEventsKeepTheirStoredBytes) {
   for (const std::string& id : {std::string("e1"), long_id, std::string("hrs-0000001")}) {
     applied.add(id);
   }
-  OldAppliedEvents old{applied.hashes, {"e1", long_id, "hrs-0000001"}};
+  OldAppliedEvents old{{stable_hash("e1"), stable_hash(long_id), stable_hash("hrs-0000001")},
+                       {"e1", long_id, "hrs-0000001"}};
   const std::string bytes = runtime::TypedStore<AppliedEvents>::encode(applied);
   EXPECT_EQ(bytes, runtime::TypedStore<OldAppliedEvents>::encode(old));
   const AppliedEvents loaded = runtime::TypedStore<AppliedEvents>::decode(bytes);
@@ -395,6 +396,55 @@ TEST(LedgerStateFormat, AppliedEventsKeepTheirStoredBytes) {
   EXPECT_TRUE(loaded.contains("hrs-0000001"));
   EXPECT_FALSE(loaded.contains("hrs-0000002"));
   EXPECT_FALSE(loaded.contains(""));
+}
+
+// Two ids whose fingerprints (the upper half of stable_hash) are equal: lookups must compare
+// the ids themselves.
+TEST(AppliedEventsTable, TellsIdsWithTheSameFingerprintApart) {
+  std::unordered_map<uint32_t, std::string> seen;
+  std::string first;
+  std::string second;
+  for (int i = 0; first.empty(); ++i) {  // the birthday bound: ~2^16 ids
+    ASSERT_LT(i, 4000000);
+    std::string id = "c-" + std::to_string(i);
+    auto [it, fresh] = seen.emplace(static_cast<uint32_t>(stable_hash(id) >> 32), id);
+    if (!fresh) {
+      first = it->second;
+      second = id;
+    }
+  }
+  AppliedEvents applied;
+  applied.add(first);
+  EXPECT_TRUE(applied.contains(first));
+  EXPECT_FALSE(applied.contains(second));
+  applied.add(second);
+  EXPECT_TRUE(applied.contains(second));
+  EXPECT_EQ(applied.ids(), (std::vector<std::string>{first, second}));
+}
+
+// Many ids: the table grows many times over.
+TEST(AppliedEventsTable, FindsEveryIdAddedAndNoOther) {
+  AppliedEvents applied;
+  constexpr int kIds = 200000;
+  for (int i = 0; i < kIds; ++i) {
+    const std::string id = "hrs-" + std::to_string(i);
+    ASSERT_FALSE(applied.contains(id)) << id;
+    applied.add(id);
+  }
+  EXPECT_EQ(applied.size(), static_cast<size_t>(kIds));
+  for (int i = 0; i < kIds; ++i) {
+    ASSERT_TRUE(applied.contains("hrs-" + std::to_string(i))) << i;
+    ASSERT_FALSE(applied.contains("act-" + std::to_string(i))) << i;
+  }
+  const std::vector<std::string> ids = applied.ids();
+  ASSERT_EQ(ids.size(), static_cast<size_t>(kIds));
+  EXPECT_EQ(ids.front(), "hrs-0");
+  EXPECT_EQ(ids.back(), "hrs-199999");
+  const AppliedEvents loaded =
+      runtime::TypedStore<AppliedEvents>::decode(runtime::TypedStore<AppliedEvents>::encode(applied));
+  EXPECT_EQ(loaded.ids(), ids);
+  EXPECT_TRUE(loaded.contains("hrs-123456"));
+  EXPECT_FALSE(loaded.contains("hrs-200000"));
 }
 
 TEST(LedgerStateFormat, LoadedStateFindsItsLogs) {

@@ -50,35 +50,47 @@ void emit_dead_letter(const runtime::InputRecord& record, const schemas::Rejecti
                       const std::optional<std::string>& type, const std::optional<std::string>& at,
                       const SourceNaming& source, runtime::Emitter& out);
 
-// Event ids applied to one aggregate. A hash column makes the scan cheap; the ids themselves
-// make it exact. The ids sit back to back in one buffer, each after its length (one byte, or
-// 0xFF and four bytes), instead of a std::string each: a third of the memory and no string
-// object per applied event, and they are only read when a hash matches.
+// Event ids applied to one aggregate. The ids sit back to back in one buffer, each after its
+// length (one byte, or 0xFF and four bytes), instead of a std::string each. A hash table of
+// slots points into it: a lookup reads one cache line of slots wherever the aggregate's
+// history is long, and the ids are only read when a fingerprint matches.
 struct AppliedEvents {
-  std::vector<uint64_t> hashes;
-
   bool contains(std::string_view event_id) const;
+  // `event_id` must not be contained yet.
   void add(std::string_view event_id);
+  size_t size() const { return count_; }
   std::vector<std::string> ids() const;  // in the order applied
-  void prefetch() const;                 // the hashes and where the next id goes
+  // The slots a lookup of `event_id` starts at, and where the next id goes.
+  void prefetch(std::string_view event_id) const;
 
-  // The stored format is that of a vector of hashes and a vector of id strings.
+  // The stored format is that of a vector of hashes (stable_hash of each id) and a vector of
+  // id strings, both in the order applied.
   template <class Archive>
   void save(Archive& ar) const {
-    ar(hashes, ids());
+    ar(hashes(), ids());
   }
   template <class Archive>
   void load(Archive& ar) {
+    std::vector<uint64_t> stored_hashes;  // redundant with the ids: rebuilt from them
     std::vector<std::string> stored;
-    ar(hashes, stored);
-    id_bytes_.clear();
-    for (const std::string& id : stored) append_id(id);
+    ar(stored_hashes, stored);
+    *this = AppliedEvents{};
+    for (const std::string& id : stored) add(id);
   }
 
  private:
-  void append_id(std::string_view id);
+  std::vector<uint64_t> hashes() const;
   std::string_view id_at(size_t& offset) const;  // reads the id at offset and moves past it
-  std::string id_bytes_;
+  size_t first_slot(uint32_t fingerprint) const;
+  void insert_slot(uint64_t slot);
+  void grow();
+
+  // A slot is the upper half of the id's stable_hash (its fingerprint) << 32 | 1 + the offset
+  // of the id in id_bytes_; 0 is empty. Where a slot goes depends on the fingerprint only, so
+  // growing never reads the ids. A power of two in size, at most three quarters full.
+  std::vector<uint64_t> slots_;
+  std::string id_bytes_;  // at most 4 GiB - 2 per aggregate (then add throws length_error)
+  uint32_t count_ = 0;
 };
 
 // A stable 64-bit string hash (FNV-1a): it is stored in state, so it must not change between
