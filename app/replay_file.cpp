@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -11,6 +12,7 @@
 #include "leifeng/processors/ledger.hpp"
 #include "leifeng/processors/needs.hpp"
 #include "leifeng/processors/wiring.hpp"
+#include "table_rows.hpp"
 
 namespace leifeng::app {
 
@@ -56,15 +58,15 @@ class FileReplay::Impl : public runtime::Emitter {
       runtime::InputRecord record{processors::inputs::kCountyDeltas, 0, 0, key, value};
       county_.process(record, *this);
     } else if (topic == outputs::kStarChanges) {
-      star_changes_.emplace_back(std::string(key), std::string(value));
+      star_changes_.add(key, value);
     } else if (topic == outputs::kDeadLetter) {
-      dead_letters_.emplace_back(value);
+      dead_letters_.add({}, value);
     } else if (topic == outputs::kStars) {
-      stars_.emplace_back(key, value);
+      stars_.add(key, value);
     } else if (topic == outputs::kNeedsStatus) {
-      needs_status_.emplace_back(key, value);
+      needs_status_.add(key, value);
     } else if (topic == outputs::kCountyStats) {
-      county_stats_.emplace_back(key, value);
+      county_stats_.add(key, value);
     } else {
       throw std::logic_error("replay: a processor emitted to unknown output " + std::string(topic));
     }
@@ -129,17 +131,28 @@ class FileReplay::Impl : public runtime::Emitter {
   }
 
   ReplayOutputs finish() {
-    drain();
-    ledger_.emit_tables(*this);
-    needs_.emit_tables(*this);
-    county_.emit_tables(*this);
+    complete();
     ReplayOutputs result;
-    result.stars = latest_by_key(std::move(stars_));
-    result.needs_status = latest_by_key(std::move(needs_status_));
-    result.county_stats = latest_by_key(std::move(county_stats_));
-    result.star_changes = stable_sorted_by_key(std::move(star_changes_));
-    result.dead_letters = std::move(dead_letters_);
+    result.stars = stars_.lines();
+    result.needs_status = needs_status_.lines();
+    result.county_stats = county_stats_.lines();
+    result.star_changes = star_changes_.lines();
+    result.dead_letters = dead_letters_.lines();
     return result;
+  }
+
+  void write_outputs(const std::filesystem::path& dir) {
+    complete();
+    create_output_dir(dir);
+    auto rows = [](const TableRows& table) {
+      return [&table](std::FILE* out) { return table.write(out); };
+    };
+    write_file(dir / "stars.jsonl", rows(stars_));
+    write_file(dir / "star-changes.jsonl", rows(star_changes_));
+    write_file(dir / "needs-status.jsonl", rows(needs_status_));
+    write_file(dir / "county-stats.jsonl", rows(county_stats_));
+    write_file(dir / "dead-letter.jsonl", rows(dead_letters_));
+    write_lines(dir / "summary.json", {summary_.to_json()});
   }
 
   ReplaySummary summary_;
@@ -195,6 +208,21 @@ class FileReplay::Impl : public runtime::Emitter {
     }
   }
 
+  // Applies what is queued and puts the tables in file order: tables sorted by key, the last
+  // value of a key winning; star-changes stable-sorted by volunteer; dead letters as emitted.
+  void complete() {
+    if (completed_) throw std::logic_error("FileReplay: finished twice");
+    completed_ = true;
+    drain();
+    ledger_.emit_tables(*this);
+    needs_.emit_tables(*this);
+    county_.emit_tables(*this);
+    stars_.sort_by_key(/*latest_only=*/true);
+    needs_status_.sort_by_key(/*latest_only=*/true);
+    county_stats_.sort_by_key(/*latest_only=*/true);
+    star_changes_.sort_by_key(/*latest_only=*/false);
+  }
+
   void apply_oldest() {
     Queued& queued = queue_[first_];
     first_ = (first_ + 1) % kLookahead;
@@ -240,12 +268,13 @@ class FileReplay::Impl : public runtime::Emitter {
   processors::ActivitiesProcessor activities_;
   processors::NeedsProcessor needs_;
   processors::CountyStatsProcessor county_;
-  // Table rows as emitted (file replay: once per key, from emit_tables).
-  std::vector<std::pair<std::string, std::string>> stars_;
-  std::vector<std::pair<std::string, std::string>> needs_status_;
-  std::vector<std::pair<std::string, std::string>> county_stats_;
-  std::vector<std::pair<std::string, std::string>> star_changes_;
-  std::vector<std::string> dead_letters_;
+  // Output rows as emitted (tables: once per key, from emit_tables).
+  TableRows stars_;
+  TableRows needs_status_;
+  TableRows county_stats_;
+  TableRows star_changes_;
+  TableRows dead_letters_;
+  bool completed_ = false;
   std::array<Queued, kLookahead> queue_;
   size_t first_ = 0;  // the oldest queued line
   size_t queued_ = 0;
@@ -310,6 +339,9 @@ const ReplaySummary& FileReplay::summary() const {
 ReplayOutputs FileReplay::finish() {
   return impl_->finish();
 }
+void FileReplay::write_outputs(const std::filesystem::path& dir) {
+  impl_->write_outputs(dir);
+}
 
 bool write_lines(std::FILE* out, const std::vector<std::string>& lines) {
   bool ok = true;
@@ -320,22 +352,31 @@ bool write_lines(std::FILE* out, const std::vector<std::string>& lines) {
   return ok;
 }
 
-void write_lines(const std::filesystem::path& file, const std::vector<std::string>& lines) {
+void write_file(const std::filesystem::path& file, const std::function<bool(std::FILE*)>& write) {
   std::FILE* out = std::fopen(file.c_str(), "wb");
   if (out == nullptr) throw std::runtime_error("cannot write " + file.string());
-  bool ok = write_lines(out, lines);
+  std::setvbuf(out, nullptr, _IOFBF, 1 << 20);  // tens of MB of short lines: few, large writes
+  bool ok = write(out);
   ok = (std::fclose(out) == 0) && ok;
   if (!ok) throw std::runtime_error("error while writing " + file.string());
 }
 
-void write_replay_outputs(const std::filesystem::path& dir, const ReplayOutputs& outputs,
-                          const ReplaySummary& summary) {
+void write_lines(const std::filesystem::path& file, const std::vector<std::string>& lines) {
+  write_file(file, [&lines](std::FILE* out) { return write_lines(out, lines); });
+}
+
+void create_output_dir(const std::filesystem::path& dir) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) {
     throw std::runtime_error("cannot create output directory " + dir.string() + ": " +
                              error.message());
   }
+}
+
+void write_replay_outputs(const std::filesystem::path& dir, const ReplayOutputs& outputs,
+                          const ReplaySummary& summary) {
+  create_output_dir(dir);
   write_lines(dir / "stars.jsonl", outputs.stars);
   write_lines(dir / "star-changes.jsonl", outputs.star_changes);
   write_lines(dir / "needs-status.jsonl", outputs.needs_status);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,8 +67,12 @@ class FileReplay {
                     std::optional<std::string_view> key, std::string_view value);
   // `events_read` counts every input fed so far; the other counts are complete after finish().
   const ReplaySummary& summary() const;
-  // Ends the replay: the final tables. Call once.
+  // Ends the replay: the final tables. Call once, or write_outputs() instead.
   ReplayOutputs finish();
+  // Ends the replay and writes what write_replay_outputs(dir, finish(), summary()) writes,
+  // straight from the replay's buffers (no string per output line). Throws std::runtime_error
+  // naming the file that could not be written.
+  void write_outputs(const std::filesystem::path& dir);
 
  private:
   class Impl;
@@ -90,6 +95,11 @@ std::vector<std::string> stable_sorted_by_key(
 // the path form throws std::runtime_error naming the file.
 bool write_lines(std::FILE* out, const std::vector<std::string>& lines);
 void write_lines(const std::filesystem::path& file, const std::vector<std::string>& lines);
+// Opens `file` for writing, runs `write` on it and closes it; throws std::runtime_error naming
+// the file when any of that fails.
+void write_file(const std::filesystem::path& file, const std::function<bool(std::FILE*)>& write);
+// Creates `dir` and its parents if missing; throws std::runtime_error when it cannot.
+void create_output_dir(const std::filesystem::path& dir);
 
 // Writes the five .jsonl files and summary.json into `dir` (created if missing). Throws
 // std::runtime_error naming the file that could not be written.

@@ -69,15 +69,13 @@ void run_replay(const ReplayOptions& options, const GlobalOptions& global) {
   const processors::DomainConfig config = load_settings(global).domain;
   const auto started = std::chrono::steady_clock::now();
   // The state and the tables are never freed: the process ends right after, and freeing the
-  // state of millions of events one object at a time took ~4 % of a whole run. Static
-  // pointers keep them reachable, so leak checkers do not count them.
+  // state of millions of events one object at a time took ~4 % of a whole run. A static
+  // pointer keeps them reachable, so leak checkers do not count them.
   static FileReplay* kept_replay = nullptr;
-  static ReplayOutputs* kept_outputs = nullptr;
   kept_replay = new FileReplay(config, options.input);
   FileReplay& replay = *kept_replay;
   read_events(options.input, replay);
-  kept_outputs = new ReplayOutputs(replay.finish());
-  write_replay_outputs(options.out_dir, *kept_outputs, replay.summary());
+  replay.write_outputs(options.out_dir);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const ReplaySummary& summary = replay.summary();

@@ -2,11 +2,18 @@
 // ordering of replay outputs.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "leifeng/generator/generator.hpp"
 #include "replay_file.hpp"
+#include "table_rows.hpp"
 
 namespace leifeng::app {
 namespace {
@@ -25,6 +32,70 @@ TEST(LatestByKey, SortsByKeyAndKeepsTheLastRowOfEachKey) {
   EXPECT_THAT(latest_by_key({{"b", "b1"}, {"a", "a1"}, {"b", "b2"}, {"c", "c1"}, {"a", "a2"}}),
               ElementsAre("a2", "b2", "c1"));
   EXPECT_TRUE(latest_by_key({}).empty());
+}
+
+TEST(TableRows, SortsByKeyKeepingTheLastRowOrEveryRowInOrder) {
+  TableRows table;
+  table.add("b", "b1");
+  table.add("a", "a1");
+  table.add("b", "b2");
+  table.add("c", "c1");
+  table.add("a", "a2");
+  TableRows all = table;
+  table.sort_by_key(/*latest_only=*/true);
+  EXPECT_THAT(table.lines(), ElementsAre("a2", "b2", "c1"));
+  all.sort_by_key(/*latest_only=*/false);
+  EXPECT_THAT(all.lines(), ElementsAre("a1", "a2", "b1", "b2", "c1"));
+  TableRows empty;
+  empty.sort_by_key(true);
+  EXPECT_TRUE(empty.lines().empty());
+}
+
+TEST(TableRows, WritesEveryValueOnItsOwnLine) {
+  TableRows table;
+  table.add("k", "{\"x\":1}");
+  table.add("k", "");
+  table.add("j", "second");
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("leifeng-table-rows-" + std::to_string(getpid()));
+  write_file(file, [&](std::FILE* out) { return table.write(out); });
+  std::ifstream in(file, std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "{\"x\":1}\n\nsecond\n");
+  std::filesystem::remove(file);
+}
+
+std::string file_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// write_outputs() writes exactly the files of write_replay_outputs(finish()): a generated
+// month with bad lines, duplicates, star changes and needs.
+TEST(FileReplayOutputs, WriteOutputsWritesTheFilesOfFinish) {
+  generator::GeneratorOptions options;
+  options.events = 20000;
+  options.seed = 11;
+  std::ostringstream events;
+  generator::generate(options, events);
+  const std::string text = events.str();
+
+  const auto base = std::filesystem::temp_directory_path() /
+                    ("leifeng-write-outputs-" + std::to_string(getpid()));
+  FileReplay through_finish(processors::DomainConfig{}, "events.jsonl");
+  through_finish.feed_lines(text, 1);
+  write_replay_outputs(base / "finish", through_finish.finish(), through_finish.summary());
+  FileReplay direct(processors::DomainConfig{}, "events.jsonl");
+  direct.feed_lines(text, 1);
+  direct.write_outputs(base / "direct");
+
+  for (const char* name : {"stars.jsonl", "star-changes.jsonl", "needs-status.jsonl",
+                           "county-stats.jsonl", "dead-letter.jsonl", "summary.json"}) {
+    const std::string expected = file_text(base / "finish" / name);
+    EXPECT_FALSE(expected.empty()) << name;
+    EXPECT_EQ(file_text(base / "direct" / name), expected) << name;
+  }
+  EXPECT_GT(direct.summary().dead_lettered, 0);
+  std::filesystem::remove_all(base);
 }
 
 // Lines are applied after the caller's buffer moved on: the replay must have kept its own copy.
