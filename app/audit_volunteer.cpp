@@ -123,7 +123,7 @@ class VolunteerAuditor::Impl : public runtime::Emitter {
     if (verdict.outcome == runtime::Outcome::applied && !audited.log_id.empty()) {
       if (const processors::VolunteerState* state = ledger_.find(audit_.volunteer_id)) {
         for (const processors::HourLog& log : state->logs) {
-          if (log.log_id == audited.log_id) audited.log_after = log;
+          if (state->log_id(log) == audited.log_id) audited.log_after = log;
         }
       }
     }
@@ -269,7 +269,7 @@ std::string render_volunteer_audit(const VolunteerAudit& audit,
     const processors::HourLog* log = nullptr;
     if (audit.state) {
       for (const processors::HourLog& candidate : audit.state->logs) {
-        if (candidate.log_id == log_id) log = &candidate;
+        if (audit.state->log_id(candidate) == log_id) log = &candidate;
       }
     }
     if (log != nullptr) {

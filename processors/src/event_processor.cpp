@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
-#include <stdexcept>
 
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/runtime/prefetch.hpp"
@@ -42,12 +41,6 @@ uint64_t stable_hash(std::string_view text) {
   return hash;
 }
 
-size_t AppliedEvents::first_slot(uint32_t fingerprint) const {
-  // Fibonacci hashing: the top bits of the product depend on every bit of the fingerprint.
-  const uint32_t mixed = fingerprint * 0x9e3779b9u;
-  return static_cast<size_t>(mixed >> std::countl_zero(static_cast<uint32_t>(slots_.size() - 1)));
-}
-
 bool AppliedEvents::contains(std::string_view event_id) const {
   if (count_ == 0) return false;
   const auto fingerprint = static_cast<uint32_t>(stable_hash(event_id) >> 32);
@@ -56,8 +49,7 @@ bool AppliedEvents::contains(std::string_view event_id) const {
     const uint64_t slot = slots_[i];
     if (slot == 0) return false;
     if (static_cast<uint32_t>(slot >> 32) != fingerprint) continue;
-    size_t offset = static_cast<uint32_t>(slot) - 1;
-    if (id_at(offset) == event_id) return true;
+    if (ids_.at(static_cast<uint32_t>(slot) - 1) == event_id) return true;
   }
 }
 
@@ -65,27 +57,21 @@ void AppliedEvents::prefetch(std::string_view event_id) const {
   if (count_ == 0) return;
   const auto fingerprint = static_cast<uint32_t>(stable_hash(event_id) >> 32);
   runtime::prefetch_bytes(&slots_[first_slot(fingerprint)], sizeof(uint64_t));
-  runtime::prefetch_bytes(id_bytes_.data() + id_bytes_.size() - 1, 1);
+  runtime::prefetch_bytes(ids_.back(), 1);
 }
 
 void AppliedEvents::add(std::string_view event_id) {
-  constexpr size_t kLong = 0xFF;
-  const size_t offset = id_bytes_.size();
-  if (offset + 5 + event_id.size() >= UINT32_MAX) {
-    throw std::length_error("AppliedEvents: more than 4 GiB of event ids in one aggregate");
-  }
-  if (event_id.size() < kLong) {
-    id_bytes_.push_back(static_cast<char>(event_id.size()));
-  } else {
-    const auto size = static_cast<uint32_t>(event_id.size());
-    id_bytes_.push_back(static_cast<char>(kLong));
-    for (int i = 0; i < 4; ++i) id_bytes_.push_back(static_cast<char>(size >> (8 * i)));
-  }
-  id_bytes_.append(event_id);
+  const uint64_t offset = ids_.append(event_id);     // below UINT32_MAX - 5: offset + 1 fits
   if (4 * (count_ + 1) > 3 * slots_.size()) grow();  // at most 3/4 full
   const uint64_t fingerprint = stable_hash(event_id) >> 32;
   insert_slot(fingerprint << 32 | (offset + 1));
   ++count_;
+}
+
+size_t AppliedEvents::first_slot(uint32_t fingerprint) const {
+  // Fibonacci hashing: the top bits of the product depend on every bit of the fingerprint.
+  const uint32_t mixed = fingerprint * 0x9e3779b9u;
+  return static_cast<size_t>(mixed >> std::countl_zero(static_cast<uint32_t>(slots_.size() - 1)));
 }
 
 void AppliedEvents::insert_slot(uint64_t slot) {
@@ -103,31 +89,11 @@ void AppliedEvents::grow() {
   }
 }
 
-std::vector<std::string> AppliedEvents::ids() const {
-  std::vector<std::string> out;
-  out.reserve(count_);
-  for (size_t offset = 0; offset < id_bytes_.size();) out.emplace_back(id_at(offset));
-  return out;
-}
-
 std::vector<uint64_t> AppliedEvents::hashes() const {
   std::vector<uint64_t> out;
   out.reserve(count_);
-  for (size_t offset = 0; offset < id_bytes_.size();) out.push_back(stable_hash(id_at(offset)));
+  ids_.for_each([&out](std::string_view id) { out.push_back(stable_hash(id)); });
   return out;
-}
-
-std::string_view AppliedEvents::id_at(size_t& offset) const {
-  size_t size = static_cast<unsigned char>(id_bytes_[offset++]);
-  if (size == 0xFF) {
-    size = 0;
-    for (int i = 0; i < 4; ++i) {
-      size |= static_cast<size_t>(static_cast<unsigned char>(id_bytes_[offset++])) << (8 * i);
-    }
-  }
-  const std::string_view id(id_bytes_.data() + offset, size);
-  offset += size;
-  return id;
 }
 
 void EventProcessor::prefetch(const schemas::Event&, int, Lookahead&) const {}

@@ -81,7 +81,7 @@ void LedgerProcessor::prefetch(const schemas::Event& event, int step, Lookahead&
     const uint64_t hash = stable_hash(*log_id);
     for (size_t i = 0; i < state->log_hashes.size(); ++i) {
       if (state->log_hashes[i] == hash) {
-        runtime::prefetch_bytes(&state->logs[i], sizeof(HourLog));
+        runtime::prefetch_bytes(&state->logs[i], sizeof(HourLog));  // with its id, if short
         return;
       }
     }
@@ -90,11 +90,12 @@ void LedgerProcessor::prefetch(const schemas::Event& event, int step, Lookahead&
   }
 }
 
-HourLog* LedgerProcessor::find_log(VolunteerState& state, const std::string& log_id) {
-  const uint64_t hash = stable_hash(log_id);
+HourLog* LedgerProcessor::find_log(VolunteerState& state, std::string_view log_id, uint64_t hash) {
   const size_t count = state.log_hashes.size();
   for (size_t i = 0; i < count; ++i) {
-    if (state.log_hashes[i] == hash && state.logs[i].log_id == log_id) return &state.logs[i];
+    if (state.log_hashes[i] == hash && state.log_id(state.logs[i]) == log_id) {
+      return &state.logs[i];
+    }
   }
   return nullptr;
 }
@@ -226,7 +227,8 @@ LedgerProcessor::Applied LedgerProcessor::apply_updated(VolunteerState* state,
 
 LedgerProcessor::Applied LedgerProcessor::apply_submitted(VolunteerState& state,
                                                           const schemas::HoursSubmitted& e) {
-  if (find_log(state, e.log_id) != nullptr) {
+  const uint64_t hash = stable_hash(e.log_id);
+  if (find_log(state, e.log_id, hash) != nullptr) {
     return rejected(Reason::invalid_transition, "log_id",
                     "hour log " + e.log_id + " was already submitted");
   }
@@ -235,8 +237,6 @@ LedgerProcessor::Applied LedgerProcessor::apply_submitted(VolunteerState& state,
                     "more than 1440 minutes on " + e.service_date.str());
   }
   HourLog log;
-  log.log_id = e.log_id;
-  log.log_hash = stable_hash(e.log_id);
   log.state = LogState::submitted;
   log.minutes = e.minutes;
   log.area = e.area_code.value;
@@ -245,13 +245,13 @@ LedgerProcessor::Applied LedgerProcessor::apply_submitted(VolunteerState& state,
   if (state.first_log_area == 0) state.first_log_area = log.area;
   deltas_.add_dated(e.area_code, e.service_date, Metric::logs_submitted, 1);
   enter_state(state, log);
-  state.add_log(std::move(log));
+  state.add_log(log, e.log_id, hash);
   return applied();
 }
 
 HourLog* LedgerProcessor::log_to_correct(VolunteerState* state, const std::string& log_id,
                                          bool verified_too, Applied& rejection) {
-  HourLog* log = state == nullptr ? nullptr : find_log(*state, log_id);
+  HourLog* log = state == nullptr ? nullptr : find_log(*state, log_id, stable_hash(log_id));
   if (log == nullptr) {
     rejection = rejected(Reason::unknown_reference, "log_id", "no hour log " + log_id);
     return nullptr;
@@ -274,7 +274,7 @@ LedgerProcessor::Applied LedgerProcessor::apply_verified(VolunteerState* state,
   if (log == nullptr) return rejection;
   leave_state(*state, *log);
   log->state = LogState::verified;
-  log->quality = e.quality;
+  log->quality = static_cast<uint8_t>(e.quality);  // 1..5 (checked when decoded)
   enter_state(*state, *log);
   return applied();
 }

@@ -140,7 +140,7 @@ TEST(FileReplayLookahead, FeedLinesNumbersEveryLineAndCopiesNothingItStillNeeds)
   // Line 2 of the block is e2 (numbered 6); e3 (7) ends with CRLF, then blank line 8.
   EXPECT_THAT(outputs.dead_letters[0], HasSubstr(R"("line":6})"));
   EXPECT_THAT(outputs.dead_letters[0], HasSubstr(R"(\"event_id\":\"e2\")"));
-  EXPECT_THAT(outputs.dead_letters[1], HasSubstr(R"("line":9})"));  // e4
+  EXPECT_THAT(outputs.dead_letters[1], HasSubstr(R"("line":9})"));    // e4
   EXPECT_THAT(outputs.dead_letters[20], HasSubstr(R"("line":58})"));  // e41, the last line
   EXPECT_THAT(outputs.dead_letters[20], HasSubstr(R"(\"event_id\":\"e41\")"));
   EXPECT_EQ(outputs.stars.size(), 20u);

@@ -35,7 +35,7 @@ class LedgerTest : public ::testing::Test {
   }
   const HourLog& log(const std::string& id) {
     for (const auto& l : state().logs) {
-      if (l.log_id == id) return l;
+      if (state().log_id(l) == id) return l;
     }
     ADD_FAILURE() << "no log " << id;
     return state().logs.front();
@@ -63,6 +63,25 @@ TEST_F(LedgerTest, EveryAllowedTransitionOfAnHourLog) {
   EXPECT_EQ(send(revoked("r3", "v1", "L3")), Outcome::applied);  // SUBMITTED → REVOKED
   EXPECT_EQ(log("L3").state, LogState::revoked);
   EXPECT_TRUE(pipeline.on(outputs::kDeadLetter).empty());
+}
+
+// Ids of 15 bytes sit inside the log, longer ones out of line; ids that share a 15-byte
+// prefix stay apart.
+TEST_F(LedgerTest, LongAndShortLogIdsAreFoundAndKeptApart) {
+  const std::string at_limit(15, 'a');
+  const std::string longer = at_limit + "-1";
+  const std::string longer_too = at_limit + "-2";
+  for (const std::string& id : {at_limit, longer, longer_too}) {
+    EXPECT_EQ(send(submitted("s" + id, "v1", id, "410402", "2027-03-01", 60)), Outcome::applied);
+  }
+  EXPECT_EQ(send(verified("f1", "v1", longer_too, 4)), Outcome::applied);
+  EXPECT_EQ(send(rejected("j1", "v1", longer)), Outcome::applied);
+  EXPECT_EQ(log(at_limit).state, LogState::submitted);
+  EXPECT_EQ(log(longer).state, LogState::rejected);
+  EXPECT_EQ(log(longer_too).state, LogState::verified);
+  expect_dead(submitted("s2", "v1", longer, "410402", "2027-03-01", 60),
+              Reason::invalid_transition);
+  expect_dead(verified("f2", "v1", at_limit + "-3", 4), Reason::unknown_reference);
 }
 
 TEST_F(LedgerTest, EveryRefusedTransitionIsInvalidTransition) {
@@ -440,11 +459,83 @@ TEST(AppliedEventsTable, FindsEveryIdAddedAndNoOther) {
   ASSERT_EQ(ids.size(), static_cast<size_t>(kIds));
   EXPECT_EQ(ids.front(), "hrs-0");
   EXPECT_EQ(ids.back(), "hrs-199999");
-  const AppliedEvents loaded =
-      runtime::TypedStore<AppliedEvents>::decode(runtime::TypedStore<AppliedEvents>::encode(applied));
+  const AppliedEvents loaded = runtime::TypedStore<AppliedEvents>::decode(
+      runtime::TypedStore<AppliedEvents>::encode(applied));
   EXPECT_EQ(loaded.ids(), ids);
   EXPECT_TRUE(loaded.contains("hrs-123456"));
   EXPECT_FALSE(loaded.contains("hrs-200000"));
+}
+
+// The volunteer state as it was stored before the log ids moved out of HourLog: a state written
+// by an older build must load, and a state written now must be what an older build reads.
+struct OldHourLog {
+  std::string log_id;
+  uint64_t log_hash = 0;
+  LogState state = LogState::submitted;
+  int32_t minutes = 0;
+  int32_t quality = 0;
+  uint32_t area = 0;
+  uint8_t category = 0;
+  int32_t service_date = 0;
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(log_id, log_hash, state, minutes, quality, area, category, service_date);
+  }
+};
+struct OldVolunteerState {
+  bool registered = false;
+  bool party_member = false;
+  std::vector<uint8_t> skills;
+  uint32_t registered_area = 0;
+  uint32_t first_log_area = 0;
+  std::vector<OldHourLog> logs;
+  OldAppliedEvents applied;
+  std::vector<DailyMinutes> daily;
+  std::vector<VerifiedCount> verified_counts;
+  int64_t minutes_verified = 0;
+  int64_t logs_verified = 0;
+  int64_t quality_minutes = 0;
+  int32_t star_level = 0;
+  std::string as_of;
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(registered, party_member, skills, registered_area, first_log_area, logs, applied, daily,
+       verified_counts, minutes_verified, logs_verified, quality_minutes, star_level, as_of);
+  }
+};
+
+TEST(LedgerStateFormat, VolunteerStateKeepsItsStoredBytes) {
+  OldVolunteerState old;
+  old.registered = true;
+  old.skills = {1, 4};
+  old.registered_area = 410402;
+  old.first_log_area = 410403;
+  const std::string long_id(300, 'L');
+  old.logs = {{"L1", stable_hash("L1"), LogState::verified, 90, 4, 410403, 2, 20878},
+              {long_id, stable_hash(long_id), LogState::revoked, 30, 0, 410402, 5, 20880},
+              {"L3", stable_hash("L3"), LogState::submitted, 1440, 0, 410411, 0, 20881}};
+  old.applied = {{stable_hash("e1"), stable_hash("e2")}, {"e1", "e2"}};
+  old.daily = {{20878, 90}, {20881, 1440}};
+  old.verified_counts = {{410400, 2, 0, 1}, {410403, 0, 20878, 1}};
+  old.minutes_verified = 90;
+  old.logs_verified = 1;
+  old.quality_minutes = 360;
+  old.as_of = "2027-03-05T10:00:00+08:00";
+  const std::string bytes = runtime::TypedStore<OldVolunteerState>::encode(old);
+
+  const VolunteerState loaded = runtime::TypedStore<VolunteerState>::decode(bytes);
+  ASSERT_EQ(loaded.logs.size(), 3u);
+  EXPECT_EQ(loaded.log_id(loaded.logs[0]), "L1");
+  EXPECT_EQ(loaded.log_id(loaded.logs[1]), long_id);
+  EXPECT_EQ(loaded.logs[1].state, LogState::revoked);
+  EXPECT_EQ(loaded.logs[0].quality, 4);
+  EXPECT_EQ(loaded.logs[2].minutes, 1440);
+  EXPECT_EQ(loaded.logs[2].area, 410411u);
+  EXPECT_EQ(loaded.logs[1].category, 5);
+  EXPECT_EQ(loaded.logs[2].service_date, 20881);
+  EXPECT_EQ(loaded.log_hashes[1], stable_hash(long_id));
+  EXPECT_TRUE(loaded.applied.contains("e2"));
+  EXPECT_EQ(runtime::TypedStore<VolunteerState>::encode(loaded), bytes);
 }
 
 TEST(LedgerStateFormat, LoadedStateFindsItsLogs) {

@@ -11,6 +11,7 @@
 
 #include "leifeng/processors/county_delta.hpp"
 #include "leifeng/processors/domain_config.hpp"
+#include "leifeng/processors/packed_texts.hpp"
 #include "leifeng/runtime/processor.hpp"
 #include "leifeng/runtime/typed_store.hpp"
 #include "leifeng/schemas/events.hpp"
@@ -50,16 +51,15 @@ void emit_dead_letter(const runtime::InputRecord& record, const schemas::Rejecti
                       const std::optional<std::string>& type, const std::optional<std::string>& at,
                       const SourceNaming& source, runtime::Emitter& out);
 
-// Event ids applied to one aggregate. The ids sit back to back in one buffer, each after its
-// length (one byte, or 0xFF and four bytes), instead of a std::string each. A hash table of
-// slots points into it: a lookup reads one cache line of slots wherever the aggregate's
-// history is long, and the ids are only read when a fingerprint matches.
+// Event ids applied to one aggregate: the ids packed in one buffer, and a hash table of slots
+// pointing into it. A lookup reads one cache line of slots however long the aggregate's
+// history is, and the ids are only read when a fingerprint matches.
 struct AppliedEvents {
   bool contains(std::string_view event_id) const;
   // `event_id` must not be contained yet.
   void add(std::string_view event_id);
   size_t size() const { return count_; }
-  std::vector<std::string> ids() const;  // in the order applied
+  std::vector<std::string> ids() const { return ids_.all(); }  // in the order applied
   // The slots a lookup of `event_id` starts at, and where the next id goes.
   void prefetch(std::string_view event_id) const;
 
@@ -80,16 +80,15 @@ struct AppliedEvents {
 
  private:
   std::vector<uint64_t> hashes() const;
-  std::string_view id_at(size_t& offset) const;  // reads the id at offset and moves past it
   size_t first_slot(uint32_t fingerprint) const;
   void insert_slot(uint64_t slot);
   void grow();
 
-  // A slot is the upper half of the id's stable_hash (its fingerprint) << 32 | 1 + the offset
-  // of the id in id_bytes_; 0 is empty. Where a slot goes depends on the fingerprint only, so
-  // growing never reads the ids. A power of two in size, at most three quarters full.
+  // A slot is the upper half of the id's stable_hash (its fingerprint) << 32 | 1 + the id's
+  // offset in ids_; 0 is empty. Where a slot goes depends on the fingerprint only, so growing
+  // never reads the ids. A power of two in size, at most three quarters full.
   std::vector<uint64_t> slots_;
-  std::string id_bytes_;  // at most 4 GiB - 2 per aggregate (then add throws length_error)
+  PackedTexts ids_;
   uint32_t count_ = 0;
 };
 
