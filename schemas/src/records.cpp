@@ -5,6 +5,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstdint>
+#include <cstring>
+
 #include "utf8.hpp"
 
 namespace leifeng::schemas {
@@ -12,30 +15,67 @@ namespace {
 
 namespace rj = rapidjson;
 
+// True when `text` has a byte JSON must escape (rapidjson's Writer escapes exactly these: the
+// control bytes below 0x20, '"' and '\\'). Eight bytes at a time.
+bool needs_escape(std::string_view text) {
+  constexpr uint64_t kOnes = 0x0101010101010101u;
+  constexpr uint64_t kHighs = 0x8080808080808080u;
+  auto has_zero_byte = [](uint64_t x) { return ((x - kOnes) & ~x & kHighs) != 0; };
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t x = 0;
+    std::memcpy(&x, text.data() + i, 8);
+    // A byte below 0x20 has bit 7 clear and borrows when 0x20 is subtracted.
+    const bool control = ((x - 0x20 * kOnes) & ~x & kHighs) != 0;
+    if (control || has_zero_byte(x ^ ('"' * kOnes)) || has_zero_byte(x ^ ('\\' * kOnes))) {
+      return true;
+    }
+  }
+  for (; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == '"' || c == '\\') return true;
+  }
+  return false;
+}
+
 class RecordWriter {
  public:
   RecordWriter() : writer_(buffer_) { writer_.StartObject(); }
 
   RecordWriter& text(const char* name, std::string_view value) {
-    writer_.Key(name);
-    writer_.String(value.data(), static_cast<rj::SizeType>(value.size()));
+    string(name);
+    string(value);
     return *this;
   }
   RecordWriter& nullable_text(const char* name, const std::optional<std::string>& value) {
     if (value) return text(name, *value);
-    writer_.Key(name);
+    string(name);
     writer_.Null();
     return *this;
   }
   RecordWriter& integer(const char* name, int64_t value) {
-    writer_.Key(name);
+    string(name);
     writer_.Int64(value);
     return *this;
   }
   RecordWriter& boolean(const char* name, bool value) {
-    writer_.Key(name);
+    string(name);
     writer_.Bool(value);
     return *this;
+  }
+  // A key or a string value. Most need no escaping: they are copied in one go instead of the
+  // Writer's byte-by-byte escape loop. An empty RawValue makes the Writer put the separator
+  // and count the value; the quoted text then goes straight into the buffer.
+  void string(std::string_view value) {
+    if (needs_escape(value)) {
+      writer_.String(value.data(), static_cast<rj::SizeType>(value.size()));
+      return;
+    }
+    writer_.RawValue("", 0, rj::kStringType);
+    char* out = buffer_.Push(value.size() + 2);
+    out[0] = '"';
+    std::memcpy(out + 1, value.data(), value.size());
+    out[value.size() + 1] = '"';
   }
   rj::Writer<rj::StringBuffer>& raw() { return writer_; }
 
@@ -163,10 +203,10 @@ std::string to_json(const CountyStatsRecord& r) {
   RecordWriter out;
   out.text("area_code", r.area_code).text("period", r.period);
   auto& w = out.raw();
-  w.Key("metrics");
+  out.string("metrics");
   w.StartObject();
   for (const auto& [name, value] : r.metrics) {  // std::map: keys already in sorted order
-    w.Key(name.data(), static_cast<rj::SizeType>(name.size()));
+    out.string(name);
     w.Int64(value);
   }
   w.EndObject();
@@ -181,20 +221,18 @@ std::string to_json(const DeadLetterRecord& r) {
       .nullable_text("event_id", r.event_id)
       .nullable_text("type", r.type);
   auto& w = out.raw();
-  w.Key("source");
+  out.string("source");
   w.StartObject();
   if (const auto* kafka = std::get_if<KafkaSource>(&r.source)) {
-    w.Key("topic");
-    w.String(kafka->topic.data(), static_cast<rj::SizeType>(kafka->topic.size()));
-    w.Key("partition");
+    out.text("topic", kafka->topic);
+    out.string("partition");
     w.Int(kafka->partition);
-    w.Key("offset");
+    out.string("offset");
     w.Int64(kafka->offset);
   } else {
     const auto& file = std::get<FileSource>(r.source);
-    w.Key("file");
-    w.String(file.file.data(), static_cast<rj::SizeType>(file.file.size()));
-    w.Key("line");
+    out.text("file", file.file);
+    out.string("line");
     w.Int64(file.line);
   }
   w.EndObject();

@@ -2,6 +2,10 @@
 #include "leifeng/schemas/records.hpp"
 
 #include <gtest/gtest.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <random>
 
 namespace leifeng::schemas {
 namespace {
@@ -161,6 +165,56 @@ TEST(Records, FromJsonRefusesWhatToJsonNeverWrites) {
   std::string bad_level = to_json(star_change());
   bad_level.replace(bad_level.find("\"to_level\":2"), 12, "\"to_level\":4294967296");
   EXPECT_EQ(star_change_from_json(bad_level), std::nullopt);
+}
+
+// Strings are copied without rapidjson's escape loop when nothing needs escaping: the bytes
+// must be exactly those rapidjson writes, for every kind of byte and every length around the
+// eight-byte steps of the check.
+TEST(Records, StringsAreWrittenExactlyAsRapidjsonWritesThem) {
+  const std::string alphabet = std::string("aZ09 -:+./~\x7f\"\\\b\f\n\r\t\x01\x1f") +
+                               std::string(1, '\0') + "\xe4\xb8\xad\xff\x80";
+  std::mt19937 rng(7);
+  auto random_text = [&] {
+    std::string text(rng() % 40, ' ');
+    for (char& c : text) c = alphabet[rng() % alphabet.size()];
+    // Mostly plain text (the fast path), now and then one byte to escape at any position.
+    if (rng() % 2 == 0) {
+      for (char& c : text) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') c = 'x';
+      }
+    }
+    return text;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    StarRecord r = star();
+    r.volunteer_id = random_text();
+    r.home_area = random_text();
+    r.as_of = random_text();
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    w.StartObject();
+    auto text = [&w](const char* name, const std::string& value) {
+      w.Key(name);
+      w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    };
+    auto integer = [&w](const char* name, int64_t value) {
+      w.Key(name);
+      w.Int64(value);
+    };
+    text("volunteer_id", r.volunteer_id);
+    text("home_area", r.home_area);
+    w.Key("registered");
+    w.Bool(r.registered);
+    w.Key("party_member");
+    w.Bool(r.party_member);
+    integer("star_level", r.star_level);
+    integer("minutes_verified", r.minutes_verified);
+    integer("logs_verified", r.logs_verified);
+    integer("mean_quality_x100", r.mean_quality_x100);
+    text("as_of", r.as_of);
+    w.EndObject();
+    ASSERT_EQ(to_json(r), std::string(buffer.GetString(), buffer.GetSize())) << i;
+  }
 }
 
 }  // namespace
