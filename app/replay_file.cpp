@@ -81,8 +81,8 @@ class FileReplay::Impl : public runtime::Emitter {
     decode_queued(next, line_number);
   }
 
-  // Every line of `lines` (newline-separated; the last newline may be missing), without copies:
-  // the lines are all applied before this returns, while `lines` is still valid.
+  // Every line of `lines` (newline-separated; the last newline may be missing), without copies
+  // while the lines are read: only the few still queued when this returns are copied.
   int64_t feed_lines(std::string_view lines, int64_t first_line_number) {
     int64_t line_number = first_line_number;
     while (!lines.empty()) {
@@ -96,7 +96,15 @@ class FileReplay::Impl : public runtime::Emitter {
       }
       ++line_number;
     }
-    drain();
+    // The caller reuses its buffer: the lines still waiting keep a copy (their decoded events
+    // hold no views into the line).
+    for (size_t i = 0; i < queued_; ++i) {
+      Queued& queued = queue_[(first_ + i) % kLookahead];
+      if (queued.line.data() != queued.owned.data()) {
+        queued.owned.assign(queued.line);
+        queued.line = queued.owned;
+      }
+    }
     return line_number - first_line_number;
   }
 

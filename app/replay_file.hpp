@@ -55,9 +55,8 @@ class FileReplay {
   // copied and decoded now, and applied a few lines later (the lookahead, see replay_file.cpp).
   void feed(std::string_view line, int64_t line_number);
   // A block of whole lines separated by '\n' (the last one may lack it), the first numbered
-  // `first_line_number`: the same as feeding them one by one, but the lines are not copied,
-  // since all of them are applied before this returns. Returns the number of lines, blank
-  // ones included.
+  // `first_line_number`: the same as feeding them one by one, but only the few lines still
+  // waiting when this returns are copied. Returns the number of lines, blank ones included.
   int64_t feed_lines(std::string_view lines, int64_t first_line_number);
   // One message of a logical input ("hours", "activities", "needs") exactly as the live
   // processor gets it: decoded against that topic and message key, so a mis-keyed message or
