@@ -12,7 +12,7 @@ ActivitiesProcessor::ActivitiesProcessor(const ProcessorOptions& options,
 
 void ActivitiesProcessor::prefetch(const schemas::Event& event, int step, Lookahead& ahead) const {
   if (const auto* state = prefetch_aggregate(activities_, event, step, ahead); state && step == 2) {
-    state->applied.prefetch(event.envelope.event_id);
+    state->applied.prefetch();
   }
 }
 

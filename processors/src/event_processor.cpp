@@ -1,7 +1,6 @@
 #include "leifeng/processors/event_processor.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cstdint>
 
 #include "leifeng/processors/wiring.hpp"
@@ -42,58 +41,28 @@ uint64_t stable_hash(std::string_view text) {
 }
 
 bool AppliedEvents::contains(std::string_view event_id) const {
-  if (count_ == 0) return false;
-  const auto fingerprint = static_cast<uint32_t>(stable_hash(event_id) >> 32);
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = first_slot(fingerprint);; i = (i + 1) & mask) {
-    const uint64_t slot = slots_[i];
-    if (slot == 0) return false;
-    if (static_cast<uint32_t>(slot >> 32) != fingerprint) continue;
-    if (ids_.at(static_cast<uint32_t>(slot) - 1) == event_id) return true;
+  const uint64_t hash = stable_hash(event_id);
+  for (size_t i = 0; i < hashes_.size(); ++i) {
+    if (hashes_[i] != hash) continue;
+    // Rare (a re-sent event or a hash collision): walk the ids to the i-th.
+    size_t index = 0;
+    bool found = false;
+    ids_.for_each([&](std::string_view id) {
+      if (index++ == i) found = id == event_id;
+    });
+    if (found) return true;
   }
+  return false;
 }
 
-void AppliedEvents::prefetch(std::string_view event_id) const {
-  if (count_ == 0) return;
-  const auto fingerprint = static_cast<uint32_t>(stable_hash(event_id) >> 32);
-  runtime::prefetch_bytes(&slots_[first_slot(fingerprint)], sizeof(uint64_t));
-  runtime::prefetch_bytes(ids_.back(), 1);
+void AppliedEvents::prefetch() const {
+  runtime::prefetch_bytes(hashes_.data(), hashes_.size() * sizeof(uint64_t));
+  if (!ids_.empty()) runtime::prefetch_bytes(ids_.back(), 1);
 }
 
 void AppliedEvents::add(std::string_view event_id) {
-  const uint64_t offset = ids_.append(event_id);     // below UINT32_MAX - 5: offset + 1 fits
-  if (4 * (count_ + 1) > 3 * slots_.size()) grow();  // at most 3/4 full
-  const uint64_t fingerprint = stable_hash(event_id) >> 32;
-  insert_slot(fingerprint << 32 | (offset + 1));
-  ++count_;
-}
-
-size_t AppliedEvents::first_slot(uint32_t fingerprint) const {
-  // Fibonacci hashing: the top bits of the product depend on every bit of the fingerprint.
-  const uint32_t mixed = fingerprint * 0x9e3779b9u;
-  return static_cast<size_t>(mixed >> std::countl_zero(static_cast<uint32_t>(slots_.size() - 1)));
-}
-
-void AppliedEvents::insert_slot(uint64_t slot) {
-  const size_t mask = slots_.size() - 1;
-  size_t i = first_slot(static_cast<uint32_t>(slot >> 32));
-  while (slots_[i] != 0) i = (i + 1) & mask;
-  slots_[i] = slot;
-}
-
-void AppliedEvents::grow() {
-  std::vector<uint64_t> old = std::move(slots_);
-  slots_.assign(old.empty() ? 4 : 2 * old.size(), 0);
-  for (const uint64_t slot : old) {
-    if (slot != 0) insert_slot(slot);
-  }
-}
-
-std::vector<uint64_t> AppliedEvents::hashes() const {
-  std::vector<uint64_t> out;
-  out.reserve(count_);
-  ids_.for_each([&out](std::string_view id) { out.push_back(stable_hash(id)); });
-  return out;
+  hashes_.push_back(stable_hash(event_id));
+  ids_.append(event_id);
 }
 
 void EventProcessor::prefetch(const schemas::Event&, int, Lookahead&) const {}

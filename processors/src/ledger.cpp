@@ -71,7 +71,7 @@ void LedgerProcessor::prefetch(const schemas::Event& event, int step, Lookahead&
   const VolunteerState* state = prefetch_aggregate(volunteers_, event, step, ahead);
   if (state == nullptr) return;
   if (step == 2) {
-    state->applied.prefetch(event.envelope.event_id);
+    state->applied.prefetch();
     prefetch_lines(state->log_hashes);
     prefetch_lines(state->daily);
     prefetch_lines(state->verified_counts);

@@ -33,7 +33,7 @@ NeedsProcessor::NeedsProcessor(const ProcessorOptions& options, runtime::KeyValu
 
 void NeedsProcessor::prefetch(const schemas::Event& event, int step, Lookahead& ahead) const {
   if (const auto* state = prefetch_aggregate(needs_, event, step, ahead); state && step == 2) {
-    state->applied.prefetch(event.envelope.event_id);
+    state->applied.prefetch();
   }
 }
 

@@ -51,45 +51,32 @@ void emit_dead_letter(const runtime::InputRecord& record, const schemas::Rejecti
                       const std::optional<std::string>& type, const std::optional<std::string>& at,
                       const SourceNaming& source, runtime::Emitter& out);
 
-// Event ids applied to one aggregate: the ids packed in one buffer, and a hash table of slots
-// pointing into it. A lookup reads one cache line of slots however long the aggregate's
-// history is, and the ids are only read when a fingerprint matches.
+// Event ids applied to one aggregate: the ids packed in one buffer, and beside them a column
+// of their hashes. A lookup scans 8 bytes per applied event, contiguous and prefetched; the
+// ids are only read when a hash matches (a re-sent event, or a collision).
 struct AppliedEvents {
   bool contains(std::string_view event_id) const;
-  // `event_id` must not be contained yet.
   void add(std::string_view event_id);
-  size_t size() const { return count_; }
+  size_t size() const { return hashes_.size(); }
   std::vector<std::string> ids() const { return ids_.all(); }  // in the order applied
-  // The slots a lookup of `event_id` starts at, and where the next id goes.
-  void prefetch(std::string_view event_id) const;
+  void prefetch() const;  // the hashes, and where the next id goes
 
-  // The stored format is that of a vector of hashes (stable_hash of each id) and a vector of
-  // id strings, both in the order applied.
+  // The stored format is that of a vector of hashes and a vector of id strings.
   template <class Archive>
   void save(Archive& ar) const {
-    ar(hashes(), ids());
+    ar(hashes_, ids());
   }
   template <class Archive>
   void load(Archive& ar) {
-    std::vector<uint64_t> stored_hashes;  // redundant with the ids: rebuilt from them
     std::vector<std::string> stored;
-    ar(stored_hashes, stored);
-    *this = AppliedEvents{};
-    for (const std::string& id : stored) add(id);
+    ar(hashes_, stored);
+    ids_ = PackedTexts{};
+    for (const std::string& id : stored) ids_.append(id);
   }
 
  private:
-  std::vector<uint64_t> hashes() const;
-  size_t first_slot(uint32_t fingerprint) const;
-  void insert_slot(uint64_t slot);
-  void grow();
-
-  // A slot is the upper half of the id's stable_hash (its fingerprint) << 32 | 1 + the id's
-  // offset in ids_; 0 is empty. Where a slot goes depends on the fingerprint only, so growing
-  // never reads the ids. A power of two in size, at most three quarters full.
-  std::vector<uint64_t> slots_;
+  std::vector<uint64_t> hashes_;  // stable_hash of each id, in the order applied
   PackedTexts ids_;
-  uint32_t count_ = 0;
 };
 
 // A stable 64-bit string hash (FNV-1a): it is stored in state, so it must not change between
