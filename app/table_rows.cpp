@@ -5,9 +5,14 @@
 namespace leifeng::app {
 
 void TableRows::add(std::string_view key, std::string_view value) {
-  rows_.push_back({std::string(key), values_.size(), value.size()});
-  values_.append(value);
-  values_.push_back('\n');
+  if (chunks_.empty() || chunks_.back().capacity() - chunks_.back().size() < value.size() + 1) {
+    chunks_.emplace_back().reserve(std::max(kChunkBytes, value.size() + 1));
+  }
+  std::string& chunk = chunks_.back();
+  const size_t offset = chunk.size();
+  chunk.append(value);
+  chunk.push_back('\n');
+  rows_.push_back({std::string(key), chunk.data() + offset, value.size()});
 }
 
 void TableRows::sort_by_key(bool latest_only) {
@@ -27,14 +32,14 @@ void TableRows::sort_by_key(bool latest_only) {
 std::vector<std::string> TableRows::lines() const {
   std::vector<std::string> lines;
   lines.reserve(rows_.size());
-  for (const Row& row : rows_) lines.emplace_back(values_.data() + row.offset, row.size);
+  for (const Row& row : rows_) lines.emplace_back(row.value, row.size);
   return lines;
 }
 
 bool TableRows::write(std::FILE* out) const {
   for (const Row& row : rows_) {
     // The value and the newline after it in one call.
-    if (std::fwrite(values_.data() + row.offset, 1, row.size + 1, out) != row.size + 1) {
+    if (std::fwrite(row.value, 1, row.size + 1, out) != row.size + 1) {
       return false;
     }
   }

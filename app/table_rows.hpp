@@ -1,5 +1,6 @@
-// The rows of one replay output as they are emitted, kept in one buffer: a table of 100k rows
-// costs no string per row, sorting moves small row records, and writing is one pass.
+// The rows of one replay output as they are emitted, kept in a few large chunks: a table of
+// 100k rows costs no string per row and is never copied to grow, sorting moves small row
+// records, and writing is one pass.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,13 @@ namespace leifeng::app {
 
 class TableRows {
  public:
+  TableRows() = default;
+  // Rows point into the chunks: a copy would point into the original's.
+  TableRows(const TableRows&) = delete;
+  TableRows& operator=(const TableRows&) = delete;
+  TableRows(TableRows&&) = default;
+  TableRows& operator=(TableRows&&) = default;
+
   void add(std::string_view key, std::string_view value);
   size_t size() const { return rows_.size(); }
 
@@ -24,13 +32,16 @@ class TableRows {
   bool write(std::FILE* out) const;
 
  private:
+  static constexpr size_t kChunkBytes = 1 << 20;
   struct Row {
     std::string key;
-    uint64_t offset = 0;  // of the value in values_, which is followed by '\n' there
-    uint64_t size = 0;
+    const char* value = nullptr;  // in one of chunks_, followed by '\n' there
+    size_t size = 0;
   };
   std::vector<Row> rows_;
-  std::string values_;
+  // Filled one after the other; a chunk's bytes never move: reserved once and never regrown,
+  // and always on the heap (a moved std::string keeps its heap buffer).
+  std::vector<std::string> chunks_;
 };
 
 }  // namespace leifeng::app

@@ -36,12 +36,14 @@ TEST(LatestByKey, SortsByKeyAndKeepsTheLastRowOfEachKey) {
 
 TEST(TableRows, SortsByKeyKeepingTheLastRowOrEveryRowInOrder) {
   TableRows table;
-  table.add("b", "b1");
-  table.add("a", "a1");
-  table.add("b", "b2");
-  table.add("c", "c1");
-  table.add("a", "a2");
-  TableRows all = table;
+  TableRows all;
+  for (TableRows* rows : {&table, &all}) {
+    rows->add("b", "b1");
+    rows->add("a", "a1");
+    rows->add("b", "b2");
+    rows->add("c", "c1");
+    rows->add("a", "a2");
+  }
   table.sort_by_key(/*latest_only=*/true);
   EXPECT_THAT(table.lines(), ElementsAre("a2", "b2", "c1"));
   all.sort_by_key(/*latest_only=*/false);
@@ -49,6 +51,20 @@ TEST(TableRows, SortsByKeyKeepingTheLastRowOrEveryRowInOrder) {
   TableRows empty;
   empty.sort_by_key(true);
   EXPECT_TRUE(empty.lines().empty());
+}
+
+// More than one chunk: values stay where they were written while later chunks are added.
+TEST(TableRows, KeepsValuesAcrossChunks) {
+  TableRows table;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 30000; ++i) {
+    std::string value = "row-" + std::to_string(i) + std::string(static_cast<size_t>(i % 97), 'v');
+    table.add("k" + std::to_string(i), value);
+    expected.push_back(std::move(value));
+  }
+  table.add("huge", std::string(3 << 20, 'h'));  // larger than a chunk
+  expected.push_back(std::string(3 << 20, 'h'));
+  EXPECT_EQ(table.lines(), expected);
 }
 
 TEST(TableRows, WritesEveryValueOnItsOwnLine) {
