@@ -46,4 +46,10 @@ runtime::TopicCreation KafkaCluster::create_topics(const std::vector<runtime::To
   return creation;
 }
 
+std::vector<runtime::EmbeddedCluster::TrimmedPartition> KafkaCluster::trimmed_partitions(
+    const std::vector<runtime::TopicSpec>& specs) const {
+  if (!embedded_) return {};
+  return embedded_->trimmed_partitions(specs);
+}
+
 }  // namespace leifeng::app

@@ -5,10 +5,15 @@
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <librdkafka/rdkafkacpp.h>
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <thread>
+
+#include "leifeng/runtime/kafka_client.hpp"
+#include "leifeng/runtime/offset_lookup.hpp"
 
 namespace leifeng::runtime {
 
@@ -59,6 +64,29 @@ void EmbeddedCluster::create_topics(const std::vector<TopicSpec>& specs) {
       throw std::runtime_error(fmt::format("embedded cluster: create topic {}: {}", specs[i].name,
                                            rd_kafka_err2str(results[i])));
   }
+}
+
+std::vector<EmbeddedCluster::TrimmedPartition> EmbeddedCluster::trimmed_partitions(
+    const std::vector<TopicSpec>& specs) const {
+  std::vector<TopicPartitionId> partitions;
+  for (const TopicSpec& spec : specs) {
+    for (int32_t p = 0; p < spec.partitions; ++p) partitions.emplace_back(spec.name, p);
+  }
+  if (partitions.empty()) return {};
+  // A producer only asks for offsets: no fetch in flight on its connection.
+  const std::unique_ptr<RdKafka::Conf> conf =
+      new_kafka_conf({{"bootstrap.servers", bootstrap_servers_}, {"log_level", "3"}});
+  std::string error;
+  const std::unique_ptr<RdKafka::Producer> client(RdKafka::Producer::create(conf.get(), error));
+  if (!client) throw std::runtime_error("embedded cluster: cannot create a client: " + error);
+  constexpr int kTimeoutMs = 10000;
+  const std::vector<int64_t> firsts =
+      list_offsets(*client, partitions, OffsetBound::beginning, kTimeoutMs);
+  std::vector<TrimmedPartition> trimmed;
+  for (std::size_t i = 0; i < partitions.size(); ++i) {
+    if (firsts[i] > 0) trimmed.push_back({partitions[i].first, partitions[i].second, firsts[i]});
+  }
+  return trimmed;
 }
 
 }  // namespace leifeng::runtime

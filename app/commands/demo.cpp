@@ -13,7 +13,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -69,6 +71,44 @@ void draw_progress(int64_t done, int64_t total) {
                std::string(width - filled, '.').c_str(), static_cast<int>(share * 100),
                static_cast<long long>(done));
   std::fflush(stderr);
+}
+
+// The embedded cluster keeps only the newest ~5 MiB or 100,000 record batches of a partition.
+// An append-only topic (inputs, county deltas, star changes, dead letters) that lost records
+// means missing data: fail. A compacted one (tables, changelogs) only loses the keys whose
+// latest record was among the dropped ones, which cannot be told from here: warn.
+void check_nothing_dropped(const KafkaCluster& cluster, const Settings& settings) {
+  const std::vector<runtime::TopicSpec> specs =
+      leifeng_topics(cluster.options(), build_topology(settings));
+  std::set<std::string> compacted;
+  for (const runtime::TopicSpec& spec : specs) {
+    const auto policy = spec.configs.find("cleanup.policy");
+    if (policy != spec.configs.end() && policy->second == "compact") compacted.insert(spec.name);
+  }
+  std::string lost;
+  std::map<std::string, int> trimmed_tables;  // topic -> partitions
+  int lost_partitions = 0;
+  for (const auto& trimmed : cluster.trimmed_partitions(specs)) {
+    if (compacted.count(trimmed.topic) > 0) {
+      ++trimmed_tables[trimmed.topic];
+    } else if (lost_partitions++ == 0) {
+      lost = trimmed.topic + "[" + std::to_string(trimmed.partition) + "] now starts at offset " +
+             std::to_string(trimmed.first_offset);
+    }
+  }
+  for (const auto& [topic, partitions] : trimmed_tables) {
+    std::cerr << "  warning: the embedded cluster dropped the oldest records of " << partitions
+              << " partition(s) of the compacted topic " << topic
+              << " (it keeps about 5 MiB per partition and does not compact): a key whose "
+                 "latest value was among them is missing when the topic is read back. A real "
+                 "broker keeps every key.\n";
+  }
+  if (lost_partitions == 0) return;
+  throw std::runtime_error(
+      "the embedded cluster dropped the oldest records of " + std::to_string(lost_partitions) +
+      " partition(s), e.g. " + lost +
+      " (it keeps about 5 MiB per partition), so the tables would be incomplete. Run the demo "
+      "on a real broker (without --embedded) or with fewer --events.");
 }
 
 fs::path generate_events(const DemoOptions& options, const fs::path& file) {
@@ -158,6 +198,7 @@ void run_demo(DemoOptions options, GlobalOptions global) {
   }
   std::cerr << "  " << run.stats.commits << " transactions committed in "
             << static_cast<int>(seconds_since(processing)) << " s\n";
+  check_nothing_dropped(cluster, settings);
 
   // 5. The county table of the month, from the county-stats topic.
   step(5, "County statistics for " + options.start.substr(0, 7));

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -148,6 +149,25 @@ TEST(Demo, EmbeddedPrintsTheCountyTableOfTheTables) {
   EXPECT_NE(demo.err.find("at-least-once"), std::string::npos) << demo.err;
   EXPECT_TRUE(fs::exists(workdir / "report-2027-03.html"));
   expect_table_matches_replay(leifeng, demo.out, workdir, "2027-03");
+}
+
+// The embedded cluster keeps about 5 MiB per partition. With every topic on one partition,
+// 150k events overflow the hours topic before the processors read it: the demo must fail and
+// say so instead of printing a table of half the events.
+TEST(Demo, EmbeddedFailsWhenTheClusterDroppedInputRecords) {
+  ScratchDir dir("leifeng-demo-embedded-dropped");
+  const LeifengCommand leifeng(dir.path());
+  const fs::path config = dir.path() / "one-partition.toml";
+  std::ofstream(config) << "[topics]\npartitions = 1\n";
+  const fs::path workdir = dir.path() / "demo";
+  const CommandResult demo =
+      leifeng.run(std::vector<std::string>{"-c", config.string(), "demo", "--embedded", "--events",
+                                           "150000", "--workdir", workdir.string()});
+  EXPECT_EQ(demo.code, 2) << demo.err;
+  EXPECT_NE(demo.err.find("dropped the oldest records"), std::string::npos) << demo.err;
+  EXPECT_NE(demo.err.find("leifeng.hours.v1[0]"), std::string::npos) << demo.err;
+  EXPECT_EQ(demo.out.find("verified_h"), std::string::npos) << "a table was printed:\n" << demo.out;
+  EXPECT_FALSE(fs::exists(workdir / "report-2027-03.html"));
 }
 #else
 TEST(Demo, OnTheBrokerPrintsTheCountyTableOfTheTables) {

@@ -57,19 +57,29 @@ TEST(EmbeddedCluster, CreatesUnknownTopicsOnFirstUse) {
   EXPECT_EQ(admin.partition_count(topic), 4);  // the mock's default partition count
 }
 
-TEST(EmbeddedCluster, KeepsAboutFiveMebibytesPerPartition) {
+TEST(EmbeddedCluster, KeepsAboutFiveMebibytesPerPartitionAndTellsWhichLostRecords) {
   EmbeddedCluster cluster;
   const auto topic = unique_name("retention");
-  cluster.create_topics({TopicSpec{topic, 1, 1, {{"retention.ms", "-1"}}}});  // ignored
+  const auto small = unique_name("small");
+  const std::vector<TopicSpec> specs{TopicSpec{topic, 1, 1, {{"retention.ms", "-1"}}},  // ignored
+                                     TopicSpec{small, 2, 1, {}}};
+  cluster.create_topics(specs);
   constexpr std::size_t kValueBytes = 10 * 1024;
   ASSERT_EQ(produce_idempotent(cluster.bootstrap_servers(), topic, "none", 800, "r", kValueBytes),
             800);
+  ASSERT_EQ(produce_idempotent(cluster.bootstrap_servers(), small, "none", 50, "s"), 50);
   const auto [low, high] = watermarks(cluster.bootstrap_servers(), topic, 0);
   EXPECT_EQ(high, 800);
   EXPECT_GT(low, 0) << "the oldest records are gone";
   const double kept_mib = static_cast<double>(high - low) * kValueBytes / (1024 * 1024);
   EXPECT_GT(kept_mib, 4.0);
   EXPECT_LT(kept_mib, 6.0);
+
+  const auto trimmed = cluster.trimmed_partitions(specs);
+  ASSERT_EQ(trimmed.size(), 1u);  // not the small topic's partitions
+  EXPECT_EQ(trimmed[0].topic, topic);
+  EXPECT_EQ(trimmed[0].partition, 0);
+  EXPECT_EQ(trimmed[0].first_offset, low);
 }
 
 TEST(EmbeddedCluster, TransactionsCommitButAbortedRecordsStayVisible) {

@@ -6,9 +6,10 @@
 // tests/kafka/embedded_cluster_test.cpp):
 //  - No Admin API: the mock never answers CreateTopics (the call times out), so create topics
 //    with create_topics() below. Topic configs (cleanup.policy, retention.ms, ...) are
-//    ignored: no compaction, and every partition keeps only about its last 5 MiB of log
-//    (older records are dropped, the low watermark moves up). No place for data that must be
-//    retained; fine for the demo's month of events.
+//    ignored: no compaction, and every partition keeps only about its last 5 MiB or 100,000
+//    records of log (older records are dropped, the low watermark moves up). No place for
+//    data that must be retained; fine for the demo's month of events, and trimmed_partitions()
+//    tells when it was not.
 //  - Topics that do not exist are created on first use with 4 partitions, unlike the
 //    project's brokers (auto.create.topics.enable=false).
 //  - Transactions are NOT isolated: init/begin/commit/abort all succeed, but the mock writes
@@ -23,6 +24,7 @@
 //  - Nothing is persisted: everything is gone when this object is destroyed.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,16 @@ class EmbeddedCluster {
   // Creates the topics with their partition counts (replication is capped at the number of
   // brokers); configs are ignored. Creating an existing topic is not an error (idempotent).
   void create_topics(const std::vector<TopicSpec>& specs);
+
+  // A partition whose oldest records were dropped: it now starts at first_offset, not 0.
+  struct TrimmedPartition {
+    std::string topic;
+    int32_t partition = 0;
+    int64_t first_offset = 0;
+  };
+  // The partitions of `specs` that lost records that way. Throws std::runtime_error when the
+  // offsets cannot be read.
+  std::vector<TrimmedPartition> trimmed_partitions(const std::vector<TopicSpec>& specs) const;
 
  private:
   rd_kafka_s* handle_ = nullptr;
