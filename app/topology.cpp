@@ -24,8 +24,15 @@ runtime::Topology build_topology(const Settings& settings) {
     topology.input(std::string(input), processors::kafka_topic_name(prefix, input));
   for (const std::string_view output :
        {outputs::kStars, outputs::kStarChanges, outputs::kNeedsStatus, outputs::kCountyStats,
-        outputs::kDeadLetter})
-    topology.output(std::string(output), processors::kafka_topic_name(prefix, output));
+        outputs::kDeadLetter}) {
+    // Tables (compacted topics) get one record per key and transaction, streams every record.
+    std::string topic = processors::kafka_topic_name(prefix, output);
+    if (processors::is_table_output(output)) {
+      topology.table_output(std::string(output), std::move(topic));
+    } else {
+      topology.output(std::string(output), std::move(topic));
+    }
+  }
   topology.repartition(std::string(outputs::kCountyDeltas));
   for (processors::ProcessorSpec& spec : processors::topology(live_processor_options(settings))) {
     // Each processor owns one store, named after it (processors open it by that name).

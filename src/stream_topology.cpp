@@ -51,6 +51,13 @@ Topology& Topology::output(std::string logical_name, std::string kafka_topic) {
   return *this;
 }
 
+Topology& Topology::table_output(std::string logical_name, std::string kafka_topic) {
+  const std::string name = logical_name;
+  output(std::move(logical_name), std::move(kafka_topic));
+  table_outputs_.insert(name);
+  return *this;
+}
+
 Topology& Topology::repartition(std::string logical_name) {
   require_valid("repartition stream", logical_name);
   require_new_name(logical_name);

@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <unordered_map>
 #include <utility>
 
 namespace leifeng::runtime {
 
 // Maps a processor's logical output names to Kafka topics; records are partitioned by key.
+// Records of table outputs wait for the commit, the last value of each key replacing the
+// earlier ones: a compacted topic keeps only that one anyway, and a key that changes with
+// every input (a county's statistics) would otherwise write a record per input.
 class StreamTask::TaskEmitter final : public Emitter {
  public:
   TaskEmitter(const Topology& topology, RecordSink& sink) : topology_(topology), sink_(sink) {}
@@ -18,15 +22,54 @@ class StreamTask::TaskEmitter final : public Emitter {
       if (declared == topology_.outputs().end())
         throw TopologyError("a processor emitted to undeclared output '" + std::string(topic) +
                             "'");
-      it = topics_.emplace(std::string(topic), declared->second).first;
+      it = topics_
+               .emplace(std::string(topic),
+                        Output{declared->second, topology_.is_table_output(topic)})
+               .first;
     }
-    sink_.send(it->second, -1, key, value, nullptr);
+    const Output& output = it->second;
+    if (!output.table) {
+      sink_.send(output.kafka_topic, -1, key, value, nullptr);
+      return;
+    }
+    std::string slot = output.kafka_topic;
+    slot.push_back('\0');  // topic names hold no NUL
+    slot.append(key);
+    const auto [found, fresh] = table_index_.emplace(std::move(slot), table_records_.size());
+    if (fresh) {
+      table_records_.push_back({&output.kafka_topic, std::string(key), std::string(value)});
+    } else {
+      table_records_[found->second].value.assign(value);
+    }
+  }
+
+  // Sends the waiting table records, each key once in the order keys first came.
+  void send_tables() {
+    for (const TableRecord& record : table_records_) {
+      sink_.send(*record.kafka_topic, -1, record.key, record.value, nullptr);
+    }
+    discard_tables();
+  }
+  void discard_tables() {
+    table_records_.clear();
+    table_index_.clear();
   }
 
  private:
+  struct Output {
+    std::string kafka_topic;
+    bool table = false;
+  };
+  struct TableRecord {
+    const std::string* kafka_topic;  // in topics_, whose nodes do not move
+    std::string key;
+    std::string value;
+  };
   const Topology& topology_;
   RecordSink& sink_;
-  std::map<std::string, std::string, std::less<>> topics_;  // cache of topology_.outputs()
+  std::map<std::string, Output, std::less<>> topics_;  // cache of topology_.outputs()
+  std::vector<TableRecord> table_records_;
+  std::unordered_map<std::string, size_t> table_index_;  // topic NUL key -> table_records_
 };
 
 std::string StreamTask::name_of(const Topology& topology, TaskId id) {
@@ -105,6 +148,7 @@ bool StreamTask::has_uncommitted() const {
 
 void StreamTask::prepare_commit() {
   if (processor_) processor_->flush();
+  emitter_->send_tables();
   for (const auto& [store, topic] : changelogs_) {
     int64_t* delivered = &delivered_.find(store)->second;
     for (const auto& [key, value] : state_->store(store).pending()) {
@@ -133,6 +177,7 @@ void StreamTask::committed() {
 }
 
 void StreamTask::aborted() {
+  emitter_->discard_tables();
   state_->discard_pending();
   for (auto& [store, delivered] : delivered_) delivered = -1;
   for (auto& [topic, position] : positions_) position.next = position.committed;

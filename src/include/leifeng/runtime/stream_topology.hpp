@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -53,6 +54,9 @@ class Topology {
   // TopologyError on a name declared twice.
   Topology& input(std::string logical_name, std::string kafka_topic);
   Topology& output(std::string logical_name, std::string kafka_topic);
+  // An output whose records are a table's new value per key (a compacted topic): only the
+  // last value of each key in a transaction is sent, when the transaction commits.
+  Topology& table_output(std::string logical_name, std::string kafka_topic);
   Topology& repartition(std::string logical_name);
   Topology& processor(std::string name, std::vector<std::string> inputs,
                       std::vector<std::string> stores, ProcessorFactory factory);
@@ -67,6 +71,9 @@ class Topology {
   std::map<std::string, SourceTopic, std::less<>> sources() const;
   // Logical output name (including repartition streams) -> Kafka topic.
   const std::map<std::string, std::string, std::less<>>& outputs() const { return outputs_; }
+  bool is_table_output(std::string_view logical_name) const {
+    return table_outputs_.count(logical_name) > 0;
+  }
 
   std::string changelog_topic(std::string_view store) const;
   std::string repartition_topic(std::string_view logical_name) const;
@@ -84,6 +91,7 @@ class Topology {
   std::string application_id_;
   std::map<std::string, std::string, std::less<>> inputs_;  // logical -> Kafka topic
   std::map<std::string, std::string, std::less<>> outputs_;
+  std::set<std::string, std::less<>> table_outputs_;
   std::vector<std::string> repartitions_;
   std::vector<SubTopology> subtopologies_;
 };

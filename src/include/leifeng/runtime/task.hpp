@@ -75,13 +75,15 @@ class StreamTask final : public TaskContext {
 
   // Whether there is anything to commit (processed records, positions or state writes).
   bool has_uncommitted() const;
-  // Flushes the processor's caches into the stores and sends their writes to the changelogs.
+  // Flushes the processor's caches into the stores, sends the waiting table records (see
+  // Topology::table_output) and the stores' writes to the changelogs.
   void prepare_commit();
   // Offsets to commit in the transaction: topic -> next offset to consume.
   std::map<std::string, int64_t> offsets_to_commit() const;
   // The transaction committed: apply buffered writes with their changelog offsets.
   void committed();
-  // The transaction aborted: drop buffered writes and recreate the processor so its caches go.
+  // The transaction aborted: drop buffered writes and table records, and recreate the
+  // processor so its caches go.
   void aborted();
 
   // Counts per logical input since the last call; resets them.
