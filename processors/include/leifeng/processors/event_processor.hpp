@@ -33,9 +33,10 @@ struct SourceNaming {
 struct ProcessorOptions {
   DomainConfig config;
   SourceNaming source;
-  // Emit a table's new value after every update (live: compacted topics). File replay turns
-  // this off and takes the final value of every key from emit_tables(): the same tables
-  // without formatting a record per event.
+  // Emit a table's new value after every update (live: compacted topics, where the runtime
+  // sends the last one per key and transaction). File replay turns this off and takes the
+  // final value of every key from emit_tables(): the same tables without formatting a record
+  // per event.
   bool emit_table_updates = true;
 };
 
