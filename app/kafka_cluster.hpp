@@ -35,7 +35,7 @@ class KafkaCluster {
   runtime::TopicCreation create_topics(const std::vector<runtime::TopicSpec>& specs);
 
   // The partitions of `specs` whose oldest records the embedded cluster dropped (it keeps about
-  // 5 MiB or 100,000 records per partition); always empty for a configured cluster, whose
+  // 5 MiB or 100,000 record batches per partition); always empty for a configured cluster, whose
   // retention is the topics' own.
   std::vector<runtime::EmbeddedCluster::TrimmedPartition> trimmed_partitions(
       const std::vector<runtime::TopicSpec>& specs) const;

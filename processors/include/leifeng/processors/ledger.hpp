@@ -34,6 +34,7 @@ struct HourLog {
   uint32_t area = 0;         // where served
   int32_t service_date = 0;  // days since 1970-01-01
 };
+static_assert(sizeof(HourLog) == 32);
 
 // A log as stored (RocksDB, changelogs) since the first release: the id inline.
 struct StoredHourLog {
@@ -122,7 +123,8 @@ struct VolunteerState {
     logs.push_back(log);
   }
 
-  // The stored format is the same as before log_hashes and log_ids existed (StoredHourLog).
+  // The stored format is the same as before the hash column and the inline ids existed: the
+  // logs as StoredHourLog.
   template <class Archive>
   void save(Archive& ar) const {
     std::vector<StoredHourLog> stored;

@@ -7,7 +7,7 @@
 //  - No Admin API: the mock never answers CreateTopics (the call times out), so create topics
 //    with create_topics() below. Topic configs (cleanup.policy, retention.ms, ...) are
 //    ignored: no compaction, and every partition keeps only about its last 5 MiB or 100,000
-//    records of log (older records are dropped, the low watermark moves up). No place for
+//    record batches of log (older records are dropped, the low watermark moves up). No place for
 //    data that must be retained; fine for the demo's month of events, and trimmed_partitions()
 //    tells when it was not.
 //  - Topics that do not exist are created on first use with 4 partitions, unlike the
