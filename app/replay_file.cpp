@@ -292,29 +292,28 @@ std::vector<std::string> sorted_by_key(KeyedTable table) {
   std::vector<std::pair<std::string, std::string>> rows(std::make_move_iterator(table.begin()),
                                                         std::make_move_iterator(table.end()));
   table.clear();
-  return latest_by_key(std::move(rows));
+  return latest_by_key(rows);
 }
 
-std::vector<std::string> latest_by_key(std::vector<std::pair<std::string, std::string>> rows) {
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<std::string> values;
-  values.reserve(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (i + 1 < rows.size() && rows[i + 1].first == rows[i].first) continue;  // a later value
-    values.push_back(std::move(rows[i].second));
-  }
-  return values;
+namespace {
+// The one ordering rule of the output files, the one file replay uses (TableRows).
+std::vector<std::string> rows_by_key(const std::vector<std::pair<std::string, std::string>>& rows,
+                                     bool latest_only) {
+  TableRows table;
+  for (const auto& [key, value] : rows) table.add(key, value);
+  table.sort_by_key(latest_only);
+  return table.lines();
+}
+}  // namespace
+
+std::vector<std::string> latest_by_key(
+    const std::vector<std::pair<std::string, std::string>>& rows) {
+  return rows_by_key(rows, /*latest_only=*/true);
 }
 
 std::vector<std::string> stable_sorted_by_key(
-    std::vector<std::pair<std::string, std::string>> records) {
-  std::stable_sort(records.begin(), records.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<std::string> values;
-  values.reserve(records.size());
-  for (auto& [key, value] : records) values.push_back(std::move(value));
-  return values;
+    const std::vector<std::pair<std::string, std::string>>& records) {
+  return rows_by_key(records, /*latest_only=*/false);
 }
 
 namespace {

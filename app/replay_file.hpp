@@ -85,10 +85,11 @@ using KeyedTable = std::unordered_map<std::string, std::string>;
 // compacted topic uses it too, so replay and export agree line by line).
 std::vector<std::string> sorted_by_key(KeyedTable table);
 // The same from (key, value) rows in the order they were emitted: the last row of a key wins.
-std::vector<std::string> latest_by_key(std::vector<std::pair<std::string, std::string>> rows);
+std::vector<std::string> latest_by_key(
+    const std::vector<std::pair<std::string, std::string>>& rows);
 // (key, value) records stable-sorted by key: per-key order kept, as star-changes are written.
 std::vector<std::string> stable_sorted_by_key(
-    std::vector<std::pair<std::string, std::string>> records);
+    const std::vector<std::pair<std::string, std::string>>& records);
 
 // One line per value, each followed by '\n'. The FILE* form returns false on a write error;
 // the path form throws std::runtime_error naming the file.
