@@ -5,11 +5,9 @@
 #include <thread>
 
 namespace leifeng::runtime {
-namespace {
 
-// Errors that go away once metadata and leadership settle.
-bool transient(RdKafka::ErrorCode err) {
-  switch (err) {
+bool transient_offset_error(int err) {
+  switch (static_cast<RdKafka::ErrorCode>(err)) {
     case RdKafka::ERR_NOT_LEADER_FOR_PARTITION:
     case RdKafka::ERR_LEADER_NOT_AVAILABLE:
     case RdKafka::ERR_UNKNOWN_TOPIC_OR_PART:
@@ -24,8 +22,6 @@ bool transient(RdKafka::ErrorCode err) {
       return false;
   }
 }
-
-}  // namespace
 
 std::vector<int64_t> list_offsets(RdKafka::Handle& client,
                                   const std::vector<TopicPartitionId>& partitions,
@@ -59,7 +55,7 @@ std::vector<int64_t> list_offsets(RdKafka::Handle& client,
       offsets.push_back(tp->offset());
     }
     if (failed == RdKafka::ERR_NO_ERROR) return offsets;
-    if (!transient(failed) || Clock::now() + backoff >= deadline) {
+    if (!transient_offset_error(failed) || Clock::now() + backoff >= deadline) {
       throw OffsetLookupError("cannot list the " +
                               std::string(bound == OffsetBound::beginning ? "first" : "end") +
                               " offset of " + where + ": " + RdKafka::err2str(failed));

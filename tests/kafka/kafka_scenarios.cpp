@@ -9,6 +9,9 @@
 #include <fstream>
 #include <memory>
 #include <stdexcept>
+#include <vector>
+
+#include "leifeng/runtime/offset_lookup.hpp"
 
 namespace leifeng::kafka_test {
 namespace {
@@ -242,12 +245,13 @@ std::pair<int64_t, int64_t> watermarks(const std::string& bootstrap, const std::
   auto consumer = make_consumer({{"bootstrap.servers", bootstrap},
                                  {"group.id", unique_name("watermarks")},
                                  {"enable.auto.commit", "false"}});
-  int64_t low = -1;
-  int64_t high = -1;
-  const auto err = consumer->query_watermark_offsets(topic, partition, &low, &high, 30000);
+  // list_offsets retries while the partition's leader is still being elected.
+  const std::vector<runtime::TopicPartitionId> where{{topic, partition}};
+  const int64_t low =
+      runtime::list_offsets(*consumer, where, runtime::OffsetBound::beginning, 30000).at(0);
+  const int64_t high =
+      runtime::list_offsets(*consumer, where, runtime::OffsetBound::end, 30000).at(0);
   consumer->close();
-  if (err != RdKafka::ERR_NO_ERROR)
-    throw std::runtime_error("watermarks of " + topic + ": " + RdKafka::err2str(err));
   return {low, high};
 }
 
