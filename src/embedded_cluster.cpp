@@ -89,4 +89,12 @@ std::vector<EmbeddedCluster::TrimmedPartition> EmbeddedCluster::trimmed_partitio
   return trimmed;
 }
 
+void EmbeddedCluster::fail_next_offset_requests(const std::vector<int>& errors) {
+  constexpr int16_t kListOffsetsApiKey = 2;  // the Kafka protocol's number for ListOffsets
+  std::vector<rd_kafka_resp_err_t> codes;
+  codes.reserve(errors.size());
+  for (const int error : errors) codes.push_back(static_cast<rd_kafka_resp_err_t>(error));
+  rd_kafka_mock_push_request_errors_array(cluster_, kListOffsetsApiKey, codes.size(), codes.data());
+}
+
 }  // namespace leifeng::runtime

@@ -1,67 +1,106 @@
 #include "leifeng/runtime/offset_lookup.hpp"
 
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <thread>
 
 namespace leifeng::runtime {
+namespace {
+
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const {
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+};
+using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
+std::string topics_of(const std::vector<TopicPartitionId>& partitions) {
+  std::vector<std::string> topics;
+  for (const auto& [topic, partition] : partitions) {
+    if (std::find(topics.begin(), topics.end(), topic) == topics.end()) topics.push_back(topic);
+  }
+  std::string joined;
+  for (const std::string& topic : topics) joined += (joined.empty() ? "" : ", ") + topic;
+  return joined;
+}
+
+// ListOffsets for every partition with the same `query` (a timestamp, or a logical offset),
+// retried while the errors are transient. A partition whose answer is -1 counts as found when
+// `none_is_an_answer` (a time after the last record), else as not (yet) available.
+std::vector<int64_t> lookup(rd_kafka_t* client, const std::vector<TopicPartitionId>& partitions,
+                            int64_t query, bool none_is_an_answer, int timeout_ms,
+                            const std::string& what) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (auto backoff = std::chrono::milliseconds(10);;
+       backoff = std::min(backoff * 2, std::chrono::milliseconds(500))) {
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+    for (const auto& [topic, partition] : partitions)
+      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = query;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    rd_kafka_resp_err_t failed = rd_kafka_offsets_for_times(
+        client, list.get(), static_cast<int>(std::max<int64_t>(left.count(), 1)));
+    std::string where = topics_of(partitions);  // for an error of the whole request
+    std::vector<int64_t> offsets;
+    for (int i = 0; i < list->cnt && failed == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      const rd_kafka_topic_partition_t& tp = list->elems[i];
+      if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR || (tp.offset < 0 && !none_is_an_answer)) {
+        failed =
+            tp.err != RD_KAFKA_RESP_ERR_NO_ERROR ? tp.err : RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE;
+        where = std::string(tp.topic) + "[" + std::to_string(tp.partition) + "]";
+      }
+      offsets.push_back(tp.offset < 0 ? -1 : tp.offset);
+    }
+    if (failed == RD_KAFKA_RESP_ERR_NO_ERROR) return offsets;
+    if (!transient_offset_error(failed) || Clock::now() + backoff >= deadline)
+      throw OffsetLookupError("cannot list the " + what + " of " + where + ": " +
+                              rd_kafka_err2str(failed));
+    std::this_thread::sleep_for(backoff);
+  }
+}
+
+}  // namespace
 
 bool transient_offset_error(int err) {
-  switch (static_cast<RdKafka::ErrorCode>(err)) {
-    case RdKafka::ERR_NOT_LEADER_FOR_PARTITION:
-    case RdKafka::ERR_LEADER_NOT_AVAILABLE:
-    case RdKafka::ERR_UNKNOWN_TOPIC_OR_PART:
-    case RdKafka::ERR__UNKNOWN_PARTITION:
-    case RdKafka::ERR_OFFSET_NOT_AVAILABLE:
-    case RdKafka::ERR_REPLICA_NOT_AVAILABLE:
-    case RdKafka::ERR_NOT_COORDINATOR:
-    case RdKafka::ERR__TRANSPORT:
-    case RdKafka::ERR__TIMED_OUT:
+  switch (static_cast<rd_kafka_resp_err_t>(err)) {
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+    case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
       return true;
     default:
       return false;
   }
 }
 
+std::vector<int64_t> list_offsets(rd_kafka_t* client,
+                                  const std::vector<TopicPartitionId>& partitions,
+                                  OffsetBound bound, int timeout_ms) {
+  const bool beginning = bound == OffsetBound::beginning;
+  return lookup(client, partitions, beginning ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END,
+                false, timeout_ms, beginning ? "first offset" : "end offset");
+}
+
 std::vector<int64_t> list_offsets(RdKafka::Handle& client,
                                   const std::vector<TopicPartitionId>& partitions,
                                   OffsetBound bound, int timeout_ms) {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-  const int64_t logical = bound == OffsetBound::beginning ? RdKafka::Topic::OFFSET_BEGINNING
-                                                          : RdKafka::Topic::OFFSET_END;
-  for (auto backoff = std::chrono::milliseconds(10);;
-       backoff = std::min(backoff * 2, std::chrono::milliseconds(500))) {
-    std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
-    std::vector<RdKafka::TopicPartition*> list;
-    for (const auto& [topic, partition] : partitions) {
-      owned.emplace_back(RdKafka::TopicPartition::create(topic, partition, logical));
-      list.push_back(owned.back().get());
-    }
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    const RdKafka::ErrorCode err =
-        client.offsetsForTimes(list, static_cast<int>(std::max<int64_t>(left.count(), 1)));
-    std::vector<int64_t> offsets;
-    RdKafka::ErrorCode failed = err;
-    std::string where = "the request";
-    for (const auto* tp : list) {
-      if (failed != RdKafka::ERR_NO_ERROR) break;
-      if (tp->err() != RdKafka::ERR_NO_ERROR || tp->offset() < 0) {
-        failed = tp->err() != RdKafka::ERR_NO_ERROR ? tp->err() : RdKafka::ERR_OFFSET_NOT_AVAILABLE;
-        where = tp->topic() + "[" + std::to_string(tp->partition()) + "]";
-        break;
-      }
-      offsets.push_back(tp->offset());
-    }
-    if (failed == RdKafka::ERR_NO_ERROR) return offsets;
-    if (!transient_offset_error(failed) || Clock::now() + backoff >= deadline) {
-      throw OffsetLookupError("cannot list the " +
-                              std::string(bound == OffsetBound::beginning ? "first" : "end") +
-                              " offset of " + where + ": " + RdKafka::err2str(failed));
-    }
-    std::this_thread::sleep_for(backoff);
-  }
+  return list_offsets(client.c_ptr(), partitions, bound, timeout_ms);
+}
+
+std::vector<int64_t> offsets_for_time(rd_kafka_t* client,
+                                      const std::vector<TopicPartitionId>& partitions,
+                                      int64_t timestamp_ms, int timeout_ms) {
+  return lookup(client, partitions, timestamp_ms, true, timeout_ms,
+                "offset for time " + std::to_string(timestamp_ms));
 }
 
 }  // namespace leifeng::runtime

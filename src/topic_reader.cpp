@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "leifeng/runtime/kafka_client.hpp"
@@ -30,21 +29,6 @@ using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, Deleter<rd_kafka_
 using MessagePtr = std::unique_ptr<rd_kafka_message_t, Deleter<rd_kafka_message_destroy>>;
 using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t,
                                          Deleter<rd_kafka_topic_partition_list_destroy>>;
-
-// Runs `request` until it returns no error, retrying transient ones (a partition whose leader
-// is not yet known right after the topic was created) with backoff until the deadline.
-template <typename Request>
-rd_kafka_resp_err_t with_retries(std::chrono::steady_clock::time_point deadline,
-                                 Request&& request) {
-  for (auto backoff = std::chrono::milliseconds(10);;
-       backoff = std::min(backoff * 2, std::chrono::milliseconds(500))) {
-    const rd_kafka_resp_err_t err = request();
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR || !transient_offset_error(err) ||
-        std::chrono::steady_clock::now() + backoff >= deadline)
-      return err;
-    std::this_thread::sleep_for(backoff);
-  }
-}
 
 }  // namespace
 
@@ -108,40 +92,29 @@ int64_t TopicReader::read(const std::string& topic, const TimestampRange& range,
     throw TopicReadError(
         fmt::format("topic {} does not exist (run `leifeng topics create`)", topic));
 
+  // Where each partition starts and ends, in one request per broker for all partitions.
+  std::vector<TopicPartitionId> all;
+  for (int32_t partition = 0; partition < partitions; ++partition)
+    all.emplace_back(topic, partition);
+  std::vector<int64_t> lows;
+  std::vector<int64_t> highs;
+  std::vector<int64_t> from_time;
+  try {
+    lows = list_offsets(kafka, all, OffsetBound::beginning, timeout_ms);
+    // read_committed: the end is the last stable offset, past which nothing is readable yet.
+    highs = list_offsets(kafka, all, OffsetBound::end, timeout_ms);
+    if (range.from_ms) from_time = offsets_for_time(kafka, all, *range.from_ms, timeout_ms);
+  } catch (const OffsetLookupError& error) {
+    throw TopicReadError(error.what());
+  }
+
   int64_t records = 0;
   for (int32_t partition = 0; partition < partitions; ++partition) {
-    int64_t low = 0;
-    int64_t high = 0;
-    const auto lookup_deadline = std::chrono::steady_clock::now() + timeout_;
-    auto left_ms = [&] {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          lookup_deadline - std::chrono::steady_clock::now());
-      return static_cast<int>(std::max<int64_t>(left.count(), 1));
-    };
-    // read_committed: the end is the last stable offset, past which nothing is readable yet.
-    if (auto err = with_retries(lookup_deadline, [&] {
-          return rd_kafka_query_watermark_offsets(kafka, topic.c_str(), partition, &low, &high,
-                                                  left_ms());
-        }))
-      throw TopicReadError(fmt::format("cannot read the end offset of {} partition {}: {}", topic,
-                                       partition, rd_kafka_err2str(err)));
-    if (range.from_ms) {
-      // The first offset whose timestamp is at or after `from`; -1 (end) when there is none.
-      int64_t found = -1;
-      if (auto err = with_retries(lookup_deadline, [&] {
-            PartitionListPtr wanted(rd_kafka_topic_partition_list_new(1));
-            rd_kafka_topic_partition_list_add(wanted.get(), topic.c_str(), partition)->offset =
-                *range.from_ms;
-            if (auto request_err = rd_kafka_offsets_for_times(kafka, wanted.get(), left_ms()))
-              return request_err;
-            found = wanted->elems[0].offset;
-            return wanted->elems[0].err;
-          }))
-        throw TopicReadError(
-            fmt::format("cannot find the offset for time {} in {} partition {}: {}", *range.from_ms,
-                        topic, partition, rd_kafka_err2str(err)));
-      low = found < 0 ? high : std::max(low, found);
-    }
+    const auto p = static_cast<size_t>(partition);
+    int64_t low = lows[p];
+    const int64_t high = highs[p];
+    // From the first offset whose timestamp is at or after `from`; none: nothing to read.
+    if (range.from_ms) low = from_time[p] < 0 ? high : std::max(low, from_time[p]);
     if (high <= low) continue;
 
     PartitionListPtr assignment(rd_kafka_topic_partition_list_new(1));

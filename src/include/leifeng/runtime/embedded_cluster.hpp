@@ -60,6 +60,11 @@ class EmbeddedCluster {
   // offsets cannot be read.
   std::vector<TrimmedPartition> trimmed_partitions(const std::vector<TopicSpec>& specs) const;
 
+  // Fault injection for tests: the next ListOffsets requests (end offsets, offsets for times)
+  // fail with `errors` (librdkafka error codes), one request each, as a real broker answers
+  // while a partition's leadership moves.
+  void fail_next_offset_requests(const std::vector<int>& errors);
+
  private:
   rd_kafka_s* handle_ = nullptr;
   rd_kafka_mock_cluster_s* cluster_ = nullptr;

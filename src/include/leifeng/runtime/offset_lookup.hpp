@@ -1,9 +1,12 @@
-// Beginning or end offsets of many partitions in one ListOffsets request per broker, for the
-// runtime's caught-up check and the changelog restore. Ask through a client whose connection
+// Beginning, end or time offsets of many partitions in one ListOffsets request per broker, for
+// the runtime's caught-up check, the changelog restore and the topic reader. (Not
+// rd_kafka_query_watermark_offsets: in librdkafka 2.0.2 it stores its two answers in the order
+// they arrive, so a retried request swaps low and high.) Ask through a client whose connection
 // has no long-polling fetch in flight (a producer, or a consumer with nothing assigned): the
 // broker answers a connection's requests in order.
 #pragma once
 
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
 #include <cstdint>
@@ -30,9 +33,19 @@ bool transient_offset_error(int err);
 
 // The first offset (beginning) or the offset after the last readable record (end: the last
 // stable offset under read_committed, the default isolation level) of each partition, in
-// order. Retries while leaders move (e.g. just after the topics were created).
+// order. Retries while leaders move (e.g. just after the topics were created). Throws
+// OffsetLookupError.
+std::vector<int64_t> list_offsets(rd_kafka_t* client,
+                                  const std::vector<TopicPartitionId>& partitions,
+                                  OffsetBound bound, int timeout_ms);
 std::vector<int64_t> list_offsets(RdKafka::Handle& client,
                                   const std::vector<TopicPartitionId>& partitions,
                                   OffsetBound bound, int timeout_ms);
+
+// The first offset of each partition whose record has a timestamp at or after `timestamp_ms`,
+// in order; -1 where there is none. Retries like list_offsets.
+std::vector<int64_t> offsets_for_time(rd_kafka_t* client,
+                                      const std::vector<TopicPartitionId>& partitions,
+                                      int64_t timestamp_ms, int timeout_ms);
 
 }  // namespace leifeng::runtime

@@ -1,0 +1,83 @@
+// TopicReader against the embedded cluster: a whole topic read once, and the offset lookups it
+// starts with retried while a broker answers that a partition's leader is moving (a real
+// broker does so for a moment after the topics were created). No broker needed.
+#include "leifeng/runtime/topic_reader.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "kafka_scenarios.hpp"
+#include "leifeng/runtime/embedded_cluster.hpp"
+
+namespace leifeng::kafka_test {
+namespace {
+
+using runtime::EmbeddedCluster;
+using runtime::TimestampRange;
+using runtime::TopicReader;
+using runtime::TopicReadError;
+using runtime::TopicRecord;
+using runtime::TopicSpec;
+using ::testing::HasSubstr;
+
+class TopicReaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_.create_topics({TopicSpec{topic_, 2, 1, {}}});
+    ASSERT_EQ(produce_idempotent(cluster_.bootstrap_servers(), topic_, "none", 20, "r"), 20);
+  }
+
+  std::vector<std::string> read(const TimestampRange& range = {}) {
+    TopicReader reader({{"bootstrap.servers", cluster_.bootstrap_servers()}},
+                       std::chrono::seconds(10));
+    std::vector<std::string> values;
+    reader.read(topic_, range,
+                [&](const TopicRecord& record) { values.emplace_back(record.value.value()); });
+    return values;
+  }
+
+  EmbeddedCluster cluster_;
+  const std::string topic_ = unique_name("reader");
+};
+
+TEST_F(TopicReaderTest, ReadsEveryRecordOfEveryPartition) {
+  EXPECT_EQ(read().size(), 20u);
+}
+
+TEST_F(TopicReaderTest, RetriesEndOffsetsWhileTheLeaderMoves) {
+  cluster_.fail_next_offset_requests({RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                      RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
+                                      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION});
+  EXPECT_EQ(read().size(), 20u);
+}
+
+TEST_F(TopicReaderTest, RetriesTheOffsetForATimeWhileTheLeaderMoves) {
+  // The mock finds no offset for any time (librdkafka 2.0.2 answers only the earliest and
+  // latest), so the reader starts each partition at its end and reads nothing; what counts is
+  // that it gets there. Partition 0's end offset, then its offset for the time, which fails.
+  cluster_.fail_next_offset_requests({RD_KAFKA_RESP_ERR_NO_ERROR,
+                                      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION});
+  EXPECT_NO_THROW(read(TimestampRange{0, std::nullopt}));
+}
+
+TEST_F(TopicReaderTest, FailsAtOnceOnAnErrorThatDoesNotPass) {
+  // Had the reader retried this error, it would have got past all four.
+  cluster_.fail_next_offset_requests(
+      std::vector<int>(4, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED));
+  try {
+    read();
+    FAIL() << "expected TopicReadError";
+  } catch (const TopicReadError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("cannot list the first offset of " + topic_));
+    EXPECT_THAT(error.what(), HasSubstr("authorization"));
+  }
+}
+
+}  // namespace
+}  // namespace leifeng::kafka_test
