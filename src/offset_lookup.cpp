@@ -44,7 +44,7 @@ std::vector<int64_t> lookup(rd_kafka_t* client, const std::vector<TopicPartition
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     rd_kafka_resp_err_t failed = rd_kafka_offsets_for_times(
         client, list.get(), static_cast<int>(std::max<int64_t>(left.count(), 1)));
-    std::string where = topics_of(partitions);  // for an error of the whole request
+    std::string where;  // the partition that failed; empty: the whole request did
     std::vector<int64_t> offsets;
     for (int i = 0; i < list->cnt && failed == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
       const rd_kafka_topic_partition_t& tp = list->elems[i];
@@ -57,7 +57,8 @@ std::vector<int64_t> lookup(rd_kafka_t* client, const std::vector<TopicPartition
     }
     if (failed == RD_KAFKA_RESP_ERR_NO_ERROR) return offsets;
     if (!transient_offset_error(failed) || Clock::now() + backoff >= deadline)
-      throw OffsetLookupError("cannot list the " + what + " of " + where + ": " +
+      throw OffsetLookupError("cannot list the " + what + " of " +
+                              (where.empty() ? topics_of(partitions) : where) + ": " +
                               rd_kafka_err2str(failed));
     std::this_thread::sleep_for(backoff);
   }

@@ -49,6 +49,14 @@ TEST_F(TopicReaderTest, ReadsEveryRecordOfEveryPartition) {
   EXPECT_EQ(read().size(), 20u);
 }
 
+TEST_F(TopicReaderTest, ReadsNothingFromAnEmptyTopic) {
+  const std::string empty = unique_name("empty");
+  cluster_.create_topics({TopicSpec{empty, 3, 1, {}}});
+  TopicReader reader({{"bootstrap.servers", cluster_.bootstrap_servers()}},
+                     std::chrono::seconds(10));
+  EXPECT_EQ(reader.read(empty, [](const TopicRecord&) { FAIL() << "no record expected"; }), 0);
+}
+
 TEST_F(TopicReaderTest, RetriesEndOffsetsWhileTheLeaderMoves) {
   cluster_.fail_next_offset_requests({RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
                                       RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,

@@ -1,9 +1,9 @@
 // Beginning, end or time offsets of many partitions in one ListOffsets request per broker, for
 // the runtime's caught-up check, the changelog restore and the topic reader. (Not
-// rd_kafka_query_watermark_offsets: in librdkafka 2.0.2 it stores its two answers in the order
-// they arrive, so a retried request swaps low and high.) Ask through a client whose connection
-// has no long-polling fetch in flight (a producer, or a consumer with nothing assigned): the
-// broker answers a connection's requests in order.
+// rd_kafka_query_watermark_offsets: with librdkafka 2.0.2 it now and then gave low = high for
+// a partition with records when its answers were retried, and the partition went unread.)
+// Ask through a client whose connection has no long-polling fetch in flight (a producer, or a
+// consumer with nothing assigned): the broker answers a connection's requests in order.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
