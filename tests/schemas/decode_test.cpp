@@ -187,6 +187,15 @@ INSTANTIATE_TEST_SUITE_P(
         RejectionCase{"type_null", set("type", "null"), Reason::unknown_type, "type", "missing"},
         RejectionCase{"type_unknown", set("type", R"("hours.approved")"), Reason::unknown_type,
                       "type", "\"hours.approved\" is not a known event type"},
+        // Long values are quoted up to 64 bytes, cut before a UTF-8 sequence that would not fit.
+        RejectionCase{"type_long_cut", set("type", "\"" + std::string(70, 't') + "\""),
+                      Reason::unknown_type, "type",
+                      "type \"" + std::string(64, 't') + "…\" is not a known event type"},
+        RejectionCase{"type_long_cut_utf8", set("type", "\"" + std::string(62, 't') + "中中\""),
+                      Reason::unknown_type, "type",
+                      "type \"" + std::string(62, 't') + "…\" is not"},
+        RejectionCase{"type_64_not_cut", set("type", "\"" + std::string(64, 't') + "\""),
+                      Reason::unknown_type, "type", "type \"" + std::string(64, 't') + "\" is not"},
         RejectionCase{"type_other_topic", kLine, Reason::unknown_type, "type",
                       "belongs to topic hours, not to topic needs", InputTopic::needs},
         // A type of another topic has no fields here, so their JSON types do not matter.
