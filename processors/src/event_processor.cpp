@@ -61,6 +61,7 @@ void AppliedEvents::prefetch() const {
 }
 
 void AppliedEvents::add(std::string_view event_id) {
+  if (hashes_.capacity() == 0) hashes_.reserve(8);  // most aggregates see several events
   hashes_.push_back(stable_hash(event_id));
   ids_.append(event_id);
 }
