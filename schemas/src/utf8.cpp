@@ -53,17 +53,15 @@ size_t first_invalid(std::string_view text) {
 std::string with_replacements(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  size_t pos = 0;
-  while (pos < text.size()) {
-    const size_t length = sequence_length(text, pos);
-    if (length == 0) {
-      out.append("\xEF\xBF\xBD");
-      ++pos;
-    } else {
-      out.append(text.substr(pos, length));
-      pos += length;
-    }
+  // Valid runs are copied whole: dead letters are mostly whole, valid events.
+  for (;;) {
+    const size_t bad = first_invalid(text);
+    if (bad == std::string_view::npos) break;
+    out.append(text.substr(0, bad));
+    out.append("\xEF\xBF\xBD");
+    text.remove_prefix(bad + 1);
   }
+  out.append(text);
   return out;
 }
 

@@ -134,6 +134,16 @@ TEST(Records, DeadLetterPayloadThatIsNotUtf8StaysValidJson) {
   EXPECT_EQ(back->payload, "{\"a\":\"\xEF\xBF\xBD\xEF\xBF\xBD\"}\x01");
   r.payload = "学雷锋 \xe5\xad";  // a character cut in half
   EXPECT_EQ(dead_letter_from_json(to_json(r))->payload, "学雷锋 \xEF\xBF\xBD\xEF\xBF\xBD");
+  // Each byte that starts no valid sequence is replaced on its own; valid text around and
+  // between them is kept (a lone continuation byte, a sequence cut by an ASCII byte).
+  r.payload =
+      "a\xff"
+      "b中\xe4\xb8"
+      "c\x80\x80 ok";
+  EXPECT_EQ(dead_letter_from_json(to_json(r))->payload,
+            "a\xEF\xBF\xBD"
+            "b中\xEF\xBF\xBD\xEF\xBF\xBD"
+            "c\xEF\xBF\xBD\xEF\xBF\xBD ok");
 }
 
 TEST(Records, EveryReasonRoundTrips) {
