@@ -1,6 +1,7 @@
 #include "leifeng/processors/activities.hpp"
 
 #include "leifeng/processors/wiring.hpp"
+#include "leifeng/schemas/copy_text.hpp"
 
 namespace leifeng::processors {
 
@@ -18,7 +19,7 @@ void ActivitiesProcessor::prefetch(const schemas::Event& event, int step, Lookah
 
 ActivitiesProcessor::Applied ActivitiesProcessor::apply(const schemas::Event& event,
                                                         runtime::Emitter& out) {
-  key_ = event.aggregate_id();
+  schemas::copy_text(key_, event.aggregate_id());
   ActivityState* state = activities_.find(key_);
   if (state != nullptr && state->applied.contains(event.envelope.event_id)) return duplicate();
   deltas_.clear();

@@ -4,7 +4,7 @@
 #include <bit>
 #include <cstring>
 
-#include "leifeng/processors/copy_text.hpp"
+#include "leifeng/schemas/copy_text.hpp"
 
 namespace leifeng::processors {
 
@@ -254,7 +254,7 @@ void CountyDeltaBatch::clear() {
 void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of,
                             CountyDeltaSink* sink) {
   CountyDelta& message = message_;
-  copy_text(message.as_of, as_of);
+  schemas::copy_text(message.as_of, as_of);
   size_t i = 0;
   while (i < order_.size()) {
     message.area.value = targets_[order_[i]].area;

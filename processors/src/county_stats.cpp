@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <bit>
 
-#include "leifeng/processors/copy_text.hpp"
 #include "leifeng/processors/wiring.hpp"
+#include "leifeng/schemas/copy_text.hpp"
 
 namespace leifeng::processors {
 
@@ -86,7 +86,7 @@ void CountyStatsProcessor::apply(const CountyDelta& delta, runtime::Emitter& out
   auto finish = [&] {
     if (cell == nullptr) return;
     cell->revision += 1;
-    copy_text(cell->as_of, delta.as_of);
+    schemas::copy_text(cell->as_of, delta.as_of);
     if (options_.emit_table_updates) {
       const schemas::CountyStatsRecord record = record_of(*cell);
       out.emit(outputs::kCountyStats, record.key(), schemas::to_json(record));

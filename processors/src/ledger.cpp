@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "leifeng/processors/copy_text.hpp"
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/runtime/prefetch.hpp"
+#include "leifeng/schemas/copy_text.hpp"
 
 namespace leifeng::processors {
 
@@ -324,7 +324,7 @@ LedgerProcessor::Applied LedgerProcessor::apply_revoked(VolunteerState* state,
 
 LedgerProcessor::Applied LedgerProcessor::apply(const schemas::Event& event,
                                                 runtime::Emitter& out) {
-  key_ = event.aggregate_id();
+  schemas::copy_text(key_, event.aggregate_id());
   VolunteerState* state = volunteers_.find(key_);
   if (state != nullptr && state->applied.contains(event.envelope.event_id)) return duplicate();
 
@@ -362,7 +362,7 @@ LedgerProcessor::Applied LedgerProcessor::apply(const schemas::Event& event,
 
   VolunteerState& volunteer = *state;
   volunteer.applied.add(event.envelope.event_id);
-  copy_text(volunteer.as_of, event.envelope.occurred_at.text);
+  schemas::copy_text(volunteer.as_of, event.envelope.occurred_at.text);
   const int32_t level =
       star_level(options().config, volunteer.minutes_verified, volunteer.mean_quality_x100());
   if (level != volunteer.star_level) {

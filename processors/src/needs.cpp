@@ -1,6 +1,7 @@
 #include "leifeng/processors/needs.hpp"
 
 #include "leifeng/processors/wiring.hpp"
+#include "leifeng/schemas/copy_text.hpp"
 
 namespace leifeng::processors {
 
@@ -38,7 +39,7 @@ void NeedsProcessor::prefetch(const schemas::Event& event, int step, Lookahead& 
 }
 
 NeedsProcessor::Applied NeedsProcessor::apply(const schemas::Event& event, runtime::Emitter& out) {
-  key_ = event.aggregate_id();
+  schemas::copy_text(key_, event.aggregate_id());
   NeedState* state = needs_.find(key_);
   if (state != nullptr && state->applied.contains(event.envelope.event_id)) return duplicate();
   deltas_.clear();

@@ -6,7 +6,7 @@
 #include <random>
 
 #include "harness.hpp"
-#include "leifeng/processors/copy_text.hpp"
+#include "leifeng/schemas/copy_text.hpp"
 
 namespace leifeng::processors::testing {
 namespace {
@@ -219,13 +219,13 @@ TEST(CountyStats, CellsSurviveFlushesWithABackingStore) {
   }
 }
 
-// copy_text takes a shortcut for texts of 16 to 32 bytes replacing one of the same size.
+// copy_text copies ids and timestamps as fixed-size blocks: every size, from every size.
 TEST(CopyText, EqualsAssignForEverySizeAndPrevious) {
   const std::string source = "2027-03-05T09:30:00.123456789+08:00|0123456789";
   for (size_t before = 0; before <= 40; ++before) {
     for (size_t size = 0; size <= 40; ++size) {
       std::string to(before, 'x');
-      copy_text(to, std::string_view(source).substr(size % 7, size));
+      schemas::copy_text(to, std::string_view(source).substr(size % 7, size));
       EXPECT_EQ(to, source.substr(size % 7, size)) << before << " then " << size;
     }
   }
