@@ -21,7 +21,9 @@ ActivitiesProcessor::Applied ActivitiesProcessor::apply(const schemas::Event& ev
                                                         runtime::Emitter& out) {
   schemas::copy_text(key_, event.aggregate_id());
   ActivityState* state = activities_.find(key_);
-  if (state != nullptr && state->applied.contains(event.envelope.event_id)) return duplicate();
+  const uint64_t id_hash = stable_hash(event.envelope.event_id);  // for contains and add
+  if (state != nullptr && state->applied.contains(event.envelope.event_id, id_hash))
+    return duplicate();
   deltas_.clear();
 
   if (const auto* published = std::get_if<schemas::ActivityPublished>(&event.payload)) {
@@ -62,7 +64,7 @@ ActivitiesProcessor::Applied ActivitiesProcessor::apply(const schemas::Event& ev
       return rejected(Reason::unknown_type, "type", "not an event of topic activities");
     }
   }
-  state->applied.add(event.envelope.event_id);
+  state->applied.add(event.envelope.event_id, id_hash);
   activities_.mark_dirty(key_);
   deltas_.emit(out, outputs::kCountyDeltas, event.envelope.occurred_at.text, county_sink());
   return applied();

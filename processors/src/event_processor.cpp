@@ -40,8 +40,7 @@ uint64_t stable_hash(std::string_view text) {
   return hash;
 }
 
-bool AppliedEvents::contains(std::string_view event_id) const {
-  const uint64_t hash = stable_hash(event_id);
+bool AppliedEvents::contains(std::string_view event_id, uint64_t hash) const {
   for (size_t i = 0; i < hashes_.size(); ++i) {
     if (hashes_[i] != hash) continue;
     // Rare (a re-sent event or a hash collision): walk the ids to the i-th.
@@ -60,9 +59,9 @@ void AppliedEvents::prefetch() const {
   if (!ids_.empty()) runtime::prefetch_bytes(ids_.back(), 1);
 }
 
-void AppliedEvents::add(std::string_view event_id) {
+void AppliedEvents::add(std::string_view event_id, uint64_t hash) {
   if (hashes_.capacity() == 0) hashes_.reserve(8);  // most aggregates see several events
-  hashes_.push_back(stable_hash(event_id));
+  hashes_.push_back(hash);
   ids_.append(event_id);
 }
 

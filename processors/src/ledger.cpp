@@ -326,7 +326,9 @@ LedgerProcessor::Applied LedgerProcessor::apply(const schemas::Event& event,
                                                 runtime::Emitter& out) {
   schemas::copy_text(key_, event.aggregate_id());
   VolunteerState* state = volunteers_.find(key_);
-  if (state != nullptr && state->applied.contains(event.envelope.event_id)) return duplicate();
+  const uint64_t id_hash = stable_hash(event.envelope.event_id);  // for contains and add
+  if (state != nullptr && state->applied.contains(event.envelope.event_id, id_hash))
+    return duplicate();
 
   const Profile before = state != nullptr ? profile_of(*state) : Profile{};
   deltas_.clear();
@@ -361,7 +363,7 @@ LedgerProcessor::Applied LedgerProcessor::apply(const schemas::Event& event,
   }
 
   VolunteerState& volunteer = *state;
-  volunteer.applied.add(event.envelope.event_id);
+  volunteer.applied.add(event.envelope.event_id, id_hash);
   schemas::copy_text(volunteer.as_of, event.envelope.occurred_at.text);
   const int32_t level =
       star_level(options().config, volunteer.minutes_verified, volunteer.mean_quality_x100());

@@ -41,7 +41,9 @@ void NeedsProcessor::prefetch(const schemas::Event& event, int step, Lookahead& 
 NeedsProcessor::Applied NeedsProcessor::apply(const schemas::Event& event, runtime::Emitter& out) {
   schemas::copy_text(key_, event.aggregate_id());
   NeedState* state = needs_.find(key_);
-  if (state != nullptr && state->applied.contains(event.envelope.event_id)) return duplicate();
+  const uint64_t id_hash = stable_hash(event.envelope.event_id);  // for contains and add
+  if (state != nullptr && state->applied.contains(event.envelope.event_id, id_hash))
+    return duplicate();
   deltas_.clear();
 
   const schemas::Timestamp& at = event.envelope.occurred_at;
@@ -102,7 +104,7 @@ NeedsProcessor::Applied NeedsProcessor::apply(const schemas::Event& event, runti
       deltas_.add_total(area, Metric::needs_open, -1);
     }
   }
-  state->applied.add(event.envelope.event_id);
+  state->applied.add(event.envelope.event_id, id_hash);
   needs_.mark_dirty(key_);
   deltas_.emit(out, outputs::kCountyDeltas, at.text, county_sink());
   if (options().emit_table_updates) {

@@ -55,9 +55,18 @@ void emit_dead_letter(const runtime::InputRecord& record, const schemas::Rejecti
 // Event ids applied to one aggregate: the ids packed in one buffer, and beside them a column
 // of their hashes. A lookup scans 8 bytes per applied event, contiguous and prefetched; the
 // ids are only read when a hash matches (a re-sent event, or a collision).
+// A stable 64-bit string hash (FNV-1a): it is stored in state, so it must not change between
+// builds the way std::hash may.
+uint64_t stable_hash(std::string_view text);
+
 struct AppliedEvents {
-  bool contains(std::string_view event_id) const;
-  void add(std::string_view event_id);
+  bool contains(std::string_view event_id) const {
+    return contains(event_id, stable_hash(event_id));
+  }
+  void add(std::string_view event_id) { add(event_id, stable_hash(event_id)); }
+  // The same with the id's stable_hash computed once by the caller for both.
+  bool contains(std::string_view event_id, uint64_t hash) const;
+  void add(std::string_view event_id, uint64_t hash);
   size_t size() const { return hashes_.size(); }
   std::vector<std::string> ids() const { return ids_.all(); }  // in the order applied
   void prefetch() const;  // the hashes, and where the next id goes
@@ -79,10 +88,6 @@ struct AppliedEvents {
   std::vector<uint64_t> hashes_;  // stable_hash of each id, in the order applied
   PackedTexts ids_;
 };
-
-// A stable 64-bit string hash (FNV-1a): it is stored in state, so it must not change between
-// builds the way std::hash may.
-uint64_t stable_hash(std::string_view text);
 
 class EventProcessor : public runtime::Processor {
  public:
