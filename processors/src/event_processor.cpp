@@ -60,7 +60,6 @@ void AppliedEvents::prefetch() const {
 }
 
 void AppliedEvents::add(std::string_view event_id, uint64_t hash) {
-  if (hashes_.capacity() == 0) hashes_.reserve(8);  // most aggregates see several events
   hashes_.push_back(hash);
   ids_.append(event_id);
 }

@@ -12,10 +12,6 @@ using schemas::Reason;
 
 namespace {
 constexpr int32_t kDailyLimitMinutes = 1440;
-// First capacities of a volunteer's vectors: most volunteers outgrow 1, 2 and 4 soon, and
-// each of those reallocations was a malloc and a free.
-constexpr size_t kFirstDays = 8;
-constexpr size_t kFirstCounts = 16;
 
 schemas::LocalDate date_of(const HourLog& log) {
   return schemas::LocalDate{log.service_date};
@@ -105,7 +101,6 @@ HourLog* LedgerProcessor::find_log(VolunteerState& state, std::string_view log_i
 }
 
 int32_t& LedgerProcessor::daily_minutes(VolunteerState& state, int32_t service_date) {
-  if (state.daily.capacity() == 0) state.daily.reserve(kFirstDays);
   auto it = std::lower_bound(
       state.daily.begin(), state.daily.end(), service_date,
       [](const DailyMinutes& day, int32_t date) { return day.service_date < date; });
@@ -123,7 +118,6 @@ int32_t LedgerProcessor::minutes_on(const VolunteerState& state, int32_t service
 }
 
 void LedgerProcessor::count_verified(VolunteerState& state, const HourLog& log, int32_t delta) {
-  if (state.verified_counts.capacity() == 0) state.verified_counts.reserve(kFirstCounts);
   const schemas::LocalDate date = date_of(log);
   const Period periods[] = {Period::day(date), Period::month_of(date), Period::total()};
   const uint32_t areas[] = {log.area, area_of(log).prefecture().value};

@@ -10,7 +10,6 @@ constexpr size_t kLong = 0xFF;  // length byte of a text of 255 bytes or more
 
 uint32_t PackedTexts::append(std::string_view text) {
   const size_t offset = bytes_.size();
-  if (offset == 0) bytes_.reserve(96);  // about eight ids: fewer regrowths of small buffers
   if (offset + 5 + text.size() >= UINT32_MAX) {
     throw std::length_error("PackedTexts: more than 4 GiB of texts in one aggregate");
   }

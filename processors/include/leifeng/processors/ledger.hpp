@@ -119,10 +119,6 @@ struct VolunteerState {
       std::memcpy(log.short_id.data(), &offset, sizeof offset);
       log.short_id_size = HourLog::kLongId;
     }
-    if (logs.capacity() == 0) {  // most volunteers log several times: skip sizes 1, 2 and 4
-      logs.reserve(8);
-      log_hashes.reserve(8);
-    }
     log_hashes.push_back(hash);
     logs.push_back(log);
   }
