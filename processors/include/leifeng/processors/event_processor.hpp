@@ -52,13 +52,13 @@ void emit_dead_letter(const runtime::InputRecord& record, const schemas::Rejecti
                       const std::optional<std::string>& type, const std::optional<std::string>& at,
                       const SourceNaming& source, runtime::Emitter& out);
 
-// Event ids applied to one aggregate: the ids packed in one buffer, and beside them a column
-// of their hashes. A lookup scans 8 bytes per applied event, contiguous and prefetched; the
-// ids are only read when a hash matches (a re-sent event, or a collision).
 // A stable 64-bit string hash (FNV-1a): it is stored in state, so it must not change between
 // builds the way std::hash may.
 uint64_t stable_hash(std::string_view text);
 
+// Event ids applied to one aggregate: the ids packed in one buffer, and beside them a column
+// of their hashes. A lookup scans 8 bytes per applied event, contiguous and prefetched; the
+// ids are only read when a hash matches (a re-sent event, or a collision).
 struct AppliedEvents {
   bool contains(std::string_view event_id) const {
     return contains(event_id, stable_hash(event_id));
