@@ -9,6 +9,15 @@
 
 namespace leifeng::schemas {
 
+namespace detail {
+// n bytes, kBlock <= n <= 2 * kBlock, as two fixed-size copies that overlap in the middle.
+template <size_t kBlock>
+void copy_ends(char* out, const char* in, size_t n) {
+  std::memcpy(out, in, kBlock);
+  std::memcpy(out + n - kBlock, in + n - kBlock, kBlock);
+}
+}  // namespace detail
+
 // to = from. The string is reused, so its size usually stays or its capacity suffices: a
 // resize and a copy, ids (8 to 16 bytes) and timestamps (16 to 32) as two overlapping
 // fixed-size blocks, instead of std::string::assign's general replace, which was ≈ 4 % of the
@@ -16,24 +25,12 @@ namespace leifeng::schemas {
 inline void copy_text(std::string& to, std::string_view from) {
   const size_t n = from.size();
   if (to.size() != n) to.resize(n);
-  char* out = to.data();
-  const char* in = from.data();
   if (n >= 8 && n <= 16) {
-    char head[8];
-    char tail[8];
-    std::memcpy(head, in, 8);
-    std::memcpy(tail, in + n - 8, 8);
-    std::memcpy(out, head, 8);
-    std::memcpy(out + n - 8, tail, 8);
+    detail::copy_ends<8>(to.data(), from.data(), n);
   } else if (n > 16 && n <= 32) {
-    char head[16];
-    char tail[16];
-    std::memcpy(head, in, 16);
-    std::memcpy(tail, in + n - 16, 16);
-    std::memcpy(out, head, 16);
-    std::memcpy(out + n - 16, tail, 16);
+    detail::copy_ends<16>(to.data(), from.data(), n);
   } else if (n != 0) {
-    std::memcpy(out, in, n);
+    std::memcpy(to.data(), from.data(), n);
   }
 }
 
