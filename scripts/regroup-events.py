@@ -66,15 +66,23 @@ def main():
     parser.add_argument("input")
     parser.add_argument("output")
     parser.add_argument("--window", type=int, help="lines per block (default: the whole file)")
-    parser.add_argument("--buckets", type=int, default=64, help="groups per block (default 64)")
+    parser.add_argument("--buckets", type=int, help="groups per block (default 64)")
     args = parser.parse_args()
+    if args.window is None:
+        if args.buckets is not None:
+            parser.error("--buckets needs --window")
+    elif args.buckets is None:
+        args.buckets = 64
     if args.window is not None and (args.window < 1 or args.buckets < 1):
         parser.error("--window and --buckets must be positive")
-    with open(args.input, "rb") as lines, open(args.output, "wb") as out:
-        if args.window is None:
-            group_all(lines, out)
-        else:
-            group_blocks(lines, out, args.window, args.buckets)
+    try:
+        with open(args.input, "rb") as lines, open(args.output, "wb") as out:
+            if args.window is None:
+                group_all(lines, out)
+            else:
+                group_blocks(lines, out, args.window, args.buckets)
+    except OSError as error:
+        parser.exit(1, f"regroup-events.py: {error}\n")
 
 
 if __name__ == "__main__":
