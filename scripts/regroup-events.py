@@ -26,7 +26,7 @@ def aggregate(line):
         event = json.loads(line)
         field = KEY_FIELDS.get(str(event.get("type", "")).split(".")[0])
         value = event.get(field) if field else None
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # not JSON, not an object, too deep
         return None
     return (field, value) if isinstance(value, str) else None
 
@@ -48,7 +48,7 @@ def group_blocks(lines, out, window, buckets):
         groups = [[] for _ in range(buckets)]
         for line in block:
             key = aggregate(line)
-            groups[0 if key is None else zlib.crc32(key[1].encode()) % buckets].append(line)
+            groups[0 if key is None else zlib.crc32(key[1].encode("utf-8", "surrogatepass")) % buckets].append(line)
         for group in groups:
             out.writelines(group)
         block.clear()
