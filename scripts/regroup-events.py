@@ -48,7 +48,10 @@ def group_blocks(lines, out, window, buckets):
         groups = [[] for _ in range(buckets)]
         for line in block:
             key = aggregate(line)
-            groups[0 if key is None else zlib.crc32(key[1].encode("utf-8", "surrogatepass")) % buckets].append(line)
+            group = 0
+            if key is not None:  # "surrogatepass": JSON may spell lone surrogates
+                group = zlib.crc32(key[1].encode("utf-8", "surrogatepass")) % buckets
+            groups[group].append(line)
         for group in groups:
             out.writelines(group)
         block.clear()
