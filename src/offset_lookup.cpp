@@ -7,15 +7,29 @@
 #include <memory>
 #include <thread>
 
+#include "rdkafka_ptr.hpp"
+
 namespace leifeng::runtime {
 namespace {
 
-struct PartitionListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* list) const {
-    rd_kafka_topic_partition_list_destroy(list);
+// Errors of an offset request that go away once metadata and leadership settle, e.g. just
+// after the topics were created.
+bool transient(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+    case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+      return true;
+    default:
+      return false;
   }
-};
-using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+}
 
 std::string topics_of(const std::vector<TopicPartitionId>& partitions) {
   std::vector<std::string> topics;
@@ -56,7 +70,7 @@ std::vector<int64_t> lookup(rd_kafka_t* client, const std::vector<TopicPartition
       offsets.push_back(tp.offset < 0 ? -1 : tp.offset);
     }
     if (failed == RD_KAFKA_RESP_ERR_NO_ERROR) return offsets;
-    if (!transient_offset_error(failed) || Clock::now() + backoff >= deadline)
+    if (!transient(failed) || Clock::now() + backoff >= deadline)
       throw OffsetLookupError("cannot list the " + what + " of " +
                               (where.empty() ? topics_of(partitions) : where) + ": " +
                               rd_kafka_err2str(failed));
@@ -65,23 +79,6 @@ std::vector<int64_t> lookup(rd_kafka_t* client, const std::vector<TopicPartition
 }
 
 }  // namespace
-
-bool transient_offset_error(int err) {
-  switch (static_cast<rd_kafka_resp_err_t>(err)) {
-    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
-    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
-    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
-    case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
-    case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
-    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
-    case RD_KAFKA_RESP_ERR__TRANSPORT:
-    case RD_KAFKA_RESP_ERR__TIMED_OUT:
-      return true;
-    default:
-      return false;
-  }
-}
 
 std::vector<int64_t> list_offsets(rd_kafka_t* client,
                                   const std::vector<TopicPartitionId>& partitions,

@@ -12,23 +12,12 @@
 
 #include "leifeng/runtime/kafka_client.hpp"
 #include "leifeng/runtime/offset_lookup.hpp"
+#include "rdkafka_ptr.hpp"
 
 namespace leifeng::runtime {
 namespace {
 
 constexpr int kPollMs = 200;
-
-template <auto Destroy>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    if (p != nullptr) Destroy(p);
-  }
-};
-using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, Deleter<rd_kafka_metadata_destroy>>;
-using MessagePtr = std::unique_ptr<rd_kafka_message_t, Deleter<rd_kafka_message_destroy>>;
-using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t,
-                                         Deleter<rd_kafka_topic_partition_list_destroy>>;
 
 }  // namespace
 

@@ -27,10 +27,6 @@ class OffsetLookupError : public std::runtime_error {
 
 enum class OffsetBound { beginning, end };
 
-// Errors of an offset request that go away once metadata and leadership settle, e.g. just
-// after the topics were created. Takes librdkafka's C or C++ error code (the same numbers).
-bool transient_offset_error(int err);
-
 // The first offset (beginning) or the offset after the last readable record (end: the last
 // stable offset under read_committed, the default isolation level) of each partition, in
 // order. Retries while leaders move (e.g. just after the topics were created). Throws
