@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kafka_scenarios.hpp"
@@ -58,20 +59,42 @@ TEST_F(TopicReaderTest, ReadsNothingFromAnEmptyTopic) {
 }
 
 TEST_F(TopicReaderTest, RetriesEndOffsetsWhileTheLeaderMoves) {
-  cluster_.fail_next_offset_requests({RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-                                      RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
-                                      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION});
+  // One broker, so one request each: the first offsets pass, then the end offsets fail three
+  // times.
+  cluster_.fail_next_offset_requests(
+      {RD_KAFKA_RESP_ERR_NO_ERROR, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+       RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION});
   EXPECT_EQ(read().size(), 20u);
 }
 
 TEST_F(TopicReaderTest, RetriesTheOffsetForATimeWhileTheLeaderMoves) {
   // The mock finds no offset for any time (librdkafka 2.0.2 answers only the earliest and
   // latest), so the reader starts each partition at its end and reads nothing; what counts is
-  // that it gets there. Partition 0's end offset, then its offset for the time, which fails.
-  cluster_.fail_next_offset_requests({RD_KAFKA_RESP_ERR_NO_ERROR,
+  // that it gets there. One broker, so one request each: the first offsets and the end offsets
+  // pass, then the offsets for the time fail twice.
+  cluster_.fail_next_offset_requests({RD_KAFKA_RESP_ERR_NO_ERROR, RD_KAFKA_RESP_ERR_NO_ERROR,
                                       RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
                                       RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION});
   EXPECT_NO_THROW(read(TimestampRange{0, std::nullopt}));
+}
+
+// What the two tests above rely on: the reader's requests go first offsets, end offsets, then
+// offsets for the time, as a permanent error on the second or third request shows.
+TEST_F(TopicReaderTest, AsksForFirstThenEndThenTimeOffsets) {
+  const std::vector<std::pair<int, std::string>> cases{
+      {2, "cannot list the end offset of " + topic_},
+      {3, "cannot list the offset for time 0 of " + topic_}};
+  for (const auto& [failing, message] : cases) {
+    std::vector<int> errors(static_cast<size_t>(failing), RD_KAFKA_RESP_ERR_NO_ERROR);
+    errors.back() = RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
+    cluster_.fail_next_offset_requests(errors);
+    try {
+      read(TimestampRange{0, std::nullopt});
+      ADD_FAILURE() << "expected TopicReadError when request " << failing << " fails";
+    } catch (const TopicReadError& error) {
+      EXPECT_THAT(error.what(), HasSubstr(message));
+    }
+  }
 }
 
 TEST_F(TopicReaderTest, FailsAtOnceOnAnErrorThatDoesNotPass) {
