@@ -3,7 +3,7 @@
 #include <exception>
 #include <iostream>
 
-#include "commands.hpp"
+#include "commands/commands.hpp"
 #include "leifeng/runtime/logging.hpp"
 
 int main(int argc, char** argv) {

@@ -2,7 +2,7 @@
 // --bootstrap-servers) and the domain rules ([rules]) of the same file.
 #pragma once
 
-#include "commands.hpp"
+#include "commands/commands.hpp"
 #include "leifeng/processors/domain_config.hpp"
 #include "leifeng/runtime/config.hpp"
 

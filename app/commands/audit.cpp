@@ -7,10 +7,10 @@
 #include <memory>
 #include <string>
 
-#include "audit_diff.hpp"
-#include "audit_volunteer.hpp"
-#include "commands.hpp"
-#include "kafka_cluster.hpp"
+#include "audit/diff.hpp"
+#include "audit/volunteer.hpp"
+#include "commands/commands.hpp"
+#include "kafka/cluster.hpp"
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/runtime/logging.hpp"
 #include "leifeng/runtime/topic_reader.hpp"

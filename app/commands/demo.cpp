@@ -21,14 +21,14 @@
 #include <utility>
 #include <vector>
 
-#include "commands.hpp"
-#include "demo_broker.hpp"
-#include "demo_table.hpp"
-#include "kafka_cluster.hpp"
-#include "kafka_export.hpp"
-#include "kafka_publish.hpp"
-#include "kafka_run.hpp"
-#include "kafka_topics.hpp"
+#include "commands/commands.hpp"
+#include "demo/broker.hpp"
+#include "demo/county_table.hpp"
+#include "kafka/cluster.hpp"
+#include "kafka/export.hpp"
+#include "kafka/publish.hpp"
+#include "drivers/live_run.hpp"
+#include "kafka/topics.hpp"
 #include "leifeng/generator/calendar.hpp"
 #include "leifeng/generator/generator.hpp"
 #include "leifeng/report/area_names.hpp"

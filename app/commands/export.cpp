@@ -8,11 +8,11 @@
 #include <optional>
 #include <string>
 
-#include "commands.hpp"
-#include "kafka_cluster.hpp"
-#include "kafka_export.hpp"
+#include "commands/commands.hpp"
+#include "kafka/cluster.hpp"
+#include "kafka/export.hpp"
 #include "leifeng/runtime/logging.hpp"
-#include "replay_file.hpp"
+#include "drivers/replay.hpp"
 #include "settings.hpp"
 
 namespace leifeng::app {

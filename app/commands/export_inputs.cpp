@@ -5,9 +5,9 @@
 #include <memory>
 #include <string>
 
-#include "audit_input_export.hpp"
-#include "commands.hpp"
-#include "kafka_cluster.hpp"
+#include "audit/input_export.hpp"
+#include "commands/commands.hpp"
+#include "kafka/cluster.hpp"
 #include "leifeng/runtime/logging.hpp"
 #include "settings.hpp"
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "commands.hpp"
+#include "commands/commands.hpp"
 #include "leifeng/generator/calendar.hpp"
 #include "leifeng/generator/generator.hpp"
 

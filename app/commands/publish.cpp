@@ -7,10 +7,10 @@
 #include <memory>
 #include <string>
 
-#include "commands.hpp"
-#include "kafka_cluster.hpp"
-#include "kafka_publish.hpp"
-#include "kafka_topics.hpp"
+#include "commands/commands.hpp"
+#include "kafka/cluster.hpp"
+#include "kafka/publish.hpp"
+#include "kafka/topics.hpp"
 #include "leifeng/runtime/logging.hpp"
 #include "settings.hpp"
 #include "topology.hpp"

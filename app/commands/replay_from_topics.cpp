@@ -5,10 +5,10 @@
 #include <memory>
 #include <string>
 
-#include "commands.hpp"
-#include "kafka_cluster.hpp"
+#include "commands/commands.hpp"
+#include "kafka/cluster.hpp"
 #include "leifeng/runtime/logging.hpp"
-#include "replay_topics.hpp"
+#include "drivers/topic_replay.hpp"
 #include "settings.hpp"
 
 namespace leifeng::app {

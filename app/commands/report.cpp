@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "area_names_config.hpp"
-#include "commands.hpp"
-#include "kafka_cluster.hpp"
-#include "kafka_export.hpp"
+#include "commands/commands.hpp"
+#include "kafka/cluster.hpp"
+#include "kafka/export.hpp"
 #include "leifeng/report/area_names.hpp"
 #include "leifeng/report/county_stats_file.hpp"
 #include "leifeng/report/render_report.hpp"

@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <iostream>
 
-#include "commands.hpp"
-#include "kafka_cluster.hpp"
-#include "kafka_run.hpp"
+#include "commands/commands.hpp"
+#include "kafka/cluster.hpp"
+#include "drivers/live_run.hpp"
 #include "leifeng/runtime/logging.hpp"
 #include "settings.hpp"
 

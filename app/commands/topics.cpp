@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <iostream>
 
-#include "commands.hpp"
-#include "kafka_cluster.hpp"
-#include "kafka_topics.hpp"
+#include "commands/commands.hpp"
+#include "kafka/cluster.hpp"
+#include "kafka/topics.hpp"
 #include "leifeng/runtime/logging.hpp"
 #include "settings.hpp"
 #include "topology.hpp"

@@ -1,6 +1,6 @@
 // `leifeng publish` routing (app/event_router): routable lines go to their input topic keyed by
 // the aggregate id, even when invalid; lines without a usable type cannot be routed.
-#include "event_router.hpp"
+#include "kafka/event_router.hpp"
 
 #include <gtest/gtest.h>
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "audit_diff.hpp"
-#include "audit_input_export.hpp"
+#include "audit/diff.hpp"
+#include "audit/input_export.hpp"
 
 namespace leifeng::app {
 namespace {

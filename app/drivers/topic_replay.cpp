@@ -1,4 +1,4 @@
-#include "replay_topics.hpp"
+#include "drivers/topic_replay.hpp"
 
 #include <chrono>
 #include <stdexcept>
@@ -47,7 +47,7 @@ TopicReplay replay_from_topics(const runtime::KafkaProperties& kafka,
   auto last_report = started;
   processors::SourceNaming source;
   source.topic_prefix = topic_prefix;
-  FileReplay replay(config, source);
+  Replay replay(config, source);
   read_input_topics(kafka, topic_prefix, range,
                     [&](std::string_view input, const runtime::TopicRecord& record) {
                       // A message without a value reaches the live processor as empty text.

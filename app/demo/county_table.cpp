@@ -1,4 +1,4 @@
-#include "demo_table.hpp"
+#include "demo/county_table.hpp"
 
 #include <fmt/format.h>
 

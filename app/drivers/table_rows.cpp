@@ -1,4 +1,4 @@
-#include "table_rows.hpp"
+#include "drivers/table_rows.hpp"
 
 #include <algorithm>
 

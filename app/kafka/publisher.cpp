@@ -1,4 +1,4 @@
-#include "kafka_publisher.hpp"
+#include "kafka/publisher.hpp"
 
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>

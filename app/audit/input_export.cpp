@@ -1,4 +1,4 @@
-#include "audit_input_export.hpp"
+#include "audit/input_export.hpp"
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "event_router.hpp"
+#include "kafka/event_router.hpp"
 #include "leifeng/processors/wiring.hpp"
-#include "replay_topics.hpp"
+#include "drivers/topic_replay.hpp"
 
 namespace leifeng::app {
 

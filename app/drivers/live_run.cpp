@@ -1,11 +1,11 @@
-#include "kafka_run.hpp"
+#include "drivers/live_run.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <memory>
 
-#include "kafka_topics.hpp"
+#include "kafka/topics.hpp"
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/runtime/logging.hpp"
 #include "leifeng/runtime/metrics.hpp"

@@ -15,10 +15,10 @@
 #include <string>
 #include <string_view>
 
+#include "drivers/replay.hpp"
 #include "leifeng/processors/domain_config.hpp"
 #include "leifeng/runtime/topic_admin.hpp"
 #include "leifeng/runtime/topic_reader.hpp"
-#include "replay_file.hpp"
 
 namespace leifeng::app {
 
@@ -41,9 +41,6 @@ struct TopicReplay {
   ReplaySummary summary;
   double seconds = 0;  // reading and processing, not writing the files
 };
-
-// Called now and then while replaying: events read so far and seconds since the start.
-using ReplayProgress = std::function<void(int64_t events_read, double seconds)>;
 
 // The replay itself. Dead letters name their source {"topic","partition","offset"} as live.
 TopicReplay replay_from_topics(const runtime::KafkaProperties& kafka,

@@ -1,10 +1,10 @@
-#include "kafka_publish.hpp"
+#include "kafka/publish.hpp"
 
 #include <chrono>
 #include <cstdlib>
 #include <stdexcept>
 
-#include "event_router.hpp"
+#include "kafka/event_router.hpp"
 #include "leifeng/processors/event_processor.hpp"
 #include "leifeng/processors/wiring.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "kafka_cluster.hpp"
+#include "kafka/cluster.hpp"
 #include "leifeng/runtime/stream_topology.hpp"
 #include "leifeng/runtime/topic_admin.hpp"
 

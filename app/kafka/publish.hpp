@@ -8,8 +8,8 @@
 #include <map>
 #include <string>
 
-#include "kafka_cluster.hpp"
-#include "kafka_publisher.hpp"
+#include "kafka/cluster.hpp"
+#include "kafka/publisher.hpp"
 #include "leifeng/schemas/validation.hpp"
 #include "settings.hpp"
 

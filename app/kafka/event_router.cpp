@@ -1,4 +1,4 @@
-#include "event_router.hpp"
+#include "kafka/event_router.hpp"
 
 #include <rapidjson/document.h>
 

@@ -1,4 +1,4 @@
-#include "audit_volunteer.hpp"
+#include "audit/volunteer.hpp"
 
 #include <fmt/format.h>
 
@@ -7,8 +7,8 @@
 #include <type_traits>
 #include <variant>
 
-#include "event_router.hpp"
-#include "in_process_options.hpp"
+#include "kafka/event_router.hpp"
+#include "drivers/in_process_options.hpp"
 #include "leifeng/processors/wiring.hpp"
 
 namespace leifeng::app {

@@ -1,4 +1,4 @@
-#include "kafka_export.hpp"
+#include "kafka/export.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -6,7 +6,7 @@
 
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/runtime/topic_reader.hpp"
-#include "replay_file.hpp"
+#include "drivers/replay.hpp"
 
 namespace leifeng::app {
 

@@ -1,4 +1,4 @@
-#include "demo_broker.hpp"
+#include "demo/broker.hpp"
 
 #include <sys/wait.h>
 

@@ -1,4 +1,4 @@
-#include "kafka_topics.hpp"
+#include "kafka/topics.hpp"
 
 #include <spdlog/spdlog.h>
 

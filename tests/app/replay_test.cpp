@@ -1,4 +1,4 @@
-// FileReplay's lookahead (lines are decoded when fed and applied some lines later) and the table
+// Replay's lookahead (lines are decoded when fed and applied some lines later) and the table
 // ordering of replay outputs.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "leifeng/generator/generator.hpp"
-#include "replay_file.hpp"
-#include "table_rows.hpp"
+#include "drivers/replay.hpp"
+#include "drivers/table_rows.hpp"
 
 namespace leifeng::app {
 namespace {
@@ -105,10 +105,10 @@ TEST(FileReplayOutputs, WriteOutputsWritesTheFilesOfFinish) {
 
   const auto base = std::filesystem::temp_directory_path() /
                     ("leifeng-write-outputs-" + std::to_string(getpid()));
-  FileReplay through_finish(processors::DomainConfig{}, "events.jsonl");
+  Replay through_finish(processors::DomainConfig{}, "events.jsonl");
   through_finish.feed_lines(text, 1);
   write_replay_outputs(base / "finish", through_finish.finish(), through_finish.summary());
-  FileReplay direct(processors::DomainConfig{}, "events.jsonl");
+  Replay direct(processors::DomainConfig{}, "events.jsonl");
   direct.feed_lines(text, 1);
   direct.write_outputs(base / "direct");
 
@@ -124,7 +124,7 @@ TEST(FileReplayOutputs, WriteOutputsWritesTheFilesOfFinish) {
 
 // Lines are applied after the caller's buffer moved on: the replay must have kept its own copy.
 TEST(FileReplayLookahead, DeadLettersKeepTheirLineAfterTheCallersBufferChanged) {
-  FileReplay replay(processors::DomainConfig{}, "events.jsonl");
+  Replay replay(processors::DomainConfig{}, "events.jsonl");
   std::string buffer;
   for (int i = 1; i <= 40; ++i) {
     // Every volunteer registers twice: the second registration is invalid_transition.
@@ -147,7 +147,7 @@ TEST(FileReplayLookahead, DeadLettersKeepTheirLineAfterTheCallersBufferChanged) 
 // A block: blank lines count for the numbering, CRLF endings and a last line without a newline
 // are lines, and the dead letters keep their text after the block was overwritten.
 TEST(FileReplayLookahead, FeedLinesNumbersEveryLineAndCopiesNothingItStillNeeds) {
-  FileReplay replay(processors::DomainConfig{}, "events.jsonl");
+  Replay replay(processors::DomainConfig{}, "events.jsonl");
   std::string block;
   for (int i = 1; i <= 40; ++i) {
     block += registered(numbered("e", i), numbered("v", (i + 1) / 2));
@@ -172,7 +172,7 @@ TEST(FileReplayLookahead, FeedLinesNumbersEveryLineAndCopiesNothingItStillNeeds)
 
 // A message fed after file lines is applied after them, even though the lines wait.
 TEST(FileReplayLookahead, MessagesAreAppliedAfterTheLinesFedBefore) {
-  FileReplay replay(processors::DomainConfig{}, "events.jsonl");
+  Replay replay(processors::DomainConfig{}, "events.jsonl");
   replay.feed(registered("e1", "v1"), 1);
   replay.feed_message("hours", 0, 7, "v1", registered("e2", "v1"));
   const ReplayOutputs outputs = replay.finish();

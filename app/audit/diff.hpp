@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "leifeng/runtime/topic_admin.hpp"
-#include "replay_file.hpp"
+#include "drivers/replay.hpp"
 
 namespace leifeng::app {
 

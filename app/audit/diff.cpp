@@ -1,4 +1,4 @@
-#include "audit_diff.hpp"
+#include "audit/diff.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -13,7 +13,7 @@
 #include <tuple>
 #include <utility>
 
-#include "kafka_export.hpp"
+#include "kafka/export.hpp"
 #include "leifeng/processors/wiring.hpp"
 
 namespace leifeng::app {

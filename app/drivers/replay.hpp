@@ -40,16 +40,19 @@ struct ReplayOutputs {
   std::vector<std::string> dead_letters;
 };
 
-class FileReplay {
+// Called now and then while replaying: events read so far and seconds since the start.
+using ReplayProgress = std::function<void(int64_t events_read, double seconds)>;
+
+class Replay {
  public:
   // `source_name` is what dead-letter records give as `source.file`.
-  FileReplay(const processors::DomainConfig& config, std::string source_name);
+  Replay(const processors::DomainConfig& config, std::string source_name);
   // Replay from topics: dead letters name their source as `source` says (live: the Kafka
   // topic, partition and offset).
-  FileReplay(const processors::DomainConfig& config, processors::SourceNaming source);
-  ~FileReplay();
-  FileReplay(const FileReplay&) = delete;
-  FileReplay& operator=(const FileReplay&) = delete;
+  Replay(const processors::DomainConfig& config, processors::SourceNaming source);
+  ~Replay();
+  Replay(const Replay&) = delete;
+  Replay& operator=(const Replay&) = delete;
 
   // One line of the file (without its newline), 1-based; blank lines are skipped. The line is
   // copied and decoded now, and applied a few lines later (the lookahead, see replay_file.cpp).

@@ -1,4 +1,4 @@
-#include "replay_file.hpp"
+#include "drivers/replay.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -6,13 +6,13 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "in_process_options.hpp"
+#include "drivers/in_process_options.hpp"
+#include "drivers/table_rows.hpp"
 #include "leifeng/processors/activities.hpp"
 #include "leifeng/processors/county_stats.hpp"
 #include "leifeng/processors/ledger.hpp"
 #include "leifeng/processors/needs.hpp"
 #include "leifeng/processors/wiring.hpp"
-#include "table_rows.hpp"
 
 namespace leifeng::app {
 
@@ -39,7 +39,7 @@ std::string ReplaySummary::to_json() const {
 // Collects what the processors emit. County deltas go straight to the county processor as
 // decoded values (send_county_deltas_to), the same messages in the same order as the
 // repartition topic delivers them live, without the binary round trip per event.
-class FileReplay::Impl : public runtime::Emitter {
+class Replay::Impl : public runtime::Emitter {
  public:
   Impl(const processors::DomainConfig& config, processors::SourceNaming source)
       : options_(in_process_options(config, std::move(source))),
@@ -219,7 +219,7 @@ class FileReplay::Impl : public runtime::Emitter {
   // Applies what is queued and puts the tables in file order: tables sorted by key, the last
   // value of a key winning; star-changes stable-sorted by volunteer; dead letters as emitted.
   void complete() {
-    if (completed_) throw std::logic_error("FileReplay: finished twice");
+    if (completed_) throw std::logic_error("Replay: finished twice");
     completed_ = true;
     drain();
     ledger_.emit_tables(*this);
@@ -324,29 +324,29 @@ processors::SourceNaming file_source(std::string source_name) {
 }
 }  // namespace
 
-FileReplay::FileReplay(const processors::DomainConfig& config, std::string source_name)
+Replay::Replay(const processors::DomainConfig& config, std::string source_name)
     : impl_(std::make_unique<Impl>(config, file_source(std::move(source_name)))) {}
-FileReplay::FileReplay(const processors::DomainConfig& config, processors::SourceNaming source)
+Replay::Replay(const processors::DomainConfig& config, processors::SourceNaming source)
     : impl_(std::make_unique<Impl>(config, std::move(source))) {}
-FileReplay::~FileReplay() = default;
+Replay::~Replay() = default;
 
-void FileReplay::feed(std::string_view line, int64_t line_number) {
+void Replay::feed(std::string_view line, int64_t line_number) {
   impl_->feed(line, line_number);
 }
-int64_t FileReplay::feed_lines(std::string_view lines, int64_t first_line_number) {
+int64_t Replay::feed_lines(std::string_view lines, int64_t first_line_number) {
   return impl_->feed_lines(lines, first_line_number);
 }
-void FileReplay::feed_message(std::string_view input, int32_t partition, int64_t offset,
-                              std::optional<std::string_view> key, std::string_view value) {
+void Replay::feed_message(std::string_view input, int32_t partition, int64_t offset,
+                          std::optional<std::string_view> key, std::string_view value) {
   impl_->feed_message(input, partition, offset, key, value);
 }
-const ReplaySummary& FileReplay::summary() const {
+const ReplaySummary& Replay::summary() const {
   return impl_->summary_;
 }
-ReplayOutputs FileReplay::finish() {
+ReplayOutputs Replay::finish() {
   return impl_->finish();
 }
-void FileReplay::write_outputs(const std::filesystem::path& dir) {
+void Replay::write_outputs(const std::filesystem::path& dir) {
   impl_->write_outputs(dir);
 }
 

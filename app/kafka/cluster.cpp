@@ -1,4 +1,4 @@
-#include "kafka_cluster.hpp"
+#include "kafka/cluster.hpp"
 
 #include <spdlog/spdlog.h>
 

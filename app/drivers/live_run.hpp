@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include "kafka_cluster.hpp"
+#include "kafka/cluster.hpp"
 #include "leifeng/runtime/stream_runtime.hpp"
 #include "settings.hpp"
 
