@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "leifeng/runtime/topic_admin.hpp"
 #include "drivers/replay.hpp"
+#include "leifeng/runtime/topic_admin.hpp"
 
 namespace leifeng::app {
 

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "drivers/topic_replay.hpp"
 #include "kafka/event_router.hpp"
 #include "leifeng/processors/wiring.hpp"
-#include "drivers/topic_replay.hpp"
 
 namespace leifeng::app {
 

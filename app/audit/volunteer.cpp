@@ -7,8 +7,8 @@
 #include <type_traits>
 #include <variant>
 
-#include "kafka/event_router.hpp"
 #include "drivers/in_process_options.hpp"
+#include "kafka/event_router.hpp"
 #include "leifeng/processors/wiring.hpp"
 
 namespace leifeng::app {

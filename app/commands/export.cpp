@@ -9,10 +9,10 @@
 #include <string>
 
 #include "commands/commands.hpp"
+#include "drivers/replay.hpp"
 #include "kafka/cluster.hpp"
 #include "kafka/export.hpp"
 #include "leifeng/runtime/logging.hpp"
-#include "drivers/replay.hpp"
 #include "settings.hpp"
 
 namespace leifeng::app {

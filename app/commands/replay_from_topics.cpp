@@ -6,9 +6,9 @@
 #include <string>
 
 #include "commands/commands.hpp"
+#include "drivers/topic_replay.hpp"
 #include "kafka/cluster.hpp"
 #include "leifeng/runtime/logging.hpp"
-#include "drivers/topic_replay.hpp"
 #include "settings.hpp"
 
 namespace leifeng::app {

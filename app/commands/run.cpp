@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "commands/commands.hpp"
-#include "kafka/cluster.hpp"
 #include "drivers/live_run.hpp"
+#include "kafka/cluster.hpp"
 #include "leifeng/runtime/logging.hpp"
 #include "settings.hpp"
 

@@ -4,9 +4,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "drivers/replay.hpp"
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/runtime/topic_reader.hpp"
-#include "drivers/replay.hpp"
 
 namespace leifeng::app {
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "leifeng/generator/generator.hpp"
 #include "drivers/replay.hpp"
 #include "drivers/table_rows.hpp"
+#include "leifeng/generator/generator.hpp"
 
 namespace leifeng::app {
 namespace {
