@@ -122,6 +122,10 @@ std::map<std::string, SourceTopic, std::less<>> Topology::sources() const {
   return sources;
 }
 
+bool Topology::is_repartition(std::string_view logical_name) const {
+  return std::find(repartitions_.begin(), repartitions_.end(), logical_name) != repartitions_.end();
+}
+
 std::string Topology::changelog_topic(std::string_view store) const {
   return application_id_ + "-" + std::string(store) + "-changelog";
 }

@@ -93,8 +93,8 @@ StreamTask::StreamTask(TaskId id, const Topology& topology, const std::filesyste
 
 StreamTask::~StreamTask() = default;
 
-KeyValueStore& StreamTask::store(std::string_view name) {
-  return state_->store(name);
+KeyValueStore* StreamTask::store(std::string_view name) {
+  return &state_->store(name);
 }
 
 void StreamTask::set_committed_offset(const std::string& topic, int64_t offset) {

@@ -269,34 +269,31 @@ std::vector<std::string> read_file_lines(const std::filesystem::path& file) {
 AuditDiff diff_tables(const ReplayOutputs& live, const ReplayOutputs& replayed) {
   AuditDiff diff;
   Differ differ(diff);
-  differ.compare_keyed({outputs::kStars, &volunteer_key, {}, false}, live.stars, replayed.stars);
-  differ.compare_star_changes(live.star_changes, replayed.star_changes);
-  differ.compare_keyed({outputs::kNeedsStatus, &need_key, {}, false}, live.needs_status,
-                       replayed.needs_status);
+  differ.compare_keyed({outputs::kStars, &volunteer_key, {}, false}, live.of(outputs::kStars),
+                       replayed.of(outputs::kStars));
+  differ.compare_star_changes(live.of(outputs::kStarChanges), replayed.of(outputs::kStarChanges));
+  differ.compare_keyed({outputs::kNeedsStatus, &need_key, {}, false},
+                       live.of(outputs::kNeedsStatus), replayed.of(outputs::kNeedsStatus));
   differ.compare_keyed({outputs::kCountyStats, &county_key, {"revision", "as_of"}, true},
-                       live.county_stats, replayed.county_stats);
-  differ.compare_dead_letters(live.dead_letters, replayed.dead_letters);
+                       live.of(outputs::kCountyStats), replayed.of(outputs::kCountyStats));
+  differ.compare_dead_letters(live.of(outputs::kDeadLetter), replayed.of(outputs::kDeadLetter));
   return diff;
 }
 
 ReplayOutputs read_replay_dir(const std::filesystem::path& dir) {
   ReplayOutputs tables;
-  tables.stars = read_file_lines(dir / "stars.jsonl");
-  tables.star_changes = read_file_lines(dir / "star-changes.jsonl");
-  tables.needs_status = read_file_lines(dir / "needs-status.jsonl");
-  tables.county_stats = read_file_lines(dir / "county-stats.jsonl");
-  tables.dead_letters = read_file_lines(dir / "dead-letter.jsonl");
+  for (const processors::OutputSpec& output : processors::kOutputs) {
+    tables.of(output.name) = read_file_lines(dir / output_file_name(output.name));
+  }
   return tables;
 }
 
 ReplayOutputs read_live_tables(const runtime::KafkaProperties& kafka,
                                const std::string& topic_prefix) {
   ReplayOutputs tables;
-  tables.stars = export_table(kafka, topic_prefix, outputs::kStars);
-  tables.star_changes = export_table(kafka, topic_prefix, outputs::kStarChanges);
-  tables.needs_status = export_table(kafka, topic_prefix, outputs::kNeedsStatus);
-  tables.county_stats = export_table(kafka, topic_prefix, outputs::kCountyStats);
-  tables.dead_letters = export_table(kafka, topic_prefix, outputs::kDeadLetter);
+  for (const processors::OutputSpec& output : processors::kOutputs) {
+    tables.of(output.name) = export_table(kafka, topic_prefix, output.name);
+  }
   return tables;
 }
 

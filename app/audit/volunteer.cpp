@@ -10,6 +10,7 @@
 #include "drivers/in_process_options.hpp"
 #include "kafka/event_router.hpp"
 #include "leifeng/processors/wiring.hpp"
+#include "leifeng/runtime/in_memory_runner.hpp"
 
 namespace leifeng::app {
 
@@ -52,13 +53,16 @@ std::string describe_log(const processors::HourLog& log) {
 
 }  // namespace
 
+// The application's topology in an InMemoryRunner, fed the volunteer's events only; the ledger
+// is asked for the volunteer's state after each.
 class VolunteerAuditor::Impl : public runtime::Emitter {
  public:
   Impl(const processors::DomainConfig& config, std::string volunteer_id,
        processors::SourceNaming source)
       : options_(in_process_options(config, std::move(source))),
         rules_(config.validation_rules()),
-        ledger_(options_, nullptr) {
+        runner_(processors::topology(options_, options_.source.application_id), *this),
+        ledger_(ledger_of(runner_)) {
     audit_.volunteer_id = std::move(volunteer_id);
   }
 
@@ -70,7 +74,7 @@ class VolunteerAuditor::Impl : public runtime::Emitter {
     } else if (topic == outputs::kDeadLetter) {
       last_dead_letter_ = schemas::dead_letter_from_json(value);
     }
-    // Stars and county deltas: the final state below says the same.
+    // Stars and county statistics: the final state below says the same.
   }
 
   void feed_line(std::string_view line, int64_t line_number) {
@@ -114,7 +118,7 @@ class VolunteerAuditor::Impl : public runtime::Emitter {
       audited.log_id = log_id_of(decoded.event());
     }
     last_dead_letter_.reset();
-    const processors::Verdict verdict = ledger_.handle(record, decoded, *this);
+    const processors::Verdict verdict = ledger_.handle(record, decoded, runner_.emitter());
     audited.outcome = verdict.outcome;
     audited.reason = verdict.reason;
     if (verdict.outcome == runtime::Outcome::dead_lettered && last_dead_letter_) {
@@ -130,9 +134,17 @@ class VolunteerAuditor::Impl : public runtime::Emitter {
     audit_.events.push_back(std::move(audited));
   }
 
+  static processors::LedgerProcessor& ledger_of(runtime::InMemoryRunner& runner) {
+    auto* ledger = dynamic_cast<processors::LedgerProcessor*>(
+        &runner.processor_of(processors::inputs::kHours));
+    if (ledger == nullptr) throw std::logic_error("audit: hours are not read by the ledger");
+    return *ledger;
+  }
+
   processors::ProcessorOptions options_;
   schemas::ValidationRules rules_;
-  processors::LedgerProcessor ledger_;
+  runtime::InMemoryRunner runner_;
+  processors::LedgerProcessor& ledger_;
   VolunteerAudit audit_;
   std::optional<schemas::DeadLetterRecord> last_dead_letter_;
 };

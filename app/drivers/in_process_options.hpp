@@ -8,7 +8,7 @@
 
 namespace leifeng::app {
 
-// Tables are taken once at the end (emit_tables): the same final values as the live
+// Tables are taken once at the end (Processor::finish): the same final values as the live
 // per-update records, without formatting one per event.
 inline processors::ProcessorOptions in_process_options(const processors::DomainConfig& config,
                                                        processors::SourceNaming source) {

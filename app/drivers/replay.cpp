@@ -8,15 +8,9 @@
 
 #include "drivers/in_process_options.hpp"
 #include "drivers/table_rows.hpp"
-#include "leifeng/processors/activities.hpp"
-#include "leifeng/processors/county_stats.hpp"
-#include "leifeng/processors/ledger.hpp"
-#include "leifeng/processors/needs.hpp"
-#include "leifeng/processors/wiring.hpp"
+#include "leifeng/runtime/in_memory_runner.hpp"
 
 namespace leifeng::app {
-
-namespace outputs = processors::outputs;
 
 std::string ReplaySummary::to_json() const {
   std::string json = "{\"events_read\":" + std::to_string(events_read) +
@@ -36,40 +30,50 @@ std::string ReplaySummary::to_json() const {
   return json;
 }
 
-// Collects what the processors emit. County deltas go straight to the county processor as
-// decoded values (send_county_deltas_to), the same messages in the same order as the
-// repartition topic delivers them live, without the binary round trip per event.
+namespace {
+
+// The processor of an input topic as the domain's type: a replay decodes a line once, to route
+// it by its type, and hands the decoded event on (EventProcessor::handle).
+processors::EventProcessor& event_processor(runtime::InMemoryRunner& runner,
+                                            schemas::InputTopic topic) {
+  auto* processor =
+      dynamic_cast<processors::EventProcessor*>(&runner.processor_of(processors::input_of(topic)));
+  if (processor == nullptr) {
+    throw std::logic_error("replay: input " + std::string(processors::input_of(topic)) +
+                           " is not read by an event processor");
+  }
+  return *processor;
+}
+
+size_t output_index(std::string_view output) {
+  for (size_t i = 0; i < processors::kOutputs.size(); ++i) {
+    if (processors::kOutputs[i].name == output) return i;
+  }
+  throw std::invalid_argument("replay: unknown output " + std::string(output));
+}
+
+}  // namespace
+
+std::vector<std::string>& ReplayOutputs::of(std::string_view output) {
+  return lines_[output_index(output)];
+}
+const std::vector<std::string>& ReplayOutputs::of(std::string_view output) const {
+  return lines_[output_index(output)];
+}
+
+// The topology in an InMemoryRunner; the runner hands every public output back to emit().
 class Replay::Impl : public runtime::Emitter {
  public:
   Impl(const processors::DomainConfig& config, processors::SourceNaming source)
       : options_(in_process_options(config, std::move(source))),
         rules_(config.validation_rules()),
-        ledger_(options_, nullptr),
-        activities_(options_, nullptr),
-        needs_(options_, nullptr),
-        county_(options_, nullptr) {
-    ledger_.send_county_deltas_to(&county_);
-    activities_.send_county_deltas_to(&county_);
-    needs_.send_county_deltas_to(&county_);
-  }
+        runner_(processors::topology(options_, options_.source.application_id), *this),
+        hours_(event_processor(runner_, schemas::InputTopic::hours)),
+        activities_(event_processor(runner_, schemas::InputTopic::activities)),
+        needs_(event_processor(runner_, schemas::InputTopic::needs)) {}
 
   void emit(std::string_view topic, std::string_view key, std::string_view value) override {
-    if (topic == outputs::kCountyDeltas) {
-      runtime::InputRecord record{processors::inputs::kCountyDeltas, 0, 0, key, value};
-      county_.process(record, *this);
-    } else if (topic == outputs::kStarChanges) {
-      star_changes_.add(key, value);
-    } else if (topic == outputs::kDeadLetter) {
-      dead_letters_.add({}, value);
-    } else if (topic == outputs::kStars) {
-      stars_.add(key, value);
-    } else if (topic == outputs::kNeedsStatus) {
-      needs_status_.add(key, value);
-    } else if (topic == outputs::kCountyStats) {
-      county_stats_.add(key, value);
-    } else {
-      throw std::logic_error("replay: a processor emitted to unknown output " + std::string(topic));
-    }
+    rows_[output_index(topic)].add(key, value);
   }
 
   // Decodes the line now and applies it kLookahead lines later (see Queued). `line` is copied.
@@ -120,7 +124,7 @@ class Replay::Impl : public runtime::Emitter {
     // The logical name outlives the record (dead letters name the topic from it).
     const runtime::InputRecord record{processors::input_of(topic), partition, offset, key, value};
     schemas::DecodeResult decoded = schemas::decode_event(value, rules_, topic, key);
-    count(processor_of(topic).handle(record, decoded, *this));
+    count(processor_of(topic).handle(record, decoded, runner_.emitter()));
   }
 
   void count(const processors::Verdict& verdict) {
@@ -141,35 +145,31 @@ class Replay::Impl : public runtime::Emitter {
   ReplayOutputs finish() {
     complete();
     ReplayOutputs result;
-    result.stars = stars_.lines();
-    result.needs_status = needs_status_.lines();
-    result.county_stats = county_stats_.lines();
-    result.star_changes = star_changes_.lines();
-    result.dead_letters = dead_letters_.lines();
+    for (size_t i = 0; i < processors::kOutputs.size(); ++i) {
+      result.of(processors::kOutputs[i].name) = rows_[i].lines();
+    }
     return result;
   }
 
   void write_outputs(const std::filesystem::path& dir) {
     complete();
     create_output_dir(dir);
-    auto rows = [](const TableRows& table) {
-      return [&table](std::FILE* out) { return table.write(out); };
-    };
-    write_file(dir / "stars.jsonl", rows(stars_));
-    write_file(dir / "star-changes.jsonl", rows(star_changes_));
-    write_file(dir / "needs-status.jsonl", rows(needs_status_));
-    write_file(dir / "county-stats.jsonl", rows(county_stats_));
-    write_file(dir / "dead-letter.jsonl", rows(dead_letters_));
+    for (size_t i = 0; i < processors::kOutputs.size(); ++i) {
+      const TableRows& rows = rows_[i];
+      write_file(dir / output_file_name(processors::kOutputs[i].name),
+                 [&rows](std::FILE* out) { return rows.write(out); });
+    }
     write_lines(dir / "summary.json", {summary_.to_json()});
   }
+
+  int64_t routed(std::string_view stream) const { return runner_.routed(stream); }
 
   ReplaySummary summary_;
 
  private:
   // A decoded line waiting for its turn. Step s of the lookahead runs s * kStepDistance lines
   // after the line was decoded, and the line is applied kLookahead lines after: the time to
-  // decode the lines in between hides the memory latency of each step. Measured on 2M events
-  // (BENCHMARKS.md): distances 1 to 8 and lookaheads 8 to 40 were all within the noise.
+  // decode the lines in between hides the memory latency of each step (BENCHMARKS.md).
   static constexpr size_t kStepDistance = 2;
   static constexpr size_t kLookahead = 16;
   static_assert(kLookahead > processors::EventProcessor::kPrefetchSteps * kStepDistance);
@@ -216,19 +216,25 @@ class Replay::Impl : public runtime::Emitter {
     }
   }
 
-  // Applies what is queued and puts the tables in file order: tables sorted by key, the last
-  // value of a key winning; star-changes stable-sorted by volunteer; dead letters as emitted.
+  // Applies what is queued, lets the processors emit their tables (Processor::finish) and puts
+  // every output in file order (OutputKind).
   void complete() {
     if (completed_) throw std::logic_error("Replay: finished twice");
     completed_ = true;
     drain();
-    ledger_.emit_tables(*this);
-    needs_.emit_tables(*this);
-    county_.emit_tables(*this);
-    stars_.sort_by_key(/*latest_only=*/true);
-    needs_status_.sort_by_key(/*latest_only=*/true);
-    county_stats_.sort_by_key(/*latest_only=*/true);
-    star_changes_.sort_by_key(/*latest_only=*/false);
+    runner_.finish();
+    for (size_t i = 0; i < processors::kOutputs.size(); ++i) {
+      switch (processors::kOutputs[i].kind) {
+        case processors::OutputKind::table:
+          rows_[i].sort_by_key(/*latest_only=*/true);
+          break;
+        case processors::OutputKind::keyed_stream:
+          rows_[i].sort_by_key(/*latest_only=*/false);
+          break;
+        case processors::OutputKind::stream:
+          break;
+      }
+    }
   }
 
   void apply_oldest() {
@@ -239,12 +245,12 @@ class Replay::Impl : public runtime::Emitter {
     processors::Verdict verdict;
     if (queued.processor != nullptr) {
       record.topic = processors::input_of(queued.topic);
-      verdict = queued.processor->handle(record, queued.decoded, *this);
+      verdict = queued.processor->handle(record, queued.decoded, runner_.emitter());
     } else {
       // Not routable or not valid: dead-lettered before any processor sees it.
       const schemas::DecodeResult& decoded = queued.decoded;
       processors::emit_dead_letter(record, decoded.rejection(), decoded.event_id, decoded.type,
-                                   std::nullopt, options_.source, *this);
+                                   std::nullopt, options_.source, runner_.emitter());
       verdict = {runtime::Outcome::dead_lettered, decoded.rejection().reason};
     }
     count(verdict);
@@ -261,27 +267,23 @@ class Replay::Impl : public runtime::Emitter {
   processors::EventProcessor& processor_of(schemas::InputTopic topic) {
     switch (topic) {
       case schemas::InputTopic::hours:
-        return ledger_;
+        return hours_;
       case schemas::InputTopic::activities:
         return activities_;
       case schemas::InputTopic::needs:
         return needs_;
     }
-    return ledger_;
+    return hours_;
   }
 
   processors::ProcessorOptions options_;
   schemas::ValidationRules rules_;
-  processors::LedgerProcessor ledger_;
-  processors::ActivitiesProcessor activities_;
-  processors::NeedsProcessor needs_;
-  processors::CountyStatsProcessor county_;
-  // Output rows as emitted (tables: once per key, from emit_tables).
-  TableRows stars_;
-  TableRows needs_status_;
-  TableRows county_stats_;
-  TableRows star_changes_;
-  TableRows dead_letters_;
+  runtime::InMemoryRunner runner_;
+  processors::EventProcessor& hours_;
+  processors::EventProcessor& activities_;
+  processors::EventProcessor& needs_;
+  // Output rows as emitted, one per processors::kOutputs (tables: once per key, at finish).
+  std::array<TableRows, processors::kOutputs.size()> rows_;
   bool completed_ = false;
   std::array<Queued, kLookahead> queue_;
   size_t first_ = 0;  // the oldest queued line
@@ -343,6 +345,9 @@ void Replay::feed_message(std::string_view input, int32_t partition, int64_t off
 const ReplaySummary& Replay::summary() const {
   return impl_->summary_;
 }
+int64_t Replay::routed(std::string_view stream) const {
+  return impl_->routed(stream);
+}
 ReplayOutputs Replay::finish() {
   return impl_->finish();
 }
@@ -381,14 +386,18 @@ void create_output_dir(const std::filesystem::path& dir) {
   }
 }
 
+std::string output_file_name(std::string_view output) {
+  std::string name(output);
+  name += ".jsonl";
+  return name;
+}
+
 void write_replay_outputs(const std::filesystem::path& dir, const ReplayOutputs& outputs,
                           const ReplaySummary& summary) {
   create_output_dir(dir);
-  write_lines(dir / "stars.jsonl", outputs.stars);
-  write_lines(dir / "star-changes.jsonl", outputs.star_changes);
-  write_lines(dir / "needs-status.jsonl", outputs.needs_status);
-  write_lines(dir / "county-stats.jsonl", outputs.county_stats);
-  write_lines(dir / "dead-letter.jsonl", outputs.dead_letters);
+  for (const processors::OutputSpec& output : processors::kOutputs) {
+    write_lines(dir / output_file_name(output.name), outputs.of(output.name));
+  }
   write_lines(dir / "summary.json", {summary.to_json()});
 }
 

@@ -1,5 +1,7 @@
-// Replay from an events file (SPEC §7 `leifeng replay --input`): the live processors with
-// in-memory stores, fed line by line, their outputs collected into sorted tables.
+// The in-process replay (SPEC §7 `leifeng replay`): the application's one topology
+// (processors::topology()) run by runtime::InMemoryRunner, fed lines of an events file or
+// messages of the input topics, its outputs collected into the sorted files of a replay
+// directory.
 #pragma once
 
 #include <array>
@@ -17,6 +19,7 @@
 
 #include "leifeng/processors/domain_config.hpp"
 #include "leifeng/processors/event_processor.hpp"
+#include "leifeng/processors/wiring.hpp"
 #include "leifeng/schemas/validation.hpp"
 
 namespace leifeng::app {
@@ -30,14 +33,17 @@ struct ReplaySummary {
   std::string to_json() const;  // the summary.json object, no trailing newline
 };
 
-// Output lines (JSON) in the order they are written: tables sorted by key, star-changes
-// stable-sorted by volunteer, dead letters in input order.
-struct ReplayOutputs {
-  std::vector<std::string> stars;
-  std::vector<std::string> star_changes;
-  std::vector<std::string> needs_status;
-  std::vector<std::string> county_stats;
-  std::vector<std::string> dead_letters;
+// The output lines (JSON) of a replay, one list per output of processors::kOutputs, in the
+// order its file holds them: tables sorted by key, star-changes stable-sorted by volunteer,
+// dead letters in input order.
+class ReplayOutputs {
+ public:
+  // Throws std::invalid_argument for a name that is not in processors::kOutputs.
+  std::vector<std::string>& of(std::string_view output);
+  const std::vector<std::string>& of(std::string_view output) const;
+
+ private:
+  std::array<std::vector<std::string>, processors::kOutputs.size()> lines_;
 };
 
 // Called now and then while replaying: events read so far and seconds since the start.
@@ -69,6 +75,9 @@ class Replay {
                     std::optional<std::string_view> key, std::string_view value);
   // `events_read` counts every input fed so far; the other counts are complete after finish().
   const ReplaySummary& summary() const;
+  // Records that went through the internal stream `stream` (e.g. "county-deltas"), encoded as
+  // on Kafka, so far.
+  int64_t routed(std::string_view stream) const;
   // Ends the replay: the final tables. Call once, or write_outputs() instead.
   ReplayOutputs finish();
   // Ends the replay and writes what write_replay_outputs(dir, finish(), summary()) writes,
@@ -104,8 +113,11 @@ void write_file(const std::filesystem::path& file, const std::function<bool(std:
 // Creates `dir` and its parents if missing; throws std::runtime_error when it cannot.
 void create_output_dir(const std::filesystem::path& dir);
 
-// Writes the five .jsonl files and summary.json into `dir` (created if missing). Throws
-// std::runtime_error naming the file that could not be written.
+// The file of an output in a replay directory: <output>.jsonl.
+std::string output_file_name(std::string_view output);
+
+// Writes <output>.jsonl for every output and summary.json into `dir` (created if missing).
+// Throws std::runtime_error naming the file that could not be written.
 void write_replay_outputs(const std::filesystem::path& dir, const ReplayOutputs& outputs,
                           const ReplaySummary& summary);
 

@@ -13,10 +13,13 @@ namespace leifeng::app {
 namespace outputs = processors::outputs;
 
 const std::vector<std::string>& exportable_tables() {
-  static const std::vector<std::string> tables{
-      std::string(outputs::kStars), std::string(outputs::kStarChanges),
-      std::string(outputs::kNeedsStatus), std::string(outputs::kCountyStats),
-      std::string(outputs::kDeadLetter)};
+  static const std::vector<std::string> tables = [] {
+    std::vector<std::string> names;
+    for (const processors::OutputSpec& output : processors::kOutputs) {
+      names.emplace_back(output.name);
+    }
+    return names;
+  }();
   return tables;
 }
 
@@ -31,8 +34,12 @@ std::vector<std::string> export_table(const runtime::KafkaProperties& kafka,
   }
   const std::string topic = processors::kafka_topic_name(topic_prefix, table);
   runtime::TopicReader reader(kafka);
-
-  if (processors::is_table_output(table)) {
+  // The same order as the replay's file of this output (OutputKind).
+  const processors::OutputKind kind =
+      std::find_if(processors::kOutputs.begin(), processors::kOutputs.end(),
+                   [&](const processors::OutputSpec& output) { return output.name == table; })
+          ->kind;
+  if (kind == processors::OutputKind::table) {
     KeyedTable latest;
     reader.read(topic, [&](const runtime::TopicRecord& record) {
       const std::string key(record.key.value_or(std::string_view{}));
@@ -44,7 +51,7 @@ std::vector<std::string> export_table(const runtime::KafkaProperties& kafka,
     });
     return sorted_by_key(std::move(latest));
   }
-  if (table == outputs::kStarChanges) {
+  if (kind == processors::OutputKind::keyed_stream) {
     std::vector<std::pair<std::string, std::string>> changes;
     reader.read(topic, [&](const runtime::TopicRecord& record) {
       if (!record.value) return;

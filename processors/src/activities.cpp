@@ -66,7 +66,7 @@ ActivitiesProcessor::Applied ActivitiesProcessor::apply(const schemas::Event& ev
   }
   state->applied.add(event.envelope.event_id, id_hash);
   activities_.mark_dirty(key_);
-  deltas_.emit(out, outputs::kCountyDeltas, event.envelope.occurred_at.text, county_sink());
+  deltas_.emit(out, outputs::kCountyDeltas, event.envelope.occurred_at.text);
   return applied();
 }
 

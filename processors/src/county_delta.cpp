@@ -251,8 +251,7 @@ void CountyDeltaBatch::clear() {
   dated_.valid = false;
 }
 
-void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of,
-                            CountyDeltaSink* sink) {
+void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of) {
   CountyDelta& message = message_;
   schemas::copy_text(message.as_of, as_of);
   size_t i = 0;
@@ -269,11 +268,7 @@ void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::
       }
     }
     if (message.changes.empty()) continue;
-    if (sink != nullptr) {
-      sink->apply(message, out);
-    } else {
-      out.emit(topic, message.area.str(), encode_county_delta(message));
-    }
+    out.emit(topic, message.area.str(), encode_county_delta(message));
   }
   clear();
 }

@@ -139,7 +139,8 @@ schemas::CountyStatsRecord CountyStatsProcessor::record_of(const CountyCell& cel
   return record;
 }
 
-void CountyStatsProcessor::emit_tables(runtime::Emitter& out) {
+void CountyStatsProcessor::finish(runtime::Emitter& out) {
+  if (options_.emit_table_updates) return;
   cells_.for_each([&](const std::string&, const CountyCell& cell) {
     const schemas::CountyStatsRecord record = record_of(cell);
     out.emit(outputs::kCountyStats, record.key(), schemas::to_json(record));

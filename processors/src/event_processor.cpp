@@ -11,8 +11,10 @@ namespace leifeng::processors {
 std::variant<schemas::KafkaSource, schemas::FileSource> SourceNaming::describe(
     const runtime::InputRecord& record) const {
   if (file) return schemas::FileSource{*file, record.offset};
-  return schemas::KafkaSource{kafka_topic_name(topic_prefix, record.topic), record.partition,
-                              record.offset};
+  std::string topic = record.topic == inputs::kCountyDeltas
+                          ? application_id + "-" + std::string(record.topic)
+                          : kafka_topic_name(topic_prefix, record.topic);
+  return schemas::KafkaSource{std::move(topic), record.partition, record.offset};
 }
 
 void emit_dead_letter(const runtime::InputRecord& record, const schemas::Rejection& rejection,

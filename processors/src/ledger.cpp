@@ -387,7 +387,7 @@ LedgerProcessor::Applied LedgerProcessor::apply(const schemas::Event& event,
     count(before, -1);
     count(after, 1);
   }
-  deltas_.emit(out, outputs::kCountyDeltas, volunteer.as_of, county_sink());
+  deltas_.emit(out, outputs::kCountyDeltas, volunteer.as_of);
 
   if (options().emit_table_updates) {
     out.emit(outputs::kStars, key_, schemas::to_json(star_record(key_, volunteer)));
@@ -411,7 +411,8 @@ schemas::StarRecord LedgerProcessor::star_record(const std::string& volunteer_id
   return record;
 }
 
-void LedgerProcessor::emit_tables(runtime::Emitter& out) {
+void LedgerProcessor::finish(runtime::Emitter& out) {
+  if (options().emit_table_updates) return;
   volunteers_.for_each([&](const std::string& volunteer_id, const VolunteerState& state) {
     out.emit(outputs::kStars, volunteer_id, schemas::to_json(star_record(volunteer_id, state)));
   });

@@ -106,7 +106,7 @@ NeedsProcessor::Applied NeedsProcessor::apply(const schemas::Event& event, runti
   }
   state->applied.add(event.envelope.event_id, id_hash);
   needs_.mark_dirty(key_);
-  deltas_.emit(out, outputs::kCountyDeltas, at.text, county_sink());
+  deltas_.emit(out, outputs::kCountyDeltas, at.text);
   if (options().emit_table_updates) {
     out.emit(outputs::kNeedsStatus, key_, schemas::to_json(status_record(key_, *state)));
   }
@@ -134,7 +134,8 @@ schemas::NeedStatusRecord NeedsProcessor::status_record(const std::string& need_
   return record;
 }
 
-void NeedsProcessor::emit_tables(runtime::Emitter& out) {
+void NeedsProcessor::finish(runtime::Emitter& out) {
+  if (options().emit_table_updates) return;
   needs_.for_each([&](const std::string& need_id, const NeedState& state) {
     out.emit(outputs::kNeedsStatus, need_id, schemas::to_json(status_record(need_id, state)));
   });

@@ -1,5 +1,7 @@
 #include "leifeng/processors/wiring.hpp"
 
+#include <memory>
+
 #include "leifeng/processors/activities.hpp"
 #include "leifeng/processors/county_stats.hpp"
 #include "leifeng/processors/ledger.hpp"
@@ -15,8 +17,10 @@ std::string kafka_topic_name(std::string_view prefix, std::string_view logical_n
 }
 
 bool is_table_output(std::string_view logical_name) {
-  return logical_name == outputs::kStars || logical_name == outputs::kNeedsStatus ||
-         logical_name == outputs::kCountyStats;
+  for (const OutputSpec& output : kOutputs) {
+    if (output.name == logical_name) return output.kind == OutputKind::table;
+  }
+  return false;
 }
 
 std::string_view input_of(schemas::InputTopic topic) {
@@ -31,44 +35,40 @@ std::string_view input_of(schemas::InputTopic topic) {
   return inputs::kHours;
 }
 
-std::vector<ProcessorSpec> topology(const ProcessorOptions& options) {
-  const std::string dead_letter(outputs::kDeadLetter);
-  const std::string deltas(outputs::kCountyDeltas);
-  std::vector<ProcessorSpec> specs;
-  specs.push_back(
-      {LedgerProcessor::kStoreName,
-       std::string(inputs::kHours),
-       false,
-       {std::string(outputs::kStars), std::string(outputs::kStarChanges), deltas, dead_letter},
-       [options](runtime::TaskContext& task) -> std::unique_ptr<runtime::Processor> {
-         return std::make_unique<LedgerProcessor>(options,
-                                                  &task.store(LedgerProcessor::kStoreName));
-       }});
-  specs.push_back({ActivitiesProcessor::kStoreName,
-                   std::string(inputs::kActivities),
-                   false,
-                   {deltas, dead_letter},
-                   [options](runtime::TaskContext& task) -> std::unique_ptr<runtime::Processor> {
-                     return std::make_unique<ActivitiesProcessor>(
-                         options, &task.store(ActivitiesProcessor::kStoreName));
-                   }});
-  specs.push_back({NeedsProcessor::kStoreName,
-                   std::string(inputs::kNeeds),
-                   false,
-                   {std::string(outputs::kNeedsStatus), deltas, dead_letter},
-                   [options](runtime::TaskContext& task) -> std::unique_ptr<runtime::Processor> {
-                     return std::make_unique<NeedsProcessor>(
-                         options, &task.store(NeedsProcessor::kStoreName));
-                   }});
-  specs.push_back({CountyStatsProcessor::kStoreName,
-                   std::string(inputs::kCountyDeltas),
-                   true,
-                   {std::string(outputs::kCountyStats), dead_letter},
-                   [options](runtime::TaskContext& task) -> std::unique_ptr<runtime::Processor> {
-                     return std::make_unique<CountyStatsProcessor>(
-                         options, &task.store(CountyStatsProcessor::kStoreName));
-                   }});
-  return specs;
+namespace {
+// A processor reading `input` and owning the store named after it.
+template <class P>
+void add_processor(runtime::Topology& topology, std::string_view input,
+                   const ProcessorOptions& options) {
+  const std::string store = P::kStoreName;
+  topology.processor(store, {std::string(input)}, {store},
+                     [options, store](runtime::TaskContext& task) {
+                       return std::make_unique<P>(options, task.store(store));
+                     });
+}
+}  // namespace
+
+runtime::Topology topology(const ProcessorOptions& options, const std::string& application_id) {
+  const std::string& prefix = options.source.topic_prefix;
+  runtime::Topology topology(application_id);
+  for (const std::string_view input : {inputs::kHours, inputs::kActivities, inputs::kNeeds})
+    topology.input(std::string(input), kafka_topic_name(prefix, input));
+  for (const OutputSpec& output : kOutputs) {
+    // Tables (compacted topics) get one record per key and transaction, streams every record.
+    std::string topic = kafka_topic_name(prefix, output.name);
+    if (output.kind == OutputKind::table) {
+      topology.table_output(std::string(output.name), std::move(topic));
+    } else {
+      topology.output(std::string(output.name), std::move(topic));
+    }
+  }
+  topology.repartition(std::string(outputs::kCountyDeltas));
+  add_processor<LedgerProcessor>(topology, inputs::kHours, options);
+  add_processor<ActivitiesProcessor>(topology, inputs::kActivities, options);
+  add_processor<NeedsProcessor>(topology, inputs::kNeeds, options);
+  add_processor<CountyStatsProcessor>(topology, inputs::kCountyDeltas, options);
+  topology.validate();
+  return topology;
 }
 
 }  // namespace leifeng::processors

@@ -95,7 +95,7 @@ std::string file_text(const std::filesystem::path& file) {
 
 // write_outputs() writes exactly the files of write_replay_outputs(finish()): a generated
 // month with bad lines, duplicates, star changes and needs.
-TEST(FileReplayOutputs, WriteOutputsWritesTheFilesOfFinish) {
+TEST(ReplayOutputs, WriteOutputsWritesTheFilesOfFinish) {
   generator::GeneratorOptions options;
   options.events = 20000;
   options.seed = 11;
@@ -123,7 +123,26 @@ TEST(FileReplayOutputs, WriteOutputsWritesTheFilesOfFinish) {
 }
 
 // Lines are applied after the caller's buffer moved on: the replay must have kept its own copy.
-TEST(FileReplayLookahead, DeadLettersKeepTheirLineAfterTheCallersBufferChanged) {
+// The replay runs the live topology: the county deltas travel as the binary messages of the
+// repartition stream, through the codec, to the county-stats processor.
+TEST(Replay, SendsTheCountyDeltasThroughTheirRepartitionStream) {
+  Replay replay(processors::DomainConfig{}, "events.jsonl");
+  replay.feed(registered("e1", "v1"), 1);
+  replay.feed(R"({"event_id":"e2","type":"hours.submitted","schema_version":1,)"
+              R"("occurred_at":"2027-03-05T20:00:00+08:00","volunteer_id":"v1","log_id":"l1",)"
+              R"("activity_id":"a1","area_code":"410402","category":"neighborhood_watch",)"
+              R"("service_date":"2027-03-05","minutes":60})",
+              2);
+  const ReplayOutputs outputs = replay.finish();
+  // One message per event and area: the county 410402 and its city 410400.
+  EXPECT_EQ(replay.routed(processors::inputs::kCountyDeltas), 4);
+  EXPECT_THAT(outputs.of("county-stats"),
+              ::testing::Contains(HasSubstr(R"("area_code":"410402","period":"total",)"
+                                            R"("metrics":{"hours.logs_submitted":1,)"
+                                            R"("volunteers.registered":1})")));
+}
+
+TEST(ReplayLookahead, DeadLettersKeepTheirLineAfterTheCallersBufferChanged) {
   Replay replay(processors::DomainConfig{}, "events.jsonl");
   std::string buffer;
   for (int i = 1; i <= 40; ++i) {
@@ -136,17 +155,17 @@ TEST(FileReplayLookahead, DeadLettersKeepTheirLineAfterTheCallersBufferChanged) 
   EXPECT_EQ(replay.summary().events_read, 40);
   EXPECT_EQ(replay.summary().applied, 20);
   EXPECT_EQ(replay.summary().dead_lettered, 20);
-  ASSERT_EQ(outputs.dead_letters.size(), 20u);
-  EXPECT_THAT(outputs.dead_letters[0], HasSubstr(R"("line":2})"));
-  EXPECT_THAT(outputs.dead_letters[0], HasSubstr(R"(\"event_id\":\"e2\")"));
-  EXPECT_THAT(outputs.dead_letters[19], HasSubstr(R"("line":40})"));
-  EXPECT_THAT(outputs.dead_letters[19], HasSubstr(R"(\"volunteer_id\":\"v20\")"));
-  EXPECT_EQ(outputs.stars.size(), 20u);
+  ASSERT_EQ(outputs.of("dead-letter").size(), 20u);
+  EXPECT_THAT(outputs.of("dead-letter")[0], HasSubstr(R"("line":2})"));
+  EXPECT_THAT(outputs.of("dead-letter")[0], HasSubstr(R"(\"event_id\":\"e2\")"));
+  EXPECT_THAT(outputs.of("dead-letter")[19], HasSubstr(R"("line":40})"));
+  EXPECT_THAT(outputs.of("dead-letter")[19], HasSubstr(R"(\"volunteer_id\":\"v20\")"));
+  EXPECT_EQ(outputs.of("stars").size(), 20u);
 }
 
 // A block: blank lines count for the numbering, CRLF endings and a last line without a newline
 // are lines, and the dead letters keep their text after the block was overwritten.
-TEST(FileReplayLookahead, FeedLinesNumbersEveryLineAndCopiesNothingItStillNeeds) {
+TEST(ReplayLookahead, FeedLinesNumbersEveryLineAndCopiesNothingItStillNeeds) {
   Replay replay(processors::DomainConfig{}, "events.jsonl");
   std::string block;
   for (int i = 1; i <= 40; ++i) {
@@ -160,25 +179,25 @@ TEST(FileReplayLookahead, FeedLinesNumbersEveryLineAndCopiesNothingItStillNeeds)
   EXPECT_EQ(replay.summary().events_read, 41);
   EXPECT_EQ(replay.summary().applied, 20);
   EXPECT_EQ(replay.summary().dead_lettered, 21);
-  ASSERT_EQ(outputs.dead_letters.size(), 21u);
+  ASSERT_EQ(outputs.of("dead-letter").size(), 21u);
   // Line 2 of the block is e2 (numbered 6); e3 (7) ends with CRLF, then blank line 8.
-  EXPECT_THAT(outputs.dead_letters[0], HasSubstr(R"("line":6})"));
-  EXPECT_THAT(outputs.dead_letters[0], HasSubstr(R"(\"event_id\":\"e2\")"));
-  EXPECT_THAT(outputs.dead_letters[1], HasSubstr(R"("line":9})"));    // e4
-  EXPECT_THAT(outputs.dead_letters[20], HasSubstr(R"("line":58})"));  // e41, the last line
-  EXPECT_THAT(outputs.dead_letters[20], HasSubstr(R"(\"event_id\":\"e41\")"));
-  EXPECT_EQ(outputs.stars.size(), 20u);
+  EXPECT_THAT(outputs.of("dead-letter")[0], HasSubstr(R"("line":6})"));
+  EXPECT_THAT(outputs.of("dead-letter")[0], HasSubstr(R"(\"event_id\":\"e2\")"));
+  EXPECT_THAT(outputs.of("dead-letter")[1], HasSubstr(R"("line":9})"));    // e4
+  EXPECT_THAT(outputs.of("dead-letter")[20], HasSubstr(R"("line":58})"));  // e41, the last line
+  EXPECT_THAT(outputs.of("dead-letter")[20], HasSubstr(R"(\"event_id\":\"e41\")"));
+  EXPECT_EQ(outputs.of("stars").size(), 20u);
 }
 
 // A message fed after file lines is applied after them, even though the lines wait.
-TEST(FileReplayLookahead, MessagesAreAppliedAfterTheLinesFedBefore) {
+TEST(ReplayLookahead, MessagesAreAppliedAfterTheLinesFedBefore) {
   Replay replay(processors::DomainConfig{}, "events.jsonl");
   replay.feed(registered("e1", "v1"), 1);
   replay.feed_message("hours", 0, 7, "v1", registered("e2", "v1"));
   const ReplayOutputs outputs = replay.finish();
-  ASSERT_EQ(outputs.dead_letters.size(), 1u);  // the message: v1 was already registered
-  EXPECT_THAT(outputs.dead_letters[0], HasSubstr(R"(\"event_id\":\"e2\")"));
-  EXPECT_THAT(outputs.dead_letters[0], HasSubstr("invalid_transition"));
+  ASSERT_EQ(outputs.of("dead-letter").size(), 1u);  // the message: v1 was already registered
+  EXPECT_THAT(outputs.of("dead-letter")[0], HasSubstr(R"(\"event_id\":\"e2\")"));
+  EXPECT_THAT(outputs.of("dead-letter")[0], HasSubstr("invalid_transition"));
 }
 
 }  // namespace

@@ -31,17 +31,17 @@ std::string replace(std::string text, const std::string& from, const std::string
 
 ReplayOutputs sample() {
   ReplayOutputs tables;
-  tables.stars = {kStarV1, kStarV2};
-  tables.star_changes = {
+  tables.of("stars") = {kStarV1, kStarV2};
+  tables.of("star-changes") = {
       R"({"volunteer_id":"v1","from_level":0,"to_level":1,"minutes_verified":6000,"mean_quality_x100":400,"cause_event_id":"e3","occurred_at":"2027-03-02T09:00:00+08:00"})",
   };
-  tables.needs_status = {
+  tables.of("needs-status") = {
       R"({"need_id":"n1","area_code":"410421","kind":"micro_wish","service_type":"tutoring","target_group":"left_behind_children","status":"open","posted_at":"2027-03-31T23:50:00+08:00","claimed_at":null,"claimant_id":null,"fulfilled_at":null,"fulfilled_by":null,"closed_at":null})",
   };
-  tables.county_stats = {
+  tables.of("county-stats") = {
       R"({"area_code":"410402","period":"total","metrics":{"hours.logs_submitted":2,"hours.logs_verified":2},"revision":7,"as_of":"2027-03-05T10:00:00+08:00"})",
   };
-  tables.dead_letters = {
+  tables.of("dead-letter") = {
       R"({"reason":"invalid_transition","field":"type","detail":"already registered","event_id":"g2","type":"volunteer.registered","source":{"topic":"leifeng.hours.v1","partition":1,"offset":4},"payload":"{\"event_id\":\"g2\"}","at":"2027-03-01T09:00:00+08:00"})",
   };
   return tables;
@@ -56,7 +56,7 @@ TEST(AuditDiff, EqualTablesHaveNoDifferences) {
 
 TEST(AuditDiff, NamesTableKeyFieldAndBothValues) {
   ReplayOutputs live = sample();
-  live.stars[0] = replace(kStarV1, R"("star_level":1)", R"("star_level":5)");
+  live.of("stars")[0] = replace(kStarV1, R"("star_level":1)", R"("star_level":5)");
   const AuditDiff diff = diff_tables(live, sample());
   ASSERT_EQ(diff.differences.size(), 1u);
   const TableDifference& d = diff.differences[0];
@@ -72,8 +72,8 @@ TEST(AuditDiff, NamesTableKeyFieldAndBothValues) {
 
 TEST(AuditDiff, MissingAndExtraRecordsAreDifferences) {
   ReplayOutputs live = sample();
-  live.stars.pop_back();  // v2 only in the replay
-  live.needs_status.clear();
+  live.of("stars").pop_back();  // v2 only in the replay
+  live.of("needs-status").clear();
   const AuditDiff diff = diff_tables(live, sample());
   ASSERT_EQ(diff.differences.size(), 2u);
   EXPECT_EQ(diff.differences[0].key, "v2");
@@ -84,12 +84,12 @@ TEST(AuditDiff, MissingAndExtraRecordsAreDifferences) {
 
 TEST(AuditDiff, CountyStatsIgnoreRevisionAsOfAndZeroMetrics) {
   ReplayOutputs live = sample();
-  live.county_stats[0] =
+  live.of("county-stats")[0] =
       R"({"area_code":"410402","period":"total","metrics":{"hours.logs_submitted":2,"hours.logs_verified":2,"hours.logs_revoked":0},"revision":3,"as_of":"2027-03-09T10:00:00+08:00"})";
   EXPECT_TRUE(diff_tables(live, sample()).equal());
 
-  live.county_stats[0] =
-      replace(live.county_stats[0], R"("hours.logs_verified":2)", R"("hours.logs_verified":1)");
+  live.of("county-stats")[0] = replace(live.of("county-stats")[0], R"("hours.logs_verified":2)",
+                                       R"("hours.logs_verified":1)");
   const AuditDiff diff = diff_tables(live, sample());
   ASSERT_EQ(diff.differences.size(), 1u);
   EXPECT_EQ(diff.differences[0].key, "410402/total");
@@ -100,8 +100,9 @@ TEST(AuditDiff, CountyStatsIgnoreRevisionAsOfAndZeroMetrics) {
 
 TEST(AuditDiff, StarChangesCompareEachVolunteersSequence) {
   ReplayOutputs live = sample();
-  live.star_changes.push_back(
-      R"({"volunteer_id":"v1","from_level":1,"to_level":0,"minutes_verified":60,"mean_quality_x100":400,"cause_event_id":"e9","occurred_at":"2027-03-06T09:00:00+08:00"})");
+  live.of("star-changes")
+      .push_back(
+          R"({"volunteer_id":"v1","from_level":1,"to_level":0,"minutes_verified":60,"mean_quality_x100":400,"cause_event_id":"e9","occurred_at":"2027-03-06T09:00:00+08:00"})");
   AuditDiff diff = diff_tables(live, sample());
   ASSERT_EQ(diff.differences.size(), 1u);
   EXPECT_EQ(diff.differences[0].field, "number of changes");
@@ -109,7 +110,8 @@ TEST(AuditDiff, StarChangesCompareEachVolunteersSequence) {
   EXPECT_EQ(diff.differences[0].replayed, "1");
 
   live = sample();
-  live.star_changes[0] = replace(live.star_changes[0], R"("to_level":1)", R"("to_level":2)");
+  live.of("star-changes")[0] =
+      replace(live.of("star-changes")[0], R"("to_level":1)", R"("to_level":2)");
   diff = diff_tables(live, sample());
   ASSERT_EQ(diff.differences.size(), 1u);
   EXPECT_EQ(diff.differences[0].field, "change 1 to_level");
@@ -117,13 +119,13 @@ TEST(AuditDiff, StarChangesCompareEachVolunteersSequence) {
 
 TEST(AuditDiff, DeadLettersIgnoreSourceButNotReasonOrPayload) {
   ReplayOutputs replayed = sample();
-  replayed.dead_letters[0] =
-      replace(replayed.dead_letters[0], R"({"topic":"leifeng.hours.v1","partition":1,"offset":4})",
-              R"({"file":"events.jsonl","line":9})");
+  replayed.of("dead-letter")[0] = replace(
+      replayed.of("dead-letter")[0], R"({"topic":"leifeng.hours.v1","partition":1,"offset":4})",
+      R"({"file":"events.jsonl","line":9})");
   EXPECT_TRUE(diff_tables(sample(), replayed).equal());
 
-  replayed.dead_letters[0] =
-      replace(replayed.dead_letters[0], "invalid_transition", "unknown_reference");
+  replayed.of("dead-letter")[0] =
+      replace(replayed.of("dead-letter")[0], "invalid_transition", "unknown_reference");
   const AuditDiff diff = diff_tables(sample(), replayed);
   ASSERT_EQ(diff.differences.size(), 2u);
   EXPECT_EQ(diff.differences[0].key, "g2");
@@ -133,24 +135,24 @@ TEST(AuditDiff, DeadLettersOfPublishMayBeMissingFromATopicReplay) {
   ReplayOutputs live = sample();
   const std::string publish_letter =
       R"({"reason":"malformed","field":null,"detail":"not JSON","event_id":null,"type":null,"source":{"file":"events.jsonl","line":1},"payload":"not json","at":null})";
-  live.dead_letters.push_back(publish_letter);
+  live.of("dead-letter").push_back(publish_letter);
   AuditDiff diff = diff_tables(live, sample());  // a replay from topics never saw the line
   EXPECT_TRUE(diff.equal());
   EXPECT_EQ(diff.publish_dead_letters_skipped, 1);
   ReplayOutputs from_file = sample();
-  from_file.dead_letters.push_back(publish_letter);
+  from_file.of("dead-letter").push_back(publish_letter);
   diff = diff_tables(live, from_file);  // a replay of the published file has it
   EXPECT_TRUE(diff.equal());
   EXPECT_EQ(diff.publish_dead_letters_skipped, 0);
-  from_file.dead_letters.push_back(publish_letter);  // but not twice
+  from_file.of("dead-letter").push_back(publish_letter);  // but not twice
   EXPECT_FALSE(diff_tables(live, from_file).equal());
 }
 
 TEST(AuditDiff, ReportIsBoundedWithACountOfTheRest) {
   ReplayOutputs live = sample();
-  live.stars.clear();
-  live.needs_status.clear();
-  live.county_stats.clear();
+  live.of("stars").clear();
+  live.of("needs-status").clear();
+  live.of("county-stats").clear();
   const AuditDiff diff = diff_tables(live, sample());
   ASSERT_EQ(diff.differences.size(), 4u);
   const std::string report = format_audit_diff(diff, 2);

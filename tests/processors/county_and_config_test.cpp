@@ -36,14 +36,13 @@ TEST(Period, Text) {
 TEST(CountyStats, FoldsDeltasWithRevisionAndAsOf) {
   Pipeline pipeline;
   CountyStatsProcessor& county = pipeline.county();
-  county.apply({schemas::AreaCode{410402},
-                "t1",
-                {{day("2027-03-05"), Metric::logs_submitted, 1},
-                 {month("2027-03-05"), Metric::logs_submitted, 1},
-                 {Period::total(), Metric::logs_submitted, 1}}},
-               pipeline);
-  county.apply({schemas::AreaCode{410402}, "t2", {{Period::total(), Metric::logs_submitted, 2}}},
-               pipeline);
+  pipeline.send_deltas({schemas::AreaCode{410402},
+                        "t1",
+                        {{day("2027-03-05"), Metric::logs_submitted, 1},
+                         {month("2027-03-05"), Metric::logs_submitted, 1},
+                         {Period::total(), Metric::logs_submitted, 1}}});
+  pipeline.send_deltas(
+      {schemas::AreaCode{410402}, "t2", {{Period::total(), Metric::logs_submitted, 2}}});
   const CountyCell* total = county.find(schemas::AreaCode{410402}, Period::total());
   ASSERT_NE(total, nullptr);
   EXPECT_EQ(total->revision, 2);
@@ -58,7 +57,14 @@ TEST(CountyStats, FoldsDeltasWithRevisionAndAsOf) {
 
   runtime::InputRecord garbage{inputs::kCountyDeltas, 0, 7, "410402", "garbage"};
   EXPECT_EQ(county.process(garbage, pipeline), runtime::Outcome::dead_lettered);
-  EXPECT_EQ(pipeline.last_dead_letter()->reason, schemas::Reason::malformed);
+  const auto letter = pipeline.last_dead_letter();
+  ASSERT_TRUE(letter.has_value());
+  EXPECT_EQ(letter->reason, schemas::Reason::malformed);
+  // The stream is internal: <application.id>-county-deltas, not <prefix>.county-deltas.v1.
+  const auto* source = std::get_if<schemas::KafkaSource>(&letter->source);
+  ASSERT_NE(source, nullptr);
+  EXPECT_EQ(source->topic, "leifeng-county-deltas");
+  EXPECT_EQ(pipeline.county_deltas_dead_lettered, 1);
 }
 
 std::filesystem::path source_dir() {

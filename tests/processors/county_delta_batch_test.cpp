@@ -11,15 +11,17 @@
 namespace leifeng::processors::testing {
 namespace {
 
-// Records what a batch emits, both ways: decoded (sink) or encoded (repartition topic).
-struct Recorder : CountyDeltaSink, runtime::Emitter {
-  void apply(const CountyDelta& delta, runtime::Emitter&) override { applied.push_back(delta); }
+// Records what a batch emits for the repartition topic: the bytes, and what they decode to.
+struct Recorder : runtime::Emitter {
   void emit(std::string_view topic, std::string_view key, std::string_view value) override {
     EXPECT_EQ(topic, "deltas");
     encoded.emplace_back(key, value);
+    std::optional<CountyDelta> delta = decode_county_delta(value);
+    ASSERT_TRUE(delta.has_value());
+    decoded.push_back(std::move(*delta));
   }
-  std::vector<CountyDelta> applied;
   std::vector<std::pair<std::string, std::string>> encoded;
+  std::vector<CountyDelta> decoded;
 };
 
 // The batch's contract spelled out the slow way.
@@ -73,10 +75,8 @@ TEST(CountyDeltaBatch, MatchesSortingEveryDelta) {
   auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
   const uint32_t areas[] = {410402, 410403, 410502, 130102};
   const int32_t days[] = {-1, 0, 20880, 20881, 20909, 20910};  // 1969-12-31 .. month ends
-  // Reused across events, as in the processors; one hands decoded messages to a sink, the
-  // other encodes them for the repartition topic.
-  CountyDeltaBatch sinking;
-  CountyDeltaBatch encoding;
+  // Reused across events, as in the processors.
+  CountyDeltaBatch batch;
   for (int event = 0; event < 2000; ++event) {
     ReferenceBatch reference;
     const int adds = 1 + pick(12);
@@ -91,19 +91,16 @@ TEST(CountyDeltaBatch, MatchesSortingEveryDelta) {
       const int64_t delta = pick(5) - 2;  // zeros and sums that cancel out
       switch (pick(3)) {
         case 0:
-          sinking.add_dated(area, date, metric, delta);
-          encoding.add_dated(area, date, metric, delta);
+          batch.add_dated(area, date, metric, delta);
           reference.add_dated(area, date, metric, delta);
           break;
         case 1:
-          sinking.add_total(area, metric, delta);
-          encoding.add_total(area, metric, delta);
+          batch.add_total(area, metric, delta);
           reference.add_total(area, metric, delta);
           break;
         default: {
           const Period period = pick(2) == 0 ? Period::day(date) : Period::month_of(date);
-          sinking.add_exact(area, period, metric, delta);
-          encoding.add_exact(area, period, metric, delta);
+          batch.add_exact(area, period, metric, delta);
           reference.add(area.value, period, metric, delta);
         }
       }
@@ -111,11 +108,10 @@ TEST(CountyDeltaBatch, MatchesSortingEveryDelta) {
     const std::string as_of = "t" + std::to_string(event);
     const std::vector<CountyDelta> expected = reference.messages(as_of);
     Recorder out;
-    ASSERT_FALSE(sinking.empty());
-    sinking.emit(out, "deltas", as_of, &out);
-    encoding.emit(out, "deltas", as_of);
-    EXPECT_TRUE(sinking.empty());
-    ASSERT_EQ(out.applied, expected) << "event " << event;
+    ASSERT_FALSE(batch.empty());
+    batch.emit(out, "deltas", as_of);
+    EXPECT_TRUE(batch.empty());
+    ASSERT_EQ(out.decoded, expected) << "event " << event;
     ASSERT_EQ(out.encoded.size(), expected.size());
     for (size_t i = 0; i < expected.size(); ++i) {
       EXPECT_EQ(out.encoded[i].first, expected[i].area.str());
@@ -191,20 +187,21 @@ TEST(CountyStats, CellsSurviveFlushesWithABackingStore) {
   const schemas::AreaCode area{410402};
   const Period march = month("2027-03-05");
   auto apply = [&](const char* as_of, int64_t minutes) {
-    pipeline.county().apply({area,
-                             as_of,
-                             {{march, Metric::minutes_verified, minutes},
-                              {Period::total(), Metric::minutes_verified, minutes}}},
-                            pipeline);
+    const CountyDelta delta{area,
+                            as_of,
+                            {{march, Metric::minutes_verified, minutes},
+                             {Period::total(), Metric::minutes_verified, minutes}}};
+    EXPECT_EQ(pipeline.send(inputs::kCountyDeltas, area.str(), encode_county_delta(delta)),
+              runtime::Outcome::applied);
   };
   apply("t1", 10);
   apply("t2", 5);
   pipeline.flush();
-  ASSERT_EQ(pipeline.county_store.data.size(), 2u);
+  ASSERT_EQ(pipeline.store(CountyStatsProcessor::kStoreName).data().size(), 2u);
   EXPECT_NE(pipeline.county().find(area, Period::total()), nullptr);  // cached, not dirty
   apply("t3", 1);
   pipeline.flush();
-  pipeline.rebuild(true);
+  pipeline.restart();
   const CountyCell* total = pipeline.county().find(area, Period::total());
   ASSERT_NE(total, nullptr);
   EXPECT_EQ(total->revision, 3);
@@ -212,7 +209,7 @@ TEST(CountyStats, CellsSurviveFlushesWithABackingStore) {
   EXPECT_EQ(total->metrics[static_cast<size_t>(Metric::minutes_verified)], 16);
   EXPECT_EQ(pipeline.metric(area.value, march, Metric::minutes_verified), 16);
   // The stored bytes are the TypedStore encoding of the cell.
-  for (const auto& [key, bytes] : pipeline.county_store.data) {
+  for (const auto& [key, bytes] : pipeline.store(CountyStatsProcessor::kStoreName).data()) {
     const CountyCell cell = runtime::TypedStore<CountyCell>::decode(bytes);
     EXPECT_EQ(runtime::TypedStore<CountyCell>::encode(cell), bytes);
     EXPECT_EQ(cell.revision, 3);

@@ -1,5 +1,5 @@
-// Drives the four processors the way the live runtime does (decode with topic and key, county
-// deltas forwarded to the county processor), with in-memory stores and a recording emitter.
+// Drives the application's topology the way the live runtime does (decode with topic and key,
+// county deltas through their repartition stream), in process, with a recording emitter.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -15,24 +15,10 @@
 #include "leifeng/processors/ledger.hpp"
 #include "leifeng/processors/needs.hpp"
 #include "leifeng/processors/wiring.hpp"
+#include "leifeng/runtime/in_memory_runner.hpp"
 #include "leifeng/schemas/records.hpp"
 
 namespace leifeng::processors::testing {
-
-// A KeyValueStore in a std::map: lets tests check that state survives a flush and reload.
-class MapStore : public runtime::KeyValueStore {
- public:
-  std::optional<std::string> get(std::string_view key) override {
-    auto it = data.find(std::string(key));
-    if (it == data.end()) return std::nullopt;
-    return it->second;
-  }
-  void put(std::string_view key, std::string_view value) override {
-    data[std::string(key)] = value;
-  }
-  void remove(std::string_view key) override { data.erase(std::string(key)); }
-  std::map<std::string, std::string> data;
-};
 
 struct Emitted {
   std::string topic;
@@ -40,54 +26,47 @@ struct Emitted {
   std::string value;
 };
 
+// The application's topology (processors::topology()) in an InMemoryRunner, as every
+// in-process driver runs it, with the live options: a table record after every update, dead
+// letters named by Kafka topic. `with_stores`: the state goes through MemoryStores, so a test
+// can flush, restart the processors and find the state again.
 class Pipeline : public runtime::Emitter {
  public:
-  explicit Pipeline(DomainConfig config = {}, bool with_stores = false) {
-    options_.config = std::move(config);
-    options_.source.topic_prefix = "leifeng";
-    rebuild(with_stores);
-  }
+  explicit Pipeline(DomainConfig config = {}, bool with_stores = false)
+      : runner_(processors::topology(options_of(std::move(config)), "leifeng"), *this,
+                with_stores ? runtime::InMemoryRunner::State::in_stores
+                            : runtime::InMemoryRunner::State::in_processors) {}
 
   // Recreates the processors over the same stores (a restart after a flush).
-  void rebuild(bool with_stores) {
-    if (ledger_) flush();
-    ledger_ = std::make_unique<LedgerProcessor>(options_, with_stores ? &ledger_store : nullptr);
-    activities_ =
-        std::make_unique<ActivitiesProcessor>(options_, with_stores ? &activities_store : nullptr);
-    needs_ = std::make_unique<NeedsProcessor>(options_, with_stores ? &needs_store : nullptr);
-    county_ =
-        std::make_unique<CountyStatsProcessor>(options_, with_stores ? &county_store : nullptr);
-  }
-  void flush() {
-    ledger_->flush();
-    activities_->flush();
-    needs_->flush();
-    county_->flush();
+  void restart() { runner_.restart(); }
+  void flush() { runner_.flush(); }
+  const runtime::MemoryStore& store(std::string_view name) const {
+    const runtime::MemoryStore* store = runner_.store(name);
+    if (store == nullptr) throw std::logic_error("no store " + std::string(name));
+    return *store;
   }
 
   void emit(std::string_view topic, std::string_view key, std::string_view value) override {
-    if (topic == outputs::kCountyDeltas) {
-      runtime::InputRecord record{inputs::kCountyDeltas, 0, 0, key, value};
-      EXPECT_EQ(county_->process(record, *this), runtime::Outcome::applied);
-      return;
-    }
+    // County deltas never come here: the runner delivers them to the county processor, which
+    // dead-letters one it cannot decode, naming the stream's topic.
+    if (topic == outputs::kDeadLetter && value.find(kCountyDeltasTopic) != std::string_view::npos)
+      ++county_deltas_dead_lettered;
     emitted.push_back({std::string(topic), std::string(key), std::string(value)});
   }
 
-  // Sends one JSON event to the processor of `topic` with message key `key`.
-  runtime::Outcome send(std::string_view topic, std::string_view key, const std::string& json) {
+  // Sends one message to the processor of input `topic` with message key `key`. Every county
+  // delta it causes must be applied.
+  runtime::Outcome send(std::string_view topic, std::string_view key, const std::string& value) {
     ++offset_;
-    runtime::InputRecord record{topic, 0, offset_, key, json};
-    runtime::Outcome outcome;
-    if (topic == inputs::kHours) {
-      outcome = ledger_->process(record, *this);
-    } else if (topic == inputs::kActivities) {
-      outcome = activities_->process(record, *this);
-    } else {
-      outcome = needs_->process(record, *this);
-    }
+    const int64_t bad_deltas_before = county_deltas_dead_lettered;
+    const runtime::Outcome outcome = runner_.process({topic, 0, offset_, key, value});
     ++outcomes[outcome];
+    EXPECT_EQ(county_deltas_dead_lettered, bad_deltas_before) << "after " << value;
     return outcome;
+  }
+  // Sends one county-delta message, encoded as on the repartition topic.
+  runtime::Outcome send_deltas(const CountyDelta& delta) {
+    return send(inputs::kCountyDeltas, delta.area.str(), encode_county_delta(delta));
   }
 
   // Records emitted to `topic` since the last clear.
@@ -113,25 +92,33 @@ class Pipeline : public runtime::Emitter {
   }
   // A county metric now (0 when the cell or metric does not exist).
   int64_t metric(uint32_t area, Period period, Metric metric) {
-    const CountyCell* cell = county_->find(schemas::AreaCode{area}, period);
+    const CountyCell* cell = county().find(schemas::AreaCode{area}, period);
     return cell == nullptr ? 0 : cell->metrics[static_cast<size_t>(metric)];
   }
 
-  LedgerProcessor& ledger() { return *ledger_; }
-  NeedsProcessor& needs() { return *needs_; }
-  ActivitiesProcessor& activities() { return *activities_; }
-  CountyStatsProcessor& county() { return *county_; }
+  LedgerProcessor& ledger() { return processor<LedgerProcessor>(inputs::kHours); }
+  NeedsProcessor& needs() { return processor<NeedsProcessor>(inputs::kNeeds); }
+  ActivitiesProcessor& activities() { return processor<ActivitiesProcessor>(inputs::kActivities); }
+  CountyStatsProcessor& county() { return processor<CountyStatsProcessor>(inputs::kCountyDeltas); }
 
+  static constexpr std::string_view kCountyDeltasTopic = "\"leifeng-county-deltas\"";
   std::vector<Emitted> emitted;
   std::map<runtime::Outcome, int64_t> outcomes;
-  MapStore ledger_store, activities_store, needs_store, county_store;
+  int64_t county_deltas_dead_lettered = 0;
 
  private:
-  ProcessorOptions options_;
-  std::unique_ptr<LedgerProcessor> ledger_;
-  std::unique_ptr<ActivitiesProcessor> activities_;
-  std::unique_ptr<NeedsProcessor> needs_;
-  std::unique_ptr<CountyStatsProcessor> county_;
+  static ProcessorOptions options_of(DomainConfig config) {
+    ProcessorOptions options;
+    options.config = std::move(config);
+    options.source.topic_prefix = "leifeng";
+    return options;
+  }
+  template <class P>
+  P& processor(std::string_view input) {
+    return dynamic_cast<P&>(runner_.processor_of(input));
+  }
+
+  runtime::InMemoryRunner runner_;
   int64_t offset_ = 0;
 };
 

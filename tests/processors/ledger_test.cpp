@@ -376,7 +376,7 @@ TEST_F(LedgerTest, StateSurvivesFlushAndReload) {
   Pipeline stored(DomainConfig{}, true);
   stored.send(kHours, "v1", registered("g1", "v1", "410402", true));
   verify_minutes(stored, "v1", 3000, 4, "L");
-  stored.rebuild(true);  // flush, then fresh processors reading the stores
+  stored.restart();  // flush, then fresh processors reading the stores
   verify_minutes(stored, "v1", 3000, 4, "M", 10);
   EXPECT_EQ(stored.send(kHours, "v1", registered("g1", "v1", "410402", true)), Outcome::duplicate);
   auto star = stored.last_star("v1");
@@ -527,7 +527,7 @@ TEST(LedgerStateFormat, LoadedStateFindsItsLogs) {
             Outcome::applied);
   ASSERT_EQ(stored.send(kHours, "v1", submitted("s2", "v1", "L2", "410402", "2027-03-02", 30)),
             Outcome::applied);
-  stored.rebuild(true);  // flush, then state only from the stored bytes
+  stored.restart();  // flush, then state only from the stored bytes
   const VolunteerState* state = stored.ledger().find("v1");
   ASSERT_NE(state, nullptr);
   ASSERT_EQ(state->log_hashes.size(), 2u);

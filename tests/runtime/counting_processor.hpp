@@ -17,7 +17,7 @@ namespace leifeng::runtime::testing {
 class CountingProcessor final : public Processor {
  public:
   CountingProcessor(TaskContext& context, bool forward)
-      : counts_(&context.store("counts")), forward_(forward) {}
+      : counts_(context.store("counts")), forward_(forward) {}
 
   Outcome process(const InputRecord& record, Emitter& out) override {
     if (!record.key) return Outcome::dead_lettered;
@@ -39,7 +39,7 @@ class CountingProcessor final : public Processor {
 
 class TallyProcessor final : public Processor {
  public:
-  explicit TallyProcessor(TaskContext& context) : tally_(&context.store("tally")) {}
+  explicit TallyProcessor(TaskContext& context) : tally_(context.store("tally")) {}
 
   Outcome process(const InputRecord& record, Emitter& out) override {
     const std::string key(record.key.value_or(""));

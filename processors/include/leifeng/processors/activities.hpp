@@ -35,7 +35,6 @@ class ActivitiesProcessor : public EventProcessor {
 
   void flush() override { activities_.flush(); }
   void prefetch(const schemas::Event& event, int step, Lookahead& ahead) const override;
-  void emit_tables(runtime::Emitter&) override {}  // activities have no output table
   const ActivityState* find(const std::string& activity_id) {
     return activities_.find(activity_id);
   }

@@ -80,15 +80,6 @@ struct CountyDelta {
 std::string encode_county_delta(const CountyDelta&);
 std::optional<CountyDelta> decode_county_delta(std::string_view bytes);
 
-// Where county deltas go when the county-stats processor runs in the same process (file
-// replay): decoded deltas straight in, skipping the binary encoding of the repartition topic.
-// The messages and their order are the same either way.
-class CountyDeltaSink {
- public:
-  virtual ~CountyDeltaSink() = default;
-  virtual void apply(const CountyDelta& delta, runtime::Emitter& out) = 0;
-};
-
 // Collects the deltas one event causes and emits one message per target area. Every county
 // metric also goes to the prefecture city; zero sums are dropped.
 class CountyDeltaBatch {
@@ -100,10 +91,9 @@ class CountyDeltaBatch {
   // The `total` period in `area` and its city (the "total only" metrics).
   void add_total(schemas::AreaCode area, Metric metric, int64_t delta);
   bool empty() const { return order_.empty(); }
-  // Emits to output `topic`, or hands the messages to `sink` when there is one, and clears
-  // the batch. Messages come in area order, their changes in (period, metric) order.
-  void emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of,
-            CountyDeltaSink* sink = nullptr);
+  // Emits one message per area to output `topic` and clears the batch. Messages come in area
+  // order, their changes in (period, metric) order.
+  void emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of);
   void clear();
 
  private:

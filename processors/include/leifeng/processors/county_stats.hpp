@@ -54,24 +54,24 @@ class CountyCellIndex {
   size_t size_ = 0;
 };
 
-class CountyStatsProcessor : public runtime::Processor, public CountyDeltaSink {
+class CountyStatsProcessor : public runtime::Processor {
  public:
   static constexpr const char* kStoreName = "county-stats";
   CountyStatsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
 
   runtime::Outcome process(const runtime::InputRecord& record, runtime::Emitter& out) override;
-  // Applies a decoded delta (in-process file replay skips the encoding round trip).
-  void apply(const CountyDelta& delta, runtime::Emitter& out) override;
   void flush() override {
     cells_.flush();
     index_.clear();
   }
-  void emit_tables(runtime::Emitter& out);
+  // Emits every cell when table updates were not emitted one by one (ProcessorOptions).
+  void finish(runtime::Emitter& out) override;
 
   static schemas::CountyStatsRecord record_of(const CountyCell& cell);
   const CountyCell* find(schemas::AreaCode area, Period period);
 
  private:
+  void apply(const CountyDelta& delta, runtime::Emitter& out);
   static void cell_key(std::string& key, uint32_t area, Period period);
   CountyCell& cell_for_update(uint32_t area, Period period);
 

@@ -24,8 +24,10 @@ namespace leifeng::processors {
 struct SourceNaming {
   // File replay: {"file": file, "line": record.offset}.
   std::optional<std::string> file;
-  // Live: {"topic": <topic_prefix>.<record.topic>.v1, "partition", "offset"}.
+  // Live: {"topic": <topic_prefix>.<record.topic>.v1, "partition", "offset"}; an internal
+  // stream's topic is <application_id>-<record.topic>.
   std::string topic_prefix = "leifeng";
+  std::string application_id = "leifeng";
   std::variant<schemas::KafkaSource, schemas::FileSource> describe(
       const runtime::InputRecord& record) const;
 };
@@ -34,9 +36,9 @@ struct ProcessorOptions {
   DomainConfig config;
   SourceNaming source;
   // Emit a table's new value after every update (live: compacted topics, where the runtime
-  // sends the last one per key and transaction). File replay turns this off and takes the
-  // final value of every key from emit_tables(): the same tables without formatting a record
-  // per event.
+  // sends the last one per key and transaction). The in-process replays turn this off and
+  // take the final value of every key from Processor::finish(): the same tables without
+  // formatting a record per event.
   bool emit_table_updates = true;
 };
 
@@ -98,8 +100,6 @@ class EventProcessor : public runtime::Processor {
   // An input decoded by the caller (file replay decodes once to route by type).
   Verdict handle(const runtime::InputRecord& record, schemas::DecodeResult& decoded,
                  runtime::Emitter& out);
-  // Emits the current value of every key of the processor's tables (file replay).
-  virtual void emit_tables(runtime::Emitter& out) = 0;
 
   // File replay looks ahead: it calls prefetch() for an event with steps 0 .. kPrefetchSteps-1,
   // a few events apart, before it applies the event, so that the cache misses of the event's
@@ -110,9 +110,6 @@ class EventProcessor : public runtime::Processor {
     size_t key_hash = 0;
   };
   virtual void prefetch(const schemas::Event& event, int step, Lookahead& ahead) const;
-  // In-process replay: county deltas go straight to `sink` instead of being encoded for the
-  // repartition topic. Null (the default) = emit them as messages.
-  void send_county_deltas_to(CountyDeltaSink* sink) { county_sink_ = sink; }
 
  protected:
   // The outcome of applying one decoded event to its aggregate.
@@ -148,13 +145,11 @@ class EventProcessor : public runtime::Processor {
 
   const ProcessorOptions& options() const { return options_; }
   const schemas::ValidationRules& rules() const { return rules_; }
-  CountyDeltaSink* county_sink() const { return county_sink_; }
 
  private:
   schemas::InputTopic topic_;
   ProcessorOptions options_;
   schemas::ValidationRules rules_;
-  CountyDeltaSink* county_sink_ = nullptr;
 };
 
 }  // namespace leifeng::processors

@@ -170,7 +170,7 @@ class LedgerProcessor : public EventProcessor {
 
   void flush() override { volunteers_.flush(); }
   void prefetch(const schemas::Event& event, int step, Lookahead& ahead) const override;
-  void emit_tables(runtime::Emitter& out) override;
+  void finish(runtime::Emitter& out) override;  // the stars table, when deferred
   // The state of one volunteer, or null (audit, tests).
   const VolunteerState* find(const std::string& volunteer_id) {
     return volunteers_.find(volunteer_id);

@@ -49,7 +49,7 @@ class NeedsProcessor : public EventProcessor {
 
   void flush() override { needs_.flush(); }
   void prefetch(const schemas::Event& event, int step, Lookahead& ahead) const override;
-  void emit_tables(runtime::Emitter& out) override;
+  void finish(runtime::Emitter& out) override;  // the needs-status table, when deferred
   const NeedState* find(const std::string& need_id) { return needs_.find(need_id); }
   static schemas::NeedStatusRecord status_record(const std::string& need_id,
                                                  const NeedState& state);

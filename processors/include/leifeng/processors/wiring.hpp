@@ -1,14 +1,16 @@
-// Which logical inputs feed which processor, and the logical output names (SPEC §2,
-// ARCHITECTURE.md "Dataflow"). Drivers map logical names to Kafka topics or files.
+// The one description of the application (docs/architecture.md, "Dataflow"): which input feeds
+// which processor, the store each owns, and every output. The live runtime runs it on Kafka;
+// the in-process drivers (replays, audit, tests) run the same description through
+// runtime::InMemoryRunner.
 #pragma once
 
-#include <memory>
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "leifeng/processors/event_processor.hpp"
-#include "leifeng/runtime/processor.hpp"
+#include "leifeng/runtime/stream_topology.hpp"
 #include "leifeng/schemas/events.hpp"
 
 namespace leifeng::processors {
@@ -22,13 +24,35 @@ inline constexpr std::string_view kCountyDeltas = "county-deltas";
 }  // namespace inputs
 
 namespace outputs {
-inline constexpr std::string_view kStars = "stars";                       // compacted, volunteer_id
-inline constexpr std::string_view kStarChanges = "star-changes";          // stream, volunteer_id
-inline constexpr std::string_view kNeedsStatus = "needs-status";          // compacted, need_id
-inline constexpr std::string_view kCountyStats = "county-stats";          // compacted, area/period
-inline constexpr std::string_view kDeadLetter = "dead-letter";            // stream, original key
+inline constexpr std::string_view kStars = "stars";
+inline constexpr std::string_view kStarChanges = "star-changes";
+inline constexpr std::string_view kNeedsStatus = "needs-status";
+inline constexpr std::string_view kCountyStats = "county-stats";
+inline constexpr std::string_view kDeadLetter = "dead-letter";
 inline constexpr std::string_view kCountyDeltas = inputs::kCountyDeltas;  // internal
 }  // namespace outputs
+
+// What an output holds, which decides its Kafka topic's configuration and the order of its
+// replay file.
+enum class OutputKind : uint8_t {
+  table,         // compacted topic, one latest value per key; file sorted by key
+  keyed_stream,  // every record; file stable-sorted by key (each key's records in order)
+  stream,        // every record; file in the order emitted (dead letters: input order)
+};
+
+struct OutputSpec {
+  std::string_view name;  // logical name: topic <prefix>.<name>.v1, replay file <name>.jsonl
+  OutputKind kind;
+};
+
+// Every public output (SPEC §2, §6), in the order replay writes and audit compares them.
+inline constexpr std::array<OutputSpec, 5> kOutputs{{
+    {outputs::kStars, OutputKind::table},
+    {outputs::kStarChanges, OutputKind::keyed_stream},
+    {outputs::kNeedsStatus, OutputKind::table},
+    {outputs::kCountyStats, OutputKind::table},
+    {outputs::kDeadLetter, OutputKind::stream},
+}};
 
 // The Kafka topic of a public logical name: <prefix>.<name>.v1 (SPEC §2). Internal streams
 // (county-deltas, changelogs) are <application.id>-<name> and named by the runtime.
@@ -38,15 +62,10 @@ bool is_table_output(std::string_view logical_name);
 
 std::string_view input_of(schemas::InputTopic topic);
 
-struct ProcessorSpec {
-  std::string name;                  // also names its state store
-  std::string input;                 // logical input name
-  bool internal_input = false;       // input is the internal repartition stream
-  std::vector<std::string> outputs;  // logical output names it may emit to
-  runtime::ProcessorFactory factory;
-};
-
-// The whole topology: ledger (hours), activities, needs, county stats (county-deltas).
-std::vector<ProcessorSpec> topology(const ProcessorOptions& options);
+// The whole application: ledger (hours), activities, needs, and county stats fed by the
+// county-deltas repartition stream; each processor owns one store named after it. Public
+// topics are <options.source.topic_prefix>.<name>.v1, internal ones <application_id>-<name>.
+// Throws runtime::TopologyError for an unusable prefix or id.
+runtime::Topology topology(const ProcessorOptions& options, const std::string& application_id);
 
 }  // namespace leifeng::processors

@@ -47,17 +47,23 @@ class TaskContext {
  public:
   virtual ~TaskContext() = default;
   virtual int32_t partition() const = 0;
-  // The named store of this task; created on first use and the same object afterwards.
-  virtual KeyValueStore& store(std::string_view name) = 0;
+  // The named store of this task; created on first use and the same object afterwards. Null
+  // when the task keeps its state in the processors' memory only (an in-process replay of a
+  // bounded input: nothing outlives the run, so a TypedStore over it writes nothing back).
+  virtual KeyValueStore* store(std::string_view name) = 0;
 };
 
 class Processor {
  public:
   virtual ~Processor() = default;
   virtual Outcome process(const InputRecord& record, Emitter& out) = 0;
-  // Write cached state into the task's stores. Called before every commit and at the end of
-  // a replay; a processor without a cache does nothing.
+  // Write cached state into the task's stores. Called before every commit; a processor
+  // without a cache does nothing.
   virtual void flush() {}
+  // The input is bounded and has ended (an in-process replay): emit what the processor
+  // deferred, e.g. the final value of every key of its tables when it was configured not to
+  // emit one per update. The live runtime never ends its input and never calls this.
+  virtual void finish(Emitter& /*out*/) {}
 };
 
 using ProcessorFactory = std::function<std::unique_ptr<Processor>(TaskContext&)>;

@@ -74,6 +74,8 @@ class Topology {
   bool is_table_output(std::string_view logical_name) const {
     return table_outputs_.count(logical_name) > 0;
   }
+  // True for a stream declared with repartition(): an output that is also an input.
+  bool is_repartition(std::string_view logical_name) const;
 
   std::string changelog_topic(std::string_view store) const;
   std::string repartition_topic(std::string_view logical_name) const;

@@ -56,7 +56,7 @@ class StreamTask final : public TaskContext {
   TaskId id() const { return id_; }
 
   int32_t partition() const override { return id_.partition; }
-  KeyValueStore& store(std::string_view name) override;
+  KeyValueStore* store(std::string_view name) override;
 
   TaskStateDb& state() { return *state_; }
   // Store name -> changelog topic.
