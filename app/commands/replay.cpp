@@ -27,7 +27,7 @@ void run_replay(const ReplayOptions& options, const GlobalOptions& global) {
   const processors::DomainConfig config = load_settings(global).domain;
   const auto started = std::chrono::steady_clock::now();
   // The state and the tables are never freed: the process ends right after, and freeing the
-  // state of millions of events one object at a time took ~4 % of a whole run. A static
+  // state of millions of events one object at a time is a noticeable part of a run. A static
   // pointer keeps them reachable, so leak checkers do not count them.
   static Replay* kept_replay = nullptr;
   kept_replay = new Replay(config, options.input);

@@ -1,9 +1,10 @@
 // decode_event: one input message → an Event or the first SPEC §4 check it fails.
 //
-// rapidjson's DOM parser is used directly (cereal's JSON archive was ~3x slower, see
-// BENCHMARKS.md). The checks run in passes over the fields of the envelope and of the event
-// type, each pass in SPEC §3 order: wrong JSON type (malformed), type (unknown_type), version,
-// absence (missing_field), content (invalid_field). Within a pass the first failing field wins.
+// rapidjson's DOM parser is used directly (cereal's JSON archive was much slower, see
+// docs/performance-history.md). The checks run in passes over the fields of the envelope and of the
+// event type, each pass in SPEC §3 order: wrong JSON type (malformed), type (unknown_type),
+// version, absence (missing_field), content (invalid_field). Within a pass the first failing field
+// wins.
 #include <rapidjson/document.h>
 #include <rapidjson/error/error.h>
 

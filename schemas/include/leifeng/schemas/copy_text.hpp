@@ -20,8 +20,8 @@ void copy_ends(char* out, const char* in, size_t n) {
 
 // to = from. The string is reused, so its size usually stays or its capacity suffices: a
 // resize and a copy, ids (8 to 16 bytes) and timestamps (16 to 32) as two overlapping
-// fixed-size blocks, instead of std::string::assign's general replace, which was ≈ 4 % of the
-// instructions of `replay --input`. `from` must not point into `to`.
+// fixed-size blocks, instead of std::string::assign's general replace, which showed in the
+// replay profile (docs/performance-history.md). `from` must not point into `to`.
 inline void copy_text(std::string& to, std::string_view from) {
   const size_t n = from.size();
   if (to.size() != n) to.resize(n);
