@@ -52,21 +52,6 @@ constexpr std::array<std::string_view, kMetricCount> kMetricNames = {
 
 constexpr uint8_t kFormatVersion = 1;
 
-template <class T>
-void put(std::string& out, T value) {
-  char bytes[sizeof(T)];
-  std::memcpy(bytes, &value, sizeof(T));  // little-endian hosts only (x86-64, arm64)
-  out.append(bytes, sizeof(T));
-}
-
-template <class T>
-bool take(std::string_view& in, T& value) {
-  if (in.size() < sizeof(T)) return false;
-  std::memcpy(&value, in.data(), sizeof(T));
-  in.remove_prefix(sizeof(T));
-  return true;
-}
-
 void append_digits(std::string& out, int64_t value, int width) {
   char buffer[24];
   int n = 0;
@@ -139,50 +124,103 @@ std::string Period::str() const {
   return out;
 }
 
+namespace {
+// The wire format: version (1), area (4), as_of size (2), as_of, count (2), then per change
+// period kind (1), period value (4), metric (1), delta (8). Little-endian hosts only (x86-64,
+// arm64), fields copied with memcpy at a moving pointer.
+constexpr size_t kHeaderBytes = 1 + 4 + 2;
+constexpr size_t kChangeBytes = CountyDeltaReader::kChangeBytes;
+
+template <class T>
+char* write(char* at, T value) {
+  std::memcpy(at, &value, sizeof(T));
+  return at + sizeof(T);
+}
+template <class T>
+const char* read(const char* at, T& value) {
+  std::memcpy(&value, at, sizeof(T));
+  return at + sizeof(T);
+}
+}  // namespace
+
+void CountyDeltaWriter::begin(uint32_t area, std::string_view as_of, size_t max_changes) {
+  bytes_.resize(kHeaderBytes + as_of.size() + 2 + max_changes * kChangeBytes);
+  char* at = bytes_.data();
+  at = write<uint8_t>(at, kFormatVersion);
+  at = write<uint32_t>(at, area);
+  at = write<uint16_t>(at, static_cast<uint16_t>(as_of.size()));
+  std::memcpy(at, as_of.data(), as_of.size());
+  count_at_ = static_cast<size_t>(at - bytes_.data()) + as_of.size();
+  next_ = bytes_.data() + count_at_ + 2;
+  count_ = 0;
+}
+
+void CountyDeltaWriter::add(Period period, Metric metric, int64_t delta) {
+  char* at = next_;
+  at = write<uint8_t>(at, static_cast<uint8_t>(period.kind));
+  at = write<int32_t>(at, period.value);
+  at = write<uint8_t>(at, static_cast<uint8_t>(metric));
+  next_ = write<int64_t>(at, delta);
+  ++count_;
+}
+
+std::string_view CountyDeltaWriter::finish() {
+  write<uint16_t>(bytes_.data() + count_at_, static_cast<uint16_t>(count_));
+  return {bytes_.data(), static_cast<size_t>(next_ - bytes_.data())};
+}
+
+bool CountyDeltaReader::open(std::string_view in) {
+  if (in.size() < kHeaderBytes + 2) return false;
+  const char* at = in.data();
+  uint8_t version = 0;
+  uint16_t as_of_size = 0;
+  at = read(at, version);
+  at = read(at, area_.value);
+  at = read(at, as_of_size);
+  if (version != kFormatVersion || in.size() < kHeaderBytes + as_of_size + 2) return false;
+  as_of_ = {at, as_of_size};
+  at += as_of_size;
+  uint16_t count = 0;
+  changes_ = read(at, count);
+  count_ = count;
+  if (in.size() != kHeaderBytes + as_of_size + 2 + count_ * kChangeBytes) return false;
+  for (size_t i = 0; i < count_; ++i) {
+    const char* change = changes_ + i * kChangeBytes;
+    const auto kind = static_cast<uint8_t>(change[0]);
+    const auto metric = static_cast<uint8_t>(change[5]);
+    if (kind > static_cast<uint8_t>(Period::Kind::total) || metric >= kMetricCount) return false;
+  }
+  return true;
+}
+
+void encode_county_delta_into(const CountyDelta& delta, std::string& out) {
+  CountyDeltaWriter writer;
+  writer.begin(delta.area.value, delta.as_of, delta.changes.size());
+  for (const MetricDelta& change : delta.changes) {
+    writer.add(change.period, change.metric, change.delta);
+  }
+  out.assign(writer.finish());
+}
+
 std::string encode_county_delta(const CountyDelta& delta) {
   std::string out;
-  out.reserve(1 + 4 + 2 + delta.as_of.size() + 2 + delta.changes.size() * 14);
-  put<uint8_t>(out, kFormatVersion);
-  put<uint32_t>(out, delta.area.value);
-  put<uint16_t>(out, static_cast<uint16_t>(delta.as_of.size()));
-  out.append(delta.as_of);
-  put<uint16_t>(out, static_cast<uint16_t>(delta.changes.size()));
-  for (const MetricDelta& change : delta.changes) {
-    put<uint8_t>(out, static_cast<uint8_t>(change.period.kind));
-    put<int32_t>(out, change.period.value);
-    put<uint8_t>(out, static_cast<uint8_t>(change.metric));
-    put<int64_t>(out, change.delta);
-  }
+  encode_county_delta_into(delta, out);
   return out;
 }
 
-std::optional<CountyDelta> decode_county_delta(std::string_view in) {
+bool decode_county_delta_into(std::string_view in, CountyDelta& delta) {
+  CountyDeltaReader reader;
+  if (!reader.open(in)) return false;
+  delta.area = reader.area();
+  delta.as_of.assign(reader.as_of());
+  delta.changes.resize(reader.size());
+  for (size_t i = 0; i < reader.size(); ++i) delta.changes[i] = reader.change(i);
+  return true;
+}
+
+std::optional<CountyDelta> decode_county_delta(std::string_view bytes) {
   CountyDelta delta;
-  uint8_t version = 0;
-  uint16_t as_of_size = 0;
-  uint16_t count = 0;
-  if (!take(in, version) || version != kFormatVersion) return std::nullopt;
-  if (!take(in, delta.area.value) || !take(in, as_of_size) || in.size() < as_of_size) {
-    return std::nullopt;
-  }
-  delta.as_of.assign(in.substr(0, as_of_size));
-  in.remove_prefix(as_of_size);
-  if (!take(in, count)) return std::nullopt;
-  delta.changes.resize(count);
-  for (MetricDelta& change : delta.changes) {
-    uint8_t kind = 0;
-    uint8_t metric = 0;
-    if (!take(in, kind) || !take(in, change.period.value) || !take(in, metric) ||
-        !take(in, change.delta)) {
-      return std::nullopt;
-    }
-    if (kind > static_cast<uint8_t>(Period::Kind::total) || metric >= kMetricCount) {
-      return std::nullopt;
-    }
-    change.period.kind = static_cast<Period::Kind>(kind);
-    change.metric = static_cast<Metric>(metric);
-  }
-  if (!in.empty()) return std::nullopt;
+  if (!decode_county_delta_into(bytes, delta)) return std::nullopt;
   return delta;
 }
 
@@ -252,23 +290,28 @@ void CountyDeltaBatch::clear() {
 }
 
 void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of) {
-  CountyDelta& message = message_;
-  schemas::copy_text(message.as_of, as_of);
-  size_t i = 0;
-  while (i < order_.size()) {
-    message.area.value = targets_[order_[i]].area;
-    message.changes.clear();
-    for (; i < order_.size() && targets_[order_[i]].area == message.area.value; ++i) {
-      const Target& t = targets_[order_[i]];
+  size_t next = 0;
+  while (next < order_.size()) {
+    const uint32_t area = targets_[order_[next]].area;
+    size_t end = next;
+    size_t max_changes = 0;
+    for (; end < order_.size() && targets_[order_[end]].area == area; ++end) {
+      max_changes += static_cast<size_t>(std::popcount(targets_[order_[end]].metrics));
+    }
+    message_.begin(area, as_of, max_changes);
+    for (; next < end; ++next) {
+      const Target& t = targets_[order_[next]];
       for (uint64_t bits = t.metrics; bits != 0; bits &= bits - 1) {
         const auto m = static_cast<size_t>(std::countr_zero(bits));
-        if (t.sums[m] != 0) {
-          message.changes.push_back({t.period, static_cast<Metric>(m), t.sums[m]});
-        }
+        if (t.sums[m] != 0) message_.add(t.period, static_cast<Metric>(m), t.sums[m]);
       }
     }
-    if (message.changes.empty()) continue;
-    out.emit(topic, message.area.str(), encode_county_delta(message));
+    if (message_.size() == 0) continue;
+    // The key is the six-digit area code.
+    uint32_t digits = area % 1000000;
+    for (size_t d = key_.size(); d-- > 0; digits /= 10)
+      key_[d] = static_cast<char>('0' + digits % 10);
+    out.emit(topic, std::string_view(key_.data(), key_.size()), message_.finish());
   }
   clear();
 }

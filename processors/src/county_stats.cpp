@@ -69,34 +69,35 @@ void CountyStatsProcessor::cell_key(std::string& key, uint32_t area, Period peri
 
 runtime::Outcome CountyStatsProcessor::process(const runtime::InputRecord& record,
                                                runtime::Emitter& out) {
-  std::optional<CountyDelta> delta = decode_county_delta(record.value);
-  if (!delta) {
+  CountyDeltaReader delta;
+  if (!delta.open(record.value)) {
     // Only leifeng writes this stream; a bad record means a foreign writer or a format change.
     emit_dead_letter(record,
                      {schemas::Reason::malformed, "", "not a county delta of format version 1"},
                      std::nullopt, std::nullopt, std::nullopt, options_.source, out);
     return runtime::Outcome::dead_lettered;
   }
-  apply(*delta, out);
+  apply(delta, out);
   return runtime::Outcome::applied;
 }
 
-void CountyStatsProcessor::apply(const CountyDelta& delta, runtime::Emitter& out) {
+void CountyStatsProcessor::apply(const CountyDeltaReader& delta, runtime::Emitter& out) {
   CountyCell* cell = nullptr;
   auto finish = [&] {
     if (cell == nullptr) return;
     cell->revision += 1;
-    schemas::copy_text(cell->as_of, delta.as_of);
+    schemas::copy_text(cell->as_of, delta.as_of());
     if (options_.emit_table_updates) {
       const schemas::CountyStatsRecord record = record_of(*cell);
       out.emit(outputs::kCountyStats, record.key(), schemas::to_json(record));
     }
   };
   // Changes arrive grouped by period (CountyDeltaBatch sorts them): one cell per run.
-  for (const MetricDelta& change : delta.changes) {
+  for (size_t i = 0; i < delta.size(); ++i) {
+    const MetricDelta change = delta.change(i);
     if (cell == nullptr || cell->period() != change.period) {
       finish();
-      cell = &cell_for_update(delta.area.value, change.period);
+      cell = &cell_for_update(delta.area().value, change.period);
     }
     cell->metrics[static_cast<size_t>(change.metric)] += change.delta;
   }

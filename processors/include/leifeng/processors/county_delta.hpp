@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,8 +78,57 @@ struct CountyDelta {
   friend bool operator==(const CountyDelta&, const CountyDelta&) = default;
 };
 
+// The binary message of the county-deltas stream, written in place into a reused buffer.
+class CountyDeltaWriter {
+ public:
+  // Starts a message for `area` with room for up to `max_changes` changes.
+  void begin(uint32_t area, std::string_view as_of, size_t max_changes);
+  void add(Period period, Metric metric, int64_t delta);
+  size_t size() const { return count_; }
+  // The message; valid until the next begin().
+  std::string_view finish();
+
+ private:
+  std::string bytes_;
+  char* next_ = nullptr;
+  size_t count_ = 0;
+  size_t count_at_ = 0;  // offset of the change count
+};
+
+// One message read in place (no copies): open() checks it whole, then change(i) reads it.
+class CountyDeltaReader {
+ public:
+  // False when `bytes` is not a message of this format (version, sizes, periods, metrics).
+  bool open(std::string_view bytes);
+  schemas::AreaCode area() const { return area_; }
+  std::string_view as_of() const { return as_of_; }
+  size_t size() const { return count_; }
+  MetricDelta change(size_t i) const {
+    const char* at = changes_ + i * kChangeBytes;
+    MetricDelta change;
+    change.period.kind = static_cast<Period::Kind>(at[0]);
+    std::memcpy(&change.period.value, at + 1, sizeof change.period.value);
+    change.metric = static_cast<Metric>(at[5]);
+    std::memcpy(&change.delta, at + 6, sizeof change.delta);
+    return change;
+  }
+  // Bytes per change: period kind (1), period value (4), metric (1), delta (8).
+  static constexpr size_t kChangeBytes = 14;
+
+ private:
+  schemas::AreaCode area_;
+  std::string_view as_of_;
+  const char* changes_ = nullptr;
+  size_t count_ = 0;
+};
+
 std::string encode_county_delta(const CountyDelta&);
+// The same into `out`, reusing its buffer.
+void encode_county_delta_into(const CountyDelta& delta, std::string& out);
 std::optional<CountyDelta> decode_county_delta(std::string_view bytes);
+// The same into `delta`, reusing its buffers; false (and `delta` unspecified) when `bytes` is
+// not a delta of this format.
+bool decode_county_delta_into(std::string_view bytes, CountyDelta& delta);
 
 // Collects the deltas one event causes and emits one message per target area. Every county
 // metric also goes to the prefecture city; zero sums are dropped.
@@ -122,7 +172,8 @@ class CountyDeltaBatch {
   std::vector<Target> targets_;  // slots reused across events: only metrics is reset
   std::vector<uint32_t> order_;  // the targets in use, in (area, period) order
   DatedTargets dated_;
-  CountyDelta message_;  // reused: no allocation per event once warm
+  std::array<char, 6> key_{};
+  CountyDeltaWriter message_;  // reused: no allocation per event once warm
 };
 
 // Civil calendar helpers shared by the processors.

@@ -71,7 +71,7 @@ class CountyStatsProcessor : public runtime::Processor {
   const CountyCell* find(schemas::AreaCode area, Period period);
 
  private:
-  void apply(const CountyDelta& delta, runtime::Emitter& out);
+  void apply(const CountyDeltaReader& delta, runtime::Emitter& out);
   static void cell_key(std::string& key, uint32_t area, Period period);
   CountyCell& cell_for_update(uint32_t area, Period period);
 
