@@ -14,7 +14,7 @@ struct Settings {
   const runtime::RuntimeOptions& runtime() const { return config.runtime; }
 };
 
-// Throws runtime::ConfigError or processors::ConfigError naming the file and the key.
+// Throws runtime::ConfigError naming the file and the key.
 Settings load_settings(const GlobalOptions& global);
 
 }  // namespace leifeng::app

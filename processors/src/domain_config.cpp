@@ -27,7 +27,7 @@ bool operator==(const DomainConfig& a, const DomainConfig& b) {
 
 std::vector<schemas::AreaCode> load_area_list(const std::filesystem::path& csv_file) {
   std::ifstream in(csv_file);
-  if (!in) throw ConfigError("cannot read area list " + csv_file.string());
+  if (!in) throw runtime::ConfigError("cannot read area list " + csv_file.string());
   std::vector<schemas::AreaCode> areas;
   std::string line;
   int64_t number = 0;
@@ -39,8 +39,8 @@ std::vector<schemas::AreaCode> load_area_list(const std::filesystem::path& csv_f
     if (number == 1 && code == "area_code") continue;  // header
     auto area = schemas::parse_area_code(code);
     if (!area || !area->is_county_level()) {
-      throw ConfigError(csv_file.string() + ":" + std::to_string(number) + ": '" + code +
-                        "' is not a county-level six-digit area code");
+      throw runtime::ConfigError(csv_file.string() + ":" + std::to_string(number) + ": '" + code +
+                                 "' is not a county-level six-digit area code");
     }
     areas.push_back(*area);
   }
@@ -52,13 +52,14 @@ namespace {
 void read_thresholds(const toml::node& node, DomainConfig& config) {
   const auto* array = node.as_array();
   if (array == nullptr || array->size() != kStarLevels) {
-    throw ConfigError("rules.star_thresholds_hours must be an array of five integers");
+    throw runtime::ConfigError("rules.star_thresholds_hours must be an array of five integers");
   }
   int64_t previous = 0;
   for (size_t i = 0; i < kStarLevels; ++i) {
     auto hours = (*array)[i].value<int64_t>();
     if (!hours || !(*array)[i].is_integer() || *hours <= previous) {
-      throw ConfigError("rules.star_thresholds_hours must be five ascending positive integers");
+      throw runtime::ConfigError(
+          "rules.star_thresholds_hours must be five ascending positive integers");
     }
     config.star_thresholds_hours[i] = *hours;
     previous = *hours;
@@ -71,11 +72,11 @@ void read_min_quality(const toml::node& node, DomainConfig& config) {
   if (node.is_integer()) value = static_cast<double>(*node.value<int64_t>());
   if (node.is_floating_point()) value = node.value<double>();
   if (!value || *value < 0 || *value > 5) {
-    throw ConfigError("rules.min_quality must be a number from 0 to 5");
+    throw runtime::ConfigError("rules.min_quality must be a number from 0 to 5");
   }
   const double x100 = *value * 100.0;
   if (std::fabs(x100 - std::round(x100)) > 1e-6) {
-    throw ConfigError("rules.min_quality has more than two decimals");
+    throw runtime::ConfigError("rules.min_quality has more than two decimals");
   }
   config.min_quality_x100 = static_cast<int64_t>(std::llround(x100));
 }
@@ -90,7 +91,7 @@ DomainConfig domain_config_from_toml(std::string_view toml_text,
   } catch (const toml::parse_error& e) {
     std::ostringstream message;
     message << "invalid TOML: " << e.description() << " at line " << e.source().begin.line;
-    throw ConfigError(message.str());
+    throw runtime::ConfigError(message.str());
   }
   return domain_config_from_toml(root, base_dir);
 }
@@ -105,12 +106,13 @@ DomainConfig domain_config_from_toml(const toml::table& root,
   if (const toml::node* node = rules->get("time_zone")) {
     auto text = node->value<std::string>();
     auto zone = text ? schemas::parse_utc_offset(*text) : std::nullopt;
-    if (!zone) throw ConfigError("rules.time_zone must be a UTC offset such as \"+08:00\"");
+    if (!zone)
+      throw runtime::ConfigError("rules.time_zone must be a UTC offset such as \"+08:00\"");
     config.zone = *zone;
   }
   if (const toml::node* node = rules->get("areas_file")) {
     auto file = node->value<std::string>();
-    if (!file) throw ConfigError("rules.areas_file must be a string");
+    if (!file) throw runtime::ConfigError("rules.areas_file must be a string");
     if (file->empty()) {
       config.areas.clear();  // any county-level code
     } else {
@@ -123,13 +125,13 @@ DomainConfig domain_config_from_toml(const toml::table& root,
 
 DomainConfig load_domain_config(const std::filesystem::path& config_file) {
   std::ifstream in(config_file);
-  if (!in) throw ConfigError("cannot read configuration file " + config_file.string());
+  if (!in) throw runtime::ConfigError("cannot read configuration file " + config_file.string());
   std::ostringstream text;
   text << in.rdbuf();
   try {
     return domain_config_from_toml(text.str(), config_file.parent_path());
-  } catch (const ConfigError& e) {
-    throw ConfigError(config_file.string() + ": " + e.what());
+  } catch (const runtime::ConfigError& e) {
+    throw runtime::ConfigError(config_file.string() + ": " + e.what());
   }
 }
 

@@ -91,9 +91,9 @@ TEST(DomainConfig, OverridesAndErrors) {
         "[rules]\nstar_thresholds_hours = [5, 4, 3, 2, 1]\n", "[rules]\nmin_quality = 3.005\n",
         "[rules]\nmin_quality = \"3\"\n", "[rules]\ntime_zone = \"Asia/Shanghai\"\n",
         "[rules]\nareas_file = \"no-such-file.csv\"\n", "[rules\n"}) {
-    EXPECT_THROW(domain_config_from_toml(bad, "."), ConfigError) << bad;
+    EXPECT_THROW(domain_config_from_toml(bad, "."), runtime::ConfigError) << bad;
   }
-  EXPECT_THROW(load_domain_config("/no/such/leifeng.toml"), ConfigError);
+  EXPECT_THROW(load_domain_config("/no/such/leifeng.toml"), runtime::ConfigError);
 }
 
 }  // namespace

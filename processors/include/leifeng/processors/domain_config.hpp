@@ -6,11 +6,11 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "leifeng/runtime/config.hpp"
 #include "leifeng/schemas/domain.hpp"
 #include "leifeng/schemas/validation.hpp"
 
@@ -32,13 +32,9 @@ struct DomainConfig {
   friend bool operator==(const DomainConfig&, const DomainConfig&);
 };
 
-class ConfigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 // Reads the `[rules]` table of a leifeng TOML file; keys that are absent keep their defaults.
-// `areas_file` is resolved relative to the directory of `config_file`. Throws ConfigError.
+// `areas_file` is resolved relative to the directory of `config_file`. Throws
+// runtime::ConfigError.
 DomainConfig load_domain_config(const std::filesystem::path& config_file);
 // The `[rules]` table of a parsed file (runtime::Config::document); `base_dir` resolves a
 // relative `areas_file`.
@@ -48,7 +44,7 @@ DomainConfig domain_config_from_toml(const toml::table& root,
 DomainConfig domain_config_from_toml(std::string_view toml_text,
                                      const std::filesystem::path& base_dir);
 
-// "area_code,name" lines with a header; throws ConfigError on a bad line.
+// "area_code,name" lines with a header; throws runtime::ConfigError on a bad line.
 std::vector<schemas::AreaCode> load_area_list(const std::filesystem::path& csv_file);
 
 }  // namespace leifeng::processors
