@@ -7,8 +7,9 @@
 
 namespace leifeng::app {
 
-// Names of the configured areas file ([rules] areas_file relative to the configuration,
-// default areas.csv there) when it exists, else the built-in names of SPEC §1.
+// Names of the configured areas file ([rules] areas_file relative to the configuration, or
+// LEIFENG_RULES_AREAS_FILE; default areas.csv next to the configuration) when it exists, else
+// the built-in names of SPEC §1 (also when areas_file is empty).
 report::AreaNames configured_area_names(const Settings& settings);
 
 }  // namespace leifeng::app

@@ -4,11 +4,11 @@ namespace leifeng::app {
 
 Settings load_settings(const GlobalOptions& global) {
   Settings settings;
-  settings.config = runtime::load_config(global.config_file, global.bootstrap_servers);
-  if (!global.config_file.empty()) {
-    settings.domain =
-        processors::domain_config_from_toml(settings.config.document, settings.config.directory);
-  }
+  // The domain's tables get their environment overrides from the same loader, with or
+  // without a file.
+  settings.config =
+      runtime::load_config(global.config_file, global.bootstrap_servers, processors::kDomainTables);
+  settings.domain = processors::domain_config_from(settings.config);
   return settings;
 }
 

@@ -1,5 +1,5 @@
 // What every command reads from GlobalOptions: the runtime configuration (file, environment,
-// --bootstrap-servers) and the domain rules ([rules]) of the same file.
+// --bootstrap-servers) and the domain rules ([rules] of the same file and LEIFENG_RULES_*).
 #pragma once
 
 #include "commands/commands.hpp"
@@ -10,11 +10,11 @@ namespace leifeng::app {
 
 struct Settings {
   runtime::Config config;           // [app], [topics], [runtime], [kafka]
-  processors::DomainConfig domain;  // [rules]; built-in defaults without a file
+  processors::DomainConfig domain;  // [rules] and LEIFENG_RULES_*; else built-in defaults
   const runtime::RuntimeOptions& runtime() const { return config.runtime; }
 };
 
-// Throws runtime::ConfigError or processors::ConfigError naming the file and the key.
+// Throws runtime::ConfigError naming the file and the key.
 Settings load_settings(const GlobalOptions& global);
 
 }  // namespace leifeng::app

@@ -1,5 +1,8 @@
 // Configuration loader: one table of known fields drives the file, the environment and the
-// error messages, so the three cannot disagree about names, types or ranges.
+// error messages, so the three cannot disagree about names, types or ranges. Environment
+// variables are written over the parsed file (Config::document) by the kinds of their keys,
+// the runtime's own (kFields) and other layers' (TableKeys) alike; the runtime's tables are
+// then read from the document, so file and environment values pass the same checks.
 #include "leifeng/runtime/config.hpp"
 
 #include <fmt/format.h>
@@ -8,10 +11,12 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <system_error>
+#include <vector>
 
 extern char** environ;
 
@@ -20,12 +25,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-enum class FieldKind { text, integer };
-
+// The runtime's own keys: ValueKind::text or ValueKind::integer.
 struct Field {
   std::string_view table;
   std::string_view key;
-  FieldKind kind;
+  ValueKind kind;
   int64_t min = 0;
   int64_t max = 0;
   void (*set_text)(RuntimeOptions&, std::string) = nullptr;
@@ -36,28 +40,29 @@ constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr int64_t kInt16Max = std::numeric_limits<int16_t>::max();
 
 const std::array<Field, 7> kFields{{
-    {"app", "application_id", FieldKind::text, 0, 0,
+    {"app", "application_id", ValueKind::text, 0, 0,
      [](RuntimeOptions& o, std::string v) { o.application_id = std::move(v); }, nullptr},
-    {"app", "topic_prefix", FieldKind::text, 0, 0,
+    {"app", "topic_prefix", ValueKind::text, 0, 0,
      [](RuntimeOptions& o, std::string v) { o.topic_prefix = std::move(v); }, nullptr},
-    {"app", "state_dir", FieldKind::text, 0, 0,
+    {"app", "state_dir", ValueKind::text, 0, 0,
      [](RuntimeOptions& o, std::string v) { o.state_dir = std::move(v); }, nullptr},
-    {"topics", "partitions", FieldKind::integer, 1, kInt32Max, nullptr,
+    {"topics", "partitions", ValueKind::integer, 1, kInt32Max, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.partitions = static_cast<int32_t>(v); }},
-    {"topics", "replication_factor", FieldKind::integer, 1, kInt16Max, nullptr,
+    {"topics", "replication_factor", ValueKind::integer, 1, kInt16Max, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.replication_factor = static_cast<int16_t>(v); }},
-    {"runtime", "commit_interval_ms", FieldKind::integer, 1, kInt32Max, nullptr,
+    {"runtime", "commit_interval_ms", ValueKind::integer, 1, kInt32Max, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.commit_interval_ms = static_cast<int32_t>(v); }},
-    {"runtime", "metrics_port", FieldKind::integer, 0, 65535, nullptr,
+    {"runtime", "metrics_port", ValueKind::integer, 0, 65535, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.metrics_port = static_cast<int32_t>(v); }},
 }};
 
+// The tables of kFields; [kafka] is passed through to librdkafka.
+constexpr std::array<std::string_view, 3> kRuntimeTables{"app", "topics", "runtime"};
 constexpr std::string_view kKafkaTable = "kafka";
 constexpr std::string_view kEnvironmentPrefix = "LEIFENG_";
 
 bool owned_table(std::string_view table) {
-  return std::any_of(kFields.begin(), kFields.end(),
-                     [&](const Field& f) { return f.table == table; });
+  return std::find(kRuntimeTables.begin(), kRuntimeTables.end(), table) != kRuntimeTables.end();
 }
 
 const Field* find_field(std::string_view table, std::string_view key) {
@@ -79,6 +84,11 @@ std::string known_keys(std::string_view table) {
 
 std::string where(const std::string& file, const toml::source_region& region) {
   return fmt::format("{}:{}:{}", file, region.begin.line, region.begin.column);
+}
+
+// The file named in the region itself (toml::parse_file names it).
+std::string where(const toml::source_region& region) {
+  return where(region.path ? *region.path : std::string("(TOML text)"), region);
 }
 
 std::string where(const std::string& file, const toml::node& node) {
@@ -104,11 +114,10 @@ std::string_view type_name(const toml::node& node) {
   }
 }
 
-// Range and emptiness checks shared by the file and the environment; `origin` says where the
-// value came from.
+// Range and emptiness checks; `origin` says where the value came from (file or environment).
 void assign(const Field& field, RuntimeOptions& options, const std::string& origin,
             std::string text, std::optional<int64_t> integer) {
-  if (field.kind == FieldKind::text) {
+  if (field.kind == ValueKind::text) {
     if (text.empty())
       throw ConfigError(
           fmt::format("{}: [{}] {} must not be empty", origin, field.table, field.key));
@@ -121,22 +130,23 @@ void assign(const Field& field, RuntimeOptions& options, const std::string& orig
   field.set_integer(options, *integer);
 }
 
-void apply_file_table(const std::string& file, std::string_view table_name,
-                      const toml::table& table, RuntimeOptions& options) {
+// One of the runtime's tables of `config.document` (file values and environment overrides
+// alike) into config.runtime.
+void apply_table(Config& config, std::string_view table_name, const toml::table& table) {
   for (const auto& [key, node] : table) {
     const Field* field = find_field(table_name, key.str());
     if (field == nullptr)
-      throw ConfigError(fmt::format("{}: unknown key '{}' in [{}] (known: {})",
-                                    where(file, key.source()), key.str(), table_name,
-                                    known_keys(table_name)));
-    const bool text = field->kind == FieldKind::text;
+      throw ConfigError(fmt::format("{}: unknown key '{}' in [{}] (known: {})", where(key.source()),
+                                    key.str(), table_name, known_keys(table_name)));
+    const std::string origin = config.origin(table_name, key.str());
+    const bool text = field->kind == ValueKind::text;
     if ((text && !node.is_string()) || (!text && !node.is_integer()))
-      throw ConfigError(fmt::format("{}: [{}] {} must be {}, not {}", where(file, node), table_name,
-                                    key.str(), text ? "a string" : "an integer", type_name(node)));
+      throw ConfigError(fmt::format("{}: [{}] {} must be {}, not {}", origin, table_name, key.str(),
+                                    text ? "a string" : "an integer", type_name(node)));
     if (text) {
-      assign(*field, options, where(file, node), *node.value<std::string>(), std::nullopt);
+      assign(*field, config.runtime, origin, *node.value<std::string>(), std::nullopt);
     } else {
-      assign(*field, options, where(file, node), {}, *node.value<int64_t>());
+      assign(*field, config.runtime, origin, {}, *node.value<int64_t>());
     }
   }
 }
@@ -163,7 +173,9 @@ void collect_kafka(const std::string& file, const toml::table& table, const std:
   }
 }
 
-void apply_document(const std::string& file, const toml::table& document, RuntimeOptions& options) {
+// Every top-level key of the file must be a table, so that environment overrides can be
+// written into any table.
+void check_top_level(const std::string& file, const toml::table& document) {
   for (const auto& [key, node] : document) {
     const std::string_view name = key.str();
     const bool ours = owned_table(name) || name == kKafkaTable;
@@ -171,12 +183,6 @@ void apply_document(const std::string& file, const toml::table& document, Runtim
       throw ConfigError(fmt::format("{}: top-level key '{}' must be a table{}", where(file, node),
                                     name, ours ? fmt::format(" [{}]", name) : ""));
     }
-    if (name == kKafkaTable) {
-      collect_kafka(file, *node.as_table(), "", options.kafka);
-    } else if (owned_table(name)) {
-      apply_file_table(file, name, *node.as_table(), options);
-    }
-    // Any other table belongs to another layer (Config::document).
   }
 }
 
@@ -202,31 +208,116 @@ std::optional<int64_t> parse_integer(std::string_view text) {
   return value;
 }
 
-void apply_environment(const Environment& environment, RuntimeOptions& options) {
-  for (const auto& table :
-       {std::string_view("app"), std::string_view("topics"), std::string_view("runtime")}) {
-    for (const auto& [key, value] : environment_overrides(environment, table)) {
-      const std::string origin =
-          fmt::format("environment variable {}{}_{}", kEnvironmentPrefix, upper(table), upper(key));
-      const Field* f = find_field(table, key);
-      if (f == nullptr)
-        throw ConfigError(fmt::format("{}: unknown key '{}' in [{}] (known: {})", origin, key,
-                                      table, known_keys(table)));
-      if (f->kind == FieldKind::text) {
-        assign(*f, options, origin, value, std::nullopt);
-      } else {
-        auto integer = parse_integer(value);
-        if (!integer)
-          throw ConfigError(
-              fmt::format("{}: [{}] {} must be an integer, not '{}'", origin, table, key, value));
-        assign(*f, options, origin, {}, integer);
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+std::optional<double> parse_finite_double(std::string_view text) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value, std::chars_format::general);
+  if (text.empty() || ec != std::errc{} || ptr != end || !std::isfinite(value)) return std::nullopt;
+  return value;
+}
+
+std::string_view kind_description(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::integer:
+      return "an integer";
+    case ValueKind::number:
+      return "a number";
+    case ValueKind::integer_list:
+      return "integers separated by commas";
+    default:
+      return "a string";
+  }
+}
+
+// Writes the value of `text` as `kind` (ValueKind) to table[key]; false when `text` is not one.
+bool put(toml::table& table, const std::string& key, ValueKind kind, const std::string& text) {
+  switch (kind) {
+    case ValueKind::text:
+      table.insert_or_assign(key, text);
+      return true;
+    case ValueKind::path:
+      table.insert_or_assign(key, text.empty() ? text : fs::absolute(text).string());
+      return true;
+    case ValueKind::integer: {
+      auto integer = parse_integer(text);
+      if (integer) table.insert_or_assign(key, *integer);
+      return integer.has_value();
+    }
+    case ValueKind::number: {
+      if (auto integer = parse_integer(text)) {
+        table.insert_or_assign(key, *integer);
+        return true;
       }
+      auto number = parse_finite_double(text);
+      if (number) table.insert_or_assign(key, *number);
+      return number.has_value();
+    }
+    case ValueKind::integer_list: {
+      toml::array array;
+      std::string_view rest(text);
+      while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        auto integer = parse_integer(trim(rest.substr(0, comma)));
+        if (!integer) return false;
+        array.push_back(*integer);
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+        if (rest.empty()) return false;  // a trailing comma
+      }
+      table.insert_or_assign(key, std::move(array));
+      return true;
     }
   }
+  return false;
+}
+
+// The LEIFENG_<TABLE>_<KEY> variables of one table into config.document[table], each parsed by
+// the kind of its key.
+void apply_environment_to_table(const Environment& environment, const TableKeys& table,
+                                Config& config) {
+  for (const auto& [key, value] : environment_overrides(environment, table.table)) {
+    const std::string variable =
+        fmt::format("{}{}_{}", kEnvironmentPrefix, upper(table.table), upper(key));
+    const std::string origin = "environment variable " + variable;
+    const auto known = std::find_if(table.keys.begin(), table.keys.end(),
+                                    [&](const KeyKind& k) { return k.key == key; });
+    if (known == table.keys.end()) {
+      std::string keys;
+      for (const KeyKind& k : table.keys)
+        keys += fmt::format("{}{}", keys.empty() ? "" : ", ", k.key);
+      throw ConfigError(
+          fmt::format("{}: unknown key '{}' in [{}] (known: {})", origin, key, table.table, keys));
+    }
+    if (!config.document.contains(table.table)) config.document.insert(table.table, toml::table{});
+    if (!put(*config.document[table.table].as_table(), key, known->kind, value))
+      throw ConfigError(fmt::format("{}: [{}] {} must be {}, not '{}'", origin, table.table, key,
+                                    kind_description(known->kind), value));
+    config.environment_variables[fmt::format("{}.{}", table.table, key)] = variable;
+  }
+}
+
+void apply_environment(const Environment& environment, std::span<const TableKeys> other_tables,
+                       Config& config) {
+  // The runtime's own tables, described as other layers describe theirs.
+  for (const std::string_view table : kRuntimeTables) {
+    std::vector<KeyKind> keys;
+    for (const auto& field : kFields) {
+      if (field.table == table) keys.push_back({field.key, field.kind});
+    }
+    apply_environment_to_table(environment, TableKeys{table, keys}, config);
+  }
+  for (const TableKeys& other : other_tables)
+    apply_environment_to_table(environment, other, config);
   for (const auto& [key, value] : environment_overrides(environment, kKafkaTable)) {
     std::string property = key;
     std::replace(property.begin(), property.end(), '_', '.');
-    options.kafka[property] = value;
+    config.runtime.kafka[property] = value;
   }
 }
 
@@ -260,8 +351,17 @@ fs::path Config::resolve(const fs::path& path) const {
   return directory / path;
 }
 
+std::string Config::origin(std::string_view table, std::string_view key) const {
+  if (auto it = environment_variables.find(fmt::format("{}.{}", table, key));
+      it != environment_variables.end())
+    return "environment variable " + it->second;
+  const toml::node* node = document[table][key].node();
+  if (node == nullptr) return fmt::format("[{}] {}", table, key);
+  return where(node->source());
+}
+
 Config load_config(const std::string& path, const std::string& bootstrap_servers_flag,
-                   const Environment& environment) {
+                   const Environment& environment, std::span<const TableKeys> other_tables) {
   Config config;
   if (!path.empty()) {
     std::error_code ec;
@@ -274,9 +374,14 @@ Config load_config(const std::string& path, const std::string& bootstrap_servers
                                     e.source().begin.column, e.description()));
     }
     config.directory = fs::absolute(path).parent_path();
-    apply_document(path, config.document, config.runtime);
+    check_top_level(path, config.document);
+    if (const auto* kafka = config.document[kKafkaTable].as_table())
+      collect_kafka(path, *kafka, "", config.runtime.kafka);
   }
-  apply_environment(environment, config.runtime);
+  apply_environment(environment, other_tables, config);
+  for (const std::string_view name : kRuntimeTables) {
+    if (const auto* table = config.document[name].as_table()) apply_table(config, name, *table);
+  }
   if (!bootstrap_servers_flag.empty())
     config.runtime.kafka["bootstrap.servers"] = bootstrap_servers_flag;
   // One source of truth for the address: the librdkafka property.
@@ -285,8 +390,9 @@ Config load_config(const std::string& path, const std::string& bootstrap_servers
   return config;
 }
 
-Config load_config(const std::string& path, const std::string& bootstrap_servers_flag) {
-  return load_config(path, bootstrap_servers_flag, process_environment());
+Config load_config(const std::string& path, const std::string& bootstrap_servers_flag,
+                   std::span<const TableKeys> other_tables) {
+  return load_config(path, bootstrap_servers_flag, process_environment(), other_tables);
 }
 
 }  // namespace leifeng::runtime

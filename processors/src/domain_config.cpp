@@ -1,8 +1,10 @@
 #include "leifeng/processors/domain_config.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <fstream>
-#include <sstream>
+#include <optional>
 
 namespace leifeng::processors {
 
@@ -27,7 +29,7 @@ bool operator==(const DomainConfig& a, const DomainConfig& b) {
 
 std::vector<schemas::AreaCode> load_area_list(const std::filesystem::path& csv_file) {
   std::ifstream in(csv_file);
-  if (!in) throw ConfigError("cannot read area list " + csv_file.string());
+  if (!in) throw runtime::ConfigError("cannot read area list " + csv_file.string());
   std::vector<schemas::AreaCode> areas;
   std::string line;
   int64_t number = 0;
@@ -39,8 +41,8 @@ std::vector<schemas::AreaCode> load_area_list(const std::filesystem::path& csv_f
     if (number == 1 && code == "area_code") continue;  // header
     auto area = schemas::parse_area_code(code);
     if (!area || !area->is_county_level()) {
-      throw ConfigError(csv_file.string() + ":" + std::to_string(number) + ": '" + code +
-                        "' is not a county-level six-digit area code");
+      throw runtime::ConfigError(csv_file.string() + ":" + std::to_string(number) + ": '" + code +
+                                 "' is not a county-level six-digit area code");
     }
     areas.push_back(*area);
   }
@@ -49,88 +51,93 @@ std::vector<schemas::AreaCode> load_area_list(const std::filesystem::path& csv_f
 
 namespace {
 
-void read_thresholds(const toml::node& node, DomainConfig& config) {
+constexpr std::string_view kRules = "rules";
+
+// "<where>: [rules] <key> <what>", where is the file position or the environment variable.
+[[noreturn]] void fail(const runtime::Config& config, std::string_view key, std::string_view what) {
+  throw runtime::ConfigError(
+      fmt::format("{}: [{}] {} {}", config.origin(kRules, key), kRules, key, what));
+}
+
+void read_thresholds(const runtime::Config& config, const toml::node& node, DomainConfig& domain) {
   const auto* array = node.as_array();
   if (array == nullptr || array->size() != kStarLevels) {
-    throw ConfigError("rules.star_thresholds_hours must be an array of five integers");
+    fail(config, "star_thresholds_hours", "must be an array of five integers");
   }
   int64_t previous = 0;
   for (size_t i = 0; i < kStarLevels; ++i) {
     auto hours = (*array)[i].value<int64_t>();
     if (!hours || !(*array)[i].is_integer() || *hours <= previous) {
-      throw ConfigError("rules.star_thresholds_hours must be five ascending positive integers");
+      fail(config, "star_thresholds_hours", "must be five ascending positive integers");
     }
-    config.star_thresholds_hours[i] = *hours;
+    domain.star_thresholds_hours[i] = *hours;
     previous = *hours;
   }
 }
 
-void read_min_quality(const toml::node& node, DomainConfig& config) {
+void read_min_quality(const runtime::Config& config, const toml::node& node, DomainConfig& domain) {
   // Two decimals (e.g. 3.00): kept as an integer x100 so comparisons are exact.
   std::optional<double> value;
   if (node.is_integer()) value = static_cast<double>(*node.value<int64_t>());
   if (node.is_floating_point()) value = node.value<double>();
-  if (!value || *value < 0 || *value > 5) {
-    throw ConfigError("rules.min_quality must be a number from 0 to 5");
+  if (!value || !(*value >= 0 && *value <= 5)) {  // NaN too
+    fail(config, "min_quality", "must be a number from 0 to 5");
   }
   const double x100 = *value * 100.0;
   if (std::fabs(x100 - std::round(x100)) > 1e-6) {
-    throw ConfigError("rules.min_quality has more than two decimals");
+    fail(config, "min_quality", "has more than two decimals");
   }
-  config.min_quality_x100 = static_cast<int64_t>(std::llround(x100));
+  domain.min_quality_x100 = static_cast<int64_t>(std::llround(x100));
 }
 
 }  // namespace
 
-DomainConfig domain_config_from_toml(std::string_view toml_text,
-                                     const std::filesystem::path& base_dir) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream message;
-    message << "invalid TOML: " << e.description() << " at line " << e.source().begin.line;
-    throw ConfigError(message.str());
-  }
-  return domain_config_from_toml(root, base_dir);
-}
-
-DomainConfig domain_config_from_toml(const toml::table& root,
-                                     const std::filesystem::path& base_dir) {
-  DomainConfig config;
-  const toml::table* rules = root["rules"].as_table();
-  if (rules == nullptr) return config;
-  if (const toml::node* node = rules->get("star_thresholds_hours")) read_thresholds(*node, config);
-  if (const toml::node* node = rules->get("min_quality")) read_min_quality(*node, config);
+DomainConfig domain_config_from(const runtime::Config& config) {
+  DomainConfig domain;
+  const toml::table* rules = config.document[kRules].as_table();
+  if (rules == nullptr) return domain;
+  if (const toml::node* node = rules->get("star_thresholds_hours"))
+    read_thresholds(config, *node, domain);
+  if (const toml::node* node = rules->get("min_quality")) read_min_quality(config, *node, domain);
   if (const toml::node* node = rules->get("time_zone")) {
     auto text = node->value<std::string>();
     auto zone = text ? schemas::parse_utc_offset(*text) : std::nullopt;
-    if (!zone) throw ConfigError("rules.time_zone must be a UTC offset such as \"+08:00\"");
-    config.zone = *zone;
+    if (!zone) fail(config, "time_zone", "must be a UTC offset such as \"+08:00\"");
+    domain.zone = *zone;
   }
   if (const toml::node* node = rules->get("areas_file")) {
     auto file = node->value<std::string>();
-    if (!file) throw ConfigError("rules.areas_file must be a string");
+    if (!file) fail(config, "areas_file", "must be a string");
     if (file->empty()) {
-      config.areas.clear();  // any county-level code
+      domain.areas.clear();  // any county-level code
     } else {
-      std::filesystem::path path(*file);
-      config.areas = load_area_list(path.is_absolute() ? path : base_dir / path);
+      try {
+        domain.areas = load_area_list(config.resolve(*file));
+      } catch (const runtime::ConfigError& e) {
+        fail(config, "areas_file", fmt::format("= \"{}\": {}", *file, e.what()));
+      }
     }
   }
-  return config;
+  return domain;
 }
 
-DomainConfig load_domain_config(const std::filesystem::path& config_file) {
-  std::ifstream in(config_file);
-  if (!in) throw ConfigError("cannot read configuration file " + config_file.string());
-  std::ostringstream text;
-  text << in.rdbuf();
+DomainConfig domain_config_from_toml(std::string_view toml_text,
+                                     const std::filesystem::path& base_dir) {
+  runtime::Config config;
   try {
-    return domain_config_from_toml(text.str(), config_file.parent_path());
-  } catch (const ConfigError& e) {
-    throw ConfigError(config_file.string() + ": " + e.what());
+    config.document = toml::parse(toml_text, std::string_view("(TOML text)"));
+  } catch (const toml::parse_error& e) {
+    throw runtime::ConfigError(
+        fmt::format("invalid TOML: {} at line {}", e.description(), e.source().begin.line));
   }
+  config.directory = base_dir;
+  return domain_config_from(config);
+}
+
+DomainConfig load_domain_config(const std::filesystem::path& config_file,
+                                const runtime::Environment& environment) {
+  return domain_config_from(
+      runtime::load_config(config_file.string(), "", environment, kDomainTables));
 }
 
 }  // namespace leifeng::processors

@@ -1,8 +1,14 @@
 // The county delta format, the county-stats fold and the domain configuration.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <array>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
 
 #include "harness.hpp"
 
@@ -97,9 +103,125 @@ TEST(DomainConfig, OverridesAndErrors) {
         "[rules]\nstar_thresholds_hours = [5, 4, 3, 2, 1]\n", "[rules]\nmin_quality = 3.005\n",
         "[rules]\nmin_quality = \"3\"\n", "[rules]\ntime_zone = \"Asia/Shanghai\"\n",
         "[rules]\nareas_file = \"no-such-file.csv\"\n", "[rules\n"}) {
-    EXPECT_THROW(domain_config_from_toml(bad, "."), ConfigError) << bad;
+    EXPECT_THROW(domain_config_from_toml(bad, "."), runtime::ConfigError) << bad;
   }
-  EXPECT_THROW(load_domain_config("/no/such/leifeng.toml"), ConfigError);
+  EXPECT_THROW(load_domain_config("/no/such/leifeng.toml"), runtime::ConfigError);
+}
+
+// A configuration file in a fresh directory, and an areas file next to it.
+class DomainConfigFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("leifeng-domain-config-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "two-areas.csv") << "area_code,name\n410402,新华区\n410403,卫东区\n";
+    std::ofstream(file()) << "[rules]\nstar_thresholds_hours = [100, 300, 600, 1000, 1500]\n"
+                             "min_quality = 3.00\ntime_zone = \"+08:00\"\n"
+                             "areas_file = \"two-areas.csv\"\n";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path file() const { return dir_ / "leifeng.toml"; }
+
+  std::string error_of(const runtime::Environment& environment) const {
+    try {
+      load_domain_config(file(), environment);
+    } catch (const runtime::ConfigError& e) {
+      return e.what();
+    }
+    return "no error";
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(DomainConfigFile, EnvironmentBeatsTheFile) {
+  const DomainConfig from_file = load_domain_config(file(), {});
+  EXPECT_EQ(from_file.min_quality_x100, 300);
+  EXPECT_EQ(from_file.areas.size(), 2u);
+
+  const DomainConfig config =
+      load_domain_config(file(), {{"LEIFENG_RULES_MIN_QUALITY", "3.5"},
+                                  {"LEIFENG_RULES_STAR_THRESHOLDS_HOURS", "10, 20,30,40,50"},
+                                  {"LEIFENG_RULES_TIME_ZONE", "-05:30"},
+                                  {"LEIFENG_RULES_AREAS_FILE", ""}});
+  EXPECT_EQ(config.min_quality_x100, 350);
+  EXPECT_EQ(config.star_thresholds_hours, (std::array<int64_t, kStarLevels>{10, 20, 30, 40, 50}));
+  EXPECT_EQ(config.zone.minutes, -330);
+  EXPECT_TRUE(config.areas.empty());  // any county-level code
+
+  // A relative areas file from the environment is relative to the working directory.
+  const auto relative = std::filesystem::relative(dir_ / "two-areas.csv");
+  const DomainConfig areas = domain_config_from(runtime::load_config(
+      "", "", {{"LEIFENG_RULES_AREAS_FILE", relative.string()}}, kDomainTables));
+  EXPECT_EQ(areas.areas, (std::vector<schemas::AreaCode>{{410402}, {410403}}));
+  EXPECT_EQ(areas.min_quality_x100, 300);
+}
+
+TEST_F(DomainConfigFile, ProcessEnvironmentIsRead) {
+  ASSERT_EQ(::setenv("LEIFENG_RULES_MIN_QUALITY", "3.5", 1), 0);
+  ASSERT_EQ(::setenv("LEIFENG_RULES_STAR_THRESHOLDS_HOURS", "1,2,3,4,5", 1), 0);
+  ASSERT_EQ(::setenv("LEIFENG_RULES_TIME_ZONE", "+09:00", 1), 0);
+  DomainConfig from_file, without_file;
+  try {
+    from_file = load_domain_config(file());
+    without_file = domain_config_from(runtime::load_config("", "", kDomainTables));
+  } catch (...) {
+    ADD_FAILURE() << "unexpected exception";
+  }
+  ::unsetenv("LEIFENG_RULES_MIN_QUALITY");
+  ::unsetenv("LEIFENG_RULES_STAR_THRESHOLDS_HOURS");
+  ::unsetenv("LEIFENG_RULES_TIME_ZONE");
+  for (const DomainConfig& config : {from_file, without_file}) {
+    EXPECT_EQ(config.min_quality_x100, 350);
+    EXPECT_EQ(config.star_thresholds_hours, (std::array<int64_t, kStarLevels>{1, 2, 3, 4, 5}));
+    EXPECT_EQ(config.zone.minutes, 540);
+  }
+  EXPECT_EQ(from_file.areas.size(), 2u);
+  EXPECT_EQ(without_file.areas, DomainConfig::default_areas());
+  // Unset again: the file's values.
+  EXPECT_EQ(load_domain_config(file()).min_quality_x100, 300);
+}
+
+TEST_F(DomainConfigFile, BadEnvironmentValuesNameTheVariable) {
+  EXPECT_EQ(error_of({{"LEIFENG_RULES_MIN_QUALITY", "3,5"}}),
+            "environment variable LEIFENG_RULES_MIN_QUALITY: [rules] min_quality must be a "
+            "number, not '3,5'");
+  EXPECT_EQ(error_of({{"LEIFENG_RULES_MIN_QUALITY", "7"}}),
+            "environment variable LEIFENG_RULES_MIN_QUALITY: [rules] min_quality must be a "
+            "number from 0 to 5");
+  EXPECT_EQ(error_of({{"LEIFENG_RULES_MIN_QUALITY", "3.005"}}),
+            "environment variable LEIFENG_RULES_MIN_QUALITY: [rules] min_quality has more than "
+            "two decimals");
+  EXPECT_EQ(error_of({{"LEIFENG_RULES_STAR_THRESHOLDS_HOURS", "100;300"}}),
+            "environment variable LEIFENG_RULES_STAR_THRESHOLDS_HOURS: [rules] "
+            "star_thresholds_hours must be integers separated by commas, not '100;300'");
+  EXPECT_EQ(error_of({{"LEIFENG_RULES_STAR_THRESHOLDS_HOURS", "1,2,3"}}),
+            "environment variable LEIFENG_RULES_STAR_THRESHOLDS_HOURS: [rules] "
+            "star_thresholds_hours must be an array of five integers");
+  EXPECT_EQ(error_of({{"LEIFENG_RULES_STAR_THRESHOLDS_HOURS", "5,4,3,2,1"}}),
+            "environment variable LEIFENG_RULES_STAR_THRESHOLDS_HOURS: [rules] "
+            "star_thresholds_hours must be five ascending positive integers");
+  EXPECT_EQ(error_of({{"LEIFENG_RULES_TIME_ZONE", "Asia/Shanghai"}}),
+            "environment variable LEIFENG_RULES_TIME_ZONE: [rules] time_zone must be a UTC "
+            "offset such as \"+08:00\"");
+  EXPECT_THAT(error_of({{"LEIFENG_RULES_AREAS_FILE", "/no/such/areas.csv"}}),
+              ::testing::StartsWith("environment variable LEIFENG_RULES_AREAS_FILE: [rules] "
+                                    "areas_file = \"/no/such/areas.csv\": cannot read area list"));
+  EXPECT_THAT(error_of({{"LEIFENG_RULES_MIN_QUALTY", "3"}}),
+              ::testing::StartsWith("environment variable LEIFENG_RULES_MIN_QUALTY: unknown key "
+                                    "'min_qualty' in [rules] (known: star_thresholds_hours, "
+                                    "min_quality, time_zone, areas_file)"));
+}
+
+TEST_F(DomainConfigFile, BadFileValuesNameTheLine) {
+  std::ofstream(file()) << "[rules]\nmin_quality = 3.00\ntime_zone = \"Asia/Shanghai\"\n";
+  EXPECT_EQ(error_of({}),
+            file().string() + ":3:13: [rules] time_zone must be a UTC offset such as \"+08:00\"");
+  std::ofstream(file()) << "[rules]\nmin_quality = nan\n";
+  EXPECT_EQ(error_of({}),
+            file().string() + ":2:15: [rules] min_quality must be a number from 0 to 5");
 }
 
 }  // namespace

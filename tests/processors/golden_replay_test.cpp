@@ -111,4 +111,42 @@ TEST(ReplayCommand, UnreadableInputOrUnwritableOutputExitsWith2) {
   fs::remove_all(out);
 }
 
+// LEIFENG_RULES_<KEY> overrides [rules] through the binary: hours_stars needs thresholds of
+// 1..5 hours (its leifeng.toml), which the environment can give without the file, and the
+// environment beats the file.
+TEST(ReplayCommand, RulesFromTheEnvironment) {
+  const fs::path scenario = source_dir() / "tests" / "golden" / "hours_stars";
+  const fs::path out = fresh_dir("rules-env");
+  const std::string replay = "'" LEIFENG_BINARY "' replay --input events.jsonl --out '" +
+                             out.string() + "' 2>'" + out.string() + ".err'";
+  ASSERT_EQ(run("cd '" + scenario.string() +
+                "' && LEIFENG_RULES_STAR_THRESHOLDS_HOURS='1, 2, 3, 4, 5' " + replay),
+            0);
+  EXPECT_EQ(read_lines(out / "stars.jsonl"), read_lines(scenario / "expected" / "stars.jsonl"));
+  EXPECT_EQ(read_lines(out / "star-changes.jsonl"),
+            read_lines(scenario / "expected" / "star-changes.jsonl"));
+  EXPECT_EQ(read_lines(out / "star-changes.jsonl").size(), 4u);
+
+  // The defaults (100 hours for one star) from the environment over the file's 1..5: no stars.
+  fs::remove_all(out);
+  ASSERT_EQ(run("cd '" + scenario.string() +
+                "' && LEIFENG_RULES_STAR_THRESHOLDS_HOURS=100,300,600,1000,1500 '" LEIFENG_BINARY
+                "' -c leifeng.toml replay --input events.jsonl --out '" +
+                out.string() + "' 2>/dev/null"),
+            0);
+  EXPECT_TRUE(read_lines(out / "star-changes.jsonl").empty());
+
+  // A malformed value is a configuration error naming the variable.
+  fs::remove_all(out);
+  EXPECT_EQ(run("cd '" + scenario.string() + "' && LEIFENG_RULES_MIN_QUALITY=high " + replay), 2);
+  const auto error = read_lines(out.string() + ".err");
+  ASSERT_FALSE(error.empty());
+  EXPECT_NE(error.front().find("environment variable LEIFENG_RULES_MIN_QUALITY: [rules] "
+                               "min_quality must be a number, not 'high'"),
+            std::string::npos)
+      << error.front();
+  fs::remove_all(out);
+  fs::remove(out.string() + ".err");
+}
+
 }  // namespace

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -134,6 +135,125 @@ TEST(Config, EnvironmentOverridesOfAnotherLayersTable) {
                                 {"LEIFENG_APP_STATE_DIR", "x"}};
   EXPECT_EQ(environment_overrides(environment, "rules"),
             (std::map<std::string, std::string>{{"time_zone", "+09:00"}}));
+}
+
+// Another layer's table as the domain declares [rules]: one key of every kind.
+constexpr std::array<KeyKind, 5> kOtherKeys{{{"time_zone", ValueKind::text},
+                                             {"days", ValueKind::integer},
+                                             {"min_quality", ValueKind::number},
+                                             {"star_thresholds_hours", ValueKind::integer_list},
+                                             {"areas_file", ValueKind::path}}};
+constexpr std::array<TableKeys, 1> kOtherTables{{{"rules", kOtherKeys}}};
+
+TEST_F(ConfigFile, EnvironmentOverridesOtherLayersTablesByTheKindsOfTheirKeys) {
+  const auto path = write(
+      "[rules]\ntime_zone = \"+08:00\"\nmin_quality = 3.00\n"
+      "star_thresholds_hours = [100, 300, 600, 1000, 1500]\nareas_file = \"areas.csv\"\n");
+  const Environment environment{{"LEIFENG_RULES_TIME_ZONE", "+09:00"},
+                                {"LEIFENG_RULES_DAYS", "-3"},
+                                {"LEIFENG_RULES_MIN_QUALITY", "3.5"},
+                                {"LEIFENG_RULES_STAR_THRESHOLDS_HOURS", "10,20, 30 ,40,\t50"},
+                                {"LEIFENG_RULES_AREAS_FILE", "env-areas.csv"}};
+  Config config = load_config(path, "", environment, kOtherTables);
+  const auto rules = config.document["rules"];
+  EXPECT_EQ(rules["time_zone"].value<std::string>(), "+09:00");
+  EXPECT_EQ(rules["days"].value<int64_t>(), -3);
+  ASSERT_TRUE(rules["min_quality"].is_floating_point());
+  EXPECT_EQ(rules["min_quality"].value<double>(), 3.5);
+  const toml::array* thresholds = rules["star_thresholds_hours"].as_array();
+  ASSERT_NE(thresholds, nullptr);
+  ASSERT_EQ(thresholds->size(), 5u);
+  for (std::size_t i = 0; i < 5; ++i) {
+    EXPECT_TRUE((*thresholds)[i].is_integer());
+    EXPECT_EQ((*thresholds)[i].value<int64_t>(), static_cast<int64_t>(10 * (i + 1)));
+  }
+  // A relative path from the environment is relative to the working directory, not the file.
+  EXPECT_EQ(rules["areas_file"].value<std::string>(),
+            (fs::current_path() / "env-areas.csv").string());
+  EXPECT_EQ(config.origin("rules", "min_quality"),
+            "environment variable LEIFENG_RULES_MIN_QUALITY");
+  EXPECT_EQ(config.runtime, RuntimeOptions{});
+
+  // A whole number is an integer; an empty list is an empty array; what is not overridden keeps
+  // the file's value and position.
+  config = load_config(path, "",
+                       {{"LEIFENG_RULES_MIN_QUALITY", "4"},
+                        {"LEIFENG_RULES_STAR_THRESHOLDS_HOURS", ""},
+                        {"LEIFENG_RULES_AREAS_FILE", "/abs/areas.csv"}},
+                       kOtherTables);
+  EXPECT_TRUE(config.document["rules"]["min_quality"].is_integer());
+  EXPECT_EQ(config.document["rules"]["min_quality"].value<int64_t>(), 4);
+  ASSERT_NE(config.document["rules"]["star_thresholds_hours"].as_array(), nullptr);
+  EXPECT_TRUE(config.document["rules"]["star_thresholds_hours"].as_array()->empty());
+  EXPECT_EQ(config.document["rules"]["areas_file"].value<std::string>(), "/abs/areas.csv");
+  EXPECT_EQ(config.document["rules"]["time_zone"].value<std::string>(), "+08:00");
+  EXPECT_EQ(config.origin("rules", "time_zone"), path + ":2:13");
+}
+
+TEST(Config, EnvironmentCreatesOtherLayersTablesWithoutAFile) {
+  Config config =
+      load_config("", "", Environment{{"LEIFENG_RULES_TIME_ZONE", "-05:00"}}, kOtherTables);
+  EXPECT_EQ(config.document["rules"]["time_zone"].value<std::string>(), "-05:00");
+  EXPECT_EQ(config.origin("rules", "time_zone"), "environment variable LEIFENG_RULES_TIME_ZONE");
+  // Without the table's keys the runtime leaves its variables alone.
+  EXPECT_TRUE(
+      load_config("", "", Environment{{"LEIFENG_RULES_TIME_ZONE", "-05:00"}}).document.empty());
+}
+
+TEST(Config, ProcessEnvironmentOverridesOtherLayersTables) {
+  ASSERT_EQ(::setenv("LEIFENG_RULES_MIN_QUALITY", "2.25", 1), 0);
+  ASSERT_EQ(::setenv("LEIFENG_RULES_STAR_THRESHOLDS_HOURS", "1,2,3,4,5", 1), 0);
+  Config config = load_config("", "", kOtherTables);
+  ::unsetenv("LEIFENG_RULES_MIN_QUALITY");
+  ::unsetenv("LEIFENG_RULES_STAR_THRESHOLDS_HOURS");
+  EXPECT_EQ(config.document["rules"]["min_quality"].value<double>(), 2.25);
+  ASSERT_NE(config.document["rules"]["star_thresholds_hours"].as_array(), nullptr);
+  EXPECT_EQ(config.document["rules"]["star_thresholds_hours"].as_array()->size(), 5u);
+}
+
+TEST_F(ConfigFile, BadEnvironmentValuesOfOtherLayersTablesNameTheVariable) {
+  const auto error = [&](const std::string& name, const std::string& value) {
+    try {
+      load_config(write("[rules]\nmin_quality = 3.00\n"), "", {{name, value}}, kOtherTables);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error("LEIFENG_RULES_MIN_QUALITY", "3,5"),
+            "environment variable LEIFENG_RULES_MIN_QUALITY: [rules] min_quality must be a "
+            "number, not '3,5'");
+  for (const char* bad : {"", "high", "nan", "inf", "3.5x", " 3.5"}) {
+    EXPECT_THAT(error("LEIFENG_RULES_MIN_QUALITY", bad),
+                HasSubstr("environment variable LEIFENG_RULES_MIN_QUALITY: [rules] min_quality "
+                          "must be a number, not"))
+        << bad;
+  }
+  for (const char* bad : {"100;300", "1,,2", "1,2,", ",1", "1.5,2", "[1, 2]", " "}) {
+    EXPECT_THAT(error("LEIFENG_RULES_STAR_THRESHOLDS_HOURS", bad),
+                HasSubstr("environment variable LEIFENG_RULES_STAR_THRESHOLDS_HOURS: [rules] "
+                          "star_thresholds_hours must be integers separated by commas, not '" +
+                          std::string(bad) + "'"))
+        << bad;
+  }
+  EXPECT_THAT(error("LEIFENG_RULES_DAYS", "7d"),
+              HasSubstr("LEIFENG_RULES_DAYS: [rules] days must be an integer, not '7d'"));
+  EXPECT_EQ(error("LEIFENG_RULES_MIN_QUALTY", "3"),
+            "environment variable LEIFENG_RULES_MIN_QUALTY: unknown key 'min_qualty' in [rules] "
+            "(known: time_zone, days, min_quality, star_thresholds_hours, areas_file)");
+}
+
+TEST_F(ConfigFile, EnvironmentValuesPassTheFilesChecks) {
+  // Runtime keys from the environment are checked where file values are, naming the variable.
+  EXPECT_THAT(error_of("[app]\nstate_dir = \"x\"\n", {{"LEIFENG_APP_STATE_DIR", ""}}),
+              HasSubstr("environment variable LEIFENG_APP_STATE_DIR: [app] state_dir must not be "
+                        "empty"));
+  Config config =
+      load_config(write("[topics]\npartitions = 3\n"), "", {{"LEIFENG_TOPICS_PARTITIONS", "9"}});
+  EXPECT_EQ(config.runtime.partitions, 9);
+  EXPECT_EQ(config.document["topics"]["partitions"].value<int64_t>(), 9);
+  EXPECT_EQ(config.origin("topics", "partitions"),
+            "environment variable LEIFENG_TOPICS_PARTITIONS");
 }
 
 TEST(Config, MissingFile) {

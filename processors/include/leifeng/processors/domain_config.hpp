@@ -2,15 +2,14 @@
 // the quality floor, the time zone and the area list. Built-in defaults equal config/.
 #pragma once
 
-#include <toml++/toml.h>
 #include <array>
 #include <cstdint>
 #include <filesystem>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "leifeng/runtime/config.hpp"
 #include "leifeng/schemas/domain.hpp"
 #include "leifeng/schemas/validation.hpp"
 
@@ -32,23 +31,37 @@ struct DomainConfig {
   friend bool operator==(const DomainConfig&, const DomainConfig&);
 };
 
-class ConfigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// The keys of [rules] and how their environment variables LEIFENG_RULES_<KEY> are written
+// (runtime::ValueKind): STAR_THRESHOLDS_HOURS as integers separated by commas
+// ("100,300,600,1000,1500"), MIN_QUALITY as a number ("3.5"), TIME_ZONE as in the file
+// ("+08:00"), AREAS_FILE as a path, relative to the working directory (empty: any
+// county-level code).
+inline constexpr std::array<runtime::KeyKind, 4> kRulesKeys{{
+    {"star_thresholds_hours", runtime::ValueKind::integer_list},
+    {"min_quality", runtime::ValueKind::number},
+    {"time_zone", runtime::ValueKind::text},
+    {"areas_file", runtime::ValueKind::path},
+}};
+// Every table of the configuration file that the domain owns, for runtime::load_config, which
+// applies their environment overrides to runtime::Config::document.
+inline constexpr std::array<runtime::TableKeys, 1> kDomainTables{{{"rules", kRulesKeys}}};
 
-// Reads the `[rules]` table of a leifeng TOML file; keys that are absent keep their defaults.
-// `areas_file` is resolved relative to the directory of `config_file`. Throws ConfigError.
-DomainConfig load_domain_config(const std::filesystem::path& config_file);
-// The `[rules]` table of a parsed file (runtime::Config::document); `base_dir` resolves a
+// The `[rules]` table of a loaded configuration (runtime::load_config with kDomainTables: the
+// file with the environment overrides); keys that are absent keep their defaults. A relative
+// `areas_file` is resolved against the file's directory (runtime::Config::resolve). Throws
+// runtime::ConfigError beginning with where the bad value came from: <file>:<line>:<column>
+// or the environment variable.
+DomainConfig domain_config_from(const runtime::Config& config);
+// runtime::load_config of `config_file` with kDomainTables and `environment`, then the above.
+DomainConfig load_domain_config(
+    const std::filesystem::path& config_file,
+    const runtime::Environment& environment = runtime::process_environment());
+// The same from TOML text alone, without environment overrides; `base_dir` resolves a
 // relative `areas_file`.
-DomainConfig domain_config_from_toml(const toml::table& root,
-                                     const std::filesystem::path& base_dir);
-// The same from TOML text; `base_dir` resolves a relative `areas_file`.
 DomainConfig domain_config_from_toml(std::string_view toml_text,
                                      const std::filesystem::path& base_dir);
 
-// "area_code,name" lines with a header; throws ConfigError on a bad line.
+// "area_code,name" lines with a header; throws runtime::ConfigError on a bad line.
 std::vector<schemas::AreaCode> load_area_list(const std::filesystem::path& csv_file);
 
 }  // namespace leifeng::processors
