@@ -6,15 +6,31 @@
 #include "commands/commands.hpp"
 #include "leifeng/runtime/logging.hpp"
 
+namespace {
+
+// -c and --bootstrap-servers on `app` and on every subcommand below it, all bound to the same
+// GlobalOptions: they go before or after a subcommand's name, and every --help shows them.
+void add_global_options(CLI::App& app, leifeng::app::GlobalOptions& global) {
+  app.add_option("-c,--config", global.config_file, "configuration file (TOML)")
+      ->group("Global options");
+  app.add_option("--bootstrap-servers", global.bootstrap_servers,
+                 "Kafka bootstrap servers; overrides the configuration file")
+      ->group("Global options");
+  // (Option groups are unnamed subcommands; their options are the parent's.)
+  for (CLI::App* sub : app.get_subcommands([](CLI::App* s) { return !s->get_name().empty(); })) {
+    add_global_options(*sub, global);
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   // Logs go to stderr from the start, so that stdout carries only a command's output.
   leifeng::runtime::setup_logging();
   CLI::App cli{"leifeng — event backbone of a city's volunteer-service programme"};
   cli.require_subcommand(1);
+  cli.set_version_flag("--version", std::string("leifeng ") + LEIFENG_VERSION);
   leifeng::app::GlobalOptions global;
-  cli.add_option("-c,--config", global.config_file, "configuration file (TOML)");
-  cli.add_option("--bootstrap-servers", global.bootstrap_servers,
-                 "Kafka bootstrap servers; overrides the configuration file");
 
   leifeng::app::register_replay(cli, global);
   leifeng::app::register_generate(cli, global);
@@ -25,11 +41,16 @@ int main(int argc, char** argv) {
   leifeng::app::register_run(cli, global);
   leifeng::app::register_demo(cli, global);
   leifeng::app::register_audit(cli, global);
+  add_global_options(cli, global);
 
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return cli.exit(e);
+    // --help and --version exit 0, a command's own code (CLI::RuntimeError) stands, and a
+    // command line that cannot be parsed is an error like any other: 2 (SPEC §7).
+    const int code = cli.exit(e);
+    if (code == 0 || e.get_name() == "RuntimeError") return code;
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "leifeng: " << e.what() << '\n';
     return 2;

@@ -2,7 +2,8 @@
 // Kafka broker with the project's own script (or uses the embedded cluster, or the one given
 // with --bootstrap-servers), creates the topics, generates and publishes a month of a city's
 // events, runs every processor until caught up, prints the county table of the month, writes
-// the HTML report and stops what it started.
+// the HTML report and stops what it started (also on SIGINT/SIGTERM, see LocalBroker), unless
+// --keep-broker asks to leave the broker running. Every run starts from a clean workdir.
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -47,7 +48,8 @@ using Clock = std::chrono::steady_clock;
 
 struct DemoOptions {
   bool embedded = false;
-  std::string workdir = ".leifeng/demo";
+  bool keep_broker = false;
+  std::string workdir;  // empty: .leifeng/demo, or .leifeng/demo-embedded with --embedded
   uint64_t seed = 2027;
   std::string start = "2027-03-01";
   int32_t days = 31;
@@ -131,13 +133,49 @@ fs::path generate_events(const DemoOptions& options, const fs::path& file) {
   return file;
 }
 
+// Removes what an earlier demo left in `workdir` (only the entries a demo writes), after
+// stopping a broker it left running (--keep-broker, or killed before it could stop it).
+void clean_workdir(const fs::path& workdir) {
+  if (const pid_t leftover = stop_leftover_broker(workdir / "kafka"); leftover != 0) {
+    std::cerr << "  stopped the broker an earlier demo left running (pid " << leftover << ")\n";
+  }
+  for (const char* entry : {"kafka", "events.jsonl", "replay"}) {
+    fs::remove_all(workdir / entry);
+  }
+  for (const fs::directory_entry& entry : fs::directory_iterator(workdir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with("report-") && name.ends_with(".html")) fs::remove(entry.path());
+  }
+}
+
+// What to do with the broker --keep-broker leaves running.
+void print_explore_commands(const LocalBroker& broker, const GlobalOptions& global,
+                            const fs::path& workdir, const std::string& month) {
+  std::string leifeng = "leifeng";
+  if (!global.config_file.empty()) leifeng += " -c " + global.config_file;
+  leifeng += " --bootstrap-servers " + broker.bootstrap_servers();
+  const fs::path replay = workdir / "replay";
+  std::cerr << "\n  the broker keeps running at " << broker.bootstrap_servers() << " (pid "
+            << broker.pid() << "). Explore the data:\n"
+            << "    " << leifeng << " export stars\n"
+            << "    " << leifeng << " report --month " << month << '\n'
+            << "    leifeng replay --input " << (workdir / "events.jsonl").string() << " --out "
+            << replay.string() << " && " << leifeng << " audit diff " << replay.string() << '\n'
+            << "  stop it with: " << kafka_script().string() << " stop "
+            << (workdir / "kafka").string() << '\n';
+}
+
 void run_demo(DemoOptions options, GlobalOptions global) {
   const auto started = Clock::now();
+  if (options.workdir.empty()) {
+    options.workdir = options.embedded ? ".leifeng/demo-embedded" : ".leifeng/demo";
+  }
   const fs::path workdir = fs::absolute(options.workdir);
   fs::create_directories(workdir);
 
   // 1. Kafka: the project's broker, unless told otherwise.
   step(1, "Kafka");
+  clean_workdir(workdir);
   std::unique_ptr<LocalBroker> broker;
   Settings probe = load_settings(global);
   if (!options.embedded && probe.runtime().bootstrap_servers.empty()) {
@@ -218,9 +256,14 @@ void run_demo(DemoOptions options, GlobalOptions global) {
     if (!out.flush()) throw std::runtime_error("cannot write " + html.string());
   }
   std::cerr << "  HTML report: " << html.string() << '\n';
-  if (broker) {
+  if (broker && options.keep_broker) {
+    broker->release();
+    print_explore_commands(*broker, global, workdir, options.start.substr(0, 7));
+  } else if (broker) {
     broker->stop();
     std::cerr << "  stopped the local broker\n";
+  } else if (options.keep_broker) {
+    std::cerr << "  --keep-broker: the demo started no broker of its own\n";
   }
   std::cerr << "\ndemo finished in " << static_cast<int>(seconds_since(started)) << " s\n";
 }
@@ -236,8 +279,11 @@ void register_demo(CLI::App& cli, const GlobalOptions& global) {
   demo->add_flag("--embedded", options->embedded,
                  "use the in-process cluster instead of a real broker (no Java needed)");
   demo->add_option("--workdir", options->workdir,
-                   "where the broker, state, events file and report go")
-      ->capture_default_str();
+                   "where the broker, state, events file and report go; cleaned first "
+                   "(default: .leifeng/demo, with --embedded .leifeng/demo-embedded)");
+  demo->add_flag("--keep-broker", options->keep_broker,
+                 "leave the local broker running at the end and print how to explore the data")
+      ->excludes("--embedded");
   demo->add_option("--seed", options->seed, "generator seed")->capture_default_str();
   demo->add_option("--start", options->start, "first day, YYYY-MM-DD")->capture_default_str();
   demo->add_option("--days", options->days, "days to generate")->capture_default_str();
