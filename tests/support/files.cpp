@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -28,7 +30,10 @@ std::vector<std::string> read_lines(const fs::path& file) {
   return lines;
 }
 
-ScratchDir::ScratchDir(const std::string& name) : path_(fs::temp_directory_path() / name) {
+// The process id in the name: two checkouts (or CI and a developer) running the same test at
+// once must not share, and remove, each other's directory.
+ScratchDir::ScratchDir(const std::string& name)
+    : path_(fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {
   fs::remove_all(path_);
   fs::create_directories(path_);
 }
