@@ -1,7 +1,7 @@
-#include "leifeng/runtime/changelog_restorer.hpp"
+#include "changelog_restorer.hpp"
 
 #include "leifeng/runtime/kafka_client.hpp"
-#include "leifeng/runtime/offset_lookup.hpp"
+#include "offset_lookup.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "leifeng/runtime/kafka_client.hpp"
-#include "leifeng/runtime/offset_lookup.hpp"
+#include "offset_lookup.hpp"
 
 namespace leifeng::runtime {
 

@@ -1,4 +1,4 @@
-#include "leifeng/runtime/offset_lookup.hpp"
+#include "offset_lookup.hpp"
 
 #include <librdkafka/rdkafka.h>
 

@@ -1,4 +1,4 @@
-#include "leifeng/runtime/rebalance.hpp"
+#include "rebalance.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -1,4 +1,4 @@
-#include "leifeng/runtime/state_db.hpp"
+#include "state_db.hpp"
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>

@@ -1,4 +1,4 @@
-#include "leifeng/runtime/state_store.hpp"
+#include "state_store.hpp"
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>

@@ -17,12 +17,12 @@
 #include <utility>
 #include <vector>
 
-#include "leifeng/runtime/changelog_restorer.hpp"
+#include "changelog_restorer.hpp"
 #include "leifeng/runtime/kafka_client.hpp"
-#include "leifeng/runtime/offset_lookup.hpp"
-#include "leifeng/runtime/rebalance.hpp"
-#include "leifeng/runtime/task.hpp"
 #include "leifeng/runtime/topic_admin.hpp"
+#include "offset_lookup.hpp"
+#include "rebalance.hpp"
+#include "task.hpp"
 
 namespace leifeng::runtime {
 namespace {

@@ -1,4 +1,4 @@
-#include "leifeng/runtime/task.hpp"
+#include "task.hpp"
 
 #include <algorithm>
 #include <stdexcept>

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "leifeng/runtime/kafka_client.hpp"
-#include "leifeng/runtime/offset_lookup.hpp"
+#include "offset_lookup.hpp"
 #include "rdkafka_ptr.hpp"
 
 namespace leifeng::runtime {

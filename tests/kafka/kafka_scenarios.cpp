@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "leifeng/runtime/offset_lookup.hpp"
+#include "offset_lookup.hpp"
 
 namespace leifeng::kafka_test {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "leifeng/runtime/state_db.hpp"
+#include "state_db.hpp"
 
 namespace leifeng::runtime {
 namespace {

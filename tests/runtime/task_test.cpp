@@ -1,6 +1,6 @@
 // StreamTask's outputs without a broker: stream records go out as they are emitted, table
 // records (Topology::table_output) wait for the commit, one per key with its last value.
-#include "leifeng/runtime/task.hpp"
+#include "task.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "leifeng/runtime/state_store.hpp"
+#include "state_store.hpp"
 
 namespace rocksdb {
 class DB;

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "leifeng/runtime/processor.hpp"
-#include "leifeng/runtime/state_db.hpp"
 #include "leifeng/runtime/stream_topology.hpp"
+#include "state_db.hpp"
 
 namespace leifeng::runtime {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "leifeng/runtime/state_db.hpp"
+#include "state_db.hpp"
 
 namespace RdKafka {
 class KafkaConsumer;
