@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "leifeng/runtime/kafka_client.hpp"
@@ -25,12 +26,12 @@ struct TopicReader::Handle {
   rd_kafka_t* kafka = nullptr;
 };
 
-TopicReader::TopicReader(const KafkaProperties& kafka, std::chrono::milliseconds timeout)
-    : timeout_(timeout) {
+TopicReader::TopicReader(const KafkaProperties& kafka, TopicReaderOptions options)
+    : timeout_(options.timeout), missing_topic_hint_(std::move(options.missing_topic_hint)) {
   KafkaProperties properties = kafka;
   // A group id is only a name here: partitions are assigned, offsets never committed.
   if (properties.find("group.id") == properties.end())
-    properties["group.id"] = "leifeng-topic-reader";
+    properties["group.id"] = std::move(options.group_id);
   properties["enable.auto.commit"] = "false";
   properties["enable.auto.offset.store"] = "false";
   properties["enable.partition.eof"] = "true";
@@ -77,9 +78,11 @@ int64_t TopicReader::read(const std::string& topic, const TimestampRange& range,
     if (topic == candidate.topic && candidate.err == RD_KAFKA_RESP_ERR_NO_ERROR)
       partitions = candidate.partition_cnt;
   }
-  if (partitions < 0)
-    throw TopicReadError(
-        fmt::format("topic {} does not exist (run `leifeng topics create`)", topic));
+  if (partitions < 0) {
+    throw TopicReadError(missing_topic_hint_.empty() ? fmt::format("topic {} does not exist", topic)
+                                                     : fmt::format("topic {} does not exist ({})",
+                                                                   topic, missing_topic_hint_));
+  }
 
   // Where each partition starts and ends, in one request per broker for all partitions.
   std::vector<TopicPartitionId> all;

@@ -14,6 +14,7 @@
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/runtime/logging.hpp"
 #include "leifeng/runtime/topic_reader.hpp"
+#include "product.hpp"
 #include "settings.hpp"
 
 namespace leifeng::app {
@@ -72,7 +73,7 @@ int run_volunteer(const VolunteerOptions& options, const GlobalOptions& global) 
     read_events_file(options.input, auditor);
   } else {
     KafkaCluster cluster(settings.runtime(), "audit volunteer");
-    runtime::TopicReader reader(cluster.properties());
+    runtime::TopicReader reader(cluster.properties(), topic_reader_options());
     reader.read(processors::kafka_topic_name(source.topic_prefix, processors::inputs::kHours),
                 [&](const runtime::TopicRecord& record) {
                   auditor.feed_message(record.partition, record.offset, record.key,

@@ -5,6 +5,7 @@
 
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/schemas/domain.hpp"
+#include "product.hpp"
 
 namespace leifeng::app {
 
@@ -27,7 +28,7 @@ int64_t read_input_topics(
     const runtime::KafkaProperties& kafka, const std::string& topic_prefix,
     const runtime::TimestampRange& range,
     const std::function<void(std::string_view input, const runtime::TopicRecord&)>& on_message) {
-  runtime::TopicReader reader(kafka);
+  runtime::TopicReader reader(kafka, topic_reader_options());
   int64_t messages = 0;
   for (const std::string_view input :
        {processors::inputs::kHours, processors::inputs::kActivities, processors::inputs::kNeeds}) {

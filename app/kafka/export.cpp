@@ -7,6 +7,7 @@
 #include "drivers/replay.hpp"
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/runtime/topic_reader.hpp"
+#include "product.hpp"
 
 namespace leifeng::app {
 
@@ -33,7 +34,7 @@ std::vector<std::string> export_table(const runtime::KafkaProperties& kafka,
                                 ")");
   }
   const std::string topic = processors::kafka_topic_name(topic_prefix, table);
-  runtime::TopicReader reader(kafka);
+  runtime::TopicReader reader(kafka, topic_reader_options());
   // The same order as the replay's file of this output (OutputKind).
   const processors::OutputKind kind =
       std::find_if(processors::kOutputs.begin(), processors::kOutputs.end(),

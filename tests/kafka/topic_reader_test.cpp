@@ -21,10 +21,18 @@ namespace {
 using runtime::EmbeddedCluster;
 using runtime::TimestampRange;
 using runtime::TopicReader;
+using runtime::TopicReaderOptions;
 using runtime::TopicReadError;
 using runtime::TopicRecord;
 using runtime::TopicSpec;
 using ::testing::HasSubstr;
+
+// The reader's options in these tests: the default names, a short timeout.
+TopicReaderOptions ten_seconds() {
+  TopicReaderOptions options;
+  options.timeout = std::chrono::seconds(10);
+  return options;
+}
 
 class TopicReaderTest : public ::testing::Test {
  protected:
@@ -34,8 +42,7 @@ class TopicReaderTest : public ::testing::Test {
   }
 
   std::vector<std::string> read(const TimestampRange& range = {}) {
-    TopicReader reader({{"bootstrap.servers", cluster_.bootstrap_servers()}},
-                       std::chrono::seconds(10));
+    TopicReader reader({{"bootstrap.servers", cluster_.bootstrap_servers()}}, ten_seconds());
     std::vector<std::string> values;
     reader.read(topic_, range,
                 [&](const TopicRecord& record) { values.emplace_back(record.value.value()); });
@@ -53,9 +60,27 @@ TEST_F(TopicReaderTest, ReadsEveryRecordOfEveryPartition) {
 TEST_F(TopicReaderTest, ReadsNothingFromAnEmptyTopic) {
   const std::string empty = unique_name("empty");
   cluster_.create_topics({TopicSpec{empty, 3, 1, {}}});
-  TopicReader reader({{"bootstrap.servers", cluster_.bootstrap_servers()}},
-                     std::chrono::seconds(10));
+  TopicReader reader({{"bootstrap.servers", cluster_.bootstrap_servers()}}, ten_seconds());
   EXPECT_EQ(reader.read(empty, [](const TopicRecord&) { FAIL() << "no record expected"; }), 0);
+}
+
+TEST_F(TopicReaderTest, NamesAMissingTopicWithTheCallersHint) {
+  const std::string missing = unique_name("missing");
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"", "topic " + missing + " does not exist"},
+      {"run `tool topics create`",
+       "topic " + missing + " does not exist (run `tool topics create`)"}};
+  for (const auto& [hint, message] : cases) {
+    TopicReaderOptions options = ten_seconds();
+    options.missing_topic_hint = hint;
+    TopicReader reader({{"bootstrap.servers", cluster_.bootstrap_servers()}}, options);
+    try {
+      reader.read(missing, [](const TopicRecord&) {});
+      ADD_FAILURE() << "expected TopicReadError for " << missing;
+    } catch (const TopicReadError& error) {
+      EXPECT_EQ(std::string(error.what()), message);
+    }
+  }
 }
 
 TEST_F(TopicReaderTest, RetriesEndOffsetsWhileTheLeaderMoves) {

@@ -44,12 +44,22 @@ class TopicReadError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What the caller calls things, and how long the reader waits.
+struct TopicReaderOptions {
+  // librdkafka's group.id when `kafka` sets none: only a name, since no group is joined.
+  std::string group_id = "topic-reader";
+  // Added to the error for a topic that does not exist, in parentheses, e.g. "run `tool topics
+  // create`"; empty: none.
+  std::string missing_topic_hint;
+  // Longest wait for an answer or for the next record.
+  std::chrono::milliseconds timeout = std::chrono::seconds(60);
+};
+
 class TopicReader {
  public:
   // `kafka`: librdkafka properties (bootstrap.servers, security, ...). Throws TopicReadError
   // for a property librdkafka rejects.
-  explicit TopicReader(const KafkaProperties& kafka,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  explicit TopicReader(const KafkaProperties& kafka, TopicReaderOptions options = {});
   ~TopicReader();
   TopicReader(const TopicReader&) = delete;
   TopicReader& operator=(const TopicReader&) = delete;
@@ -68,6 +78,7 @@ class TopicReader {
   struct Handle;
   Handle* handle_ = nullptr;
   std::chrono::milliseconds timeout_;
+  std::string missing_topic_hint_;
 };
 
 }  // namespace leifeng::runtime
