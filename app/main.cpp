@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "commands/commands.hpp"
-#include "leifeng/runtime/logging.hpp"
+#include "product.hpp"
 
 namespace {
 
@@ -26,7 +26,7 @@ void add_global_options(CLI::App& app, leifeng::app::GlobalOptions& global) {
 
 int main(int argc, char** argv) {
   // Logs go to stderr from the start, so that stdout carries only a command's output.
-  leifeng::runtime::setup_logging();
+  leifeng::app::setup_logging();
   CLI::App cli{"leifeng — event backbone of a city's volunteer-service programme"};
   cli.require_subcommand(1);
   cli.set_version_flag("--version", std::string("leifeng ") + LEIFENG_VERSION);

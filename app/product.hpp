@@ -1,9 +1,14 @@
 // What leifeng calls the things the generic runtime leaves to its caller to name.
 #pragma once
 
+#include <string_view>
+
 #include "leifeng/runtime/topic_reader.hpp"
 
 namespace leifeng::app {
+
+// runtime::setup_logging with the level from LEIFENG_LOG_LEVEL, else `default_level`.
+void setup_logging(std::string_view default_level = "info");
 
 // Reading a topic once (export, audits, replay from topics): the reader's group id, and the
 // command that creates a missing topic.

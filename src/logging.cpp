@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
+#include <string>
 
 namespace leifeng::runtime {
 
@@ -29,15 +30,15 @@ spdlog::level::level_enum parse_log_level(std::string_view name) {
                               "' (use trace, debug, info, warn, error, critical or off)");
 }
 
-void setup_logging(std::string_view default_level) {
-  const char* from_environment = std::getenv("LEIFENG_LOG_LEVEL");
+void setup_logging(std::string_view level_variable, std::string_view default_level) {
+  const char* from_environment = std::getenv(std::string(level_variable).c_str());
   const auto level = from_environment != nullptr && *from_environment != '\0'
                          ? parse_log_level(from_environment)
                          : parse_log_level(default_level);
   // stderr: stdout belongs to command output (export, generate write JSON Lines there).
   // Built directly, not through the registry, so that a second call replaces the first.
-  auto logger = std::make_shared<spdlog::logger>("leifeng",
-                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger =
+      std::make_shared<spdlog::logger>("stderr", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
   logger->set_level(level);
   logger->flush_on(spdlog::level::warn);

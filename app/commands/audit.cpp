@@ -12,7 +12,6 @@
 #include "commands/commands.hpp"
 #include "kafka/cluster.hpp"
 #include "leifeng/processors/wiring.hpp"
-#include "leifeng/runtime/logging.hpp"
 #include "leifeng/runtime/topic_reader.hpp"
 #include "product.hpp"
 #include "settings.hpp"
@@ -32,7 +31,7 @@ struct VolunteerOptions {
 };
 
 int run_diff(const DiffOptions& options, const GlobalOptions& global) {
-  runtime::setup_logging("warn");
+  setup_logging("warn");
   // The replay first: a wrong directory is reported before Kafka is asked anything.
   const ReplayOutputs replayed = read_replay_dir(options.replay_dir);
   const Settings settings = load_settings(global);
@@ -63,7 +62,7 @@ void read_events_file(const std::string& input, VolunteerAuditor& auditor) {
 }
 
 int run_volunteer(const VolunteerOptions& options, const GlobalOptions& global) {
-  runtime::setup_logging("warn");
+  setup_logging("warn");
   const Settings settings = load_settings(global);
   processors::SourceNaming source;
   source.topic_prefix = settings.runtime().topic_prefix;

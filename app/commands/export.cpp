@@ -12,7 +12,7 @@
 #include "drivers/replay.hpp"
 #include "kafka/cluster.hpp"
 #include "kafka/export.hpp"
-#include "leifeng/runtime/logging.hpp"
+#include "product.hpp"
 #include "settings.hpp"
 
 namespace leifeng::app {
@@ -25,7 +25,7 @@ struct ExportOptions {
 };
 
 void run_export(const ExportOptions& options, const GlobalOptions& global) {
-  runtime::setup_logging();
+  setup_logging();
   const Settings settings = load_settings(global);
   KafkaCluster cluster(settings.runtime(), "export");
   const std::vector<std::string> lines =

@@ -8,7 +8,7 @@
 #include "audit/input_export.hpp"
 #include "commands/commands.hpp"
 #include "kafka/cluster.hpp"
-#include "leifeng/runtime/logging.hpp"
+#include "product.hpp"
 #include "settings.hpp"
 
 namespace leifeng::app {
@@ -22,7 +22,7 @@ struct InputsOptions {
 
 // 0, or 1 when messages had to be left out (the file is then not the whole input).
 int run_export_inputs(const std::string& file, const GlobalOptions& global) {
-  runtime::setup_logging("warn");
+  setup_logging("warn");
   const Settings settings = load_settings(global);
   KafkaCluster cluster(settings.runtime(), "export");
   std::FILE* out = file == "-" ? stdout : std::fopen(file.c_str(), "wb");

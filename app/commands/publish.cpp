@@ -11,7 +11,7 @@
 #include "kafka/cluster.hpp"
 #include "kafka/publish.hpp"
 #include "kafka/topics.hpp"
-#include "leifeng/runtime/logging.hpp"
+#include "product.hpp"
 #include "settings.hpp"
 #include "topology.hpp"
 
@@ -45,7 +45,7 @@ void print_summary(const PublishSummary& summary) {
 
 // Returns the exit code: 0, or 1 when a record was not delivered.
 int run_publish(const PublishOptions& options, const GlobalOptions& global) {
-  runtime::setup_logging();
+  setup_logging();
   const Settings settings = load_settings(global);
   KafkaCluster cluster(settings.runtime(), "publish");
   // Embedded: a fresh cluster has no topics; a real one is set up by `topics create`.

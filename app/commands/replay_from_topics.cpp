@@ -8,7 +8,7 @@
 #include "commands/commands.hpp"
 #include "drivers/topic_replay.hpp"
 #include "kafka/cluster.hpp"
-#include "leifeng/runtime/logging.hpp"
+#include "product.hpp"
 #include "settings.hpp"
 
 namespace leifeng::app {
@@ -31,7 +31,7 @@ struct FromTopicsOptions {
 
 int run_replay_from_topics(const FromTopicsOptions& options, const std::string& out_dir,
                            const GlobalOptions& global) {
-  runtime::setup_logging("warn");
+  setup_logging("warn");
   runtime::TimestampRange range;
   if (!options.from.empty()) range.from_ms = parse_time_bound(options.from, "--from");
   if (!options.to.empty()) range.to_ms = parse_time_bound(options.to, "--to");

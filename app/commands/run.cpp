@@ -6,7 +6,7 @@
 #include "commands/commands.hpp"
 #include "drivers/live_run.hpp"
 #include "kafka/cluster.hpp"
-#include "leifeng/runtime/logging.hpp"
+#include "product.hpp"
 #include "settings.hpp"
 
 namespace leifeng::app {
@@ -19,7 +19,7 @@ struct RunOptions {
 
 // Returns the exit code: 0, or 1 when stopped by a signal before catching up.
 int run_processors(const RunOptions& options, const GlobalOptions& global) {
-  runtime::setup_logging();
+  setup_logging();
   const Settings settings = load_settings(global);
   KafkaCluster cluster(settings.runtime(), "run");
   const std::atomic<bool>& stop = runtime::stop_on_termination_signals();

@@ -6,7 +6,7 @@
 #include "commands/commands.hpp"
 #include "kafka/cluster.hpp"
 #include "kafka/topics.hpp"
-#include "leifeng/runtime/logging.hpp"
+#include "product.hpp"
 #include "settings.hpp"
 #include "topology.hpp"
 
@@ -15,7 +15,7 @@ namespace leifeng::app {
 namespace {
 
 void run_topics_create(const GlobalOptions& global) {
-  runtime::setup_logging();
+  setup_logging();
   const Settings settings = load_settings(global);
   KafkaCluster cluster(settings.runtime(), "topics create");
   const runtime::Topology topology = build_topology(settings);

@@ -1,4 +1,5 @@
-// Logging: key=value lines, quoting, and the level from LEIFENG_LOG_LEVEL.
+// Logging: key=value lines, quoting, and the level from the environment variable the caller
+// names.
 #include "leifeng/runtime/logging.hpp"
 
 #include <gtest/gtest.h>
@@ -40,15 +41,18 @@ TEST(Logging, EventsAreKeyValueLines) {
 }
 
 TEST(Logging, LevelFromEnvironment) {
-  ::setenv("LEIFENG_LOG_LEVEL", "warn", 1);
-  setup_logging("info");
+  ::setenv("RUNTIME_TEST_LOG_LEVEL", "warn", 1);
+  setup_logging("RUNTIME_TEST_LOG_LEVEL", "info");
   EXPECT_EQ(spdlog::default_logger()->level(), spdlog::level::warn);
-  ::setenv("LEIFENG_LOG_LEVEL", "loud", 1);
-  EXPECT_THROW(setup_logging("info"), std::invalid_argument);
-  ::unsetenv("LEIFENG_LOG_LEVEL");
-  setup_logging("debug");
+  // Another program's variable is not read.
+  setup_logging("OTHER_TEST_LOG_LEVEL", "error");
+  EXPECT_EQ(spdlog::default_logger()->level(), spdlog::level::err);
+  ::setenv("RUNTIME_TEST_LOG_LEVEL", "loud", 1);
+  EXPECT_THROW(setup_logging("RUNTIME_TEST_LOG_LEVEL", "info"), std::invalid_argument);
+  ::unsetenv("RUNTIME_TEST_LOG_LEVEL");
+  setup_logging("RUNTIME_TEST_LOG_LEVEL", "debug");
   EXPECT_EQ(spdlog::default_logger()->level(), spdlog::level::debug);
-  setup_logging();  // a second setup replaces the first
+  setup_logging("RUNTIME_TEST_LOG_LEVEL", "info");  // a second setup replaces the first
   EXPECT_EQ(spdlog::default_logger()->level(), spdlog::level::info);
 }
 

@@ -1,7 +1,7 @@
 // Logging: one spdlog logger writing to stderr, one line per event in key=value form, e.g.
 //   ts=2027-03-05T09:30:00.123+08:00 level=info msg="task started" partition=3
-// so that logs can be grepped and parsed without a schema. The level comes from the
-// environment variable LEIFENG_LOG_LEVEL (trace, debug, info, warn, error, critical, off).
+// so that logs can be grepped and parsed without a schema. The level comes from an
+// environment variable the caller names (trace, debug, info, warn, error, critical, off).
 #pragma once
 
 #include <spdlog/spdlog.h>
@@ -11,9 +11,10 @@
 
 namespace leifeng::runtime {
 
-// Installs the stderr logger as spdlog's default. `default_level` applies when
-// LEIFENG_LOG_LEVEL is unset. Throws std::invalid_argument for an unknown level name.
-void setup_logging(std::string_view default_level = "info");
+// Installs the stderr logger as spdlog's default, at the level the environment variable
+// `level_variable` names (e.g. "TOOL_LOG_LEVEL"); `default_level` applies when it is unset or
+// empty. Throws std::invalid_argument for an unknown level name.
+void setup_logging(std::string_view level_variable, std::string_view default_level);
 
 // Parses a level name; throws std::invalid_argument naming the accepted names.
 spdlog::level::level_enum parse_log_level(std::string_view name);
