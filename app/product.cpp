@@ -4,6 +4,15 @@
 
 namespace leifeng::app {
 
+runtime::ConfigDefaults config_defaults() {
+  runtime::ConfigDefaults defaults;
+  defaults.runtime.application_id = "leifeng";
+  defaults.runtime.topic_prefix = "leifeng";
+  defaults.runtime.state_dir = ".leifeng/state";
+  defaults.environment_prefix = "LEIFENG_";
+  return defaults;
+}
+
 void setup_logging(std::string_view default_level) {
   runtime::setup_logging("LEIFENG_LOG_LEVEL", default_level);
 }

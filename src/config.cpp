@@ -59,7 +59,6 @@ const std::array<Field, 7> kFields{{
 // The tables of kFields; [kafka] is passed through to librdkafka.
 constexpr std::array<std::string_view, 3> kRuntimeTables{"app", "topics", "runtime"};
 constexpr std::string_view kKafkaTable = "kafka";
-constexpr std::string_view kEnvironmentPrefix = "LEIFENG_";
 
 bool owned_table(std::string_view table) {
   return std::find(kRuntimeTables.begin(), kRuntimeTables.end(), table) != kRuntimeTables.end();
@@ -277,13 +276,14 @@ bool put(toml::table& table, const std::string& key, ValueKind kind, const std::
   return false;
 }
 
-// The LEIFENG_<TABLE>_<KEY> variables of one table into config.document[table], each parsed by
-// the kind of its key.
-void apply_environment_to_table(const Environment& environment, const TableKeys& table,
-                                Config& config) {
-  for (const auto& [key, value] : environment_overrides(environment, table.table)) {
+// The <environment_prefix><TABLE>_<KEY> variables of one table into config.document[table],
+// each parsed by the kind of its key.
+void apply_environment_to_table(const Environment& environment, std::string_view environment_prefix,
+                                const TableKeys& table, Config& config) {
+  for (const auto& [key, value] :
+       environment_overrides(environment, environment_prefix, table.table)) {
     const std::string variable =
-        fmt::format("{}{}_{}", kEnvironmentPrefix, upper(table.table), upper(key));
+        fmt::format("{}{}_{}", environment_prefix, upper(table.table), upper(key));
     const std::string origin = "environment variable " + variable;
     const auto known = std::find_if(table.keys.begin(), table.keys.end(),
                                     [&](const KeyKind& k) { return k.key == key; });
@@ -302,19 +302,20 @@ void apply_environment_to_table(const Environment& environment, const TableKeys&
   }
 }
 
-void apply_environment(const Environment& environment, std::span<const TableKeys> other_tables,
-                       Config& config) {
+void apply_environment(const Environment& environment, std::string_view environment_prefix,
+                       std::span<const TableKeys> other_tables, Config& config) {
   // The runtime's own tables, described as other layers describe theirs.
   for (const std::string_view table : kRuntimeTables) {
     std::vector<KeyKind> keys;
     for (const auto& field : kFields) {
       if (field.table == table) keys.push_back({field.key, field.kind});
     }
-    apply_environment_to_table(environment, TableKeys{table, keys}, config);
+    apply_environment_to_table(environment, environment_prefix, TableKeys{table, keys}, config);
   }
   for (const TableKeys& other : other_tables)
-    apply_environment_to_table(environment, other, config);
-  for (const auto& [key, value] : environment_overrides(environment, kKafkaTable)) {
+    apply_environment_to_table(environment, environment_prefix, other, config);
+  for (const auto& [key, value] :
+       environment_overrides(environment, environment_prefix, kKafkaTable)) {
     std::string property = key;
     std::replace(property.begin(), property.end(), '_', '.');
     config.runtime.kafka[property] = value;
@@ -335,10 +336,11 @@ Environment process_environment() {
 }
 
 std::map<std::string, std::string> environment_overrides(const Environment& environment,
+                                                         std::string_view environment_prefix,
                                                          std::string_view table) {
   std::map<std::string, std::string> overrides;
   // Only the documented upper-case spelling counts.
-  const std::string prefix = std::string(kEnvironmentPrefix) + upper(table) + "_";
+  const std::string prefix = std::string(environment_prefix) + upper(table) + "_";
   for (const auto& [name, value] : environment) {
     if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
     overrides[lower(std::string_view(name).substr(prefix.size()))] = value;
@@ -360,9 +362,11 @@ std::string Config::origin(std::string_view table, std::string_view key) const {
   return where(node->source());
 }
 
-Config load_config(const std::string& path, const std::string& bootstrap_servers_flag,
-                   const Environment& environment, std::span<const TableKeys> other_tables) {
+Config load_config(const ConfigDefaults& defaults, const std::string& path,
+                   const std::string& bootstrap_servers_flag, const Environment& environment,
+                   std::span<const TableKeys> other_tables) {
   Config config;
+  config.runtime = defaults.runtime;
   if (!path.empty()) {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec))
@@ -378,7 +382,7 @@ Config load_config(const std::string& path, const std::string& bootstrap_servers
     if (const auto* kafka = config.document[kKafkaTable].as_table())
       collect_kafka(path, *kafka, "", config.runtime.kafka);
   }
-  apply_environment(environment, other_tables, config);
+  apply_environment(environment, defaults.environment_prefix, other_tables, config);
   for (const std::string_view name : kRuntimeTables) {
     if (const auto* table = config.document[name].as_table()) apply_table(config, name, *table);
   }
@@ -390,9 +394,10 @@ Config load_config(const std::string& path, const std::string& bootstrap_servers
   return config;
 }
 
-Config load_config(const std::string& path, const std::string& bootstrap_servers_flag,
+Config load_config(const ConfigDefaults& defaults, const std::string& path,
+                   const std::string& bootstrap_servers_flag,
                    std::span<const TableKeys> other_tables) {
-  return load_config(path, bootstrap_servers_flag, process_environment(), other_tables);
+  return load_config(defaults, path, bootstrap_servers_flag, process_environment(), other_tables);
 }
 
 }  // namespace leifeng::runtime

@@ -134,10 +134,11 @@ DomainConfig domain_config_from_toml(std::string_view toml_text,
   return domain_config_from(config);
 }
 
-DomainConfig load_domain_config(const std::filesystem::path& config_file,
+DomainConfig load_domain_config(const runtime::ConfigDefaults& defaults,
+                                const std::filesystem::path& config_file,
                                 const runtime::Environment& environment) {
   return domain_config_from(
-      runtime::load_config(config_file.string(), "", environment, kDomainTables));
+      runtime::load_config(defaults, config_file.string(), "", environment, kDomainTables));
 }
 
 }  // namespace leifeng::processors

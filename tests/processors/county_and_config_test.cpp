@@ -78,8 +78,17 @@ std::filesystem::path source_dir() {
   return dir != nullptr ? dir : LEIFENG_SOURCE_DIR_FALLBACK;
 }
 
+// The configuration as leifeng loads it (app::config_defaults): variables LEIFENG_<TABLE>_<KEY>.
+runtime::ConfigDefaults leifeng_defaults() {
+  runtime::ConfigDefaults defaults;
+  defaults.environment_prefix = "LEIFENG_";
+  return defaults;
+}
+const runtime::ConfigDefaults kLeifeng = leifeng_defaults();
+
 TEST(DomainConfig, ShippedFilesEqualTheBuiltInDefaults) {
-  const DomainConfig loaded = load_domain_config(source_dir() / "config" / "leifeng.toml");
+  const DomainConfig loaded =
+      load_domain_config(kLeifeng, source_dir() / "config" / "leifeng.toml");
   const DomainConfig defaults;
   EXPECT_EQ(loaded.star_thresholds_hours, defaults.star_thresholds_hours);
   EXPECT_EQ(loaded.min_quality_x100, 300);
@@ -105,7 +114,7 @@ TEST(DomainConfig, OverridesAndErrors) {
         "[rules]\nareas_file = \"no-such-file.csv\"\n", "[rules\n"}) {
     EXPECT_THROW(domain_config_from_toml(bad, "."), runtime::ConfigError) << bad;
   }
-  EXPECT_THROW(load_domain_config("/no/such/leifeng.toml"), runtime::ConfigError);
+  EXPECT_THROW(load_domain_config(kLeifeng, "/no/such/leifeng.toml"), runtime::ConfigError);
 }
 
 // A configuration file in a fresh directory, and an areas file next to it.
@@ -126,7 +135,7 @@ class DomainConfigFile : public ::testing::Test {
 
   std::string error_of(const runtime::Environment& environment) const {
     try {
-      load_domain_config(file(), environment);
+      load_domain_config(kLeifeng, file(), environment);
     } catch (const runtime::ConfigError& e) {
       return e.what();
     }
@@ -137,15 +146,16 @@ class DomainConfigFile : public ::testing::Test {
 };
 
 TEST_F(DomainConfigFile, EnvironmentBeatsTheFile) {
-  const DomainConfig from_file = load_domain_config(file(), {});
+  const DomainConfig from_file = load_domain_config(kLeifeng, file(), {});
   EXPECT_EQ(from_file.min_quality_x100, 300);
   EXPECT_EQ(from_file.areas.size(), 2u);
 
   const DomainConfig config =
-      load_domain_config(file(), {{"LEIFENG_RULES_MIN_QUALITY", "3.5"},
-                                  {"LEIFENG_RULES_STAR_THRESHOLDS_HOURS", "10, 20,30,40,50"},
-                                  {"LEIFENG_RULES_TIME_ZONE", "-05:30"},
-                                  {"LEIFENG_RULES_AREAS_FILE", ""}});
+      load_domain_config(kLeifeng, file(),
+                         {{"LEIFENG_RULES_MIN_QUALITY", "3.5"},
+                          {"LEIFENG_RULES_STAR_THRESHOLDS_HOURS", "10, 20,30,40,50"},
+                          {"LEIFENG_RULES_TIME_ZONE", "-05:30"},
+                          {"LEIFENG_RULES_AREAS_FILE", ""}});
   EXPECT_EQ(config.min_quality_x100, 350);
   EXPECT_EQ(config.star_thresholds_hours, (std::array<int64_t, kStarLevels>{10, 20, 30, 40, 50}));
   EXPECT_EQ(config.zone.minutes, -330);
@@ -154,7 +164,7 @@ TEST_F(DomainConfigFile, EnvironmentBeatsTheFile) {
   // A relative areas file from the environment is relative to the working directory.
   const auto relative = std::filesystem::relative(dir_ / "two-areas.csv");
   const DomainConfig areas = domain_config_from(runtime::load_config(
-      "", "", {{"LEIFENG_RULES_AREAS_FILE", relative.string()}}, kDomainTables));
+      kLeifeng, "", "", {{"LEIFENG_RULES_AREAS_FILE", relative.string()}}, kDomainTables));
   EXPECT_EQ(areas.areas, (std::vector<schemas::AreaCode>{{410402}, {410403}}));
   EXPECT_EQ(areas.min_quality_x100, 300);
 }
@@ -165,8 +175,8 @@ TEST_F(DomainConfigFile, ProcessEnvironmentIsRead) {
   ASSERT_EQ(::setenv("LEIFENG_RULES_TIME_ZONE", "+09:00", 1), 0);
   DomainConfig from_file, without_file;
   try {
-    from_file = load_domain_config(file());
-    without_file = domain_config_from(runtime::load_config("", "", kDomainTables));
+    from_file = load_domain_config(kLeifeng, file());
+    without_file = domain_config_from(runtime::load_config(kLeifeng, "", "", kDomainTables));
   } catch (...) {
     ADD_FAILURE() << "unexpected exception";
   }
@@ -181,7 +191,7 @@ TEST_F(DomainConfigFile, ProcessEnvironmentIsRead) {
   EXPECT_EQ(from_file.areas.size(), 2u);
   EXPECT_EQ(without_file.areas, DomainConfig::default_areas());
   // Unset again: the file's values.
-  EXPECT_EQ(load_domain_config(file()).min_quality_x100, 300);
+  EXPECT_EQ(load_domain_config(kLeifeng, file()).min_quality_x100, 300);
 }
 
 TEST_F(DomainConfigFile, BadEnvironmentValuesNameTheVariable) {

@@ -1,5 +1,6 @@
-// The config loader: the shipped file equals the built-in defaults, the precedence of file,
-// environment and flag, and errors that say where and what.
+// The config loader: the caller's defaults and environment prefix, the precedence of file,
+// environment and flag, and errors that say where and what. (That config/leifeng.toml states
+// leifeng's defaults is checked in tests/app/product_test.cpp.)
 #include "leifeng/runtime/config.hpp"
 
 #include <gmock/gmock.h>
@@ -9,6 +10,8 @@
 #include <array>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <span>
 #include <string>
 
 namespace leifeng::runtime {
@@ -17,9 +20,26 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-std::string source_dir() {
-  const char* dir = std::getenv("LEIFENG_SOURCE_DIR");
-  return dir != nullptr ? dir : LEIFENG_SOURCE_DIR_FALLBACK;
+// The defaults of the application these tests configure: named like leifeng's, so they differ
+// from RuntimeOptions{} and show that the loader starts from its caller's defaults.
+ConfigDefaults test_defaults() {
+  ConfigDefaults defaults;
+  defaults.runtime.application_id = "leifeng";
+  defaults.runtime.topic_prefix = "leifeng";
+  defaults.runtime.state_dir = ".leifeng/state";
+  defaults.environment_prefix = "LEIFENG_";
+  return defaults;
+}
+
+// load_config with those defaults.
+Config load_config(const std::string& path, const std::string& bootstrap_servers_flag,
+                   const Environment& environment, std::span<const TableKeys> other_tables = {}) {
+  return runtime::load_config(test_defaults(), path, bootstrap_servers_flag, environment,
+                              other_tables);
+}
+Config load_config(const std::string& path, const std::string& bootstrap_servers_flag,
+                   std::span<const TableKeys> other_tables) {
+  return runtime::load_config(test_defaults(), path, bootstrap_servers_flag, other_tables);
 }
 
 // A configuration file in a fresh directory, removed afterwards.
@@ -51,20 +71,10 @@ class ConfigFile : public ::testing::Test {
   fs::path dir_;
 };
 
-TEST(Config, ShippedFileEqualsBuiltInDefaults) {
-  const auto path = source_dir() + "/config/leifeng.toml";
-  Config config = load_config(path, "", Environment{});
-  EXPECT_EQ(config.runtime, RuntimeOptions{});
-  EXPECT_EQ(config.directory, fs::absolute(path).parent_path());
-  // The domain's table is kept for the layer that owns it.
-  ASSERT_NE(config.document["rules"].as_table(), nullptr);
-  EXPECT_EQ(config.document["rules"]["areas_file"].value<std::string>(), "areas.csv");
-  EXPECT_TRUE(fs::exists(config.resolve("areas.csv")));
-}
-
 TEST(Config, NoFileMeansDefaults) {
+  ASSERT_NE(test_defaults().runtime, RuntimeOptions{});
   Config config = load_config("", "", Environment{});
-  EXPECT_EQ(config.runtime, RuntimeOptions{});
+  EXPECT_EQ(config.runtime, test_defaults().runtime);
   EXPECT_TRUE(config.directory.empty());
   EXPECT_TRUE(config.document.empty());
   EXPECT_EQ(config.resolve("areas.csv"), fs::path("areas.csv"));
@@ -133,7 +143,7 @@ TEST(Config, EnvironmentOverridesOfAnotherLayersTable) {
   const Environment environment{{"LEIFENG_RULES_TIME_ZONE", "+09:00"},
                                 {"LEIFENG_RULESX_Y", "no"},
                                 {"LEIFENG_APP_STATE_DIR", "x"}};
-  EXPECT_EQ(environment_overrides(environment, "rules"),
+  EXPECT_EQ(environment_overrides(environment, "LEIFENG_", "rules"),
             (std::map<std::string, std::string>{{"time_zone", "+09:00"}}));
 }
 
@@ -144,6 +154,29 @@ constexpr std::array<KeyKind, 5> kOtherKeys{{{"time_zone", ValueKind::text},
                                              {"star_thresholds_hours", ValueKind::integer_list},
                                              {"areas_file", ValueKind::path}}};
 constexpr std::array<TableKeys, 1> kOtherTables{{{"rules", kOtherKeys}}};
+
+TEST(Config, EnvironmentVariablesCarryTheCallersPrefix) {
+  ConfigDefaults other = test_defaults();
+  other.environment_prefix = "OTHER_";
+  const Environment environment{{"OTHER_APP_STATE_DIR", "other-state"},
+                                {"OTHER_KAFKA_CLIENT_ID", "other"},
+                                {"OTHER_RULES_TIME_ZONE", "-05:00"},
+                                {"LEIFENG_TOPICS_PARTITIONS", "12"}};
+  Config config = runtime::load_config(other, "", "", environment, kOtherTables);
+  EXPECT_EQ(config.runtime.state_dir, "other-state");
+  EXPECT_EQ(config.runtime.kafka.at("client.id"), "other");
+  EXPECT_EQ(config.runtime.partitions, other.runtime.partitions);
+  EXPECT_EQ(config.document["rules"]["time_zone"].value<std::string>(), "-05:00");
+  EXPECT_EQ(config.origin("rules", "time_zone"), "environment variable OTHER_RULES_TIME_ZONE");
+  EXPECT_EQ(environment_overrides(environment, "OTHER_", "app"),
+            (std::map<std::string, std::string>{{"state_dir", "other-state"}}));
+  try {
+    runtime::load_config(other, "", "", {{"OTHER_TOPICS_PARTITIONS", "six"}});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("environment variable OTHER_TOPICS_PARTITIONS:"));
+  }
+}
 
 TEST_F(ConfigFile, EnvironmentOverridesOtherLayersTablesByTheKindsOfTheirKeys) {
   const auto path = write(
@@ -172,7 +205,7 @@ TEST_F(ConfigFile, EnvironmentOverridesOtherLayersTablesByTheKindsOfTheirKeys) {
             (fs::current_path() / "env-areas.csv").string());
   EXPECT_EQ(config.origin("rules", "min_quality"),
             "environment variable LEIFENG_RULES_MIN_QUALITY");
-  EXPECT_EQ(config.runtime, RuntimeOptions{});
+  EXPECT_EQ(config.runtime, test_defaults().runtime);
 
   // A whole number is an integer; an empty list is an empty array; what is not overridden keeps
   // the file's value and position.
@@ -313,7 +346,7 @@ TEST_F(ConfigFile, BadEnvironmentValues) {
 TEST_F(ConfigFile, OtherTablesAreLeftToTheirOwners) {
   Config config =
       load_config(write("[rules]\nanything = [1, 2]\n[report]\nx = 1\n"), "", Environment{});
-  EXPECT_EQ(config.runtime, RuntimeOptions{});
+  EXPECT_EQ(config.runtime, test_defaults().runtime);
   EXPECT_EQ(config.document["report"]["x"].value<int64_t>(), 1);
 }
 

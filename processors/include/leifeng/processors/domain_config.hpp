@@ -52,9 +52,10 @@ inline constexpr std::array<runtime::TableKeys, 1> kDomainTables{{{"rules", kRul
 // runtime::ConfigError beginning with where the bad value came from: <file>:<line>:<column>
 // or the environment variable.
 DomainConfig domain_config_from(const runtime::Config& config);
-// runtime::load_config of `config_file` with kDomainTables and `environment`, then the above.
+// runtime::load_config of `config_file` with kDomainTables, the application's `defaults`
+// (which name its environment variables) and `environment`, then the above.
 DomainConfig load_domain_config(
-    const std::filesystem::path& config_file,
+    const runtime::ConfigDefaults& defaults, const std::filesystem::path& config_file,
     const runtime::Environment& environment = runtime::process_environment());
 // The same from TOML text alone, without environment overrides; `base_dir` resolves a
 // relative `areas_file`.

@@ -1,5 +1,5 @@
-// Loads the configuration file (config/leifeng.toml) into RuntimeOptions. Precedence, lowest
-// first: built-in defaults, the file, environment variables LEIFENG_<TABLE>_<KEY>, the
+// Loads a configuration file into RuntimeOptions. Precedence, lowest first: the caller's
+// defaults, the file, environment variables <PREFIX><TABLE>_<KEY> (the caller's prefix), the
 // --bootstrap-servers flag.
 //
 // The runtime owns the tables [app], [topics], [runtime] and [kafka] and rejects unknown keys
@@ -32,7 +32,7 @@ using Environment = std::map<std::string, std::string, std::less<>>;
 
 Environment process_environment();
 
-// How the text of an environment variable LEIFENG_<TABLE>_<KEY> becomes the TOML value of the
+// How the text of an environment variable <PREFIX><TABLE>_<KEY> becomes the TOML value of the
 // key. Anything else is a ConfigError naming the variable.
 enum class ValueKind {
   // The text as it is, a string.
@@ -75,22 +75,33 @@ struct Config {
   // `path` as written in the file, made relative to the file's directory.
   std::filesystem::path resolve(const std::filesystem::path& path) const;
   // Where the value of [table] key in `document` came from, to begin an error message with:
-  // "environment variable LEIFENG_RULES_MIN_QUALITY" or "<file>:<line>:<column>".
+  // "environment variable TOOL_RULES_MIN_QUALITY" or "<file>:<line>:<column>".
   std::string origin(std::string_view table, std::string_view key) const;
 };
 
-// `path` empty = built-in defaults (plus environment and flag). `other_tables`: the tables of
-// other layers whose environment variables are applied to Config::document; a variable of such
-// a table with an unknown key or a malformed value is an error. Throws ConfigError.
-Config load_config(const std::string& path, const std::string& bootstrap_servers_flag,
-                   const Environment& environment, std::span<const TableKeys> other_tables = {});
+// What an application's configuration starts from: its defaults, and the prefix of its
+// environment variables (<environment_prefix><TABLE>_<KEY>).
+struct ConfigDefaults {
+  RuntimeOptions runtime;
+  std::string environment_prefix = "STREAMS_";
+};
+
+// `path` empty = the defaults (plus environment and flag). `other_tables`: the tables of other
+// layers whose environment variables are applied to Config::document; a variable of such a
+// table with an unknown key or a malformed value is an error. Throws ConfigError.
+Config load_config(const ConfigDefaults& defaults, const std::string& path,
+                   const std::string& bootstrap_servers_flag, const Environment& environment,
+                   std::span<const TableKeys> other_tables = {});
 // Same, with the process environment.
-Config load_config(const std::string& path, const std::string& bootstrap_servers_flag = {},
+Config load_config(const ConfigDefaults& defaults, const std::string& path,
+                   const std::string& bootstrap_servers_flag = {},
                    std::span<const TableKeys> other_tables = {});
 
-// The LEIFENG_<TABLE>_<KEY> variables of one table, by key in lower case (e.g. table "rules":
-// LEIFENG_RULES_TIME_ZONE -> "time_zone"), as given: load_config parses them.
+// The <environment_prefix><TABLE>_<KEY> variables of one table, by key in lower case (e.g.
+// "TOOL_", table "rules": TOOL_RULES_TIME_ZONE -> "time_zone"), as given: load_config parses
+// them.
 std::map<std::string, std::string> environment_overrides(const Environment& environment,
+                                                         std::string_view environment_prefix,
                                                          std::string_view table);
 
 }  // namespace leifeng::runtime

@@ -1,5 +1,6 @@
 // Options of the streaming runtime as plain structs, documented field by field. Filled from
-// config/leifeng.toml, the environment and flags by the config loader.
+// the configuration file, the environment and flags by the config loader (config.hpp), over
+// defaults its caller gives; the defaults below name no application.
 #pragma once
 
 #include <cstdint>
@@ -20,12 +21,12 @@ enum class ProcessingGuarantee {
 
 struct RuntimeOptions {
   // Consumer group id, transactional id prefix and prefix of internal topics.
-  std::string application_id = "leifeng";
-  // Topics are <topic_prefix>.<name>.v1.
-  std::string topic_prefix = "leifeng";
+  std::string application_id = "streams";
+  // Prefix of the caller's topic names (the caller composes them, e.g. <topic_prefix>.<name>).
+  std::string topic_prefix = "streams";
   // Parent directory of every task's RocksDB state.
-  std::string state_dir = ".leifeng/state";
-  // Partitions and replication factor of every topic leifeng creates.
+  std::string state_dir = ".streams/state";
+  // Partitions and replication factor of every topic the application creates.
   int32_t partitions = 6;
   int16_t replication_factor = 1;
   // Length of one Kafka transaction.
