@@ -9,6 +9,7 @@ runtime::ConfigDefaults config_defaults() {
   defaults.runtime.application_id = "leifeng";
   defaults.runtime.topic_prefix = "leifeng";
   defaults.runtime.state_dir = ".leifeng/state";
+  defaults.runtime.metric_prefix = "leifeng_";
   defaults.environment_prefix = "LEIFENG_";
   return defaults;
 }

@@ -10,7 +10,7 @@ namespace leifeng::app {
 
 // What the configuration starts from (config/leifeng.toml states the same values): application
 // id and topic prefix "leifeng", state under .leifeng/state; environment variables
-// LEIFENG_<TABLE>_<KEY>.
+// LEIFENG_<TABLE>_<KEY>. Not configurable: metric names begin with leifeng_.
 runtime::ConfigDefaults config_defaults();
 
 // runtime::setup_logging with the level from LEIFENG_LOG_LEVEL, else `default_level`.

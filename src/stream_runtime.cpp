@@ -42,6 +42,32 @@ constexpr auto kCaughtUpCheckInterval = std::chrono::milliseconds(50);
 // The longest consume() wait, so the loop still notices `stop` and the caught-up check.
 constexpr int kIdlePollMs = 100;
 
+// The runtime's metrics, each named <metric_prefix><name>.
+struct MetricNames {
+  explicit MetricNames(const std::string& prefix)
+      : records_consumed(prefix + "records_consumed_total"),
+        records_applied(prefix + "records_applied_total"),
+        records_duplicate(prefix + "records_duplicate_total"),
+        records_dead_lettered(prefix + "records_dead_lettered_total"),
+        commit_latency(prefix + "commit_latency_ms"),
+        transactions_committed(prefix + "transactions_committed_total"),
+        transactions_aborted(prefix + "transactions_aborted_total"),
+        consumer_lag(prefix + "consumer_lag"),
+        restore_records(prefix + "restore_records_total"),
+        restore_remaining(prefix + "restore_remaining") {}
+
+  std::string records_consumed;
+  std::string records_applied;
+  std::string records_duplicate;
+  std::string records_dead_lettered;
+  std::string commit_latency;
+  std::string transactions_committed;
+  std::string transactions_aborted;
+  std::string consumer_lag;
+  std::string restore_records;
+  std::string restore_remaining;
+};
+
 // A transactional call failed in a way that only aborting the transaction repairs.
 class AbortableError : public std::runtime_error {
  public:
@@ -100,6 +126,7 @@ class StreamRuntime::Impl final : public RecordSink,
       : topology_(std::move(topology)),
         options_(std::move(options)),
         metrics_(metrics),
+        metric_(options_.metric_prefix),
         instance_id_(instance_id.empty() ? default_instance_id(options_.state_dir)
                                          : std::move(instance_id)),
         transactional_id_(topology_.application_id() + "-" + instance_id_),
@@ -159,6 +186,7 @@ class StreamRuntime::Impl final : public RecordSink,
   Topology topology_;
   RuntimeOptions options_;
   Metrics* metrics_;
+  const MetricNames metric_;
   std::string instance_id_;
   std::string transactional_id_;
   std::filesystem::path state_root_;
@@ -334,25 +362,23 @@ void StreamRuntime::Impl::disconnect() {
 
 void StreamRuntime::Impl::describe_metrics() {
   if (metrics_ == nullptr) return;
-  metrics_->describe("leifeng_records_consumed_total", "counter",
+  metrics_->describe(metric_.records_consumed, "counter",
                      "Input records processed and committed, by logical input.");
-  metrics_->describe("leifeng_records_applied_total", "counter",
+  metrics_->describe(metric_.records_applied, "counter",
                      "Input records applied to state, by logical input.");
-  metrics_->describe("leifeng_records_duplicate_total", "counter",
+  metrics_->describe(metric_.records_duplicate, "counter",
                      "Input records dropped as duplicates, by logical input.");
-  metrics_->describe("leifeng_records_dead_lettered_total", "counter",
+  metrics_->describe(metric_.records_dead_lettered, "counter",
                      "Input records sent to the dead-letter topic, by logical input.");
-  metrics_->describe("leifeng_commit_latency_ms", "gauge",
+  metrics_->describe(metric_.commit_latency, "gauge",
                      "Duration of the last transaction commit (flush, offsets, commit).");
-  metrics_->describe("leifeng_transactions_committed_total", "counter",
-                     "Kafka transactions committed.");
-  metrics_->describe("leifeng_transactions_aborted_total", "counter",
-                     "Kafka transactions aborted.");
-  metrics_->describe("leifeng_consumer_lag", "gauge",
+  metrics_->describe(metric_.transactions_committed, "counter", "Kafka transactions committed.");
+  metrics_->describe(metric_.transactions_aborted, "counter", "Kafka transactions aborted.");
+  metrics_->describe(metric_.consumer_lag, "gauge",
                      "Records on assigned input partitions not yet processed, by topic.");
-  metrics_->describe("leifeng_restore_records_total", "counter",
+  metrics_->describe(metric_.restore_records, "counter",
                      "Changelog records replayed into local state.");
-  metrics_->describe("leifeng_restore_remaining", "gauge",
+  metrics_->describe(metric_.restore_remaining, "gauge",
                      "Changelog records left to replay in the running restore, by store.");
 }
 
@@ -446,7 +472,7 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   const auto started = Clock::now();
   auto progress = [this](const RestoreProgress& p) {
     if (metrics_ == nullptr) return;
-    metrics_->set("leifeng_restore_remaining", {{"store", p.store}}, p.remaining);
+    metrics_->set(metric_.restore_remaining, {{"store", p.store}}, p.remaining);
   };
   const RestoreResult restored = restorer_->restore(targets, *stop_, progress);
   if (restored.interrupted) {
@@ -458,7 +484,7 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   stats_.restored_records += restored.records;
   stats_.tasks_wiped += restored.wiped_tasks;
   if (metrics_ != nullptr) {
-    metrics_->add("leifeng_restore_records_total", {}, restored.records);
+    metrics_->add(metric_.restore_records, {}, restored.records);
   }
   spdlog::info("{} tasks opened in {} ms, restored {} changelog records in {} ms", created.size(),
                ms(started - assigned), restored.records, ms(Clock::now() - started));
@@ -567,7 +593,7 @@ void StreamRuntime::Impl::abort(bool rewind) {
   delivery_error_.clear();
   processed_in_transaction_ = 0;
   ++stats_.aborts;
-  if (metrics_ != nullptr) metrics_->add("leifeng_transactions_aborted_total", {}, 1);
+  if (metrics_ != nullptr) metrics_->add(metric_.transactions_aborted, {}, 1);
   for (auto& [id, task] : tasks_) task->aborted();
   if (!rewind || tasks_.empty()) return;
   // Re-assigning with explicit offsets drops what was fetched past them.
@@ -589,20 +615,23 @@ void StreamRuntime::Impl::report_after_commit(Clock::duration latency) {
   stats_.processed += processed_in_transaction_;
   processed_in_transaction_ = 0;
   if (metrics_ == nullptr) {
-    for (auto& [id, task] : tasks_) task->take_counts();
+    for (auto& [id, task] : tasks_) {
+      for (const auto& [input, counts] : task->take_counts()) stats_.inputs[input] += counts;
+    }
     return;
   }
-  metrics_->add("leifeng_transactions_committed_total", {}, 1);
-  metrics_->set("leifeng_commit_latency_ms", {},
+  metrics_->add(metric_.transactions_committed, {}, 1);
+  metrics_->set(metric_.commit_latency, {},
                 std::chrono::duration_cast<std::chrono::milliseconds>(latency).count());
   std::map<std::string, int64_t> lag;
   for (auto& [id, task] : tasks_) {
     for (const auto& [input, counts] : task->take_counts()) {
+      stats_.inputs[input] += counts;
       const MetricLabels labels{{"topic", input}};
-      metrics_->add("leifeng_records_consumed_total", labels, counts.consumed);
-      metrics_->add("leifeng_records_applied_total", labels, counts.applied);
-      metrics_->add("leifeng_records_duplicate_total", labels, counts.duplicates);
-      metrics_->add("leifeng_records_dead_lettered_total", labels, counts.dead_lettered);
+      metrics_->add(metric_.records_consumed, labels, counts.consumed);
+      metrics_->add(metric_.records_applied, labels, counts.applied);
+      metrics_->add(metric_.records_duplicate, labels, counts.duplicates);
+      metrics_->add(metric_.records_dead_lettered, labels, counts.dead_lettered);
     }
     for (const auto& [topic, offset] : task->committed_offsets()) {
       int64_t low = 0;
@@ -616,7 +645,7 @@ void StreamRuntime::Impl::report_after_commit(Clock::duration latency) {
     }
   }
   for (const auto& [topic, records] : lag) {
-    metrics_->set("leifeng_consumer_lag", {{"topic", topic}}, records);
+    metrics_->set(metric_.consumer_lag, {{"topic", topic}}, records);
   }
 }
 

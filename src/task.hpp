@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "leifeng/runtime/processor.hpp"
+#include "leifeng/runtime/stream_runtime.hpp"
 #include "leifeng/runtime/stream_topology.hpp"
 #include "state_db.hpp"
 
@@ -34,14 +35,6 @@ class RecordSink {
   // null, the sink raises *delivered to the record's offset + 1 once the broker acknowledged it.
   virtual void send(const std::string& topic, int32_t partition, std::string_view key,
                     std::optional<std::string_view> value, int64_t* delivered) = 0;
-};
-
-// Outcome counts of one input topic since they were last taken.
-struct InputCounts {
-  int64_t consumed = 0;
-  int64_t applied = 0;
-  int64_t duplicates = 0;
-  int64_t dead_lettered = 0;
 };
 
 class StreamTask final : public TaskContext {
@@ -86,7 +79,7 @@ class StreamTask final : public TaskContext {
   // processor so its caches go.
   void aborted();
 
-  // Counts per logical input since the last call; resets them.
+  // Outcome counts per logical input since the last call; resets them.
   std::map<std::string, InputCounts> take_counts();
 
  private:

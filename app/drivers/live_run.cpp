@@ -43,12 +43,14 @@ PipelineRun run_pipeline(const Settings& settings, KafkaCluster& cluster, bool u
   result.stats = stream.stats();
   for (const std::string_view input :
        {processors::inputs::kHours, processors::inputs::kActivities, processors::inputs::kNeeds}) {
-    const runtime::MetricLabels labels{{"topic", std::string(input)}};
+    const auto counted = result.stats.inputs.find(std::string(input));
+    const runtime::InputCounts counts =
+        counted == result.stats.inputs.end() ? runtime::InputCounts{} : counted->second;
     InputAccount& account = result.inputs[std::string(input)];
-    account.consumed = metrics.value("leifeng_records_consumed_total", labels);
-    account.applied = metrics.value("leifeng_records_applied_total", labels);
-    account.duplicates = metrics.value("leifeng_records_duplicate_total", labels);
-    account.dead_lettered = metrics.value("leifeng_records_dead_lettered_total", labels);
+    account.consumed = counts.consumed;
+    account.applied = counts.applied;
+    account.duplicates = counts.duplicates;
+    account.dead_lettered = counts.dead_lettered;
     runtime::log_event(spdlog::level::info, "input processed", "input", input, "consumed",
                        account.consumed, "applied", account.applied, "duplicates",
                        account.duplicates, "dead_lettered", account.dead_lettered);

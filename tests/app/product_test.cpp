@@ -39,6 +39,7 @@ TEST(Product, NamesUsersRelyOn) {
   EXPECT_EQ(defaults.runtime.application_id, "leifeng");
   EXPECT_EQ(defaults.runtime.topic_prefix, "leifeng");
   EXPECT_EQ(defaults.runtime.state_dir, ".leifeng/state");
+  EXPECT_EQ(defaults.runtime.metric_prefix, "leifeng_");  // leifeng_records_consumed_total, ...
   EXPECT_EQ(defaults.environment_prefix, "LEIFENG_");
   const runtime::TopicReaderOptions reader = topic_reader_options();
   EXPECT_EQ(reader.group_id, "leifeng-topic-reader");

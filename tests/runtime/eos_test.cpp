@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
+#include <string>
 #include <thread>
 
 #include "counting_processor.hpp"
@@ -65,6 +67,7 @@ TEST(ExactlyOnce, CountsEveryRecordOnceThroughARepartitionStage) {
   options.state_dir = state_dir.string();
   options.bootstrap_servers = bootstrap;
   options.partitions = 2;  // the repartition topic: fewer partitions than the input
+  options.metric_prefix = "eos_";
   Metrics metrics;
   std::atomic<bool> stop{false};
   {
@@ -73,16 +76,21 @@ TEST(ExactlyOnce, CountsEveryRecordOnceThroughARepartitionStage) {
     EXPECT_EQ(runtime.stats().restored_records, 0);
     EXPECT_EQ(runtime.stats().aborts, 0);
     EXPECT_EQ(runtime.stats().processed, 20080 + 20000);
+    // consumed = applied + duplicates + dead_lettered, per logical input.
+    EXPECT_EQ(runtime.stats().inputs,
+              (std::map<std::string, InputCounts>{{"events", {20080, 20000, 30, 50}},
+                                                  {"forwarded", {20000, 20000, 0, 0}}}));
   }
   EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.counts), expected), "");
   EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.tallies), expected), "");
+  // The same counts as metrics, named after the caller's prefix.
   const MetricLabels events{{"topic", "events"}};
-  EXPECT_EQ(metrics.value("leifeng_records_consumed_total", events), 20080);
-  EXPECT_EQ(metrics.value("leifeng_records_applied_total", events), 20000);
-  EXPECT_EQ(metrics.value("leifeng_records_duplicate_total", events), 30);
-  EXPECT_EQ(metrics.value("leifeng_records_dead_lettered_total", events), 50);
-  EXPECT_EQ(metrics.value("leifeng_records_applied_total", {{"topic", "forwarded"}}), 20000);
-  EXPECT_GT(metrics.value("leifeng_transactions_committed_total", {}), 0);
+  EXPECT_EQ(metrics.value("eos_records_consumed_total", events), 20080);
+  EXPECT_EQ(metrics.value("eos_records_applied_total", events), 20000);
+  EXPECT_EQ(metrics.value("eos_records_duplicate_total", events), 30);
+  EXPECT_EQ(metrics.value("eos_records_dead_lettered_total", events), 50);
+  EXPECT_EQ(metrics.value("eos_records_applied_total", {{"topic", "forwarded"}}), 20000);
+  EXPECT_GT(metrics.value("eos_transactions_committed_total", {}), 0);
 
   // A second run continues from the committed offsets and the local state, which is current:
   // nothing to restore.
@@ -92,6 +100,10 @@ TEST(ExactlyOnce, CountsEveryRecordOnceThroughARepartitionStage) {
     ASSERT_TRUE(runtime.run_until_caught_up(stop));
     EXPECT_EQ(runtime.stats().restored_records, 0);
     EXPECT_EQ(runtime.stats().processed, 10000);
+    // Counted without metrics too.
+    EXPECT_EQ(runtime.stats().inputs,
+              (std::map<std::string, InputCounts>{{"events", {5000, 5000, 0, 0}},
+                                                  {"forwarded", {5000, 5000, 0, 0}}}));
   }
   EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.counts), expected), "");
   EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.tallies), expected), "");

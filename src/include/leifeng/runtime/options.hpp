@@ -37,6 +37,9 @@ struct RuntimeOptions {
   std::string bootstrap_servers;
   // Set by the composition root for the embedded cluster, not by configuration.
   ProcessingGuarantee guarantee = ProcessingGuarantee::exactly_once;
+  // Starts the name of every metric the runtime reports, e.g. streams_records_consumed_total.
+  // Set by the composition root, not by configuration.
+  std::string metric_prefix = "streams_";
   // Passed to librdkafka unchanged (the [kafka] table).
   std::map<std::string, std::string> kafka;
 

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -24,12 +25,33 @@
 
 namespace leifeng::runtime {
 
+// What became of the records of one logical input: consumed = applied + duplicates +
+// dead_lettered.
+struct InputCounts {
+  int64_t consumed = 0;
+  int64_t applied = 0;
+  int64_t duplicates = 0;
+  int64_t dead_lettered = 0;
+
+  InputCounts& operator+=(const InputCounts& other) {
+    consumed += other.consumed;
+    applied += other.applied;
+    duplicates += other.duplicates;
+    dead_lettered += other.dead_lettered;
+    return *this;
+  }
+  bool operator==(const InputCounts&) const = default;
+};
+
 struct StreamRuntimeStats {
   int64_t processed = 0;         // input records processed in committed transactions
   int64_t commits = 0;           // committed transactions
   int64_t aborts = 0;            // aborted transactions
   int64_t restored_records = 0;  // changelog records replayed into local state
   int64_t tasks_wiped = 0;       // tasks whose local state was ahead of the changelog
+  // By logical input, its records in committed transactions (the counts the metrics
+  // <metric_prefix>records_{consumed,applied,duplicate,dead_lettered}_total report).
+  std::map<std::string, InputCounts> inputs;
 };
 
 class StreamRuntime {
