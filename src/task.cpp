@@ -10,7 +10,7 @@ namespace leifeng::runtime {
 // Maps a processor's logical output names to Kafka topics; records are partitioned by key.
 // Records of table outputs wait for the commit, the last value of each key replacing the
 // earlier ones: a compacted topic keeps only that one anyway, and a key that changes with
-// every input (a county's statistics) would otherwise write a record per input.
+// every input (e.g. a running total) would otherwise write a record per input.
 class StreamTask::TaskEmitter final : public Emitter {
  public:
   TaskEmitter(const Topology& topology, RecordSink& sink) : topology_(topology), sink_(sink) {}

@@ -4,8 +4,8 @@
 //
 // Internal topics are named <application_id>-<name>: a store's changelog is
 // <application_id>-<store>-changelog (compacted), a repartition stream declared with
-// repartition("county-deltas") is <application_id>-county-deltas and is both an output (any
-// processor may emit to it) and an input (exactly one sub-topology consumes it).
+// repartition("deltas") is <application_id>-deltas and is both an output (any processor may
+// emit to it) and an input (exactly one sub-topology consumes it).
 #pragma once
 
 #include <cstddef>
