@@ -1,6 +1,6 @@
-// An in-process Kafka cluster (librdkafka's mock cluster, rdkafka_mock.h) for `leifeng demo`
-// and for commands run without --bootstrap-servers. Clients connect to bootstrap_servers()
-// over localhost TCP like to any cluster. It lives as long as this object.
+// An in-process Kafka cluster (librdkafka's mock cluster, rdkafka_mock.h) for demos and for
+// programs run without a configured cluster. Clients connect to bootstrap_servers() over
+// localhost TCP like to any cluster. It lives as long as this object.
 //
 // What it cannot promise (librdkafka 2.0.2; each point is checked by
 // tests/kafka/embedded_cluster_test.cpp):
