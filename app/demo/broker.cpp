@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -35,9 +36,16 @@ pid_t broker_group = 0;
 
 // SIGINT and SIGTERM, from any thread, become one byte on this pipe; a watcher thread reads it.
 std::array<int, 2> signal_pipe{-1, -1};
+// The first termination signal received (0: none): whichever thread stops the broker after it
+// ends the process with 128 + signal, so a command that failed because the broker went away
+// does not exit with its own error code first.
+std::atomic<int> received_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free, "read and written in a signal handler");
 
 extern "C" void on_termination_signal(int signal) {
   const int saved_errno = errno;
+  int none = 0;
+  received_signal.compare_exchange_strong(none, signal);
   const auto byte = static_cast<unsigned char>(signal);
   if (::write(signal_pipe[1], &byte, 1) < 0) {
     // Nothing to do in a signal handler.
@@ -69,10 +77,14 @@ void stop_group(pid_t group, std::chrono::seconds patience) {
 }
 
 void stop_current_group() {
-  const std::lock_guard<std::mutex> lock(group_mutex);
-  if (broker_group == 0) return;
-  stop_group(broker_group, std::chrono::seconds(20));
-  broker_group = 0;
+  {
+    const std::lock_guard<std::mutex> lock(group_mutex);
+    if (broker_group != 0) {
+      stop_group(broker_group, std::chrono::seconds(20));
+      broker_group = 0;
+    }
+  }
+  if (const int signal = received_signal.load(); signal != 0) ::_exit(128 + signal);
 }
 
 // Waits for a termination signal, stops the broker's group and ends the process.
