@@ -6,6 +6,7 @@
 #include "leifeng/runtime/config.hpp"
 
 #include <fmt/format.h>
+#include <librdkafka/rdkafka.h>
 
 #include <algorithm>
 #include <array>
@@ -14,6 +15,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <system_error>
 #include <vector>
@@ -39,7 +41,7 @@ struct Field {
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr int64_t kInt16Max = std::numeric_limits<int16_t>::max();
 
-const std::array<Field, 7> kFields{{
+const std::array<Field, 8> kFields{{
     {"app", "application_id", ValueKind::text, 0, 0,
      [](RuntimeOptions& o, std::string v) { o.application_id = std::move(v); }, nullptr},
     {"app", "topic_prefix", ValueKind::text, 0, 0,
@@ -54,6 +56,8 @@ const std::array<Field, 7> kFields{{
      [](RuntimeOptions& o, int64_t v) { o.commit_interval_ms = static_cast<int32_t>(v); }},
     {"runtime", "metrics_port", ValueKind::integer, 0, 65535, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.metrics_port = static_cast<int32_t>(v); }},
+    {"runtime", "connect_timeout_ms", ValueKind::integer, 1, kInt32Max, nullptr,
+     [](RuntimeOptions& o, int64_t v) { o.connect_timeout_ms = static_cast<int32_t>(v); }},
 }};
 
 // The tables of kFields; [kafka] is passed through to librdkafka.
@@ -152,14 +156,20 @@ void apply_table(Config& config, std::string_view table_name, const toml::table&
 
 // [kafka] values go to librdkafka as strings. An unquoted dotted key (bootstrap.servers = ...)
 // is a nested table in TOML, so nested tables are joined back with dots.
+// `origins` gets where each property was written: for a dotted key, where its first part is.
 void collect_kafka(const std::string& file, const toml::table& table, const std::string& prefix,
-                   std::map<std::string, std::string>& out) {
+                   const std::string& prefix_origin, std::map<std::string, std::string>& out,
+                   std::map<std::string, std::string, std::less<>>& origins) {
   for (const auto& [key, node] : table) {
     std::string name =
         prefix.empty() ? std::string(key.str()) : fmt::format("{}.{}", prefix, key.str());
+    const std::string origin = prefix.empty() ? where(file, key.source()) : prefix_origin;
     if (const auto* nested = node.as_table()) {
-      collect_kafka(file, *nested, name, out);
-    } else if (const auto* s = node.as_string()) {
+      collect_kafka(file, *nested, name, origin, out, origins);
+      continue;
+    }
+    origins[name] = origin;
+    if (const auto* s = node.as_string()) {
       out[name] = s->get();
     } else if (const auto* i = node.as_integer()) {
       out[name] = std::to_string(i->get());
@@ -319,6 +329,27 @@ void apply_environment(const Environment& environment, std::string_view environm
     std::string property = key;
     std::replace(property.begin(), property.end(), '_', '.');
     config.runtime.kafka[property] = value;
+    config.kafka_origins[property] = fmt::format("environment variable {}{}_{}", environment_prefix,
+                                                 upper(kKafkaTable), upper(key));
+  }
+}
+
+// Every [kafka] property set on a scratch librdkafka configuration, so that a misspelt name
+// (bootstrap.server) or a malformed value stops the command at load time, by librdkafka's
+// own list of properties rather than one kept here.
+void check_kafka_properties(const Config& config) {
+  std::unique_ptr<rd_kafka_conf_t, void (*)(rd_kafka_conf_t*)> scratch(rd_kafka_conf_new(),
+                                                                       &rd_kafka_conf_destroy);
+  for (const auto& [name, value] : config.runtime.kafka) {
+    char error[512] = {};
+    const rd_kafka_conf_res_t result =
+        rd_kafka_conf_set(scratch.get(), name.c_str(), value.c_str(), error, sizeof error);
+    if (result == RD_KAFKA_CONF_OK) continue;
+    const std::string origin = config.kafka_origin(name);
+    if (result == RD_KAFKA_CONF_UNKNOWN)
+      throw ConfigError(
+          fmt::format("{}: unknown librdkafka property '{}' in [kafka]", origin, name));
+    throw ConfigError(fmt::format("{}: [kafka] {}: {}", origin, name, error));
   }
 }
 
@@ -353,6 +384,11 @@ fs::path Config::resolve(const fs::path& path) const {
   return directory / path;
 }
 
+std::string Config::kafka_origin(const std::string& property) const {
+  if (auto it = kafka_origins.find(property); it != kafka_origins.end()) return it->second;
+  return fmt::format("[kafka] {}", property);
+}
+
 std::string Config::origin(std::string_view table, std::string_view key) const {
   if (auto it = environment_variables.find(fmt::format("{}.{}", table, key));
       it != environment_variables.end())
@@ -380,14 +416,17 @@ Config load_config(const ConfigDefaults& defaults, const std::string& path,
     config.directory = fs::absolute(path).parent_path();
     check_top_level(path, config.document);
     if (const auto* kafka = config.document[kKafkaTable].as_table())
-      collect_kafka(path, *kafka, "", config.runtime.kafka);
+      collect_kafka(path, *kafka, "", "", config.runtime.kafka, config.kafka_origins);
   }
   apply_environment(environment, defaults.environment_prefix, other_tables, config);
   for (const std::string_view name : kRuntimeTables) {
     if (const auto* table = config.document[name].as_table()) apply_table(config, name, *table);
   }
-  if (!bootstrap_servers_flag.empty())
+  if (!bootstrap_servers_flag.empty()) {
     config.runtime.kafka["bootstrap.servers"] = bootstrap_servers_flag;
+    config.kafka_origins["bootstrap.servers"] = "--bootstrap-servers";
+  }
+  check_kafka_properties(config);
   // One source of truth for the address: the librdkafka property.
   if (auto it = config.runtime.kafka.find("bootstrap.servers"); it != config.runtime.kafka.end())
     config.runtime.bootstrap_servers = it->second;

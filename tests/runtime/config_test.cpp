@@ -323,6 +323,36 @@ TEST_F(ConfigFile, WrongValueTypes) {
   EXPECT_THAT(error_of("app = 3\n"), HasSubstr("top-level key 'app' must be a table [app]"));
 }
 
+// librdkafka's own list decides: a misspelt property is an error naming the line, not a
+// warning and a silent default (bootstrap.server would leave the command without a broker).
+TEST_F(ConfigFile, UnknownKafkaPropertyNamesTheLine) {
+  const auto message = error_of("[kafka]\n\"linger.ms\" = 5\n\"bootstrap.server\" = \"h:9092\"\n");
+  EXPECT_THAT(
+      message,
+      HasSubstr("leifeng.toml:3:1: unknown librdkafka property 'bootstrap.server' in [kafka]"));
+  // Unquoted dotted keys are nested tables in TOML; the line is still the key's.
+  EXPECT_THAT(error_of("[kafka]\nbootstrap.server = \"h:9092\"\n"),
+              HasSubstr("leifeng.toml:2:1: unknown librdkafka property 'bootstrap.server'"));
+  // A value librdkafka refuses is named the same way.
+  EXPECT_THAT(error_of("[kafka]\n\"linger.ms\" = \"soon\"\n"),
+              HasSubstr("leifeng.toml:2:1: [kafka] linger.ms:"));
+  try {
+    load_config("", "", Environment{{"LEIFENG_KAFKA_BOOTSTRAP_SERVER", "h:9092"}});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("environment variable LEIFENG_KAFKA_BOOTSTRAP_SERVER: unknown "
+                                    "librdkafka property 'bootstrap.server'"));
+  }
+}
+
+TEST_F(ConfigFile, ConnectTimeout) {
+  Config config = load_config(write("[runtime]\nconnect_timeout_ms = 1500\n"), "", Environment{});
+  EXPECT_EQ(config.runtime.connect_timeout_ms, 1500);
+  EXPECT_EQ(load_config("", "", Environment{}).runtime.connect_timeout_ms, 5000);
+  EXPECT_THAT(error_of("[runtime]\nconnect_timeout_ms = 0\n"),
+              HasSubstr("[runtime] connect_timeout_ms must be between 1 and"));
+}
+
 TEST_F(ConfigFile, ValuesOutOfRange) {
   EXPECT_THAT(error_of("[topics]\npartitions = 0\n"),
               HasSubstr("[topics] partitions must be between 1 and 2147483647, not 0"));

@@ -3,10 +3,11 @@
 // --bootstrap-servers flag.
 //
 // The runtime owns the tables [app], [topics], [runtime] and [kafka] and rejects unknown keys
-// and wrong value types in them. Every other table (e.g. [rules]) belongs to another layer,
-// which reads it from Config::document. Such a layer declares the keys of its table and their
-// kinds (TableKeys) to load_config, which then applies that table's environment variables
-// too, by the same rules as for its own tables: one override mechanism for every table.
+// and wrong value types in them ([kafka]: what librdkafka itself refuses to set). Every other table
+// (e.g. [rules]) belongs to another layer, which reads it from Config::document. Such a layer
+// declares the keys of its table and their kinds (TableKeys) to load_config, which then applies
+// that table's environment variables too, by the same rules as for its own tables: one override
+// mechanism for every table.
 #pragma once
 
 #include <toml++/toml.h>
@@ -71,12 +72,17 @@ struct Config {
   std::filesystem::path directory;
   // By "table.key", the environment variable that set that key of `document`.
   std::map<std::string, std::string, std::less<>> environment_variables;
+  // By librdkafka property of RuntimeOptions::kafka, where it was set: "<file>:<line>:<column>",
+  // "environment variable STREAMS_KAFKA_..." or "--bootstrap-servers".
+  std::map<std::string, std::string, std::less<>> kafka_origins;
 
   // `path` as written in the file, made relative to the file's directory.
   std::filesystem::path resolve(const std::filesystem::path& path) const;
   // Where the value of [table] key in `document` came from, to begin an error message with:
   // "environment variable TOOL_RULES_MIN_QUALITY" or "<file>:<line>:<column>".
   std::string origin(std::string_view table, std::string_view key) const;
+  // Where a [kafka] property came from (kafka_origins), else "[kafka] <property>".
+  std::string kafka_origin(const std::string& property) const;
 };
 
 // What an application's configuration starts from: its defaults, and the prefix of its

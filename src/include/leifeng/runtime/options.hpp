@@ -33,7 +33,10 @@ struct RuntimeOptions {
   int32_t commit_interval_ms = 100;
   // Prometheus endpoint port on 127.0.0.1; 0 = off.
   int32_t metrics_port = 0;
-  // Bootstrap servers; empty = the embedded in-process cluster.
+  // How long a client may take to reach the bootstrap servers before the command gives up
+  // naming them (check_kafka_reachable).
+  int32_t connect_timeout_ms = 5000;
+  // Bootstrap servers; empty = none configured (the caller decides what that means).
   std::string bootstrap_servers;
   // Set by the composition root for the embedded cluster, not by configuration.
   ProcessingGuarantee guarantee = ProcessingGuarantee::exactly_once;
