@@ -23,6 +23,7 @@ EmbeddedCluster::EmbeddedCluster(int brokers) : brokers_(brokers) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   // The owning handle only logs; keep it quiet unless something is wrong.
   rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error);
+  route_librdkafka_logs(conf);
   handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
   if (handle_ == nullptr) {
     rd_kafka_conf_destroy(conf);

@@ -6,7 +6,38 @@
 
 #include <stdexcept>
 
+#include "leifeng/runtime/logging.hpp"
+
 namespace leifeng::runtime {
+
+namespace {
+
+extern "C" void log_callback(const rd_kafka_t* handle, int level, const char* facility,
+                             const char* message) {
+  log_from_librdkafka(level, handle != nullptr ? rd_kafka_name(handle) : "", facility, message);
+}
+
+}  // namespace
+
+void log_from_librdkafka(int level, std::string_view client, std::string_view facility,
+                         std::string_view message) {
+  // librdkafka uses syslog levels: 0 emergency ... 3 error, 4 warning, 5 notice, 6 info, 7 debug.
+  spdlog::level::level_enum spd = spdlog::level::debug;
+  if (level <= 2) {
+    spd = spdlog::level::critical;
+  } else if (level == 3) {
+    spd = spdlog::level::err;
+  } else if (level == 4) {
+    spd = spdlog::level::warn;
+  } else if (level <= 6) {
+    spd = spdlog::level::info;
+  }
+  log_event(spd, message, "source", "librdkafka", "client", client, "facility", facility);
+}
+
+void route_librdkafka_logs(rd_kafka_conf_s* conf) {
+  rd_kafka_conf_set_log_cb(conf, &log_callback);
+}
 
 NewKafkaClient new_kafka_client(KafkaClientKind kind,
                                 const std::map<std::string, std::string>& properties,
@@ -21,6 +52,7 @@ NewKafkaClient new_kafka_client(KafkaClientKind kind,
       return {nullptr, fmt::format("kafka property {}={}: {}", name, value, error)};
     }
   }
+  route_librdkafka_logs(conf);
   if (prepare) prepare(conf);
   const rd_kafka_type_t type =
       kind == KafkaClientKind::producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER;
@@ -41,6 +73,8 @@ std::unique_ptr<RdKafka::Conf> new_kafka_conf(
       throw std::invalid_argument("kafka property " + name + ": " + error);
     }
   }
+  // Clients made from it that set an event_cb get their log lines there instead.
+  route_librdkafka_logs(conf->c_ptr_global());
   return conf;
 }
 

@@ -19,6 +19,8 @@
 
 #include "changelog_restorer.hpp"
 #include "leifeng/runtime/kafka_client.hpp"
+#include "leifeng/runtime/kafka_connection_state.hpp"
+#include "leifeng/runtime/logging.hpp"
 #include "leifeng/runtime/topic_admin.hpp"
 #include "offset_lookup.hpp"
 #include "rebalance.hpp"
@@ -41,6 +43,9 @@ constexpr const char* kConsumerFetchWaitMs = "20";
 constexpr auto kCaughtUpCheckInterval = std::chrono::milliseconds(50);
 // The longest consume() wait, so the loop still notices `stop` and the caught-up check.
 constexpr int kIdlePollMs = 100;
+// While the connection is lost and nothing else shows it is back, how often the loop asks the
+// cluster for metadata (with kIdlePollMs as the timeout).
+constexpr auto kReconnectProbeInterval = std::chrono::seconds(1);
 
 // The runtime's metrics, each named <metric_prefix><name>.
 struct MetricNames {
@@ -120,6 +125,7 @@ bool should_retry(RdKafka::Error* raw, const char* what) {
 
 class StreamRuntime::Impl final : public RecordSink,
                                   public RdKafka::DeliveryReportCb,
+                                  public RdKafka::EventCb,
                                   public RebalanceListener {
  public:
   Impl(Topology topology, RuntimeOptions options, Metrics* metrics, std::string instance_id)
@@ -131,7 +137,8 @@ class StreamRuntime::Impl final : public RecordSink,
                                          : std::move(instance_id)),
         transactional_id_(topology_.application_id() + "-" + instance_id_),
         state_root_(std::filesystem::path(options_.state_dir) / topology_.application_id()),
-        rebalance_(*this) {
+        rebalance_(*this),
+        connection_(options_.bootstrap_servers) {
     topology_.validate();
     sources_ = topology_.sources();
     if (options_.bootstrap_servers.empty())
@@ -151,6 +158,8 @@ class StreamRuntime::Impl final : public RecordSink,
             std::optional<std::string_view> value, int64_t* delivered) override;
   // DeliveryReportCb
   void dr_cb(RdKafka::Message& message) override;
+  // EventCb: librdkafka's log lines and errors of the producer and the consumer.
+  void event_cb(RdKafka::Event& event) override;
   // RebalanceListener
   void on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) override;
   void on_revoked(bool lost) override;
@@ -181,6 +190,9 @@ class StreamRuntime::Impl final : public RecordSink,
   std::map<TopicPartitionId, int64_t> written_ends() const;
   bool locally_caught_up() const;
   bool caught_up();
+  // While the connection is lost: a short metadata request, which tells the connection state
+  // when the cluster answers again even if no record or commit does.
+  void probe_connection();
   RdKafka::Topic* topic_handle(const std::string& topic);
 
   Topology topology_;
@@ -192,6 +204,8 @@ class StreamRuntime::Impl final : public RecordSink,
   std::filesystem::path state_root_;
   std::map<std::string, SourceTopic, std::less<>> sources_;
   RebalanceHandler rebalance_;
+  // librdkafka retries a lost broker by itself; this says so once, and once when it is back.
+  KafkaConnectionState connection_;
   const std::atomic<bool>* stop_ = nullptr;
 
   std::unique_ptr<RdKafka::Producer> producer_;
@@ -291,8 +305,10 @@ void StreamRuntime::Impl::connect() {
   auto producer_conf = new_kafka_conf(producer_properties);
   std::string error;
   if (producer_conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), error) !=
-      RdKafka::Conf::CONF_OK)
-    throw std::runtime_error("cannot set the delivery report callback: " + error);
+          RdKafka::Conf::CONF_OK ||
+      producer_conf->set("event_cb", static_cast<RdKafka::EventCb*>(this), error) !=
+          RdKafka::Conf::CONF_OK)
+    throw std::runtime_error("cannot set the producer's callbacks: " + error);
   producer_.reset(RdKafka::Producer::create(producer_conf.get(), error));
   if (!producer_) throw std::runtime_error("cannot create the transactional producer: " + error);
   // Fences a previous incarnation of this instance and aborts what it left open.
@@ -319,8 +335,10 @@ void StreamRuntime::Impl::connect() {
   consumer_properties["enable.partition.eof"] = "true";
   auto consumer_conf = new_kafka_conf(consumer_properties);
   if (consumer_conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(&rebalance_), error) !=
-      RdKafka::Conf::CONF_OK)
-    throw std::runtime_error("cannot set the rebalance callback: " + error);
+          RdKafka::Conf::CONF_OK ||
+      consumer_conf->set("event_cb", static_cast<RdKafka::EventCb*>(this), error) !=
+          RdKafka::Conf::CONF_OK)
+    throw std::runtime_error("cannot set the consumer's callbacks: " + error);
   consumer_.reset(RdKafka::KafkaConsumer::create(consumer_conf.get(), error));
   if (!consumer_) throw std::runtime_error("cannot create the consumer: " + error);
 
@@ -408,6 +426,40 @@ void StreamRuntime::Impl::send(const std::string& topic, int32_t partition, std:
     if (err != RdKafka::ERR__QUEUE_FULL)
       throw AbortableError("cannot produce to " + topic + ": " + RdKafka::err2str(err));
     producer_->poll(50);  // the local queue is full: wait for deliveries
+  }
+}
+
+namespace {
+// Connection failures are librdkafka retrying: the connection state tells them once, so each
+// retry's own line is only for debugging.
+bool is_connection_error(RdKafka::ErrorCode err) {
+  return err == RdKafka::ERR__TRANSPORT || err == RdKafka::ERR__ALL_BROKERS_DOWN ||
+         err == RdKafka::ERR__RESOLVE;
+}
+}  // namespace
+
+void StreamRuntime::Impl::event_cb(RdKafka::Event& event) {
+  switch (event.type()) {
+    case RdKafka::Event::EVENT_LOG: {
+      // "FAIL": a connection attempt failed, once per retry.
+      const int level = event.fac() == "FAIL" ? 7 : static_cast<int>(event.severity());
+      log_from_librdkafka(level, transactional_id_, event.fac(), event.str());
+      return;
+    }
+    case RdKafka::Event::EVENT_ERROR: {
+      connection_.on_error(event.err(), event.str());
+      if (event.fatal()) {
+        spdlog::error("fatal Kafka error: {}", event.str());
+      } else if (is_connection_error(event.err())) {
+        spdlog::debug("Kafka: {}", event.str());
+      } else {
+        log_event(spdlog::level::warn, event.str(), "source", "librdkafka", "error",
+                  RdKafka::err2str(event.err()));
+      }
+      return;
+    }
+    default:
+      return;
   }
 }
 
@@ -611,6 +663,7 @@ void StreamRuntime::Impl::abort(bool rewind) {
 }
 
 void StreamRuntime::Impl::report_after_commit(Clock::duration latency) {
+  connection_.on_progress();
   ++stats_.commits;
   stats_.processed += processed_in_transaction_;
   processed_in_transaction_ = 0;
@@ -652,6 +705,7 @@ void StreamRuntime::Impl::report_after_commit(Clock::duration latency) {
 void StreamRuntime::Impl::handle(RdKafka::Message& message) {
   switch (message.err()) {
     case RdKafka::ERR_NO_ERROR: {
+      connection_.on_progress();
       // The C name avoids a std::string copy per record.
       const auto* raw = static_cast<const rd_kafka_message_t*>(message.c_ptr());
       const std::string_view topic = rd_kafka_topic_name(raw->rkt);
@@ -673,6 +727,7 @@ void StreamRuntime::Impl::handle(RdKafka::Message& message) {
       return;
     }
     case RdKafka::ERR__PARTITION_EOF: {
+      connection_.on_progress();
       auto route = routes_.find(message.topic_name());
       if (route == routes_.end()) return;
       auto task = route->second.find(message.partition());
@@ -685,6 +740,11 @@ void StreamRuntime::Impl::handle(RdKafka::Message& message) {
     default:
       if (message.err() == RdKafka::ERR__FATAL)
         throw std::runtime_error("fatal consumer error: " + message.errstr());
+      connection_.on_error(message.err(), message.errstr());
+      if (is_connection_error(message.err())) {
+        spdlog::debug("consumer: {}", message.errstr());
+        return;
+      }
       spdlog::warn("consumer: {}", message.errstr());
       return;
   }
@@ -788,6 +848,13 @@ bool StreamRuntime::Impl::caught_up() {
   return true;
 }
 
+void StreamRuntime::Impl::probe_connection() {
+  RdKafka::Metadata* raw = nullptr;
+  if (producer_->metadata(false, nullptr, &raw, kIdlePollMs) == RdKafka::ERR_NO_ERROR)
+    connection_.on_progress();
+  delete raw;
+}
+
 bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_up) {
   stop_ = &stop;
   connect();
@@ -802,6 +869,7 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
     if (!reached) subscribe();
     auto now = Clock::now();
     auto next_check = now;
+    auto next_reconnect_probe = now;
     int since_poll = 0;
     while (!reached && !stop.load(std::memory_order_relaxed)) {
       int timeout_ms = kIdlePollMs;
@@ -819,6 +887,10 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
       }
       // The commit interval counts from the first uncommitted work, whatever consume() returned.
       now = Clock::now();
+      if (!connection_.connected() && now >= next_reconnect_probe) {
+        next_reconnect_probe = now + kReconnectProbeInterval;
+        probe_connection();
+      }
       if (commit_due_ && now >= *commit_due_) commit(true);
       if (until_caught_up && !commit_due_ && !in_transaction_ && now >= next_check) {
         next_check = now + kCaughtUpCheckInterval;

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 struct rd_kafka_s;
 struct rd_kafka_conf_s;
@@ -22,6 +23,15 @@ struct NewKafkaClient {
   rd_kafka_s* handle = nullptr;
   std::string error;  // "kafka property NAME=VALUE: why" or "cannot create DESCRIPTION: why"
 };
+
+// One of librdkafka's own log lines (syslog `level` 0-7) through the project's logger, in its
+// format: msg="<message>" source=librdkafka client=<name> facility=<facility>, at the matching
+// spdlog level (3 error, 4 warn, 5-6 info, 7 debug), instead of raw "%3|..." lines on stderr.
+void log_from_librdkafka(int level, std::string_view client, std::string_view facility,
+                         std::string_view message);
+// Sets log_from_librdkafka as the configuration's log_cb. new_kafka_client and new_kafka_conf
+// do it for every client they make.
+void route_librdkafka_logs(rd_kafka_conf_s* conf);
 
 // rd_kafka_new of `kind` with `properties`. `description` names the client in errors
 // ("Kafka consumer"); `prepare` may set callbacks on the configuration before the client is
