@@ -8,14 +8,23 @@
 
 namespace {
 
-// -c and --bootstrap-servers on `app` and on every subcommand below it, all bound to the same
-// GlobalOptions: they go before or after a subcommand's name, and every --help shows them.
+// -c, --bootstrap-servers and --embedded on `app` and on every subcommand below it, all bound to
+// the same GlobalOptions: they go before or after a subcommand's name, and every --help shows
+// them. (Whether a broker is needed, and whether both were given, KafkaCluster decides: the
+// broker may come from the file or the environment too.)
 void add_global_options(CLI::App& app, leifeng::app::GlobalOptions& global) {
   app.add_option("-c,--config", global.config_file, "configuration file (TOML)")
       ->group("Global options");
   app.add_option("--bootstrap-servers", global.bootstrap_servers,
                  "Kafka bootstrap servers; overrides the configuration file")
       ->group("Global options");
+  // The demo has its own --embedded (it excludes --keep-broker) and reads this one too.
+  if (app.get_option_no_throw("--embedded") == nullptr) {
+    app.add_flag("--embedded", global.embedded,
+                 "Kafka commands: a throwaway in-process cluster instead of a broker (its data is "
+                 "gone when the command exits)")
+        ->group("Global options");
+  }
   // (Option groups are unnamed subcommands; their options are the parent's.)
   for (CLI::App* sub : app.get_subcommands([](CLI::App* s) { return !s->get_name().empty(); })) {
     add_global_options(*sub, global);

@@ -11,6 +11,7 @@ Settings load_settings(const GlobalOptions& global) {
   settings.config = runtime::load_config(config_defaults(), global.config_file,
                                          global.bootstrap_servers, processors::kDomainTables);
   settings.domain = processors::domain_config_from(settings.config);
+  settings.embedded = global.embedded;
   return settings;
 }
 

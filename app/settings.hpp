@@ -11,6 +11,7 @@ namespace leifeng::app {
 struct Settings {
   runtime::Config config;           // [app], [topics], [runtime], [kafka]
   processors::DomainConfig domain;  // [rules] and LEIFENG_RULES_*; else built-in defaults
+  bool embedded = false;            // --embedded: the in-process cluster was asked for
   const runtime::RuntimeOptions& runtime() const { return config.runtime; }
 };
 

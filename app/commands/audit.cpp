@@ -35,7 +35,7 @@ int run_diff(const DiffOptions& options, const GlobalOptions& global) {
   // The replay first: a wrong directory is reported before Kafka is asked anything.
   const ReplayOutputs replayed = read_replay_dir(options.replay_dir);
   const Settings settings = load_settings(global);
-  KafkaCluster cluster(settings.runtime(), "audit diff");
+  KafkaCluster cluster(settings, "audit diff");
   const ReplayOutputs live =
       read_live_tables(cluster.properties(), settings.runtime().topic_prefix);
   const AuditDiff diff = diff_tables(live, replayed);
@@ -71,7 +71,7 @@ int run_volunteer(const VolunteerOptions& options, const GlobalOptions& global) 
   if (!options.input.empty()) {
     read_events_file(options.input, auditor);
   } else {
-    KafkaCluster cluster(settings.runtime(), "audit volunteer");
+    KafkaCluster cluster(settings, "audit volunteer");
     runtime::TopicReader reader(cluster.properties(), topic_reader_options());
     reader.read(processors::kafka_topic_name(source.topic_prefix, processors::inputs::kHours),
                 [&](const runtime::TopicRecord& record) {

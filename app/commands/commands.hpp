@@ -12,7 +12,8 @@ namespace leifeng::app {
 // Options every command shares.
 struct GlobalOptions {
   std::string config_file;        // -c FILE; empty = built-in defaults
-  std::string bootstrap_servers;  // --bootstrap-servers; empty = config, else embedded cluster
+  std::string bootstrap_servers;  // --bootstrap-servers; empty = the configured one, if any
+  bool embedded = false;          // --embedded: a throwaway in-process cluster, asked for
 };
 
 // Each returns nothing; the callback of the subcommand throws CLI::RuntimeError(code) to

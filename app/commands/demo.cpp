@@ -167,6 +167,11 @@ void print_explore_commands(const LocalBroker& broker, const GlobalOptions& glob
 
 void run_demo(DemoOptions options, GlobalOptions global) {
   const auto started = Clock::now();
+  // `leifeng --embedded demo` as well as `leifeng demo --embedded`.
+  options.embedded = options.embedded || global.embedded;
+  global.embedded = options.embedded;
+  if (options.embedded && options.keep_broker)
+    throw std::invalid_argument("--keep-broker needs a broker: it excludes --embedded");
   if (options.workdir.empty()) {
     options.workdir = options.embedded ? ".leifeng/demo-embedded" : ".leifeng/demo";
   }
@@ -187,11 +192,11 @@ void run_demo(DemoOptions options, GlobalOptions global) {
   Settings settings = load_settings(global);
   // A fresh broker (or embedded cluster) has no changelogs: local state from an earlier demo
   // would not match it.
-  const bool fresh_cluster = broker || settings.runtime().bootstrap_servers.empty();
+  const bool fresh_cluster = broker || settings.embedded;
   const fs::path state_dir = workdir / "state";
   if (fresh_cluster) fs::remove_all(state_dir);
   settings.config.runtime.state_dir = state_dir.string();
-  KafkaCluster cluster(settings.runtime(), "demo", /*embedded_intended=*/true);
+  KafkaCluster cluster(settings, "demo");
   if (cluster.embedded()) {
     std::cerr << "  using the embedded in-process cluster (no Java needed). It cannot keep "
                  "offsets in transactions, so the processors run at-least-once here; "

@@ -27,7 +27,7 @@ struct ExportOptions {
 void run_export(const ExportOptions& options, const GlobalOptions& global) {
   setup_logging();
   const Settings settings = load_settings(global);
-  KafkaCluster cluster(settings.runtime(), "export");
+  KafkaCluster cluster(settings, "export");
   const std::vector<std::string> lines =
       export_table(cluster.properties(), settings.runtime().topic_prefix, options.table);
   if (options.output == "-") {

@@ -24,7 +24,7 @@ struct InputsOptions {
 int run_export_inputs(const std::string& file, const GlobalOptions& global) {
   setup_logging("warn");
   const Settings settings = load_settings(global);
-  KafkaCluster cluster(settings.runtime(), "export");
+  KafkaCluster cluster(settings, "export");
   std::FILE* out = file == "-" ? stdout : std::fopen(file.c_str(), "wb");
   if (out == nullptr) throw std::runtime_error("cannot write " + file);
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(out == stdout ? nullptr : out,

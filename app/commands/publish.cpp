@@ -47,7 +47,7 @@ void print_summary(const PublishSummary& summary) {
 int run_publish(const PublishOptions& options, const GlobalOptions& global) {
   setup_logging();
   const Settings settings = load_settings(global);
-  KafkaCluster cluster(settings.runtime(), "publish");
+  KafkaCluster cluster(settings, "publish");
   // Embedded: a fresh cluster has no topics; a real one is set up by `topics create`.
   if (cluster.embedded()) ensure_topics(cluster, build_topology(settings));
 

@@ -36,7 +36,7 @@ int run_replay_from_topics(const FromTopicsOptions& options, const std::string& 
   if (!options.from.empty()) range.from_ms = parse_time_bound(options.from, "--from");
   if (!options.to.empty()) range.to_ms = parse_time_bound(options.to, "--to");
   const Settings settings = load_settings(global);
-  KafkaCluster cluster(settings.runtime(), "replay");
+  KafkaCluster cluster(settings, "replay");
   const std::string& prefix = settings.runtime().topic_prefix;
   std::fprintf(stderr, "replay: reading %s.{hours,activities,needs}.v1 from %s\n", prefix.c_str(),
                cluster.bootstrap_servers().c_str());

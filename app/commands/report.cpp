@@ -85,7 +85,7 @@ void run_report(const ReportOptions& options, const GlobalOptions& global) {
   if (options.from_dir.empty()) {
     // The live table: the latest committed value per key of the county-stats topic.
     const Settings settings = load_settings(global);
-    KafkaCluster cluster(settings.runtime(), "report");
+    KafkaCluster cluster(settings, "report");
     records = export_county_stats(cluster.properties(), settings.runtime().topic_prefix);
     origin = "the county-stats topic";
   } else {

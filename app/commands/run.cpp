@@ -21,7 +21,7 @@ struct RunOptions {
 int run_processors(const RunOptions& options, const GlobalOptions& global) {
   setup_logging();
   const Settings settings = load_settings(global);
-  KafkaCluster cluster(settings.runtime(), "run");
+  KafkaCluster cluster(settings, "run");
   const std::atomic<bool>& stop = runtime::stop_on_termination_signals();
   const PipelineRun result = run_pipeline(settings, cluster, options.until_caught_up, stop);
   // The accounting of this run, one line per input (SPEC §4: read = applied + duplicates +

@@ -17,7 +17,7 @@ namespace {
 void run_topics_create(const GlobalOptions& global) {
   setup_logging();
   const Settings settings = load_settings(global);
-  KafkaCluster cluster(settings.runtime(), "topics create");
+  KafkaCluster cluster(settings, "topics create");
   const runtime::Topology topology = build_topology(settings);
   const runtime::TopicCreation creation = ensure_topics(cluster, topology);
   for (const auto& name : creation.created) std::printf("created %s\n", name.c_str());

@@ -2,14 +2,44 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <stdexcept>
+
+#include "leifeng/runtime/kafka_reachability.hpp"
 #include "leifeng/runtime/logging.hpp"
+#include "product.hpp"
 
 namespace leifeng::app {
 
-KafkaCluster::KafkaCluster(const runtime::RuntimeOptions& options, std::string_view command,
-                           bool embedded_intended)
-    : options_(options) {
-  if (!options_.bootstrap_servers.empty()) {
+namespace {
+
+// Neither a broker nor --embedded, or both: the user's mistake, told with the ways out.
+void check_broker_choice(const Settings& settings) {
+  const std::string& servers = settings.runtime().bootstrap_servers;
+  if (settings.embedded && !servers.empty()) {
+    throw std::invalid_argument(
+        "--embedded and a Kafka broker (" + servers + ", from " +
+        settings.config.kafka_origin("bootstrap.servers") +
+        ") exclude each other: drop --embedded to use the broker, or the broker to use the "
+        "throwaway in-process cluster");
+  }
+  if (!settings.embedded && servers.empty()) {
+    throw std::invalid_argument(
+        "no Kafka broker configured: give one with --bootstrap-servers HOST:PORT, with "
+        "bootstrap.servers in the [kafka] table of the -c file, or with " +
+        config_defaults().environment_prefix +
+        "KAFKA_BOOTSTRAP_SERVERS; or use --embedded for a throwaway in-process cluster");
+  }
+}
+
+}  // namespace
+
+KafkaCluster::KafkaCluster(const Settings& settings, std::string_view command)
+    : options_(settings.runtime()) {
+  check_broker_choice(settings);
+  if (!settings.embedded) {
+    runtime::check_kafka_reachable(properties(),
+                                   std::chrono::milliseconds(options_.connect_timeout_ms));
     runtime::log_event(spdlog::level::info, "using Kafka", "command", command, "bootstrap_servers",
                        options_.bootstrap_servers);
     return;
@@ -20,16 +50,10 @@ KafkaCluster::KafkaCluster(const runtime::RuntimeOptions& options, std::string_v
   // The mock acknowledges offsets sent to a transaction but never stores them, so committed
   // offsets would stay put and --until-caught-up would wait forever.
   options_.guarantee = runtime::ProcessingGuarantee::at_least_once;
-  if (embedded_intended) {
-    runtime::log_event(spdlog::level::info, "using the embedded in-process Kafka cluster",
-                       "command", command, "bootstrap_servers", options_.bootstrap_servers);
-  } else {
-    runtime::log_event(spdlog::level::warn,
-                       "no bootstrap servers configured (-c FILE or --bootstrap-servers): using "
-                       "the embedded in-process Kafka cluster; its topics and data are gone when "
-                       "this command exits",
-                       "command", command, "bootstrap_servers", options_.bootstrap_servers);
-  }
+  runtime::log_event(spdlog::level::info,
+                     "using the embedded in-process Kafka cluster (--embedded); its topics and "
+                     "data are gone when this command exits",
+                     "command", command, "bootstrap_servers", options_.bootstrap_servers);
 }
 
 runtime::KafkaProperties KafkaCluster::properties() const {

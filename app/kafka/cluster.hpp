@@ -1,6 +1,7 @@
-// The Kafka cluster a command talks to: the configured one, or — without bootstrap servers in
-// the configuration or on the command line — the embedded in-process cluster, which lives
-// only as long as this object (topics and data vanish when the command exits).
+// The Kafka cluster a command talks to: the configured one, or — asked for with --embedded —
+// the embedded in-process cluster, which lives only as long as this object (topics and data
+// vanish when the command exits). Never the embedded one by default: a forgotten flag or a
+// misspelt key must not make a command process an empty throwaway cluster.
 #pragma once
 
 #include <memory>
@@ -11,16 +12,18 @@
 #include "leifeng/runtime/embedded_cluster.hpp"
 #include "leifeng/runtime/options.hpp"
 #include "leifeng/runtime/topic_admin.hpp"
+#include "settings.hpp"
 
 namespace leifeng::app {
 
 class KafkaCluster {
  public:
-  // `command` names the command in the log line that says which cluster is used. With
-  // `embedded_intended` false (single commands) the embedded cluster comes with a warning that
-  // nothing outlives the process.
-  KafkaCluster(const runtime::RuntimeOptions& options, std::string_view command,
-               bool embedded_intended = false);
+  // The broker of `settings` once it answered within [runtime] connect_timeout_ms, or with
+  // settings.embedded a fresh embedded cluster. `command` names the command in the log line
+  // that says which cluster is used. Throws std::invalid_argument with the sentence for the
+  // user when no broker is configured and --embedded was not given, or both were, and
+  // runtime::KafkaUnreachable when the broker does not answer in time.
+  KafkaCluster(const Settings& settings, std::string_view command);
 
   bool embedded() const { return embedded_ != nullptr; }
   const std::string& bootstrap_servers() const { return options_.bootstrap_servers; }

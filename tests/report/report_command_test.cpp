@@ -116,7 +116,9 @@ TEST_F(ReportCommand, BadInputExitsTwoWithAMessage) {
       {{"report", "--month", "2027-03", "--from", "replay", "--format", "pdf"},
        "--format must be md, csv or html"},
       // Without --from it reads the live topic: here the embedded cluster, which has none.
-      {{"report", "--month", "2027-03"}, "county-stats.v1 does not exist"},
+      {{"report", "--month", "2027-03", "--embedded"}, "county-stats.v1 does not exist"},
+      // ... and without --embedded or a broker it says how to give one.
+      {{"report", "--month", "2027-03"}, "no Kafka broker configured"},
       {{"report", "--month", "2027-03", "--from", "replay", "--areas", "none.csv"},
        "cannot open areas file none.csv"},
       {{"report", "--month", "2027-03", "--from", "replay", "-o", "no/such/dir/r.md"},
