@@ -19,11 +19,22 @@ namespace {
 // (each chunk records the offset it reaches, so the state stays a prefix of the changelog).
 constexpr std::size_t kChunkRecords = 20000;
 
+class RestoreConsumerEvents final : public RdKafka::EventCb {
+ public:
+  explicit RestoreConsumerEvents(std::string client) : client_(std::move(client)) {}
+  void event_cb(RdKafka::Event& event) override { log_librdkafka_event(event, client_); }
+
+ private:
+  std::string client_;
+};
+
 }  // namespace
 
 ChangelogRestorer::ChangelogRestorer(std::map<std::string, std::string> kafka_config,
                                      std::string group_id)
-    : kafka_config_(std::move(kafka_config)), group_id_(std::move(group_id)) {}
+    : kafka_config_(std::move(kafka_config)),
+      group_id_(std::move(group_id)),
+      events_(std::make_unique<RestoreConsumerEvents>(group_id_)) {}
 
 ChangelogRestorer::~ChangelogRestorer() {
   if (consumer_) consumer_->close();
@@ -44,6 +55,8 @@ RdKafka::KafkaConsumer& ChangelogRestorer::consumer() {
   properties["fetch.wait.max.ms"] = "10";
   auto conf = new_kafka_conf(properties);
   std::string error;
+  if (conf->set("event_cb", events_.get(), error) != RdKafka::Conf::CONF_OK)
+    throw std::runtime_error("cannot set the changelog restore consumer's callbacks: " + error);
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer_)
     throw std::runtime_error("cannot create the changelog restore consumer: " + error);

@@ -18,7 +18,8 @@
 
 namespace RdKafka {
 class KafkaConsumer;
-}
+class EventCb;
+}  // namespace RdKafka
 
 namespace leifeng::runtime {
 
@@ -64,6 +65,9 @@ class ChangelogRestorer {
 
   std::map<std::string, std::string> kafka_config_;
   std::string group_id_;
+  // librdkafka's lines and errors of the consumer through the logger. Not told to the
+  // runtime's connection state: they are served only on the next restore, long after.
+  std::unique_ptr<RdKafka::EventCb> events_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
 };
 

@@ -35,6 +35,34 @@ void log_from_librdkafka(int level, std::string_view client, std::string_view fa
   log_event(spd, message, "source", "librdkafka", "client", client, "facility", facility);
 }
 
+bool is_connection_error(int error) {
+  return error == RD_KAFKA_RESP_ERR__TRANSPORT || error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+         error == RD_KAFKA_RESP_ERR__RESOLVE;
+}
+
+void log_librdkafka_event(const RdKafka::Event& event, std::string_view client) {
+  switch (event.type()) {
+    case RdKafka::Event::EVENT_LOG: {
+      // "FAIL": a connection attempt failed or a connection closed, once per retry.
+      const int level = event.fac() == "FAIL" ? 7 : static_cast<int>(event.severity());
+      log_from_librdkafka(level, client, event.fac(), event.str());
+      return;
+    }
+    case RdKafka::Event::EVENT_ERROR: {
+      int level = 4;
+      if (event.fatal()) {
+        level = 3;
+      } else if (is_connection_error(event.err())) {
+        level = 7;
+      }
+      log_from_librdkafka(level, client, "ERROR", event.str());
+      return;
+    }
+    default:
+      return;
+  }
+}
+
 void route_librdkafka_logs(rd_kafka_conf_s* conf) {
   rd_kafka_conf_set_log_cb(conf, &log_callback);
 }

@@ -429,38 +429,9 @@ void StreamRuntime::Impl::send(const std::string& topic, int32_t partition, std:
   }
 }
 
-namespace {
-// Connection failures are librdkafka retrying: the connection state tells them once, so each
-// retry's own line is only for debugging.
-bool is_connection_error(RdKafka::ErrorCode err) {
-  return err == RdKafka::ERR__TRANSPORT || err == RdKafka::ERR__ALL_BROKERS_DOWN ||
-         err == RdKafka::ERR__RESOLVE;
-}
-}  // namespace
-
 void StreamRuntime::Impl::event_cb(RdKafka::Event& event) {
-  switch (event.type()) {
-    case RdKafka::Event::EVENT_LOG: {
-      // "FAIL": a connection attempt failed, once per retry.
-      const int level = event.fac() == "FAIL" ? 7 : static_cast<int>(event.severity());
-      log_from_librdkafka(level, transactional_id_, event.fac(), event.str());
-      return;
-    }
-    case RdKafka::Event::EVENT_ERROR: {
-      connection_.on_error(event.err(), event.str());
-      if (event.fatal()) {
-        spdlog::error("fatal Kafka error: {}", event.str());
-      } else if (is_connection_error(event.err())) {
-        spdlog::debug("Kafka: {}", event.str());
-      } else {
-        log_event(spdlog::level::warn, event.str(), "source", "librdkafka", "error",
-                  RdKafka::err2str(event.err()));
-      }
-      return;
-    }
-    default:
-      return;
-  }
+  if (event.type() == RdKafka::Event::EVENT_ERROR) connection_.on_error(event.err(), event.str());
+  log_librdkafka_event(event, transactional_id_);
 }
 
 void StreamRuntime::Impl::dr_cb(RdKafka::Message& message) {

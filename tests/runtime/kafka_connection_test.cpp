@@ -123,6 +123,15 @@ TEST(KafkaClientLogs, LibrdkafkaLinesGoThroughTheLogger) {
             "facility=BROKER\n");
 }
 
+// What librdkafka retries by itself is logged per attempt only at debug.
+TEST(KafkaClientLogs, ConnectionFailuresAreTheRetriedOnes) {
+  EXPECT_TRUE(is_connection_error(RD_KAFKA_RESP_ERR__TRANSPORT));
+  EXPECT_TRUE(is_connection_error(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN));
+  EXPECT_TRUE(is_connection_error(RD_KAFKA_RESP_ERR__RESOLVE));
+  EXPECT_FALSE(is_connection_error(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT));
+  EXPECT_FALSE(is_connection_error(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED));
+}
+
 TEST(KafkaClientLogs, ClientsLogThroughTheLoggerNotStderr) {
   CapturedLog log;
   // A consumer-only property on a producer: librdkafka warns about it at creation.

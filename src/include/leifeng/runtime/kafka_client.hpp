@@ -12,7 +12,8 @@ struct rd_kafka_s;
 struct rd_kafka_conf_s;
 namespace RdKafka {
 class Conf;
-}
+class Event;
+}  // namespace RdKafka
 
 namespace leifeng::runtime {
 
@@ -32,6 +33,13 @@ void log_from_librdkafka(int level, std::string_view client, std::string_view fa
 // Sets log_from_librdkafka as the configuration's log_cb. new_kafka_client and new_kafka_conf
 // do it for every client they make.
 void route_librdkafka_logs(rd_kafka_conf_s* conf);
+
+// A connection failure librdkafka retries by itself (__TRANSPORT, __ALL_BROKERS_DOWN,
+// __RESOLVE): logged at debug per attempt; KafkaConnectionState tells the operator once.
+bool is_connection_error(int error);
+// A C++ client's event (event_cb: EVENT_LOG and EVENT_ERROR) through log_from_librdkafka, the
+// connection failures among them at debug, other errors at warn (error when fatal).
+void log_librdkafka_event(const RdKafka::Event& event, std::string_view client);
 
 // rd_kafka_new of `kind` with `properties`. `description` names the client in errors
 // ("Kafka consumer"); `prepare` may set callbacks on the configuration before the client is
