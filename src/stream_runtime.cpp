@@ -302,7 +302,7 @@ void StreamRuntime::Impl::connect() {
   // Consumer tunables; the [kafka] table may override them. fetch.wait.max.ms: a parked
   // read_committed fetch is not answered early when a commit makes new records readable, so
   // with the default 500 ms every hop through a repartition topic and every refill of the
-  // local queue idled up to half a second (BENCHMARKS.md, "The demo's shape").
+  // local queue idled up to half a second (docs/performance-history.md, "The demo's shape").
   std::map<std::string, std::string> consumer_properties{
       {"session.timeout.ms", "10000"},
       {"heartbeat.interval.ms", "1000"},

@@ -169,7 +169,8 @@ class Replay::Impl : public runtime::Emitter {
  private:
   // A decoded line waiting for its turn. Step s of the lookahead runs s * kStepDistance lines
   // after the line was decoded, and the line is applied kLookahead lines after: the time to
-  // decode the lines in between hides the memory latency of each step (BENCHMARKS.md).
+  // decode the lines in between hides the memory latency of each step
+  // (docs/performance-history.md).
   static constexpr size_t kStepDistance = 2;
   static constexpr size_t kLookahead = 16;
   static_assert(kLookahead > processors::EventProcessor::kPrefetchSteps * kStepDistance);
