@@ -3,7 +3,6 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "changelog_restorer.hpp"
+#include "leifeng/runtime/instance_id.hpp"
 #include "leifeng/runtime/kafka_client.hpp"
 #include "leifeng/runtime/topic_admin.hpp"
 #include "offset_lookup.hpp"
@@ -78,29 +78,6 @@ int64_t ms(Clock::duration duration) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
 }
 
-std::string host_name() {
-  char buffer[256] = {};
-  if (gethostname(buffer, sizeof(buffer) - 1) != 0) return "host";
-  return buffer;
-}
-
-std::string default_instance_id(const std::string& state_dir) {
-  std::error_code error;
-  const std::string path = std::filesystem::weakly_canonical(state_dir, error).string();
-  uint64_t hash = 1469598103934665603ULL;  // FNV-1a
-  for (unsigned char c : path) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  std::string host;
-  for (char c : host_name()) {
-    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_';
-    host += keep ? c : '_';
-  }
-  return fmt::format("{}-{:08x}", host, static_cast<uint32_t>(hash ^ (hash >> 32)));
-}
-
 // Decides what a failed transactional call means: retry (nullopt handled by the caller
 // looping), abort (AbortableError) or stop (std::runtime_error).
 bool should_retry(RdKafka::Error* raw, const char* what) {
@@ -122,13 +99,13 @@ class StreamRuntime::Impl final : public RecordSink,
                                   public RdKafka::DeliveryReportCb,
                                   public RebalanceListener {
  public:
-  Impl(Topology topology, RuntimeOptions options, Metrics* metrics, std::string instance_id)
+  Impl(Topology topology, RuntimeOptions options, Metrics* metrics, Readiness* readiness)
       : topology_(std::move(topology)),
         options_(std::move(options)),
         metrics_(metrics),
+        readiness_(readiness),
         metric_(options_.metric_prefix),
-        instance_id_(instance_id.empty() ? default_instance_id(options_.state_dir)
-                                         : std::move(instance_id)),
+        instance_id_(resolve_instance_id(options_.instance_id, options_.state_dir)),
         transactional_id_(topology_.application_id() + "-" + instance_id_),
         state_root_(std::filesystem::path(options_.state_dir) / topology_.application_id()),
         rebalance_(*this) {
@@ -186,6 +163,7 @@ class StreamRuntime::Impl final : public RecordSink,
   Topology topology_;
   RuntimeOptions options_;
   Metrics* metrics_;
+  Readiness* readiness_;
   const MetricNames metric_;
   std::string instance_id_;
   std::string transactional_id_;
@@ -430,6 +408,7 @@ void StreamRuntime::Impl::dr_cb(RdKafka::Message& message) {
 
 void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) {
   const auto assigned = Clock::now();
+  if (readiness_ != nullptr) readiness_->assigned();
   // The group's committed offsets: where each task resumes, and where an abort rewinds to.
   std::vector<RdKafka::TopicPartition*> committed;
   std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
@@ -477,6 +456,7 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   const RestoreResult restored = restorer_->restore(targets, *stop_, progress);
   if (restored.interrupted) {
     // Stopping: these tasks never start; their partitions are ignored until the revoke.
+    if (readiness_ != nullptr) readiness_->stopping();
     routes_.clear();
     for (StreamTask* task : created) tasks_.erase(task->id());
     return;
@@ -489,9 +469,11 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   spdlog::info("{} tasks opened in {} ms, restored {} changelog records in {} ms", created.size(),
                ms(started - assigned), restored.records, ms(Clock::now() - started));
   for (StreamTask* task : created) task->start();
+  if (readiness_ != nullptr) readiness_->restored();
 }
 
 void StreamRuntime::Impl::on_revoked(bool lost) {
+  if (readiness_ != nullptr) readiness_->revoked();
   if (lost) {
     if (in_transaction_) abort(false);
   } else {
@@ -790,6 +772,14 @@ bool StreamRuntime::Impl::caught_up() {
 
 bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_up) {
   stop_ = &stop;
+  // However run() ends, the instance is not ready after it.
+  struct StoppedOnExit {
+    Readiness* readiness;
+    ~StoppedOnExit() {
+      if (readiness != nullptr) readiness->stopping();
+    }
+  } stopped_on_exit{readiness_};
+  if (readiness_ != nullptr) readiness_->starting();
   connect();
   bool reached = false;
   try {
@@ -825,6 +815,8 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
         reached = caught_up();
       }
     }
+    // Stopping: not ready from here on, though the last commit and the close still run.
+    if (readiness_ != nullptr) readiness_->stopping();
     commit(false);
   } catch (...) {
     // Whatever was in flight is not committed; disconnect() aborts it.
@@ -846,9 +838,8 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
 }
 
 StreamRuntime::StreamRuntime(Topology topology, RuntimeOptions options, Metrics* metrics,
-                             std::string instance_id)
-    : impl_(std::make_unique<Impl>(std::move(topology), std::move(options), metrics,
-                                   std::move(instance_id))) {}
+                             Readiness* readiness)
+    : impl_(std::make_unique<Impl>(std::move(topology), std::move(options), metrics, readiness)) {}
 
 StreamRuntime::~StreamRuntime() = default;
 

@@ -66,12 +66,13 @@ TEST(ExactlyOnce, CountsEveryRecordOnceThroughARepartitionStage) {
   options.application_id = names.app;
   options.state_dir = state_dir.string();
   options.bootstrap_servers = bootstrap;
+  options.instance_id = "one";
   options.partitions = 2;  // the repartition topic: fewer partitions than the input
   options.metric_prefix = "eos_";
   Metrics metrics;
   std::atomic<bool> stop{false};
   {
-    StreamRuntime runtime(names.topology(), options, &metrics, "one");
+    StreamRuntime runtime(names.topology(), options, &metrics);
     ASSERT_TRUE(runtime.run_until_caught_up(stop));
     EXPECT_EQ(runtime.stats().restored_records, 0);
     EXPECT_EQ(runtime.stats().aborts, 0);
@@ -96,7 +97,7 @@ TEST(ExactlyOnce, CountsEveryRecordOnceThroughARepartitionStage) {
   // nothing to restore.
   produce_all(bootstrap, names.input, keyed_events(5000, 400, 20000, expected));
   {
-    StreamRuntime runtime(names.topology(), options, nullptr, "one");
+    StreamRuntime runtime(names.topology(), options);
     ASSERT_TRUE(runtime.run_until_caught_up(stop));
     EXPECT_EQ(runtime.stats().restored_records, 0);
     EXPECT_EQ(runtime.stats().processed, 10000);
@@ -124,8 +125,9 @@ TEST(ExactlyOnce, StopFlagFinishesTheTransactionAndClosesCleanly) {
   options.application_id = names.app;
   options.state_dir = state_dir.string();
   options.bootstrap_servers = bootstrap;
+  options.instance_id = "one";
   std::atomic<bool> stop{false};
-  StreamRuntime runtime(names.topology(), options, nullptr, "one");
+  StreamRuntime runtime(names.topology(), options);
   std::thread runner([&] { runtime.run(stop); });
   // Wait until the counts are complete, then stop.
   for (int i = 0; i < 120; ++i) {
@@ -149,8 +151,9 @@ TEST(ExactlyOnce, RunUntilCaughtUpReturnsAtOnceWhenThereIsNothingToDo) {
   options.application_id = names.app;
   options.state_dir = (std::filesystem::temp_directory_path() / names.app).string();
   options.bootstrap_servers = bootstrap;
+  options.instance_id = "one";
   std::atomic<bool> stop{false};
-  StreamRuntime runtime(names.topology(), options, nullptr, "one");
+  StreamRuntime runtime(names.topology(), options);
   const auto started = std::chrono::steady_clock::now();
   EXPECT_TRUE(runtime.run_until_caught_up(stop));
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
@@ -173,9 +176,10 @@ TEST(ExactlyOnce, CatchesUpThroughARepartitionStageWithinSeconds) {
   options.application_id = names.app;
   options.state_dir = (std::filesystem::temp_directory_path() / names.app).string();
   options.bootstrap_servers = bootstrap;
+  options.instance_id = "one";
   options.partitions = 6;
   std::atomic<bool> stop{false};
-  StreamRuntime runtime(names.topology(), options, nullptr, "one");
+  StreamRuntime runtime(names.topology(), options);
   const auto started = std::chrono::steady_clock::now();
   ASSERT_TRUE(runtime.run_until_caught_up(stop));
   const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -5,7 +5,8 @@
 //
 // Fencing model (KIP-447, librdkafka 2.0.2 against Kafka 3.x): one transactional producer per
 // instance, transactional.id = <application_id>-<instance_id>. The instance id is stable across
-// restarts of the same instance (by default: host name + its absolute state directory), so a
+// restarts of the same instance and unique among live ones (RuntimeOptions::instance_id, by
+// default generated once and kept in the state directory; instance_id.hpp), so a
 // restarted instance's init_transactions() aborts whatever its crashed predecessor left open
 // and fences that zombie's producer. Zombies of partitions that moved to another instance are
 // fenced by the consumer group: send_offsets_to_transaction() carries the consumer's group
@@ -21,6 +22,7 @@
 
 #include "leifeng/runtime/metrics.hpp"
 #include "leifeng/runtime/options.hpp"
+#include "leifeng/runtime/readiness.hpp"
 #include "leifeng/runtime/stream_topology.hpp"
 
 namespace leifeng::runtime {
@@ -56,10 +58,11 @@ struct StreamRuntimeStats {
 
 class StreamRuntime {
  public:
-  // `metrics` may be null. `instance_id` empty = derived from the host name and the absolute
-  // state directory (two instances on one host need different state directories anyway).
+  // `metrics` and `readiness` may be null; `readiness` follows every run (readiness.hpp).
+  // Resolves the instance id (resolve_instance_id: options.instance_id, else the one kept in
+  // options.state_dir, generated there the first time); throws InstanceIdError.
   StreamRuntime(Topology topology, RuntimeOptions options, Metrics* metrics = nullptr,
-                std::string instance_id = {});
+                Readiness* readiness = nullptr);
   ~StreamRuntime();
   StreamRuntime(const StreamRuntime&) = delete;
   StreamRuntime& operator=(const StreamRuntime&) = delete;
