@@ -33,7 +33,7 @@ struct ProgressInput {
 
 // The line for `now` after `previous` (the stats of the line before, zeros for the first),
 // `seconds` apart. Lag is that of the partitions this instance has; "-" for an input of which
-// it has none.
+// it has none, or whose high watermarks it has not fetched yet (right after an assignment).
 std::string format_run_progress(const runtime::StreamRuntimeStats& now,
                                 const runtime::StreamRuntimeStats& previous, double seconds,
                                 const std::vector<ProgressInput>& inputs);
