@@ -136,8 +136,8 @@ void register_report(CLI::App& cli, const GlobalOptions& global) {
   CLI::App* command = cli.add_subcommand("report", "the monthly county report");
   command->add_option("--month", options->month, "the month, YYYY-MM")->required();
   command->add_option("--format", options->format,
-                      "md, csv or html (default: from the -o extension, else md; must agree "
-                      "with the -o extension)");
+                      "md, csv or html (default: from the -o extension, else md); with -o it "
+                      "must name the extension's format");
   command->add_option("-o,--output", options->output,
                       "output file ending in .md, .csv or .html, which decides the format "
                       "(default: stdout)");

@@ -57,9 +57,11 @@ void register_run(CLI::App& cli, const GlobalOptions& global) {
   command->add_flag("--until-caught-up", options->until_caught_up,
                     "exit 0 once everything on the input topics at the start is processed and "
                     "committed");
-  command->add_option("--progress-interval", options->progress_seconds,
-                      "log a progress line (records processed, commits, lag per input topic) "
-                      "every SECONDS; 0 = none (default: 5 on a terminal, else 60)");
+  command
+      ->add_option("--progress-interval", options->progress_seconds,
+                   "log a progress line (records processed, commits, lag per input topic) "
+                   "every SECONDS; 0 = none (default: 5 on a terminal, else 60)")
+      ->type_name("SECONDS");
   command->callback([options, &global] {
     int code = 0;
     try {
