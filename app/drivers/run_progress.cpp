@@ -28,11 +28,22 @@ std::chrono::seconds progress_interval(std::optional<int> seconds, bool stderr_i
 std::string format_run_progress(const runtime::StreamRuntimeStats& now,
                                 const runtime::StreamRuntimeStats& previous, double seconds,
                                 const std::vector<ProgressInput>& inputs) {
-  const int64_t processed = now.processed - previous.processed;
-  const double per_second = seconds > 0 ? static_cast<double>(processed) / seconds : 0.0;
+  // Input records only: the runtime also counts the records of its internal repartition
+  // topics, which would count an event twice for a person reading the line.
+  const auto consumed = [&inputs](const runtime::StreamRuntimeStats& stats) {
+    int64_t sum = 0;
+    for (const ProgressInput& input : inputs) {
+      const auto counts = stats.inputs.find(input.name);
+      if (counts != stats.inputs.end()) sum += counts->second.consumed;
+    }
+    return sum;
+  };
+  const int64_t processed = consumed(now);
+  const double per_second =
+      seconds > 0 ? static_cast<double>(processed - consumed(previous)) / seconds : 0.0;
   std::string line =
       fmt::format("msg={} processed={} per_second={:.0f} commits={}",
-                  runtime::log_value("run progress"), now.processed, per_second, now.commits);
+                  runtime::log_value("run progress"), processed, per_second, now.commits);
   for (const ProgressInput& input : inputs) {
     const auto lag = now.lag.find(input.topic);
     line += fmt::format(" lag_{}={}", input.name,

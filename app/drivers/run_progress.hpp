@@ -1,5 +1,5 @@
-// The progress line `leifeng run` logs while it runs (to stderr, like every log line): records
-// processed, commits, and the lag of each input topic, e.g.
+// The progress line `leifeng run` logs while it runs (to stderr, like every log line): input
+// records processed, commits, and the lag of each input topic, e.g.
 //   msg="run progress" processed=120000 per_second=4000 commits=310 lag_hours=250 lag_activities=0
 //   lag_needs=12
 // Every few seconds when stderr is a terminal, once a minute into a file or a pipe; `run
@@ -32,8 +32,9 @@ struct ProgressInput {
 };
 
 // The line for `now` after `previous` (the stats of the line before, zeros for the first),
-// `seconds` apart. Lag is that of the partitions this instance has; "-" for an input of which
-// it has none, or whose high watermarks it has not fetched yet (right after an assignment).
+// `seconds` apart. `processed` counts the records of `inputs` in committed transactions (not
+// those of internal topics). Lag is that of the partitions this instance has; "-" for an input of
+// which it has none, or whose high watermarks it has not fetched yet (right after an assignment).
 std::string format_run_progress(const runtime::StreamRuntimeStats& now,
                                 const runtime::StreamRuntimeStats& previous, double seconds,
                                 const std::vector<ProgressInput>& inputs);

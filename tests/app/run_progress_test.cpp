@@ -16,11 +16,15 @@ const std::vector<ProgressInput> kInputs{
 
 TEST(RunProgress, LineNamesProcessedRateCommitsAndLagPerInputTopic) {
   runtime::StreamRuntimeStats before;
-  before.processed = 1000;
+  before.processed = 2000;
   before.commits = 10;
+  before.inputs = {{"hours", {800, 800, 0, 0}}, {"activities", {200, 190, 5, 5}}};
   runtime::StreamRuntimeStats now;
-  now.processed = 1500;
+  now.processed = 3000;  // inputs and internal topics: not what the line counts
   now.commits = 14;
+  now.inputs = {{"hours", {1200, 1200, 0, 0}},
+                {"activities", {300, 290, 5, 5}},
+                {"county-deltas", {900, 900, 0, 0}}};
   now.lag = {{"vm.hours.v1", 250}, {"vm.activities.v1", 0}, {"vm.repartition.v1", 9}};
   EXPECT_EQ(format_run_progress(now, before, 5.0, kInputs),
             "msg=\"run progress\" processed=1500 per_second=100 commits=14 lag_hours=250 "
@@ -29,12 +33,13 @@ TEST(RunProgress, LineNamesProcessedRateCommitsAndLagPerInputTopic) {
 
 TEST(RunProgress, FirstLineCountsFromZero) {
   runtime::StreamRuntimeStats now;
-  now.processed = 60;
+  now.processed = 90;
   now.commits = 1;
+  now.inputs = {{"hours", {60, 60, 0, 0}}, {"needs", {30, 30, 0, 0}}};
   EXPECT_EQ(format_run_progress(now, {}, 60.0, {{"hours", "h"}}),
             "msg=\"run progress\" processed=60 per_second=1 commits=1 lag_hours=-");
-  EXPECT_EQ(format_run_progress(now, {}, 0.0, {}),
-            "msg=\"run progress\" processed=60 per_second=0 commits=1");
+  EXPECT_EQ(format_run_progress(now, {}, 0.0, {{"hours", "h"}, {"needs", "n"}}),
+            "msg=\"run progress\" processed=90 per_second=0 commits=1 lag_hours=- lag_needs=-");
 }
 
 TEST(RunProgress, EveryFewSecondsOnATerminalEveryMinuteOtherwise) {
