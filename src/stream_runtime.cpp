@@ -120,6 +120,10 @@ class StreamRuntime::Impl final : public RecordSink,
 
   bool run(const std::atomic<bool>& stop, bool until_caught_up);
   StreamRuntimeStats stats() const { return stats_; }
+  void on_progress(std::chrono::milliseconds interval, ProgressListener listener) {
+    progress_interval_ = interval;
+    progress_ = std::move(listener);
+  }
   const std::string& instance_id() const { return instance_id_; }
   const std::string& transactional_id() const { return transactional_id_; }
 
@@ -149,6 +153,9 @@ class StreamRuntime::Impl final : public RecordSink,
   void abort(bool rewind);
   void close_tasks();
   void report_after_commit(Clock::duration latency);
+  // Lag by consumed topic over the tasks' committed offsets (see StreamRuntimeStats::lag).
+  std::map<std::string, int64_t> lag_by_topic() const;
+  void report_progress_if_due(Clock::time_point now);
   // Every partition of `topics`.
   std::vector<TopicPartitionId> partitions_of(const std::vector<std::string>& topics);
   // End offsets of the partitions that hold records. Throws OffsetLookupError.
@@ -204,6 +211,9 @@ class StreamRuntime::Impl final : public RecordSink,
   std::map<const rd_kafka_topic_t*, WrittenEnds> repartition_written_;
 
   StreamRuntimeStats stats_;
+  ProgressListener progress_;
+  std::chrono::milliseconds progress_interval_{0};
+  std::optional<Clock::time_point> next_progress_;
 };
 
 std::map<std::string, std::string> StreamRuntime::Impl::common_properties() const {
@@ -600,12 +610,12 @@ void StreamRuntime::Impl::report_after_commit(Clock::duration latency) {
     for (auto& [id, task] : tasks_) {
       for (const auto& [input, counts] : task->take_counts()) stats_.inputs[input] += counts;
     }
+    stats_.lag = lag_by_topic();
     return;
   }
   metrics_->add(metric_.transactions_committed, {}, 1);
   metrics_->set(metric_.commit_latency, {},
                 std::chrono::duration_cast<std::chrono::milliseconds>(latency).count());
-  std::map<std::string, int64_t> lag;
   for (auto& [id, task] : tasks_) {
     for (const auto& [input, counts] : task->take_counts()) {
       stats_.inputs[input] += counts;
@@ -615,6 +625,16 @@ void StreamRuntime::Impl::report_after_commit(Clock::duration latency) {
       metrics_->add(metric_.records_duplicate, labels, counts.duplicates);
       metrics_->add(metric_.records_dead_lettered, labels, counts.dead_lettered);
     }
+  }
+  stats_.lag = lag_by_topic();
+  for (const auto& [topic, records] : stats_.lag) {
+    metrics_->set(metric_.consumer_lag, {{"topic", topic}}, records);
+  }
+}
+
+std::map<std::string, int64_t> StreamRuntime::Impl::lag_by_topic() const {
+  std::map<std::string, int64_t> lag;
+  for (const auto& [id, task] : tasks_) {
     for (const auto& [topic, offset] : task->committed_offsets()) {
       int64_t low = 0;
       int64_t high = 0;
@@ -626,9 +646,16 @@ void StreamRuntime::Impl::report_after_commit(Clock::duration latency) {
       }
     }
   }
-  for (const auto& [topic, records] : lag) {
-    metrics_->set(metric_.consumer_lag, {{"topic", topic}}, records);
-  }
+  return lag;
+}
+
+void StreamRuntime::Impl::report_progress_if_due(Clock::time_point now) {
+  if (!progress_ || progress_interval_.count() <= 0) return;
+  if (!next_progress_) next_progress_ = now + progress_interval_;
+  if (now < *next_progress_) return;
+  next_progress_ = now + progress_interval_;
+  stats_.lag = lag_by_topic();
+  progress_(stats_);
 }
 
 void StreamRuntime::Impl::handle(RdKafka::Message& message) {
@@ -810,6 +837,7 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
       // The commit interval counts from the first uncommitted work, whatever consume() returned.
       now = Clock::now();
       if (commit_due_ && now >= *commit_due_) commit(true);
+      report_progress_if_due(now);
       if (until_caught_up && !commit_due_ && !in_transaction_ && now >= next_check) {
         next_check = now + kCaughtUpCheckInterval;
         reached = caught_up();
@@ -853,6 +881,9 @@ bool StreamRuntime::run_until_caught_up(const std::atomic<bool>& stop) {
 
 StreamRuntimeStats StreamRuntime::stats() const {
   return impl_->stats();
+}
+void StreamRuntime::on_progress(std::chrono::milliseconds interval, ProgressListener listener) {
+  impl_->on_progress(interval, std::move(listener));
 }
 const std::string& StreamRuntime::instance_id() const {
   return impl_->instance_id();

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 
+#include "drivers/run_progress.hpp"
 #include "kafka/topics.hpp"
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/runtime/logging.hpp"
@@ -15,7 +16,8 @@
 namespace leifeng::app {
 
 PipelineRun run_pipeline(const Settings& settings, KafkaCluster& cluster, bool until_caught_up,
-                         const std::atomic<bool>& stop) {
+                         const std::atomic<bool>& stop,
+                         std::chrono::milliseconds progress_interval) {
   runtime::Topology topology = build_topology(settings);
   ensure_topics(cluster, topology);
 
@@ -36,6 +38,16 @@ PipelineRun run_pipeline(const Settings& settings, KafkaCluster& cluster, bool u
 
   const auto started = std::chrono::steady_clock::now();
   runtime::StreamRuntime stream(std::move(topology), options, &metrics, &readiness);
+  if (progress_interval.count() > 0) {
+    std::vector<ProgressInput> inputs;
+    for (const std::string_view input :
+         {processors::inputs::kHours, processors::inputs::kActivities,
+          processors::inputs::kNeeds}) {
+      inputs.push_back(
+          {std::string(input), processors::kafka_topic_name(options.topic_prefix, input)});
+    }
+    stream.on_progress(progress_interval, RunProgress(std::move(inputs)));
+  }
   PipelineRun result;
   if (until_caught_up) {
     result.caught_up = stream.run_until_caught_up(stop);

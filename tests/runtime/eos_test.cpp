@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "counting_processor.hpp"
 #include "kafka_test_support.hpp"
@@ -98,9 +100,22 @@ TEST(ExactlyOnce, CountsEveryRecordOnceThroughARepartitionStage) {
   produce_all(bootstrap, names.input, keyed_events(5000, 400, 20000, expected));
   {
     StreamRuntime runtime(names.topology(), options);
+    std::vector<StreamRuntimeStats> progress;
+    runtime.on_progress(
+        std::chrono::milliseconds(10),
+        [&progress](const StreamRuntimeStats& stats) { progress.push_back(stats); });
     ASSERT_TRUE(runtime.run_until_caught_up(stop));
     EXPECT_EQ(runtime.stats().restored_records, 0);
     EXPECT_EQ(runtime.stats().processed, 10000);
+    // Progress reports while it ran (joining the group alone takes longer than 10 ms), each
+    // with the committed work so far; after the last commit no input record is left behind.
+    ASSERT_FALSE(progress.empty());
+    for (size_t i = 1; i < progress.size(); ++i)
+      EXPECT_GE(progress[i].processed, progress[i - 1].processed);
+    EXPECT_LE(progress.back().processed, 10000);
+    const std::map<std::string, int64_t> lag = runtime.stats().lag;
+    ASSERT_EQ(lag.count(names.input), 1u);
+    EXPECT_EQ(lag.at(names.input), 0);
     // Counted without metrics too.
     EXPECT_EQ(runtime.stats().inputs,
               (std::map<std::string, InputCounts>{{"events", {5000, 5000, 0, 0}},

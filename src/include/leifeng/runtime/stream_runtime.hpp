@@ -15,7 +15,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -54,7 +56,14 @@ struct StreamRuntimeStats {
   // By logical input, its records in committed transactions (the counts the metrics
   // <metric_prefix>records_{consumed,applied,duplicate,dead_lettered}_total report).
   std::map<std::string, InputCounts> inputs;
+  // By consumed Kafka topic, over the partitions this instance has: records after the committed
+  // position, by the high watermarks of the latest fetches (the <metric_prefix>consumer_lag
+  // gauge). As of the latest commit or progress report; empty before the first.
+  std::map<std::string, int64_t> lag;
 };
+
+// Called on the thread that runs the runtime, with the stats so far.
+using ProgressListener = std::function<void(const StreamRuntimeStats&)>;
 
 class StreamRuntime {
  public:
@@ -78,6 +87,9 @@ class StreamRuntime {
   bool run_until_caught_up(const std::atomic<bool>& stop);
 
   StreamRuntimeStats stats() const;
+  // Calls `listener` about every `interval` while run() or run_until_caught_up() runs, with
+  // the lag as of that moment (a progress line for people, not a metric). Set before running.
+  void on_progress(std::chrono::milliseconds interval, ProgressListener listener);
   const std::string& instance_id() const;
   const std::string& transactional_id() const;
 
