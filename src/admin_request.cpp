@@ -28,9 +28,15 @@ AdminRequest::AdminRequest(rd_kafka_t* client, rd_kafka_admin_op_t op,
 }
 
 EventPtr AdminRequest::await() const {
+  EventPtr event = await_unless_timed_out();
+  if (!event) throw KafkaAdminError(fmt::format("{}: no answer from the cluster in time", what_));
+  return event;
+}
+
+EventPtr AdminRequest::await_unless_timed_out() const {
   // A little beyond the request timeout, so that librdkafka's own timeout answers first.
   EventPtr event(rd_kafka_queue_poll(queue_.get(), static_cast<int>(timeout_.count()) + 5000));
-  if (!event) throw KafkaAdminError(fmt::format("{}: no answer from the cluster in time", what_));
+  if (!event || rd_kafka_event_error(event.get()) == RD_KAFKA_RESP_ERR__TIMED_OUT) return {};
   if (rd_kafka_event_error(event.get()))
     throw KafkaAdminError(fmt::format("{}: {}", what_, rd_kafka_event_error_string(event.get())));
   return event;

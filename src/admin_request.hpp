@@ -30,6 +30,8 @@ class AdminRequest {
   // The answer to the request sent with options() and queue(). Throws KafkaAdminError naming
   // the request when none came in time or the request as a whole failed.
   EventPtr await() const;
+  // The same, but an empty pointer when the request timed out, for callers that ask again.
+  EventPtr await_unless_timed_out() const;
 
  private:
   std::chrono::milliseconds timeout_;

@@ -6,6 +6,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <optional>
+#include <thread>
 #include <tuple>
 
 #include "admin_request.hpp"
@@ -34,6 +36,34 @@ const rd_kafka_group_result_t* only_group(const rd_kafka_group_result_t** groups
   return groups[0];
 }
 
+// One request about a group waits this long at most before it is sent again: librdkafka 2.0.2
+// at times does not look for a group's coordinator again after a first error, and the request
+// then only times out.
+constexpr std::chrono::milliseconds kAttemptTimeout{5000};
+
+// The group's coordinator is not known or not ready yet (e.g. a fresh broker still creates or
+// loads its offsets topic): asking again shortly succeeds.
+bool coordinator_settling(rd_kafka_resp_err_t code) {
+  return code == RD_KAFKA_RESP_ERR_NOT_COORDINATOR || code == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+         code == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+         code == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS;
+}
+
+// Calls `attempt` until it gives an answer (not nullopt, which means the coordinator is still
+// settling) or `timeout` passed; then throws KafkaAdminError naming `what`.
+template <typename Attempt>
+auto once_the_coordinator_answers(Attempt attempt, std::chrono::milliseconds timeout,
+                                  const std::string& what) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (auto answer = attempt()) return *answer;
+    if (std::chrono::steady_clock::now() >= deadline)
+      throw KafkaAdminError(fmt::format("{}: the group coordinator was not ready within {} ms",
+                                        what, timeout.count()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
 }  // namespace
 
 GroupAdmin::GroupAdmin(const KafkaProperties& kafka, std::chrono::milliseconds timeout)
@@ -50,10 +80,17 @@ GroupAdmin::~GroupAdmin() {
 
 GroupDescription GroupAdmin::describe(const std::string& group) {
   const std::string what = "describe consumer group " + group;
-  const AdminRequest request(handle_, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_, what);
+  return once_the_coordinator_answers([&] { return describe_once(group, what); }, timeout_, what);
+}
+
+std::optional<GroupDescription> GroupAdmin::describe_once(const std::string& group,
+                                                          const std::string& what) {
+  const AdminRequest request(handle_, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS,
+                             std::min(timeout_, kAttemptTimeout), what);
   const char* groups[] = {group.c_str()};
   rd_kafka_DescribeConsumerGroups(handle_, groups, 1, request.options(), request.queue());
-  const EventPtr event = request.await();
+  const EventPtr event = request.await_unless_timed_out();
+  if (!event) return std::nullopt;
   std::size_t count = 0;
   const rd_kafka_ConsumerGroupDescription_t** descriptions =
       rd_kafka_DescribeConsumerGroups_result_groups(
@@ -62,7 +99,9 @@ GroupDescription GroupAdmin::describe(const std::string& group) {
     throw KafkaAdminError(fmt::format("{}: unexpected answer", what));
   const rd_kafka_ConsumerGroupDescription_t* description = descriptions[0];
   if (const rd_kafka_error_t* error = rd_kafka_ConsumerGroupDescription_error(description)) {
-    if (rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) return {"Dead", {}};
+    if (rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND)
+      return GroupDescription{"Dead", {}};
+    if (coordinator_settling(rd_kafka_error_code(error))) return std::nullopt;
     throw KafkaAdminError(fmt::format("{}: {}", what, rd_kafka_error_string(error)));
   }
   GroupDescription result;
@@ -134,17 +173,26 @@ std::vector<CommittedOffset> GroupAdmin::committed_offsets(const std::string& gr
 
 bool GroupAdmin::delete_group(const std::string& group) {
   const std::string what = "delete consumer group " + group;
-  const AdminRequest request(handle_, RD_KAFKA_ADMIN_OP_DELETEGROUPS, timeout_, what);
+  return once_the_coordinator_answers([&] { return delete_group_once(group, what); }, timeout_,
+                                      what);
+}
+
+std::optional<bool> GroupAdmin::delete_group_once(const std::string& group,
+                                                  const std::string& what) {
+  const AdminRequest request(handle_, RD_KAFKA_ADMIN_OP_DELETEGROUPS,
+                             std::min(timeout_, kAttemptTimeout), what);
   DeleteGroupPtr deletion(rd_kafka_DeleteGroup_new(group.c_str()));
   rd_kafka_DeleteGroup_t* deletions[] = {deletion.get()};
   rd_kafka_DeleteGroups(handle_, deletions, 1, request.options(), request.queue());
-  const EventPtr event = request.await();
+  const EventPtr event = request.await_unless_timed_out();
+  if (!event) return std::nullopt;
   std::size_t count = 0;
   const rd_kafka_group_result_t** results =
       rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(event.get()), &count);
   const rd_kafka_group_result_t* result = only_group(results, count, what);
   const rd_kafka_error_t* error = rd_kafka_group_result_error(result);
   if (error == nullptr) return true;
+  if (coordinator_settling(rd_kafka_error_code(error))) return std::nullopt;
   switch (rd_kafka_error_code(error)) {
     case RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND:
       return false;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -302,6 +303,36 @@ TEST(Reset, IsRefusedWhileARunIsAMemberOfTheGroup) {
 
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
   EXPECT_EQ(support::wait_for(pid), 0) << read_file(cli.dir() / "run.err");
+}
+
+// On a broker that has never seen a consumer group, its coordinator is not ready for the first
+// group requests (its offsets topic is being created): reset and topics describe wait for it
+// instead of failing (NOT_COORDINATOR) or crashing (librdkafka 2.0.2's ListConsumerGroupOffsets).
+TEST(Reset, AndTopicsDescribeWaitForTheCoordinatorOfAFreshBroker) {
+  const leifeng::test_support::ScratchDir broker_dir("leifeng-fresh-broker");
+  const std::string kafka_sh =
+      (leifeng::test_support::source_dir() / "scripts" / "kafka.sh").string();
+  const std::string dir = (broker_dir.path() / "kafka").string();
+  ASSERT_EQ(std::system((kafka_sh + " start " + dir + " >/dev/null").c_str()), 0);
+  struct StopBroker {
+    std::string command;
+    ~StopBroker() { [[maybe_unused]] const int code = std::system(command.c_str()); }
+  } stop{kafka_sh + " stop " + dir + " >/dev/null"};
+  const std::string bootstrap = read_file(fs::path(dir) / "bootstrap");
+  const std::string servers = bootstrap.substr(0, bootstrap.find_first_of("\r\n"));
+  ASSERT_FALSE(servers.empty());
+
+  Leifeng cli("fresh-broker");
+  const std::string on = " --bootstrap-servers " + servers;
+  // Not the fixture's broker (with_kafka false): this one.
+  ASSERT_EQ(cli.run("topics create" + on, false).code, 0);
+  const CommandResult reset = cli.run("reset --execute" + on, false);
+  EXPECT_EQ(reset.code, 0) << reset.err;
+  EXPECT_NE(reset.out.find("consumer group " + cli.prefix() + " did not exist"), std::string::npos)
+      << reset.out;
+  const CommandResult describe = cli.run("topics describe hours" + on, false);
+  EXPECT_EQ(describe.code, 0) << describe.err;
+  EXPECT_EQ(partition_rows(describe.out).size(), 3u) << describe.out;
 }
 
 }  // namespace

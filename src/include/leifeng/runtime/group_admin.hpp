@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,10 @@ class GroupAdmin {
   bool delete_group(const std::string& group);
 
  private:
+  // One request each; nullopt while the group's coordinator is not ready (retried).
+  std::optional<GroupDescription> describe_once(const std::string& group, const std::string& what);
+  std::optional<bool> delete_group_once(const std::string& group, const std::string& what);
+
   KafkaProperties kafka_;
   rd_kafka_s* handle_ = nullptr;
   std::chrono::milliseconds timeout_;
