@@ -17,9 +17,6 @@ namespace leifeng::runtime {
 
 namespace {
 
-using ErrorPtr = std::unique_ptr<rd_kafka_error_t, RdKafkaDeleter<rd_kafka_error_destroy>>;
-using ListOffsetsPtr = std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t,
-                                       RdKafkaDeleter<rd_kafka_ListConsumerGroupOffsets_destroy>>;
 using DeleteGroupPtr =
     std::unique_ptr<rd_kafka_DeleteGroup_t, RdKafkaDeleter<rd_kafka_DeleteGroup_destroy>>;
 
