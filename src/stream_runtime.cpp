@@ -107,7 +107,7 @@ class StreamRuntime::Impl final : public RecordSink,
         metric_(options_.metric_prefix),
         instance_id_(resolve_instance_id(options_.instance_id, options_.state_dir)),
         transactional_id_(topology_.application_id() + "-" + instance_id_),
-        state_root_(std::filesystem::path(options_.state_dir) / topology_.application_id()),
+        state_root_(application_state_dir(topology_, options_)),
         rebalance_(*this) {
     topology_.validate();
     sources_ = topology_.sources();
@@ -299,7 +299,7 @@ void StreamRuntime::Impl::connect() {
   for (const auto& [name, value] : common_properties()) consumer_properties[name] = value;
   for (const auto& [name, value] : rebalance_properties(instance_id_))
     consumer_properties[name] = value;
-  consumer_properties["group.id"] = topology_.application_id();
+  consumer_properties["group.id"] = consumer_group_id(topology_);
   consumer_properties["enable.auto.commit"] = "false";
   consumer_properties["enable.auto.offset.store"] = "false";
   consumer_properties["auto.offset.reset"] = "earliest";
@@ -898,6 +898,15 @@ extern "C" void request_termination(int) {
   termination_requested.store(true);
 }
 }  // namespace
+
+std::filesystem::path application_state_dir(const Topology& topology,
+                                            const RuntimeOptions& options) {
+  return std::filesystem::path(options.state_dir) / topology.application_id();
+}
+
+std::string consumer_group_id(const Topology& topology) {
+  return topology.application_id();
+}
 
 const std::atomic<bool>& stop_on_termination_signals() {
   static const bool installed = [] {

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -97,6 +98,13 @@ class StreamRuntime {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Where the runtime keeps an application's local state: <state_dir>/<application_id>, one
+// RocksDB directory per task below it. Deleting it makes the next run restore from changelogs.
+std::filesystem::path application_state_dir(const Topology& topology,
+                                            const RuntimeOptions& options);
+// The consumer group the runtime joins and commits its input offsets in (the application id).
+std::string consumer_group_id(const Topology& topology);
 
 // Installs SIGTERM and SIGINT handlers that set the returned flag (once per process).
 const std::atomic<bool>& stop_on_termination_signals();
