@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   leifeng::app::register_publish(cli, global);
   leifeng::app::register_export(cli, global);
   leifeng::app::register_run(cli, global);
+  leifeng::app::register_reset(cli, global);
   leifeng::app::register_demo(cli, global);
   leifeng::app::register_audit(cli, global);
   add_global_options(cli, global);

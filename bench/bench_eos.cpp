@@ -132,9 +132,10 @@ double exactly_once(const std::string& bootstrap, const std::string& input,
   options.application_id = app;
   options.bootstrap_servers = bootstrap;
   options.state_dir = (std::filesystem::temp_directory_path() / app).string();
+  options.instance_id = "bench";
   std::atomic<bool> stop{false};
   const auto started = Clock::now();
-  StreamRuntime runtime(topology, options, nullptr, "bench");
+  StreamRuntime runtime(topology, options);
   if (!runtime.run_until_caught_up(stop)) throw std::runtime_error("did not catch up");
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   std::filesystem::remove_all(options.state_dir);

@@ -37,7 +37,7 @@ for ((run = 1; run <= runs; run++)); do
   out=$work/out-$run
   rm -rf "$out"
   /usr/bin/time -f '%e %U %S %M' -o "$work/time-$run" \
-    "$leifeng" replay --input "$input" --out "$out" 2>/dev/null
+    "$leifeng" replay --input "$input" --out "$out" >/dev/null 2>&1
   read -r wall user sys rss_kb <"$work/time-$run"
   read_count=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["events_read"])' \
     "$out/summary.json")

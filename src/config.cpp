@@ -20,6 +20,8 @@
 #include <system_error>
 #include <vector>
 
+#include "leifeng/runtime/instance_id.hpp"
+
 extern char** environ;
 
 namespace leifeng::runtime {
@@ -36,18 +38,23 @@ struct Field {
   int64_t max = 0;
   void (*set_text)(RuntimeOptions&, std::string) = nullptr;
   void (*set_integer)(RuntimeOptions&, int64_t) = nullptr;
+  // Why a text value cannot be used, or "" when it can; null = any non-empty text.
+  std::string (*problem)(std::string_view) = nullptr;
 };
 
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr int64_t kInt16Max = std::numeric_limits<int16_t>::max();
 
-const std::array<Field, 8> kFields{{
+const std::array<Field, 9> kFields{{
     {"app", "application_id", ValueKind::text, 0, 0,
      [](RuntimeOptions& o, std::string v) { o.application_id = std::move(v); }, nullptr},
     {"app", "topic_prefix", ValueKind::text, 0, 0,
      [](RuntimeOptions& o, std::string v) { o.topic_prefix = std::move(v); }, nullptr},
     {"app", "state_dir", ValueKind::text, 0, 0,
      [](RuntimeOptions& o, std::string v) { o.state_dir = std::move(v); }, nullptr},
+    {"app", "instance_id", ValueKind::text, 0, 0,
+     [](RuntimeOptions& o, std::string v) { o.instance_id = std::move(v); }, nullptr,
+     instance_id_problem},
     {"topics", "partitions", ValueKind::integer, 1, kInt32Max, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.partitions = static_cast<int32_t>(v); }},
     {"topics", "replication_factor", ValueKind::integer, 1, kInt16Max, nullptr,
@@ -124,6 +131,11 @@ void assign(const Field& field, RuntimeOptions& options, const std::string& orig
     if (text.empty())
       throw ConfigError(
           fmt::format("{}: [{}] {} must not be empty", origin, field.table, field.key));
+    if (field.problem != nullptr) {
+      if (const std::string problem = field.problem(text); !problem.empty())
+        throw ConfigError(
+            fmt::format("{}: [{}] {} cannot be used: {}", origin, field.table, field.key, problem));
+    }
     field.set_text(options, std::move(text));
     return;
   }

@@ -7,10 +7,12 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <string>
 
 namespace leifeng::runtime {
 
-MetricsServer::MetricsServer(const Metrics& metrics) : metrics_(metrics) {}
+MetricsServer::MetricsServer(const Metrics& metrics, const Readiness* readiness)
+    : metrics_(metrics), readiness_(readiness) {}
 
 MetricsServer::~MetricsServer() {
   stop();
@@ -22,6 +24,16 @@ int MetricsServer::start(const std::string& host, int port) {
   server->Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
     response.set_content(metrics_.prometheus_text(), "text/plain; version=0.0.4; charset=utf-8");
   });
+  server->Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("alive\n", "text/plain; charset=utf-8");
+  });
+  if (readiness_ != nullptr) {
+    server->Get("/readyz", [this](const httplib::Request&, httplib::Response& response) {
+      const ReadinessState state = readiness_->state();
+      response.status = state == ReadinessState::ready ? 200 : 503;
+      response.set_content(std::string(readiness_name(state)) + "\n", "text/plain; charset=utf-8");
+    });
+  }
   int bound = port;
   if (port == 0) {
     bound = server->bind_to_any_port(host);

@@ -3,7 +3,6 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "changelog_restorer.hpp"
+#include "leifeng/runtime/instance_id.hpp"
 #include "leifeng/runtime/kafka_client.hpp"
 #include "leifeng/runtime/kafka_connection_state.hpp"
 #include "leifeng/runtime/logging.hpp"
@@ -83,29 +83,6 @@ int64_t ms(Clock::duration duration) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
 }
 
-std::string host_name() {
-  char buffer[256] = {};
-  if (gethostname(buffer, sizeof(buffer) - 1) != 0) return "host";
-  return buffer;
-}
-
-std::string default_instance_id(const std::string& state_dir) {
-  std::error_code error;
-  const std::string path = std::filesystem::weakly_canonical(state_dir, error).string();
-  uint64_t hash = 1469598103934665603ULL;  // FNV-1a
-  for (unsigned char c : path) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  std::string host;
-  for (char c : host_name()) {
-    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_';
-    host += keep ? c : '_';
-  }
-  return fmt::format("{}-{:08x}", host, static_cast<uint32_t>(hash ^ (hash >> 32)));
-}
-
 // Decides what a failed transactional call means: retry (nullopt handled by the caller
 // looping), abort (AbortableError) or stop (std::runtime_error).
 bool should_retry(RdKafka::Error* raw, const char* what) {
@@ -128,15 +105,15 @@ class StreamRuntime::Impl final : public RecordSink,
                                   public RdKafka::EventCb,
                                   public RebalanceListener {
  public:
-  Impl(Topology topology, RuntimeOptions options, Metrics* metrics, std::string instance_id)
+  Impl(Topology topology, RuntimeOptions options, Metrics* metrics, Readiness* readiness)
       : topology_(std::move(topology)),
         options_(std::move(options)),
         metrics_(metrics),
+        readiness_(readiness),
         metric_(options_.metric_prefix),
-        instance_id_(instance_id.empty() ? default_instance_id(options_.state_dir)
-                                         : std::move(instance_id)),
+        instance_id_(resolve_instance_id(options_.instance_id, options_.state_dir)),
         transactional_id_(topology_.application_id() + "-" + instance_id_),
-        state_root_(std::filesystem::path(options_.state_dir) / topology_.application_id()),
+        state_root_(application_state_dir(topology_, options_)),
         rebalance_(*this),
         connection_(options_.bootstrap_servers) {
     topology_.validate();
@@ -150,6 +127,10 @@ class StreamRuntime::Impl final : public RecordSink,
 
   bool run(const std::atomic<bool>& stop, bool until_caught_up);
   StreamRuntimeStats stats() const { return stats_; }
+  void on_progress(std::chrono::milliseconds interval, ProgressListener listener) {
+    progress_interval_ = interval;
+    progress_ = std::move(listener);
+  }
   const std::string& instance_id() const { return instance_id_; }
   const std::string& transactional_id() const { return transactional_id_; }
 
@@ -181,6 +162,9 @@ class StreamRuntime::Impl final : public RecordSink,
   void abort(bool rewind);
   void close_tasks();
   void report_after_commit(Clock::duration latency);
+  // Lag by consumed topic over the tasks' committed offsets (see StreamRuntimeStats::lag).
+  std::map<std::string, int64_t> lag_by_topic() const;
+  void report_progress_if_due(Clock::time_point now);
   // Every partition of `topics`.
   std::vector<TopicPartitionId> partitions_of(const std::vector<std::string>& topics);
   // End offsets of the partitions that hold records. Throws OffsetLookupError.
@@ -198,6 +182,7 @@ class StreamRuntime::Impl final : public RecordSink,
   Topology topology_;
   RuntimeOptions options_;
   Metrics* metrics_;
+  Readiness* readiness_;
   const MetricNames metric_;
   std::string instance_id_;
   std::string transactional_id_;
@@ -240,6 +225,9 @@ class StreamRuntime::Impl final : public RecordSink,
   std::map<const rd_kafka_topic_t*, WrittenEnds> repartition_written_;
 
   StreamRuntimeStats stats_;
+  ProgressListener progress_;
+  std::chrono::milliseconds progress_interval_{0};
+  std::optional<Clock::time_point> next_progress_;
 };
 
 std::map<std::string, std::string> StreamRuntime::Impl::common_properties() const {
@@ -318,7 +306,7 @@ void StreamRuntime::Impl::connect() {
   // Consumer tunables; the [kafka] table may override them. fetch.wait.max.ms: a parked
   // read_committed fetch is not answered early when a commit makes new records readable, so
   // with the default 500 ms every hop through a repartition topic and every refill of the
-  // local queue idled up to half a second (BENCHMARKS.md, "The demo's shape").
+  // local queue idled up to half a second (docs/performance-history.md, "The demo's shape").
   std::map<std::string, std::string> consumer_properties{
       {"session.timeout.ms", "10000"},
       {"heartbeat.interval.ms", "1000"},
@@ -327,7 +315,7 @@ void StreamRuntime::Impl::connect() {
   for (const auto& [name, value] : common_properties()) consumer_properties[name] = value;
   for (const auto& [name, value] : rebalance_properties(instance_id_))
     consumer_properties[name] = value;
-  consumer_properties["group.id"] = topology_.application_id();
+  consumer_properties["group.id"] = consumer_group_id(topology_);
   consumer_properties["enable.auto.commit"] = "false";
   consumer_properties["enable.auto.offset.store"] = "false";
   consumer_properties["auto.offset.reset"] = "earliest";
@@ -453,6 +441,7 @@ void StreamRuntime::Impl::dr_cb(RdKafka::Message& message) {
 
 void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) {
   const auto assigned = Clock::now();
+  if (readiness_ != nullptr) readiness_->assigned();
   // The group's committed offsets: where each task resumes, and where an abort rewinds to.
   std::vector<RdKafka::TopicPartition*> committed;
   std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
@@ -500,6 +489,7 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   const RestoreResult restored = restorer_->restore(targets, *stop_, progress);
   if (restored.interrupted) {
     // Stopping: these tasks never start; their partitions are ignored until the revoke.
+    if (readiness_ != nullptr) readiness_->stopping();
     routes_.clear();
     for (StreamTask* task : created) tasks_.erase(task->id());
     return;
@@ -512,9 +502,11 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   spdlog::info("{} tasks opened in {} ms, restored {} changelog records in {} ms", created.size(),
                ms(started - assigned), restored.records, ms(Clock::now() - started));
   for (StreamTask* task : created) task->start();
+  if (readiness_ != nullptr) readiness_->restored();
 }
 
 void StreamRuntime::Impl::on_revoked(bool lost) {
+  if (readiness_ != nullptr) readiness_->revoked();
   if (lost) {
     if (in_transaction_) abort(false);
   } else {
@@ -642,12 +634,12 @@ void StreamRuntime::Impl::report_after_commit(Clock::duration latency) {
     for (auto& [id, task] : tasks_) {
       for (const auto& [input, counts] : task->take_counts()) stats_.inputs[input] += counts;
     }
+    stats_.lag = lag_by_topic();
     return;
   }
   metrics_->add(metric_.transactions_committed, {}, 1);
   metrics_->set(metric_.commit_latency, {},
                 std::chrono::duration_cast<std::chrono::milliseconds>(latency).count());
-  std::map<std::string, int64_t> lag;
   for (auto& [id, task] : tasks_) {
     for (const auto& [input, counts] : task->take_counts()) {
       stats_.inputs[input] += counts;
@@ -657,6 +649,16 @@ void StreamRuntime::Impl::report_after_commit(Clock::duration latency) {
       metrics_->add(metric_.records_duplicate, labels, counts.duplicates);
       metrics_->add(metric_.records_dead_lettered, labels, counts.dead_lettered);
     }
+  }
+  stats_.lag = lag_by_topic();
+  for (const auto& [topic, records] : stats_.lag) {
+    metrics_->set(metric_.consumer_lag, {{"topic", topic}}, records);
+  }
+}
+
+std::map<std::string, int64_t> StreamRuntime::Impl::lag_by_topic() const {
+  std::map<std::string, int64_t> lag;
+  for (const auto& [id, task] : tasks_) {
     for (const auto& [topic, offset] : task->committed_offsets()) {
       int64_t low = 0;
       int64_t high = 0;
@@ -668,9 +670,16 @@ void StreamRuntime::Impl::report_after_commit(Clock::duration latency) {
       }
     }
   }
-  for (const auto& [topic, records] : lag) {
-    metrics_->set(metric_.consumer_lag, {{"topic", topic}}, records);
-  }
+  return lag;
+}
+
+void StreamRuntime::Impl::report_progress_if_due(Clock::time_point now) {
+  if (!progress_ || progress_interval_.count() <= 0) return;
+  if (!next_progress_) next_progress_ = now + progress_interval_;
+  if (now < *next_progress_) return;
+  next_progress_ = now + progress_interval_;
+  stats_.lag = lag_by_topic();
+  progress_(stats_);
 }
 
 void StreamRuntime::Impl::handle(RdKafka::Message& message) {
@@ -828,6 +837,14 @@ void StreamRuntime::Impl::probe_connection() {
 
 bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_up) {
   stop_ = &stop;
+  // However run() ends, the instance is not ready after it.
+  struct StoppedOnExit {
+    Readiness* readiness;
+    ~StoppedOnExit() {
+      if (readiness != nullptr) readiness->stopping();
+    }
+  } stopped_on_exit{readiness_};
+  if (readiness_ != nullptr) readiness_->starting();
   connect();
   bool reached = false;
   try {
@@ -863,11 +880,14 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
         probe_connection();
       }
       if (commit_due_ && now >= *commit_due_) commit(true);
+      report_progress_if_due(now);
       if (until_caught_up && !commit_due_ && !in_transaction_ && now >= next_check) {
         next_check = now + kCaughtUpCheckInterval;
         reached = caught_up();
       }
     }
+    // Stopping: not ready from here on, though the last commit and the close still run.
+    if (readiness_ != nullptr) readiness_->stopping();
     commit(false);
   } catch (...) {
     // Whatever was in flight is not committed; disconnect() aborts it.
@@ -889,9 +909,8 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
 }
 
 StreamRuntime::StreamRuntime(Topology topology, RuntimeOptions options, Metrics* metrics,
-                             std::string instance_id)
-    : impl_(std::make_unique<Impl>(std::move(topology), std::move(options), metrics,
-                                   std::move(instance_id))) {}
+                             Readiness* readiness)
+    : impl_(std::make_unique<Impl>(std::move(topology), std::move(options), metrics, readiness)) {}
 
 StreamRuntime::~StreamRuntime() = default;
 
@@ -906,6 +925,9 @@ bool StreamRuntime::run_until_caught_up(const std::atomic<bool>& stop) {
 StreamRuntimeStats StreamRuntime::stats() const {
   return impl_->stats();
 }
+void StreamRuntime::on_progress(std::chrono::milliseconds interval, ProgressListener listener) {
+  impl_->on_progress(interval, std::move(listener));
+}
 const std::string& StreamRuntime::instance_id() const {
   return impl_->instance_id();
 }
@@ -919,6 +941,15 @@ extern "C" void request_termination(int) {
   termination_requested.store(true);
 }
 }  // namespace
+
+std::filesystem::path application_state_dir(const Topology& topology,
+                                            const RuntimeOptions& options) {
+  return std::filesystem::path(options.state_dir) / topology.application_id();
+}
+
+std::string consumer_group_id(const Topology& topology) {
+  return topology.application_id();
+}
 
 const std::atomic<bool>& stop_on_termination_signals() {
   static const bool installed = [] {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <thread>
 
+#include "admin_request.hpp"
 #include "leifeng/runtime/kafka_client.hpp"
 
 namespace leifeng::runtime {
@@ -23,10 +24,9 @@ struct Deleter {
 };
 
 using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, Deleter<rd_kafka_NewTopic_destroy>>;
+using DeleteTopicPtr =
+    std::unique_ptr<rd_kafka_DeleteTopic_t, Deleter<rd_kafka_DeleteTopic_destroy>>;
 using OptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, Deleter<rd_kafka_AdminOptions_destroy>>;
-using QueuePtr = std::unique_ptr<rd_kafka_queue_t, Deleter<rd_kafka_queue_destroy>>;
-using EventPtr = std::unique_ptr<rd_kafka_event_t, Deleter<rd_kafka_event_destroy>>;
-using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, Deleter<rd_kafka_metadata_destroy>>;
 
 constexpr std::size_t kErrorSize = 512;
 
@@ -155,6 +155,60 @@ std::vector<std::string> TopicAdmin::list_topics() {
     if (!name.starts_with("__")) names.push_back(name);
   }
   return names;
+}
+
+std::vector<std::string> TopicAdmin::delete_topics(const std::vector<std::string>& names) {
+  std::vector<std::string> present;
+  {
+    const auto known = partitions_with_leaders();
+    for (const std::string& name : names) {
+      if (known.count(name) > 0) present.push_back(name);
+    }
+  }
+  if (present.empty()) return present;
+  const AdminRequest request(handle_, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_, "delete topics",
+                             true);
+  std::vector<DeleteTopicPtr> owned;
+  std::vector<rd_kafka_DeleteTopic_t*> topics;
+  for (const std::string& name : present) {
+    owned.emplace_back(rd_kafka_DeleteTopic_new(name.c_str()));
+    topics.push_back(owned.back().get());
+  }
+  rd_kafka_DeleteTopics(handle_, topics.data(), topics.size(), request.options(), request.queue());
+  const EventPtr event = request.await();
+  std::size_t count = 0;
+  const rd_kafka_topic_result_t** results =
+      rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event.get()), &count);
+  std::vector<std::string> deleted;
+  for (std::size_t i = 0; i < count; ++i) {
+    const rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
+    const std::string name = rd_kafka_topic_result_name(results[i]);
+    // Gone already (another client deleted it meanwhile): nothing left to do.
+    if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) continue;
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      throw KafkaAdminError(
+          fmt::format("delete topic {}: {}", name,
+                      admin_error_text(err, rd_kafka_topic_result_error_string(results[i]))));
+    deleted.push_back(name);
+  }
+
+  // The controller deletes first, the brokers' metadata follows; wait for it.
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  for (;;) {
+    const auto known = partitions_with_leaders();
+    const auto left = std::find_if(deleted.begin(), deleted.end(),
+                                   [&](const std::string& name) { return known.count(name) > 0; });
+    if (left == deleted.end()) break;
+    if (std::chrono::steady_clock::now() >= deadline)
+      throw KafkaAdminError(
+          fmt::format("topic {} deleted but still listed after {} ms", *left, timeout_.count()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::vector<std::string> in_order;
+  for (const std::string& name : names) {
+    if (std::find(deleted.begin(), deleted.end(), name) != deleted.end()) in_order.push_back(name);
+  }
+  return in_order;
 }
 
 TopicCreation create_topics(const KafkaProperties& kafka, const std::vector<TopicSpec>& specs,

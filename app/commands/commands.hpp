@@ -21,12 +21,17 @@ struct GlobalOptions {
 void register_replay(CLI::App& cli, const GlobalOptions& global);
 void register_generate(CLI::App& cli, const GlobalOptions& global);
 void register_report(CLI::App& cli, const GlobalOptions& global);
-// Kafka-facing commands: topics create, publish, export, run.
+// Kafka-facing commands: topics create|list|describe, publish, export, run.
 void register_topics(CLI::App& cli, const GlobalOptions& global);
 void register_publish(CLI::App& cli, const GlobalOptions& global);
 void register_export(CLI::App& cli, const GlobalOptions& global);
 void register_run(CLI::App& cli, const GlobalOptions& global);
 void register_demo(CLI::App& cli, const GlobalOptions& global);
+// `reset [--execute]` (commands/reset.cpp): the application reset.
+void register_reset(CLI::App& cli, const GlobalOptions& global);
+
+// `topics list` and `topics describe TOPIC` (commands/topics_inspect.cpp), beside `topics create`.
+void add_topics_inspection(CLI::App& topics, const GlobalOptions& global);
 
 // Audits (SPEC §7): `audit diff` and `audit volunteer` (commands/audit.cpp).
 void register_audit(CLI::App& cli, const GlobalOptions& global);

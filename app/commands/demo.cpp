@@ -5,6 +5,7 @@
 // the HTML report and stops what it started (also on SIGINT/SIGTERM, see LocalBroker), unless
 // --keep-broker asks to leave the broker running. Every run starts from a clean workdir.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -60,12 +61,20 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// The demo's narration is its human output: stdout. Warnings, errors and logs go to stderr.
 void step(int number, const std::string& what) {
-  std::cerr << "\n[" << number << "/6] " << what << '\n';
+  std::cout << "\n[" << number << "/6] " << what << '\n';
 }
 
-// A bar on one terminal line, redrawn in place.
+// A bar on one line of the terminal, redrawn in place with '\r'; only on a terminal, so a log
+// file or a pipe never receives the redraws.
+bool progress_bar_shown() {
+  static const bool terminal = ::isatty(STDERR_FILENO) == 1;
+  return terminal;
+}
+
 void draw_progress(int64_t done, int64_t total) {
+  if (!progress_bar_shown()) return;
   const int width = 40;
   const double share = total > 0 ? std::min(1.0, static_cast<double>(done) / total) : 1.0;
   const int filled = static_cast<int>(share * width);
@@ -126,8 +135,11 @@ fs::path generate_events(const DemoOptions& options, const fs::path& file) {
   const auto report = generator::generate(generation, out, draw_progress);
   out.close();
   if (!out) throw std::runtime_error("error while writing " + file.string());
-  draw_progress(report.lines, report.lines);
-  std::cerr << "\n  " << report.lines << " lines: " << report.valid << " events, "
+  if (progress_bar_shown()) {
+    draw_progress(report.lines, report.lines);
+    std::fputc('\n', stderr);
+  }
+  std::cout << "  " << report.lines << " lines: " << report.valid << " events, "
             << report.duplicates << " upstream re-sends, " << report.bad << " bad input lines -> "
             << file.string() << '\n';
   return file;
@@ -137,7 +149,7 @@ fs::path generate_events(const DemoOptions& options, const fs::path& file) {
 // stopping a broker it left running (--keep-broker, or killed before it could stop it).
 void clean_workdir(const fs::path& workdir) {
   if (const pid_t leftover = stop_leftover_broker(workdir / "kafka"); leftover != 0) {
-    std::cerr << "  stopped the broker an earlier demo left running (pid " << leftover << ")\n";
+    std::cout << "  stopped the broker an earlier demo left running (pid " << leftover << ")\n";
   }
   for (const char* entry : {"kafka", "events.jsonl", "replay"}) {
     fs::remove_all(workdir / entry);
@@ -155,7 +167,7 @@ void print_explore_commands(const LocalBroker& broker, const GlobalOptions& glob
   if (!global.config_file.empty()) leifeng += " -c " + global.config_file;
   leifeng += " --bootstrap-servers " + broker.bootstrap_servers();
   const fs::path replay = workdir / "replay";
-  std::cerr << "\n  the broker keeps running at " << broker.bootstrap_servers() << " (pid "
+  std::cout << "\n  the broker keeps running at " << broker.bootstrap_servers() << " (pid "
             << broker.pid() << "). Explore the data:\n"
             << "    " << leifeng << " export stars\n"
             << "    " << leifeng << " report --month " << month << '\n'
@@ -177,6 +189,9 @@ void run_demo(DemoOptions options, GlobalOptions global) {
   }
   const fs::path workdir = fs::absolute(options.workdir);
   fs::create_directories(workdir);
+  // Each line as it is written, also into a file or a pipe: whoever watches the demo sees how
+  // far it got.
+  std::cout << std::unitbuf;
 
   // 1. Kafka: the project's broker, unless told otherwise.
   step(1, "Kafka");
@@ -186,7 +201,7 @@ void run_demo(DemoOptions options, GlobalOptions global) {
   if (!options.embedded && probe.runtime().bootstrap_servers.empty()) {
     broker = std::make_unique<LocalBroker>(workdir / "kafka");
     global.bootstrap_servers = broker->bootstrap_servers();
-    std::cerr << "  started a local Apache Kafka broker (KRaft) at " << global.bootstrap_servers
+    std::cout << "  started a local Apache Kafka broker (KRaft) at " << global.bootstrap_servers
               << " (log: " << (workdir / "kafka" / "server.log").string() << ")\n";
   }
   Settings settings = load_settings(global);
@@ -204,7 +219,7 @@ void run_demo(DemoOptions options, GlobalOptions global) {
   }
 
   const runtime::TopicCreation topics = ensure_topics(cluster, build_topology(settings));
-  std::cerr << "  topics: " << topics.created.size() << " created, "
+  std::cout << "  topics: " << topics.created.size() << " created, "
             << topics.already_existed.size() << " already there\n";
 
   // 2. A month of the city's events.
@@ -218,9 +233,9 @@ void run_demo(DemoOptions options, GlobalOptions global) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(in, &std::fclose);
   const PublishSummary published =
       publish_events(in, events.string(), settings, cluster, /*show_progress=*/true);
-  std::cerr << "  " << published.lines_read << " lines published";
-  for (const auto& [topic, count] : published.published) std::cerr << ", " << topic << " " << count;
-  std::cerr << ", " << published.dead_lettered << " unroutable lines dead-lettered\n";
+  std::cout << "  " << published.lines_read << " lines published";
+  for (const auto& [topic, count] : published.published) std::cout << ", " << topic << " " << count;
+  std::cout << ", " << published.dead_lettered << " unroutable lines dead-lettered\n";
   if (published.delivery.failed > 0) {
     throw std::runtime_error(
         std::to_string(published.delivery.failed) +
@@ -235,11 +250,11 @@ void run_demo(DemoOptions options, GlobalOptions global) {
   const PipelineRun run = run_pipeline(settings, cluster, /*until_caught_up=*/true, stop);
   if (!run.caught_up) throw std::runtime_error("the processors stopped before catching up");
   for (const auto& [input, account] : run.inputs) {
-    std::cerr << "  " << input << ": " << account.consumed << " read = " << account.applied
+    std::cout << "  " << input << ": " << account.consumed << " read = " << account.applied
               << " applied + " << account.duplicates << " duplicates + " << account.dead_lettered
               << " dead-lettered\n";
   }
-  std::cerr << "  " << run.stats.commits << " transactions committed in "
+  std::cout << "  " << run.stats.commits << " transactions committed in "
             << static_cast<int>(seconds_since(processing)) << " s\n";
   check_nothing_dropped(cluster, settings);
 
@@ -250,7 +265,7 @@ void run_demo(DemoOptions options, GlobalOptions global) {
   const auto month = report::parse_report_month(options.start.substr(0, 7));
   if (!month) throw std::runtime_error("no month in --start " + options.start);
   const report::AreaNames names = configured_area_names(settings);
-  std::cout << render_county_table(report::summarize_month(records, *month, names)) << std::flush;
+  std::cout << render_county_table(report::summarize_month(records, *month, names));
 
   // 6. The HTML report.
   step(6, "Monthly report");
@@ -260,17 +275,17 @@ void run_demo(DemoOptions options, GlobalOptions global) {
     out << report::render_report(records, *month, names, report::ReportFormat::html);
     if (!out.flush()) throw std::runtime_error("cannot write " + html.string());
   }
-  std::cerr << "  HTML report: " << html.string() << '\n';
+  std::cout << "  HTML report: " << html.string() << '\n';
   if (broker && options.keep_broker) {
     broker->release();
     print_explore_commands(*broker, global, workdir, options.start.substr(0, 7));
   } else if (broker) {
     broker->stop();
-    std::cerr << "  stopped the local broker\n";
+    std::cout << "  stopped the local broker\n";
   } else if (options.keep_broker) {
-    std::cerr << "  --keep-broker: the demo started no broker of its own\n";
+    std::cout << "  --keep-broker: the demo started no broker of its own\n";
   }
-  std::cerr << "\ndemo finished in " << static_cast<int>(seconds_since(started)) << " s\n";
+  std::cout << "\ndemo finished in " << static_cast<int>(seconds_since(started)) << " s\n";
 }
 
 }  // namespace

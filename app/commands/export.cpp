@@ -36,7 +36,9 @@ void run_export(const ExportOptions& options, const GlobalOptions& global) {
   } else {
     write_lines(std::filesystem::path(options.output), lines);
   }
-  std::fprintf(stderr, "export: %zu %s records\n", lines.size(), options.table.c_str());
+  // The summary is human output: stdout, unless stdout carries the records themselves.
+  std::fprintf(options.output == "-" ? stderr : stdout, "export: %zu %s records\n", lines.size(),
+               options.table.c_str());
 }
 
 }  // namespace

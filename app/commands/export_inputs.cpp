@@ -34,12 +34,16 @@ int run_export_inputs(const std::string& file, const GlobalOptions& global) {
                     settings.domain.validation_rules(), runtime::TimestampRange{}, out);
   if (out != stdout && std::fclose(closer.release()) != 0)
     throw std::runtime_error("error while writing " + file);
-  std::fprintf(stderr, "export: %lld input messages, %lld lines written",
+  // The summary is human output: stdout, unless stdout carries the events file itself. What
+  // went wrong (notes, warnings) goes to stderr.
+  std::FILE* summary = file == "-" ? stderr : stdout;
+  std::fprintf(summary, "export: %lld input messages, %lld lines written",
                static_cast<long long>(result.messages), static_cast<long long>(result.written));
   if (result.rejoined > 0)
-    std::fprintf(stderr, " (%lld JSON values had line breaks, written as spaces)",
+    std::fprintf(summary, " (%lld JSON values had line breaks, written as spaces)",
                  static_cast<long long>(result.rejoined));
-  std::fprintf(stderr, "\n");
+  std::fprintf(summary, "\n");
+  std::fflush(summary);
   for (const std::string& note : result.notes) std::fprintf(stderr, "export: %s\n", note.c_str());
   if (result.routed_elsewhere > 0)
     std::fprintf(stderr,

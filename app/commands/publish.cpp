@@ -24,23 +24,36 @@ struct PublishOptions {
   bool quiet = false;
 };
 
+// The summary, on stdout (the command's human output; progress lines go to stderr): lines
+// read, published per topic, and the dead letters by reason — those publish wrote itself and
+// those the processors will write for lines it published although invalid.
 void print_summary(const PublishSummary& summary) {
   int64_t published = 0;
   for (const auto& [topic, count] : summary.published) published += count;
-  std::fprintf(stderr, "publish: %lld lines read, %lld published, %lld dead-lettered\n",
-               static_cast<long long>(summary.lines_read), static_cast<long long>(published),
-               static_cast<long long>(summary.dead_lettered));
+  std::printf("publish: %lld lines read, %lld published, %lld dead-lettered\n",
+              static_cast<long long>(summary.lines_read), static_cast<long long>(published),
+              static_cast<long long>(summary.dead_lettered));
   for (const auto& [topic, count] : summary.published)
-    std::fprintf(stderr, "  %s: %lld\n", topic.c_str(), static_cast<long long>(count));
+    std::printf("  %s: %lld\n", topic.c_str(), static_cast<long long>(count));
+  bool any = false;
   for (int r = 0; r < schemas::kReasonCount; ++r) {
-    const int64_t count = summary.invalid_by_reason[static_cast<size_t>(r)];
-    if (count == 0) continue;
-    std::fprintf(stderr,
-                 "publish: warning: %lld published lines are invalid (%s); the processors will "
-                 "dead-letter them\n",
-                 static_cast<long long>(count),
-                 std::string(schemas::to_string(static_cast<schemas::Reason>(r))).c_str());
+    const std::string reason(schemas::to_string(static_cast<schemas::Reason>(r)));
+    const int64_t by_publish = summary.dead_lettered_by_reason[static_cast<size_t>(r)];
+    const int64_t by_processors = summary.invalid_by_reason[static_cast<size_t>(r)];
+    if (by_publish == 0 && by_processors == 0) continue;
+    if (!any) std::printf("publish: dead letters by reason:\n");
+    any = true;
+    if (by_publish > 0) {
+      std::printf("  %s: %lld, written by publish (no usable type)\n", reason.c_str(),
+                  static_cast<long long>(by_publish));
+    }
+    if (by_processors > 0) {
+      std::printf("  %s: %lld published lines are invalid; the processors will dead-letter them\n",
+                  reason.c_str(), static_cast<long long>(by_processors));
+    }
   }
+  if (!any) std::printf("publish: no dead letters, no invalid line published\n");
+  std::fflush(stdout);
 }
 
 // Returns the exit code: 0, or 1 when a record was not delivered.

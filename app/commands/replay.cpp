@@ -40,7 +40,8 @@ void run_replay(const ReplayOptions& options, const GlobalOptions& global) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const ReplaySummary& summary = replay.summary();
-  std::fprintf(stderr,
+  // The summary is the command's human output: stdout (progress lines above go to stderr).
+  std::fprintf(stdout,
                "replay: %lld events read, %lld applied, %lld duplicates, %lld dead-lettered "
                "in %.2f s; outputs in %s\n",
                static_cast<long long>(summary.events_read), static_cast<long long>(summary.applied),

@@ -49,7 +49,8 @@ int run_replay_from_topics(const FromTopicsOptions& options, const std::string& 
   const ReplaySummary& summary = replay.summary;
   const double rate =
       replay.seconds > 0 ? static_cast<double>(summary.events_read) / replay.seconds : 0.0;
-  std::fprintf(stderr,
+  // The summary is the command's human output: stdout (progress lines above go to stderr).
+  std::fprintf(stdout,
                "replay: %lld events read, %lld applied, %lld duplicates, %lld dead-lettered in "
                "%.2f s (%.0f events/s); outputs in %s\n",
                static_cast<long long>(summary.events_read), static_cast<long long>(summary.applied),

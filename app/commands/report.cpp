@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -33,19 +34,41 @@ struct ReportOptions {
   std::string areas_file;
 };
 
+// The format a file extension names; nullopt for any other extension (or none).
+std::optional<report::ReportFormat> format_of_extension(const std::string& extension) {
+  if (extension == ".md" || extension == ".markdown") return report::ReportFormat::markdown;
+  if (extension == ".csv") return report::ReportFormat::csv;
+  if (extension == ".html" || extension == ".htm") return report::ReportFormat::html;
+  return std::nullopt;
+}
+
+// With -o FILE the extension names the format, so `-o r.pdf` never gets Markdown under a
+// name that promises something else; --format, when also given, must agree with it.
 report::ReportFormat choose_format(const ReportOptions& options) {
+  std::optional<report::ReportFormat> flag;
   if (!options.format.empty()) {
-    const auto format = report::parse_report_format(options.format);
-    if (!format) {
+    flag = report::parse_report_format(options.format);
+    if (!flag) {
       throw std::invalid_argument("--format must be md, csv or html, not \"" + options.format +
                                   "\"");
     }
-    return *format;
+  }
+  if (options.output.empty() || options.output == "-") {
+    return flag.value_or(report::ReportFormat::markdown);
   }
   const std::string extension = fs::path(options.output).extension().string();
-  if (extension == ".html" || extension == ".htm") return report::ReportFormat::html;
-  if (extension == ".csv") return report::ReportFormat::csv;
-  return report::ReportFormat::markdown;
+  const auto named = format_of_extension(extension);
+  if (!named) {
+    throw std::invalid_argument("-o " + options.output +
+                                ": the report is written as Markdown, CSV or HTML, so the " +
+                                "file must end in .md, .csv or .html (.markdown and .htm too)" +
+                                (extension.empty() ? std::string() : ", not " + extension));
+  }
+  if (flag && *flag != *named) {
+    throw std::invalid_argument("--format " + options.format + " does not match -o " +
+                                options.output + "; give one of them, or make them agree");
+  }
+  return *named;
 }
 
 // --areas FILE; else those of the configuration, as the demo's table (area_names_config.hpp).
@@ -113,8 +136,11 @@ void register_report(CLI::App& cli, const GlobalOptions& global) {
   CLI::App* command = cli.add_subcommand("report", "the monthly county report");
   command->add_option("--month", options->month, "the month, YYYY-MM")->required();
   command->add_option("--format", options->format,
-                      "md, csv or html (default: from the -o extension, else md)");
-  command->add_option("-o,--output", options->output, "output file (default: stdout)");
+                      "md, csv or html (default: from the -o extension, else md); with -o it "
+                      "must name the extension's format");
+  command->add_option("-o,--output", options->output,
+                      "output file ending in .md, .csv or .html, which decides the format "
+                      "(default: stdout)");
   command->add_option("--from", options->from_dir,
                       "replay directory holding county-stats.jsonl (`leifeng replay --out`); "
                       "default: the live county-stats topic");

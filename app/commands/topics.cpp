@@ -41,6 +41,7 @@ void register_topics(CLI::App& cli, const GlobalOptions& global) {
       throw CLI::RuntimeError(2);
     }
   });
+  add_topics_inspection(*topics, global);
 }
 
 }  // namespace leifeng::app

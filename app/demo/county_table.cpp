@@ -39,6 +39,20 @@ std::string pad_right(const std::string& text, size_t width) {
   return used >= width ? text : text + std::string(width - used, ' ');
 }
 
+// What the columns count (spec §5), and why the counties' `active` can add up to more than
+// the city's: a reader comparing the rows would otherwise suspect a bug.
+constexpr const char* kLegend =
+    "\n"
+    "verified_h  hours of the hour logs now verified, by the service date in the month\n"
+    "active      distinct volunteers with at least one hour log now verified in the area and\n"
+    "            month (volunteers.active)\n"
+    "activities  activities published in the area, by the month their start date falls in\n"
+    "            (activities.published)\n"
+    "needs_ok    needs fulfilled in the month\n"
+    "1star-5star volunteers at that star level now, by home area (all time)\n"
+    "A volunteer who served in several counties is active in each of them but counts once in\n"
+    "the city's row, so the counties' active figures can add up to more than the city's.\n";
+
 }  // namespace
 
 std::string render_county_table(const report::MonthlySummary& summary) {
@@ -55,7 +69,7 @@ std::string render_county_table(const report::MonthlySummary& summary) {
                        area.volunteers_starred[1], area.volunteers_starred[2],
                        area.volunteers_starred[3], area.volunteers_starred[4]);
   }
-  return out;
+  return out + kLegend;
 }
 
 }  // namespace leifeng::app

@@ -11,7 +11,7 @@ namespace leifeng::app {
 
 // Columns: area code, name, verified hours, active volunteers, activities published, needs
 // fulfilled, volunteers at one to five stars (all time). Names are padded by display width
-// (CJK characters take two columns).
+// (CJK characters take two columns). A legend under the table says what each column counts.
 std::string render_county_table(const report::MonthlySummary& summary);
 
 }  // namespace leifeng::app

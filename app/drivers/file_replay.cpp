@@ -22,7 +22,7 @@ void read_events_file(const std::string& input, Replay& replay, const ReplayProg
 
   // Whole lines go to the replay a block at a time, straight from the read buffer; the
   // unfinished line at the end moves to the front for the next read. 256 KiB stays in the L2
-  // cache while it is decoded (BENCHMARKS.md: a little faster than 1 or 4 MiB).
+  // cache while it is decoded (docs/performance-history.md: a little faster than 1 or 4 MiB).
   std::string buffer(256 << 10, '\0');
   size_t kept = 0;  // bytes of that unfinished line
   int64_t line_number = 0;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 
+#include "drivers/run_progress.hpp"
 #include "kafka/topics.hpp"
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/runtime/logging.hpp"
@@ -15,25 +16,38 @@
 namespace leifeng::app {
 
 PipelineRun run_pipeline(const Settings& settings, KafkaCluster& cluster, bool until_caught_up,
-                         const std::atomic<bool>& stop) {
+                         const std::atomic<bool>& stop,
+                         std::chrono::milliseconds progress_interval) {
   runtime::Topology topology = build_topology(settings);
   ensure_topics(cluster, topology);
 
   runtime::Metrics metrics;
+  runtime::Readiness readiness;
   std::unique_ptr<runtime::MetricsServer> server;
   const runtime::RuntimeOptions& options = cluster.options();
   if (options.metrics_port != 0) {
-    server = std::make_unique<runtime::MetricsServer>(metrics);
+    server = std::make_unique<runtime::MetricsServer>(metrics, &readiness);
     const int port = server->start("127.0.0.1", options.metrics_port);
-    runtime::log_event(spdlog::level::info, "metrics endpoint listening", "url",
-                       "http://127.0.0.1:" + std::to_string(port) + "/metrics");
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    runtime::log_event(spdlog::level::info, "metrics endpoint listening", "url", base + "/metrics",
+                       "health", base + "/healthz", "readiness", base + "/readyz");
   }
   runtime::log_event(spdlog::level::info, "starting the processors", "application_id",
                      options.application_id, "topic_prefix", options.topic_prefix, "state_dir",
                      options.state_dir, "until_caught_up", until_caught_up);
 
   const auto started = std::chrono::steady_clock::now();
-  runtime::StreamRuntime stream(std::move(topology), options, &metrics);
+  runtime::StreamRuntime stream(std::move(topology), options, &metrics, &readiness);
+  if (progress_interval.count() > 0) {
+    std::vector<ProgressInput> inputs;
+    for (const std::string_view input :
+         {processors::inputs::kHours, processors::inputs::kActivities,
+          processors::inputs::kNeeds}) {
+      inputs.push_back(
+          {std::string(input), processors::kafka_topic_name(options.topic_prefix, input)});
+    }
+    stream.on_progress(progress_interval, RunProgress(std::move(inputs)));
+  }
   PipelineRun result;
   if (until_caught_up) {
     result.caught_up = stream.run_until_caught_up(stop);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -31,7 +32,9 @@ struct PipelineRun {
 // Creates missing topics, then processes until `stop` is set — or, with `until_caught_up`,
 // until everything that was on the input topics at the start is processed and committed.
 // Throws on fatal errors (fenced producer, a processor that threw, an unusable metrics port).
+// A `progress_interval` above zero logs a progress line that often (drivers/run_progress.hpp).
 PipelineRun run_pipeline(const Settings& settings, KafkaCluster& cluster, bool until_caught_up,
-                         const std::atomic<bool>& stop);
+                         const std::atomic<bool>& stop,
+                         std::chrono::milliseconds progress_interval = {});
 
 }  // namespace leifeng::app

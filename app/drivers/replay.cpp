@@ -123,7 +123,9 @@ class Replay::Impl : public runtime::Emitter {
     ++summary_.events_read;
     // The logical name outlives the record (dead letters name the topic from it).
     const runtime::InputRecord record{processors::input_of(topic), partition, offset, key, value};
-    schemas::DecodeResult decoded = schemas::decode_event(value, rules_, topic, key);
+    // A message without a key is checked as one with an empty key: it fails the key check.
+    schemas::DecodeResult decoded =
+        schemas::decode_event(value, rules_, topic, key.value_or(std::string_view{}));
     count(processor_of(topic).handle(record, decoded, runner_.emitter()));
   }
 
@@ -169,7 +171,8 @@ class Replay::Impl : public runtime::Emitter {
  private:
   // A decoded line waiting for its turn. Step s of the lookahead runs s * kStepDistance lines
   // after the line was decoded, and the line is applied kLookahead lines after: the time to
-  // decode the lines in between hides the memory latency of each step (BENCHMARKS.md).
+  // decode the lines in between hides the memory latency of each step
+  // (docs/performance-history.md).
   static constexpr size_t kStepDistance = 2;
   static constexpr size_t kLookahead = 16;
   static_assert(kLookahead > processors::EventProcessor::kPrefetchSteps * kStepDistance);

@@ -1,6 +1,5 @@
 #include "kafka/export.hpp"
 
-#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
@@ -26,20 +25,17 @@ const std::vector<std::string>& exportable_tables() {
 
 std::vector<std::string> export_table(const runtime::KafkaProperties& kafka,
                                       const std::string& topic_prefix, std::string_view table) {
-  const auto& known = exportable_tables();
-  if (std::find(known.begin(), known.end(), table) == known.end()) {
+  const processors::OutputSpec* output = processors::find_output(table);
+  if (output == nullptr) {
     std::string names;
-    for (const auto& name : known) names += (names.empty() ? "" : ", ") + name;
+    for (const auto& name : exportable_tables()) names += (names.empty() ? "" : ", ") + name;
     throw std::invalid_argument("unknown table '" + std::string(table) + "' (known: " + names +
                                 ")");
   }
   const std::string topic = processors::kafka_topic_name(topic_prefix, table);
   runtime::TopicReader reader(kafka, topic_reader_options());
   // The same order as the replay's file of this output (OutputKind).
-  const processors::OutputKind kind =
-      std::find_if(processors::kOutputs.begin(), processors::kOutputs.end(),
-                   [&](const processors::OutputSpec& output) { return output.name == table; })
-          ->kind;
+  const processors::OutputKind kind = output->kind;
   if (kind == processors::OutputKind::table) {
     KeyedTable latest;
     reader.read(topic, [&](const runtime::TopicRecord& record) {

@@ -101,6 +101,7 @@ PublishSummary publish_events(std::FILE* in, const std::string& source_name,
       processors::emit_dead_letter(record, bad.rejection, bad.event_id, bad.type, std::nullopt,
                                    file_source, dead_letters);
       ++summary.dead_lettered;
+      ++summary.dead_lettered_by_reason[static_cast<size_t>(bad.rejection.reason)];
     }
     publisher.poll();
     progress.update(summary.lines_read);

@@ -19,6 +19,8 @@ struct PublishSummary {
   int64_t lines_read = 0;                    // non-blank lines
   std::map<std::string, int64_t> published;  // input topic -> records routed to it
   int64_t dead_lettered = 0;                 // unroutable lines, written to the dead letters
+  // Those unroutable lines by reason (they add up to dead_lettered).
+  std::array<int64_t, schemas::kReasonCount> dead_lettered_by_reason{};
   // Routed lines the processor will dead-letter, by reason (warnings, not errors).
   std::array<int64_t, schemas::kReasonCount> invalid_by_reason{};
   DeliveryOutcome delivery;  // every record sent, dead letters included

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/runtime/logging.hpp"
 
@@ -35,6 +37,42 @@ std::vector<runtime::TopicSpec> leifeng_topics(const runtime::RuntimeOptions& op
   for (const runtime::InternalTopic& internal : topology.internal_topics())
     add(internal.name, internal.compacted ? kCompacted : kKeepForever);
   return specs;
+}
+
+std::string_view role_name(TopicRole role) {
+  switch (role) {
+    case TopicRole::input:
+      return "input";
+    case TopicRole::output:
+      return "output";
+    case TopicRole::internal:
+      return "internal";
+    case TopicRole::dead_letter:
+      return "dead-letter";
+  }
+  return "?";
+}
+
+std::vector<ApplicationTopic> application_topics(const runtime::RuntimeOptions& options,
+                                                 const runtime::Topology& topology) {
+  const std::vector<std::string> inputs = topology.external_source_topics();
+  std::vector<std::string> internal;
+  for (const runtime::InternalTopic& topic : topology.internal_topics())
+    internal.push_back(topic.name);
+  const std::string dead_letter =
+      processors::kafka_topic_name(options.topic_prefix, processors::outputs::kDeadLetter);
+  auto contains = [](const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  std::vector<ApplicationTopic> topics;
+  for (runtime::TopicSpec& spec : leifeng_topics(options, topology)) {
+    const TopicRole role = contains(inputs, spec.name)     ? TopicRole::input
+                           : contains(internal, spec.name) ? TopicRole::internal
+                           : spec.name == dead_letter      ? TopicRole::dead_letter
+                                                           : TopicRole::output;
+    topics.push_back({std::move(spec.name), role});
+  }
+  return topics;
 }
 
 runtime::TopicCreation ensure_topics(KafkaCluster& cluster, const runtime::Topology& topology) {

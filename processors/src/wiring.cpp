@@ -16,11 +16,16 @@ std::string kafka_topic_name(std::string_view prefix, std::string_view logical_n
   return name;
 }
 
-bool is_table_output(std::string_view logical_name) {
+const OutputSpec* find_output(std::string_view logical_name) {
   for (const OutputSpec& output : kOutputs) {
-    if (output.name == logical_name) return output.kind == OutputKind::table;
+    if (output.name == logical_name) return &output;
   }
-  return false;
+  return nullptr;
+}
+
+bool is_table_output(std::string_view logical_name) {
+  const OutputSpec* output = find_output(logical_name);
+  return output != nullptr && output->kind == OutputKind::table;
 }
 
 std::string_view input_of(schemas::InputTopic topic) {

@@ -989,10 +989,10 @@ void decode_object(const Object& object, const ValidationRules& rules,
 
   if (key && *key != event.aggregate_id()) {
     const std::string field(aggregate_field(topic_of(type_value)));
-    std::string detail = "the message key " + quoted(*key) + " differs from " + field + " " +
-                         quoted(event.aggregate_id()) + "; " +
-                         std::string(to_string(topic_of(type_value))) + " messages are keyed by " +
-                         field;
+    std::string detail = key->empty() ? "the message has no key (null or empty), "
+                                      : "the message key " + quoted(*key) + " differs from ";
+    detail += field + " " + quoted(event.aggregate_id()) + "; " +
+              std::string(to_string(topic_of(type_value))) + " messages are keyed by " + field;
     reject(result, Reason::invalid_field, field, std::move(detail));
     return;
   }

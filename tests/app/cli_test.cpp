@@ -194,6 +194,45 @@ TEST_F(Cli, UsageErrorsExit2WithAMessage) {
   EXPECT_NE(unknown.err.find("--no-such-option"), std::string::npos) << unknown.err;
 }
 
+// `reset` and `topics list|describe` (issue 13): the global options in their help, the
+// dry run named there, a usage error without TOPIC, and no Kafka given: a sentence, exit 2,
+// and nothing asked of an embedded cluster.
+TEST_F(Cli, ResetAndTopicsInspectionTakeTheGlobalOptions) {
+  for (const std::string& command :
+       std::vector<std::string>{"reset", "topics list", "topics describe"}) {
+    SCOPED_TRACE(command);
+    const CommandResult help = run(command + " --help");
+    EXPECT_EQ(help.code, 0) << help.err;
+    EXPECT_NE(help.out.find("-c,--config"), std::string::npos) << help.out;
+    EXPECT_NE(help.out.find("--bootstrap-servers"), std::string::npos) << help.out;
+  }
+  const CommandResult reset_help = run("reset --help");
+  EXPECT_NE(reset_help.out.find("--execute"), std::string::npos) << reset_help.out;
+  EXPECT_NE(reset_help.out.find("dry run"), std::string::npos) << reset_help.out;
+  const CommandResult topics_help = run("topics --help");
+  for (const char* sub : {"create", "list", "describe"})
+    EXPECT_NE(topics_help.out.find(sub), std::string::npos) << topics_help.out;
+
+  const CommandResult no_topic = run("topics describe");
+  EXPECT_EQ(no_topic.code, 2) << no_topic.err;
+  EXPECT_NE(no_topic.err.find("TOPIC"), std::string::npos) << no_topic.err;
+
+  for (const std::string& command :
+       std::vector<std::string>{"reset", "reset --execute", "topics list", "topics describe hours",
+                                "reset -c good.toml --execute"}) {
+    SCOPED_TRACE(command);
+    const CommandResult result = run(command);
+    EXPECT_EQ(result.code, 2) << result.err;
+    EXPECT_NE(result.err.find("no Kafka cluster given: pass --bootstrap-servers"),
+              std::string::npos)
+        << result.err;
+    EXPECT_EQ(result.err.find("embedded"), std::string::npos) << result.err;
+  }
+  // The configuration file after the subcommand is read (and a bad one named).
+  expect_config_rejected(run("reset --execute -c bad.toml"));
+  expect_config_rejected(run("topics describe hours --config bad.toml"));
+}
+
 TEST_F(Cli, VersionPrintsTheProjectVersion) {
   const CommandResult version = run("--version");
   EXPECT_EQ(version.code, 0) << version.err;

@@ -84,7 +84,7 @@ TEST(DemoSignal, SigintOnceTheBrokerIsUpStopsIt) {
   const bool up = wait_for(
       demo,
       [&] {
-        return read_file(dir.path() / "demo.err").find("started a local Apache Kafka broker") !=
+        return read_file(dir.path() / "demo.out").find("started a local Apache Kafka broker") !=
                std::string::npos;
       },
       std::chrono::seconds(180));

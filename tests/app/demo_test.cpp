@@ -147,6 +147,12 @@ TEST(Demo, EmbeddedPrintsTheCountyTableOfTheTables) {
   // The embedded cluster's clients get consumer-only properties only where they belong.
   EXPECT_EQ(demo.err.find("is a consumer property"), std::string::npos) << demo.err;
   EXPECT_NE(demo.err.find("at-least-once"), std::string::npos) << demo.err;
+  // Its narration is human output on stdout, with the legend under the table; the progress
+  // bar draws only on a terminal, so neither file holds a '\r'.
+  EXPECT_NE(demo.out.find("[2/6] Generating a month of events"), std::string::npos) << demo.out;
+  EXPECT_NE(demo.out.find("counts once in\nthe city's row"), std::string::npos) << demo.out;
+  EXPECT_EQ(demo.err.find('\r'), std::string::npos) << demo.err;
+  EXPECT_EQ(demo.out.find('\r'), std::string::npos) << demo.out;
   EXPECT_TRUE(fs::exists(workdir / "report-2027-03.html"));
   expect_table_matches_replay(leifeng, demo.out, workdir, "2027-03");
 }

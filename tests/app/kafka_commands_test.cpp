@@ -139,10 +139,17 @@ TEST(Publish, RoutesByTypeKeysByAggregateAndDeadLettersUnroutableLines) {
   }
   const CommandResult result = cli.run("publish events.jsonl");
   ASSERT_EQ(result.code, 0) << result.err;
-  EXPECT_NE(result.err.find("6 lines read, 4 published, 2 dead-lettered"), std::string::npos)
-      << result.err;
-  EXPECT_NE(result.err.find("1 published lines are invalid (invalid_field)"), std::string::npos)
-      << result.err;
+  // The summary is human output: stdout. Dead letters by reason: "not json" is malformed and
+  // hours.deleted an unknown type (publish writes both); 9000 minutes is an invalid field
+  // (the processor will dead-letter it).
+  EXPECT_NE(result.out.find("6 lines read, 4 published, 2 dead-lettered"), std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("  malformed: 1, written by publish"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("  unknown_type: 1, written by publish"), std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("  invalid_field: 1 published lines are invalid"), std::string::npos)
+      << result.out;
+  EXPECT_EQ(result.err.find("dead-lettered"), std::string::npos) << result.err;
 
   const auto hours = support::read_committed(cli.bootstrap(), cli.topic("hours"));
   ASSERT_EQ(hours.size(), 2u);
@@ -204,7 +211,10 @@ TEST(Export, PrintsTheLatestValuePerKeySortedAndEveryStarChange) {
   EXPECT_EQ(read_lines(cli.dir() / "changes.jsonl"),
             (std::vector<std::string>{R"({"to_level":1})", R"({"to_level":1})", R"({"to_level":2})",
                                       R"({"to_level":1})"}));
-  EXPECT_TRUE(changes.out.empty());
+  // With -o the summary is stdout's; without, stdout carries only the records (above) and the
+  // summary goes to stderr.
+  EXPECT_EQ(changes.out, "export: 4 star-changes records\n");
+  EXPECT_NE(stars.err.find("export: 3 stars records"), std::string::npos) << stars.err;
 
   const CommandResult empty = cli.run("export county-stats");
   ASSERT_EQ(empty.code, 0) << empty.err;
@@ -233,7 +243,7 @@ TEST(Run, ProcessesUntilSigtermThenStopsCleanlyWithEverythingCommitted) {
   }
   ASSERT_EQ(cli.run("publish events.jsonl").code, 0);
 
-  const pid_t pid = cli.start("run", "run.out", "run.err");
+  const pid_t pid = cli.start("run --progress-interval 1", "run.out", "run.err");
   bool seen = false;
   for (int attempt = 0; attempt < 60 && !seen; ++attempt) {
     const CommandResult stars = cli.run("export stars");
@@ -241,16 +251,27 @@ TEST(Run, ProcessesUntilSigtermThenStopsCleanlyWithEverythingCommitted) {
     if (!seen) ::usleep(500'000);
   }
   EXPECT_TRUE(seen) << "the running processors never published the star record";
+  // The progress line, once a second (--progress-interval 1): the three records processed and
+  // committed, nothing left behind on the hours topic.
+  const std::regex progress(
+      R"(msg="run progress" processed=3 per_second=[0-9]+ commits=[0-9]+ lag_hours=0 )"
+      R"(lag_activities=[0-9-]+ lag_needs=[0-9-]+)");
+  bool progressed = false;
+  for (int attempt = 0; attempt < 40 && !progressed; ++attempt) {
+    progressed = std::regex_search(read_file(cli.dir() / "run.err"), progress);
+    if (!progressed) ::usleep(250'000);
+  }
+  EXPECT_TRUE(progressed) << read_file(cli.dir() / "run.err");
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
   EXPECT_EQ(support::wait_for(pid), 0) << read_file(cli.dir() / "run.err");
-  EXPECT_NE(read_file(cli.dir() / "run.err").find("run: hours: 3 read, 3 applied"),
+  EXPECT_NE(read_file(cli.dir() / "run.out").find("run: hours: 3 read, 3 applied"),
             std::string::npos)
-      << read_file(cli.dir() / "run.err");
+      << read_file(cli.dir() / "run.out");
 
   // Offsets were committed on the way out: a second run has nothing left to read.
   const CommandResult again = cli.run("run --until-caught-up");
   ASSERT_EQ(again.code, 0) << again.err;
-  EXPECT_NE(again.err.find("run: hours: 0 read"), std::string::npos) << again.err;
+  EXPECT_NE(again.out.find("run: hours: 0 read"), std::string::npos) << again.out;
 }
 
 // --- live = replay ---------------------------------------------------------------------------
@@ -360,14 +381,14 @@ TEST(LiveEqualsReplay, TablesFromKafkaEqualTheFileReplay) {
   EXPECT_EQ(read, applied + duplicates + dead_lettered);
   EXPECT_EQ(static_cast<int64_t>(expected_letters.size()), dead_lettered);
 
-  EXPECT_EQ(number_after(published.err, R"(([0-9]+) lines read)"), read) << published.err;
-  const int64_t publish_letters = number_after(published.err, R"(([0-9]+) dead-lettered)");
+  EXPECT_EQ(number_after(published.out, R"(([0-9]+) lines read)"), read) << published.out;
+  const int64_t publish_letters = number_after(published.out, R"(([0-9]+) dead-lettered)");
   EXPECT_EQ(publish_letters, letters_from_file);
   int64_t live_read = 0, live_applied = 0, live_duplicates = 0, live_letters_count = 0;
   const std::regex account(
       R"(run: (\w+): ([0-9]+) read, ([0-9]+) applied, ([0-9]+) duplicates, ([0-9]+) dead-lettered)");
   int inputs = 0;
-  for (std::sregex_iterator it(run.err.begin(), run.err.end(), account), end; it != end; ++it) {
+  for (std::sregex_iterator it(run.out.begin(), run.out.end(), account), end; it != end; ++it) {
     const int64_t r = std::stoll((*it)[2]), a = std::stoll((*it)[3]), d = std::stoll((*it)[4]),
                   l = std::stoll((*it)[5]);
     EXPECT_EQ(r, a + d + l) << (*it)[0];
@@ -377,7 +398,7 @@ TEST(LiveEqualsReplay, TablesFromKafkaEqualTheFileReplay) {
     live_letters_count += l;
     ++inputs;
   }
-  EXPECT_EQ(inputs, 3) << run.err;
+  EXPECT_EQ(inputs, 3) << run.out;
   EXPECT_EQ(live_read + publish_letters, read);
   EXPECT_EQ(live_applied, applied);
   EXPECT_EQ(live_duplicates, duplicates);

@@ -234,5 +234,18 @@ TEST_F(DomainConfigFile, BadFileValuesNameTheLine) {
             file().string() + ":2:15: [rules] min_quality must be a number from 0 to 5");
 }
 
+TEST(Wiring, FindsEachOutputByItsLogicalName) {
+  using processors::OutputKind;
+  for (const processors::OutputSpec& output : processors::kOutputs) {
+    ASSERT_EQ(processors::find_output(output.name), &output) << output.name;
+    EXPECT_EQ(processors::is_table_output(output.name), output.kind == OutputKind::table);
+  }
+  EXPECT_EQ(processors::find_output("stars")->kind, OutputKind::table);
+  EXPECT_EQ(processors::find_output("star-changes")->kind, OutputKind::keyed_stream);
+  EXPECT_EQ(processors::find_output("county-deltas"), nullptr);  // internal, not an output
+  EXPECT_EQ(processors::find_output("star"), nullptr);
+  EXPECT_FALSE(processors::is_table_output("star"));
+}
+
 }  // namespace
 }  // namespace leifeng::processors::testing

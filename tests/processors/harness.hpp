@@ -54,9 +54,10 @@ class Pipeline : public runtime::Emitter {
     emitted.push_back({std::string(topic), std::string(key), std::string(value)});
   }
 
-  // Sends one message to the processor of input `topic` with message key `key`. Every county
-  // delta it causes must be applied.
-  runtime::Outcome send(std::string_view topic, std::string_view key, const std::string& value) {
+  // Sends one message to the processor of input `topic` with message key `key` (nullopt: a
+  // Kafka message without a key). Every county delta it causes must be applied.
+  runtime::Outcome send(std::string_view topic, std::optional<std::string_view> key,
+                        const std::string& value) {
     ++offset_;
     const int64_t bad_deltas_before = county_deltas_dead_lettered;
     const runtime::Outcome outcome = runner_.process({topic, 0, offset_, key, value});

@@ -43,6 +43,26 @@ class LedgerTest : public ::testing::Test {
   Pipeline pipeline;
 };
 
+// A message without a key (null or empty) on an input topic is dead-lettered like one with a
+// wrong key: applied, it would make a volunteer the keyed events never reach.
+TEST_F(LedgerTest, MessageWithoutAKeyIsInvalidOnItsAggregateId) {
+  for (const std::optional<std::string_view> key :
+       {std::optional<std::string_view>{}, std::optional<std::string_view>{""}}) {
+    const std::string line = registered(key ? "r-empty" : "r-null", "v1", "410402", false);
+    EXPECT_EQ(pipeline.send(kHours, key, line), Outcome::dead_lettered);
+    const auto letter = pipeline.last_dead_letter();
+    ASSERT_TRUE(letter.has_value());
+    EXPECT_EQ(letter->reason, Reason::invalid_field);
+    EXPECT_EQ(letter->field, "volunteer_id");
+    EXPECT_NE(letter->detail.find("no key"), std::string::npos) << letter->detail;
+  }
+  EXPECT_TRUE(pipeline.on(outputs::kStars).empty());
+  // The volunteer does not exist until a keyed registration arrives.
+  expect_dead(updated("u1", "v1", R"("party_member":true)"), Reason::unknown_reference);
+  EXPECT_EQ(send(registered("r1", "v1", "410402", false)), Outcome::applied);
+  EXPECT_EQ(send(updated("u2", "v1", R"("party_member":true)")), Outcome::applied);
+}
+
 TEST_F(LedgerTest, EveryAllowedTransitionOfAnHourLog) {
   EXPECT_EQ(send(submitted("s1", "v1", "L1", "410402", "2027-03-01", 60)), Outcome::applied);
   EXPECT_EQ(send(verified("f1", "v1", "L1", 4)), Outcome::applied);

@@ -78,6 +78,42 @@ TEST_F(ReportCommand, FormatFromTheOutputFileAndExplicitFormat) {
   EXPECT_NE(run.out.find("\n2027-03,410421,宝丰县,county,2.1,,,1,"), std::string::npos);
 }
 
+// -o decides the format by its extension: a name the report cannot honour (r.pdf, no
+// extension) is refused before anything is read or written, and --format must agree with it.
+TEST_F(ReportCommand, OutputExtensionDecidesTheFormatOrIsRefused) {
+  CommandResult run =
+      leifeng({"report", "--month", "2027-03", "--from", "replay", "-o", "march.csv"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_TRUE(read_file(dir_ / "march.csv").starts_with("month,area_code,area_name,"));
+  run = leifeng({"report", "--month", "2027-03", "--from", "replay", "-o", "march.md"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(read_file(dir_ / "march.md").find("| 新华区 | 410402 |"), std::string::npos);
+  run = leifeng(
+      {"report", "--month", "2027-03", "--from", "replay", "--format", "html", "-o", "m.htm"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_TRUE(read_file(dir_ / "m.htm").starts_with("<!DOCTYPE html>"));
+
+  for (const std::string name : {"r.pdf", "report"}) {
+    run = leifeng({"report", "--month", "2027-03", "--from", "replay", "-o", name});
+    EXPECT_EQ(run.code, 2) << name << " " << run.err;
+    EXPECT_NE(run.err.find("-o " + name + ": the report is written as Markdown, CSV or HTML"),
+              std::string::npos)
+        << run.err;
+    EXPECT_NE(run.err.find(".md, .csv or .html"), std::string::npos) << run.err;
+    if (name == "r.pdf") {
+      EXPECT_NE(run.err.find(", not .pdf"), std::string::npos) << run.err;
+    }
+    EXPECT_FALSE(fs::exists(dir_ / name));
+    EXPECT_FALSE(fs::exists(dir_ / (name + ".partial")));
+  }
+
+  run = leifeng(
+      {"report", "--month", "2027-03", "--from", "replay", "--format", "csv", "-o", "r.html"});
+  EXPECT_EQ(run.code, 2) << run.err;
+  EXPECT_NE(run.err.find("--format csv does not match -o r.html"), std::string::npos) << run.err;
+  EXPECT_FALSE(fs::exists(dir_ / "r.html"));
+}
+
 TEST_F(ReportCommand, AreaNamesFromTheConfigurationDirectory) {
   fs::create_directories(dir_ / "conf");
   std::ofstream(dir_ / "conf" / "leifeng.toml") << "[rules]\nareas_file = \"names.csv\"\n";

@@ -133,6 +133,28 @@ TEST_F(ConfigFile, EnvironmentBeatsFileAndFlagBeatsBoth) {
   EXPECT_EQ(flagged.runtime.kafka.at("bootstrap.servers"), "flag:9092");
 }
 
+// [app] instance_id: unset by default (the runtime generates one), set by the file or by
+// <PREFIX>APP_INSTANCE_ID, and checked as Kafka checks group.instance.id.
+TEST_F(ConfigFile, InstanceIdFromFileOrEnvironment) {
+  EXPECT_EQ(load_config("", "", Environment{}).runtime.instance_id, "");
+  const auto path = write("[app]\ninstance_id = \"worker-1\"\n");
+  EXPECT_EQ(load_config(path, "", Environment{}).runtime.instance_id, "worker-1");
+  const Environment environment{{"LEIFENG_APP_INSTANCE_ID", "worker-2.east"}};
+  EXPECT_EQ(load_config(path, "", environment).runtime.instance_id, "worker-2.east");
+}
+
+TEST_F(ConfigFile, InstanceIdThatKafkaRefusesIsAnError) {
+  const std::string error = error_of("[app]\ninstance_id = \"worker 1\"\n");
+  EXPECT_THAT(error, HasSubstr("leifeng.toml:2:"));
+  EXPECT_THAT(error, HasSubstr("[app] instance_id cannot be used"));
+  EXPECT_THAT(error, HasSubstr("a-z, A-Z, 0-9"));
+  EXPECT_THAT(error_of("[app]\ninstance_id = \"\"\n"), HasSubstr("must not be empty"));
+  EXPECT_THAT(error_of("", Environment{{"LEIFENG_APP_INSTANCE_ID", ".."}}),
+              HasSubstr("environment variable LEIFENG_APP_INSTANCE_ID: [app] instance_id"));
+  EXPECT_THAT(error_of("[app]\ninstance_id = \"" + std::string(250, 'a') + "\"\n"),
+              HasSubstr("more than 249"));
+}
+
 TEST(Config, FlagWithoutFileSetsBootstrap) {
   Config config = load_config("", "127.0.0.1:1234", Environment{});
   EXPECT_EQ(config.runtime.bootstrap_servers, "127.0.0.1:1234");

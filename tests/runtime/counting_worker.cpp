@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
     options.state_dir = args["--state"];
     options.bootstrap_servers = args["--bootstrap"];
     options.commit_interval_ms = std::stoi(args["--commit-ms"]);
-    StreamRuntime runtime(topology, options, nullptr, args["--instance"]);
+    options.instance_id = args["--instance"];
+    StreamRuntime runtime(topology, options);
     const std::atomic<bool>& stop = stop_on_termination_signals();
     int code = 0;
     if (args["--mode"] == "caught-up") {

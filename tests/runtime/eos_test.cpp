@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "counting_processor.hpp"
 #include "kafka_test_support.hpp"
@@ -66,12 +68,13 @@ TEST(ExactlyOnce, CountsEveryRecordOnceThroughARepartitionStage) {
   options.application_id = names.app;
   options.state_dir = state_dir.string();
   options.bootstrap_servers = bootstrap;
+  options.instance_id = "one";
   options.partitions = 2;  // the repartition topic: fewer partitions than the input
   options.metric_prefix = "eos_";
   Metrics metrics;
   std::atomic<bool> stop{false};
   {
-    StreamRuntime runtime(names.topology(), options, &metrics, "one");
+    StreamRuntime runtime(names.topology(), options, &metrics);
     ASSERT_TRUE(runtime.run_until_caught_up(stop));
     EXPECT_EQ(runtime.stats().restored_records, 0);
     EXPECT_EQ(runtime.stats().aborts, 0);
@@ -96,10 +99,23 @@ TEST(ExactlyOnce, CountsEveryRecordOnceThroughARepartitionStage) {
   // nothing to restore.
   produce_all(bootstrap, names.input, keyed_events(5000, 400, 20000, expected));
   {
-    StreamRuntime runtime(names.topology(), options, nullptr, "one");
+    StreamRuntime runtime(names.topology(), options);
+    std::vector<StreamRuntimeStats> progress;
+    runtime.on_progress(
+        std::chrono::milliseconds(10),
+        [&progress](const StreamRuntimeStats& stats) { progress.push_back(stats); });
     ASSERT_TRUE(runtime.run_until_caught_up(stop));
     EXPECT_EQ(runtime.stats().restored_records, 0);
     EXPECT_EQ(runtime.stats().processed, 10000);
+    // Progress reports while it ran (joining the group alone takes longer than 10 ms), each
+    // with the committed work so far; after the last commit no input record is left behind.
+    ASSERT_FALSE(progress.empty());
+    for (size_t i = 1; i < progress.size(); ++i)
+      EXPECT_GE(progress[i].processed, progress[i - 1].processed);
+    EXPECT_LE(progress.back().processed, 10000);
+    const std::map<std::string, int64_t> lag = runtime.stats().lag;
+    ASSERT_EQ(lag.count(names.input), 1u);
+    EXPECT_EQ(lag.at(names.input), 0);
     // Counted without metrics too.
     EXPECT_EQ(runtime.stats().inputs,
               (std::map<std::string, InputCounts>{{"events", {5000, 5000, 0, 0}},
@@ -124,8 +140,9 @@ TEST(ExactlyOnce, StopFlagFinishesTheTransactionAndClosesCleanly) {
   options.application_id = names.app;
   options.state_dir = state_dir.string();
   options.bootstrap_servers = bootstrap;
+  options.instance_id = "one";
   std::atomic<bool> stop{false};
-  StreamRuntime runtime(names.topology(), options, nullptr, "one");
+  StreamRuntime runtime(names.topology(), options);
   std::thread runner([&] { runtime.run(stop); });
   // Wait until the counts are complete, then stop.
   for (int i = 0; i < 120; ++i) {
@@ -149,8 +166,9 @@ TEST(ExactlyOnce, RunUntilCaughtUpReturnsAtOnceWhenThereIsNothingToDo) {
   options.application_id = names.app;
   options.state_dir = (std::filesystem::temp_directory_path() / names.app).string();
   options.bootstrap_servers = bootstrap;
+  options.instance_id = "one";
   std::atomic<bool> stop{false};
-  StreamRuntime runtime(names.topology(), options, nullptr, "one");
+  StreamRuntime runtime(names.topology(), options);
   const auto started = std::chrono::steady_clock::now();
   EXPECT_TRUE(runtime.run_until_caught_up(stop));
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
@@ -173,9 +191,10 @@ TEST(ExactlyOnce, CatchesUpThroughARepartitionStageWithinSeconds) {
   options.application_id = names.app;
   options.state_dir = (std::filesystem::temp_directory_path() / names.app).string();
   options.bootstrap_servers = bootstrap;
+  options.instance_id = "one";
   options.partitions = 6;
   std::atomic<bool> stop{false};
-  StreamRuntime runtime(names.topology(), options, nullptr, "one");
+  StreamRuntime runtime(names.topology(), options);
   const auto started = std::chrono::steady_clock::now();
   ASSERT_TRUE(runtime.run_until_caught_up(stop));
   const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

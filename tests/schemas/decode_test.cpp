@@ -268,6 +268,10 @@ INSTANTIATE_TEST_SUITE_P(
         RejectionCase{"key_differs", kLine, Reason::invalid_field, "volunteer_id",
                       "message key \"v-9\" differs from volunteer_id \"v-00042\"",
                       InputTopic::hours, "v-9"},
+        RejectionCase{"key_missing", kLine, Reason::invalid_field, "volunteer_id",
+                      "the message has no key (null or empty), volunteer_id \"v-00042\"; hours "
+                      "messages are keyed by volunteer_id",
+                      InputTopic::hours, ""},
         RejectionCase{"quality_six",
                       R"({"event_id":"q","type":"hours.verified","schema_version":1,)"
                       R"("occurred_at":"2027-03-05T09:30:00+08:00","volunteer_id":"v",)"

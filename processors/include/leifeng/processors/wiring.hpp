@@ -57,6 +57,8 @@ inline constexpr std::array<OutputSpec, 5> kOutputs{{
 // The Kafka topic of a public logical name: <prefix>.<name>.v1 (SPEC §2). Internal streams
 // (county-deltas, changelogs) are <application.id>-<name> and named by the runtime.
 std::string kafka_topic_name(std::string_view prefix, std::string_view logical_name);
+// The declaration of an output by its logical name; nullptr for a name kOutputs lacks.
+const OutputSpec* find_output(std::string_view logical_name);
 // True for outputs that are tables (compacted topics: one latest value per key).
 bool is_table_output(std::string_view logical_name);
 

@@ -72,7 +72,8 @@ struct DecodeResult {
 
 // Decodes one message. `topic`: the topic it was read from; a type of another topic is
 // `unknown_type`. When absent (an events file) the type decides the topic. `key`: the Kafka
-// message key; when present it must equal the aggregate id (`invalid_field`).
+// message key; when present it must equal the aggregate id (`invalid_field`). A message read
+// from Kafka without a key is passed an empty key, so that it fails this check too.
 DecodeResult decode_event(std::string_view json, const ValidationRules& rules,
                           std::optional<InputTopic> topic = std::nullopt,
                           std::optional<std::string_view> key = std::nullopt);

@@ -1,5 +1,9 @@
-// The Prometheus scrape endpoint: GET /metrics on host:port, served from a background thread
-// with the current Metrics::prometheus_text().
+// The Prometheus scrape endpoint and the orchestrators' probes on one listener (host:port),
+// served from a background thread:
+//   GET /metrics  the current Metrics::prometheus_text()
+//   GET /healthz  200 "alive" while the process serves it (liveness)
+//   GET /readyz   200 "ready" when the Readiness says so, else 503 with the state's name
+//                 (not_assigned, restoring, rebalancing, stopped); only with a Readiness
 #pragma once
 
 #include <memory>
@@ -7,6 +11,7 @@
 #include <thread>
 
 #include "leifeng/runtime/metrics.hpp"
+#include "leifeng/runtime/readiness.hpp"
 
 namespace httplib {
 class Server;
@@ -16,7 +21,8 @@ namespace leifeng::runtime {
 
 class MetricsServer {
  public:
-  explicit MetricsServer(const Metrics& metrics);
+  // `readiness` may be null (then there is no /readyz); both must outlive the server.
+  explicit MetricsServer(const Metrics& metrics, const Readiness* readiness = nullptr);
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
@@ -32,6 +38,7 @@ class MetricsServer {
 
  private:
   const Metrics& metrics_;
+  const Readiness* readiness_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

@@ -26,6 +26,10 @@ struct RuntimeOptions {
   std::string topic_prefix = "streams";
   // Parent directory of every task's RocksDB state.
   std::string state_dir = ".streams/state";
+  // This instance's group.instance.id and transactional.id suffix (instance_id.hpp); unique
+  // per live instance, the same across its restarts. Empty = generated once and kept in
+  // <state_dir>/instance-id.
+  std::string instance_id;
   // Partitions and replication factor of every topic the application creates.
   int32_t partitions = 6;
   int16_t replication_factor = 1;

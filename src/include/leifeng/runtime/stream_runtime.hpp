@@ -5,7 +5,8 @@
 //
 // Fencing model (KIP-447, librdkafka 2.0.2 against Kafka 3.x): one transactional producer per
 // instance, transactional.id = <application_id>-<instance_id>. The instance id is stable across
-// restarts of the same instance (by default: host name + its absolute state directory), so a
+// restarts of the same instance and unique among live ones (RuntimeOptions::instance_id, by
+// default generated once and kept in the state directory; instance_id.hpp), so a
 // restarted instance's init_transactions() aborts whatever its crashed predecessor left open
 // and fences that zombie's producer. Zombies of partitions that moved to another instance are
 // fenced by the consumer group: send_offsets_to_transaction() carries the consumer's group
@@ -14,13 +15,17 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
 #include "leifeng/runtime/metrics.hpp"
 #include "leifeng/runtime/options.hpp"
+#include "leifeng/runtime/readiness.hpp"
 #include "leifeng/runtime/stream_topology.hpp"
 
 namespace leifeng::runtime {
@@ -52,14 +57,22 @@ struct StreamRuntimeStats {
   // By logical input, its records in committed transactions (the counts the metrics
   // <metric_prefix>records_{consumed,applied,duplicate,dead_lettered}_total report).
   std::map<std::string, InputCounts> inputs;
+  // By consumed Kafka topic, over the partitions this instance has: records after the committed
+  // position, by the high watermarks of the latest fetches (the <metric_prefix>consumer_lag
+  // gauge). As of the latest commit or progress report; empty before the first.
+  std::map<std::string, int64_t> lag;
 };
+
+// Called on the thread that runs the runtime, with the stats so far.
+using ProgressListener = std::function<void(const StreamRuntimeStats&)>;
 
 class StreamRuntime {
  public:
-  // `metrics` may be null. `instance_id` empty = derived from the host name and the absolute
-  // state directory (two instances on one host need different state directories anyway).
+  // `metrics` and `readiness` may be null; `readiness` follows every run (readiness.hpp).
+  // Resolves the instance id (resolve_instance_id: options.instance_id, else the one kept in
+  // options.state_dir, generated there the first time); throws InstanceIdError.
   StreamRuntime(Topology topology, RuntimeOptions options, Metrics* metrics = nullptr,
-                std::string instance_id = {});
+                Readiness* readiness = nullptr);
   ~StreamRuntime();
   StreamRuntime(const StreamRuntime&) = delete;
   StreamRuntime& operator=(const StreamRuntime&) = delete;
@@ -75,6 +88,9 @@ class StreamRuntime {
   bool run_until_caught_up(const std::atomic<bool>& stop);
 
   StreamRuntimeStats stats() const;
+  // Calls `listener` about every `interval` while run() or run_until_caught_up() runs, with
+  // the lag as of that moment (a progress line for people, not a metric). Set before running.
+  void on_progress(std::chrono::milliseconds interval, ProgressListener listener);
   const std::string& instance_id() const;
   const std::string& transactional_id() const;
 
@@ -82,6 +98,13 @@ class StreamRuntime {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Where the runtime keeps an application's local state: <state_dir>/<application_id>, one
+// RocksDB directory per task below it. Deleting it makes the next run restore from changelogs.
+std::filesystem::path application_state_dir(const Topology& topology,
+                                            const RuntimeOptions& options);
+// The consumer group the runtime joins and commits its input offsets in (the application id).
+std::string consumer_group_id(const Topology& topology);
 
 // Installs SIGTERM and SIGINT handlers that set the returned flag (once per process).
 const std::atomic<bool>& stop_on_termination_signals();

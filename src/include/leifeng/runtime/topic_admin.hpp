@@ -1,5 +1,5 @@
-// Topic administration through librdkafka's Admin API: create topics idempotently and ask
-// the cluster what exists. Generic: which topics to create is the caller's business.
+// Topic administration through librdkafka's Admin API: create topics idempotently, ask the
+// cluster what exists, delete topics. Generic: which topics to create is the caller's business.
 #pragma once
 
 #include <chrono>
@@ -53,6 +53,9 @@ class TopicAdmin {
   std::optional<int32_t> partition_count(const std::string& topic);
   // Names of all topics, internal ones (e.g. __consumer_offsets) excluded, sorted.
   std::vector<std::string> list_topics();
+  // Deletes the topics that exist and waits until the cluster's metadata no longer shows them,
+  // so they can be created again right away. Returns the deleted ones, in the order given.
+  std::vector<std::string> delete_topics(const std::vector<std::string>& names);
 
  private:
   // Topic name -> partitions that have a leader, for all topics.
