@@ -120,7 +120,7 @@ class VolunteerAuditor::Impl : public runtime::Emitter {
     last_dead_letter_.reset();
     const processors::Verdict verdict = ledger_.handle(record, decoded, runner_.emitter());
     audited.outcome = verdict.outcome;
-    audited.reason = verdict.reason;
+    if (verdict.rejection) audited.reason = verdict.rejection->reason;
     if (verdict.outcome == runtime::Outcome::dead_lettered && last_dead_letter_) {
       audited.detail = last_dead_letter_->detail;
     }

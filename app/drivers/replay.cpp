@@ -139,7 +139,7 @@ class Replay::Impl : public runtime::Emitter {
         break;
       case runtime::Outcome::dead_lettered:
         ++summary_.dead_lettered;
-        if (verdict.reason) ++summary_.by_reason[static_cast<size_t>(*verdict.reason)];
+        if (verdict.rejection) ++summary_.by_reason[static_cast<size_t>(verdict.rejection->reason)];
         break;
     }
   }
@@ -254,7 +254,7 @@ class Replay::Impl : public runtime::Emitter {
       const schemas::DecodeResult& decoded = queued.decoded;
       processors::emit_dead_letter(record, decoded.rejection(), decoded.event_id, decoded.type,
                                    std::nullopt, options_.source, runner_.emitter());
-      verdict = {runtime::Outcome::dead_lettered, decoded.rejection().reason};
+      verdict = processors::Verdict::rejected(decoded.rejection());
     }
     count(verdict);
   }

@@ -1,8 +1,6 @@
 #include "leifeng/processors/county_stats.hpp"
 
-#include <algorithm>
-#include <bit>
-
+#include "internal/county_cell_index.hpp"
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/schemas/copy_text.hpp"
 
@@ -10,51 +8,13 @@ namespace leifeng::processors {
 
 CountyStatsProcessor::CountyStatsProcessor(const ProcessorOptions& options,
                                            runtime::KeyValueStore* store)
-    : options_(options), cells_(store) {}
+    : options_(options), cells_(store), index_(std::make_unique<CountyCellIndex>()) {}
 
-size_t CountyCellIndex::first_slot(uint32_t area, Period period) const {
-  const uint64_t packed = (uint64_t{area} << 32 | static_cast<uint32_t>(period.value)) ^
-                          static_cast<uint64_t>(period.kind) << 62;
-  // Fibonacci hashing: the top bits of the product depend on every bit of `packed`.
-  const uint64_t hash = packed * 0x9e3779b97f4a7c15u;
-  return static_cast<size_t>(hash >> std::countl_zero(slots_.size() - 1));
-}
+CountyStatsProcessor::~CountyStatsProcessor() = default;
 
-CountyCell* CountyCellIndex::find(uint32_t area, Period period) const {
-  if (slots_.empty()) return nullptr;
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = first_slot(area, period);; i = (i + 1) & mask) {
-    const Slot& slot = slots_[i];
-    if (slot.cell == nullptr) return nullptr;
-    if (slot.area == area && slot.period_value == period.value && slot.period_kind == period.kind) {
-      return slot.cell;
-    }
-  }
-}
-
-void CountyCellIndex::insert(uint32_t area, Period period, CountyCell* cell) {
-  if (2 * (size_ + 1) > slots_.size()) grow();
-  const size_t mask = slots_.size() - 1;
-  size_t i = first_slot(area, period);
-  while (slots_[i].cell != nullptr) i = (i + 1) & mask;
-  slots_[i] = {area, period.value, period.kind, cell};
-  ++size_;
-}
-
-// Keeps the table's size: the next flush interval touches about as many cells.
-void CountyCellIndex::clear() {
-  if (size_ == 0) return;
-  std::fill(slots_.begin(), slots_.end(), Slot{});
-  size_ = 0;
-}
-
-void CountyCellIndex::grow() {
-  std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.empty() ? 64 : 2 * old.size(), Slot{});
-  size_ = 0;
-  for (const Slot& slot : old) {
-    if (slot.cell != nullptr) insert(slot.area, {slot.period_kind, slot.period_value}, slot.cell);
-  }
+void CountyStatsProcessor::flush() {
+  cells_.flush();
+  index_->clear();
 }
 
 // A compact fixed-width store key (area, period kind, period value), big-endian so that the
@@ -97,17 +57,18 @@ void CountyStatsProcessor::apply(const CountyDeltaReader& delta, runtime::Emitte
     const MetricDelta change = delta.change(i);
     if (cell == nullptr || cell->period() != change.period) {
       finish();
-      cell = &cell_for_update(delta.area().value, change.period);
+      cell = index_->find(delta.area().value, change.period);
+      if (cell == nullptr) cell = &cell_from_store(delta.area().value, change.period);
     }
     cell->metrics[static_cast<size_t>(change.metric)] += change.delta;
   }
   finish();
 }
 
-// The cell that apply() is about to change. It is marked dirty on its first lookup in a flush
-// interval (when it enters index_), which suffices since apply() changes every cell it looks up.
-CountyCell& CountyStatsProcessor::cell_for_update(uint32_t area, Period period) {
-  if (CountyCell* cell = index_.find(area, period)) return *cell;
+// A cell that apply() is about to change and did not find in index_. It is marked dirty on its
+// first lookup in a flush interval (when it enters index_), which suffices since apply()
+// changes every cell it looks up.
+CountyCell& CountyStatsProcessor::cell_from_store(uint32_t area, Period period) {
   cell_key(key_, area, period);
   CountyCell* cell = cells_.find(key_);
   if (cell != nullptr) {
@@ -118,7 +79,7 @@ CountyCell& CountyStatsProcessor::cell_for_update(uint32_t area, Period period) 
     cell->period_kind = static_cast<uint8_t>(period.kind);
     cell->period_value = period.value;
   }
-  index_.insert(area, period, cell);
+  index_->insert(area, period, cell);
   return *cell;
 }
 

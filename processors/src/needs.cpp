@@ -1,7 +1,6 @@
 #include "leifeng/processors/needs.hpp"
 
 #include "leifeng/processors/wiring.hpp"
-#include "leifeng/schemas/copy_text.hpp"
 
 namespace leifeng::processors {
 
@@ -30,29 +29,21 @@ int64_t fulfil_minutes(int64_t posted_epoch_nanos, int64_t fulfilled_epoch_nanos
 }
 
 NeedsProcessor::NeedsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store)
-    : EventProcessor(schemas::InputTopic::needs, options), needs_(store) {}
+    : AggregateProcessor(schemas::InputTopic::needs, options, store) {}
 
-void NeedsProcessor::prefetch(const schemas::Event& event, int step, Lookahead& ahead) const {
-  if (const auto* state = prefetch_aggregate(needs_, event, step, ahead); state && step == 2) {
-    state->applied.prefetch();
-  }
-}
-
-NeedsProcessor::Applied NeedsProcessor::apply(const schemas::Event& event, runtime::Emitter& out) {
-  schemas::copy_text(key_, event.aggregate_id());
-  NeedState* state = needs_.find(key_);
-  const uint64_t id_hash = stable_hash(event.envelope.event_id);  // for contains and add
-  if (state != nullptr && state->applied.contains(event.envelope.event_id, id_hash))
-    return duplicate();
+Verdict NeedsProcessor::apply_to(NeedState* state, const schemas::Event& event,
+                                 runtime::Emitter& out) {
+  const std::string& need_id = key();
   deltas_.clear();
 
   const schemas::Timestamp& at = event.envelope.occurred_at;
   const schemas::LocalDate date = at.local_date(options().config.zone);
   if (const auto* posted = std::get_if<schemas::NeedPosted>(&event.payload)) {
     if (state != nullptr) {
-      return rejected(Reason::invalid_transition, "type", "need " + key_ + " was already posted");
+      return Verdict::rejected(Reason::invalid_transition, "type",
+                               "need " + need_id + " was already posted");
     }
-    state = &needs_.upsert(key_);
+    state = &create();
     state->status = NeedStatus::open;
     state->area = posted->area_code.value;
     state->kind = static_cast<uint8_t>(posted->kind);
@@ -64,16 +55,18 @@ NeedsProcessor::Applied NeedsProcessor::apply(const schemas::Event& event, runti
     deltas_.add_total(posted->area_code, Metric::needs_open, 1);
   } else {
     if (state == nullptr) {
-      return rejected(Reason::unknown_reference, "need_id", "need " + key_ + " was not posted");
+      return Verdict::rejected(Reason::unknown_reference, "need_id",
+                               "need " + need_id + " was not posted");
     }
     const bool open = state->status == NeedStatus::open;
     const bool claimed = state->status == NeedStatus::claimed;
     const schemas::AreaCode area{state->area};
     if (const auto* claim = std::get_if<schemas::NeedClaimed>(&event.payload)) {
       if (!open) {
-        return rejected(Reason::invalid_transition, "type",
-                        "need " + key_ + " is " + std::string(to_string(state->status)) +
-                            ", only an open need can be claimed");
+        return Verdict::rejected(Reason::invalid_transition, "type",
+                                 "need " + need_id + " is " +
+                                     std::string(to_string(state->status)) +
+                                     ", only an open need can be claimed");
       }
       state->status = NeedStatus::claimed;
       state->claimed_at = at.text;
@@ -81,8 +74,9 @@ NeedsProcessor::Applied NeedsProcessor::apply(const schemas::Event& event, runti
       deltas_.add_dated(area, date, Metric::needs_claimed, 1);
     } else {
       if (!open && !claimed) {
-        return rejected(Reason::invalid_transition, "type",
-                        "need " + key_ + " is already " + std::string(to_string(state->status)));
+        return Verdict::rejected(
+            Reason::invalid_transition, "type",
+            "need " + need_id + " is already " + std::string(to_string(state->status)));
       }
       if (const auto* fulfilled = std::get_if<schemas::NeedFulfilled>(&event.payload)) {
         state->status = NeedStatus::fulfilled;
@@ -98,19 +92,17 @@ NeedsProcessor::Applied NeedsProcessor::apply(const schemas::Event& event, runti
         state->status = NeedStatus::expired;
         deltas_.add_dated(area, date, Metric::needs_expired, 1);
       } else {
-        return rejected(Reason::unknown_type, "type", "not an event of topic needs");
+        return Verdict::rejected(Reason::unknown_type, "type", "not an event of topic needs");
       }
       state->closed_at = at.text;
       deltas_.add_total(area, Metric::needs_open, -1);
     }
   }
-  state->applied.add(event.envelope.event_id, id_hash);
-  needs_.mark_dirty(key_);
   deltas_.emit(out, outputs::kCountyDeltas, at.text);
   if (options().emit_table_updates) {
-    out.emit(outputs::kNeedsStatus, key_, schemas::to_json(status_record(key_, *state)));
+    out.emit(outputs::kNeedsStatus, need_id, schemas::to_json(status_record(need_id, *state)));
   }
-  return applied();
+  return Verdict::applied();
 }
 
 schemas::NeedStatusRecord NeedsProcessor::status_record(const std::string& need_id,
@@ -136,7 +128,7 @@ schemas::NeedStatusRecord NeedsProcessor::status_record(const std::string& need_
 
 void NeedsProcessor::finish(runtime::Emitter& out) {
   if (options().emit_table_updates) return;
-  needs_.for_each([&](const std::string& need_id, const NeedState& state) {
+  store().for_each([&](const std::string& need_id, const NeedState& state) {
     out.emit(outputs::kNeedsStatus, need_id, schemas::to_json(status_record(need_id, state)));
   });
 }

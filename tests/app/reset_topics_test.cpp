@@ -214,7 +214,7 @@ TEST(Reset, DryRunChangesNothingAndExecuteStartsTheApplicationOver) {
   publish(cli, hour_events(5), "events.jsonl");  // 15 records on the hours topic
   const CommandResult first = cli.run("run --until-caught-up");
   ASSERT_EQ(first.code, 0) << first.err;
-  ASSERT_NE(first.err.find("run: hours: 15 read, 15 applied"), std::string::npos) << first.err;
+  ASSERT_NE(first.out.find("run: hours: 15 read, 15 applied"), std::string::npos) << first.out;
   const CommandResult stars_before = cli.run("export stars");
   ASSERT_EQ(stars_before.code, 0) << stars_before.err;
   ASSERT_NE(stars_before.out.find(R"("volunteer_id":"v-5")"), std::string::npos)
@@ -267,7 +267,7 @@ TEST(Reset, DryRunChangesNothingAndExecuteStartsTheApplicationOver) {
   // The next run reads every input from offset 0 again and computes the same stars.
   const CommandResult again = cli.run("run --until-caught-up");
   ASSERT_EQ(again.code, 0) << again.err;
-  EXPECT_NE(again.err.find("run: hours: 15 read, 15 applied"), std::string::npos) << again.err;
+  EXPECT_NE(again.out.find("run: hours: 15 read, 15 applied"), std::string::npos) << again.out;
   const CommandResult stars_after = cli.run("export stars");
   ASSERT_EQ(stars_after.code, 0) << stars_after.err;
   EXPECT_EQ(stars_after.out, stars_before.out);

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "harness.hpp"
+#include "internal/county_cell_index.hpp"
 #include "leifeng/schemas/copy_text.hpp"
 
 namespace leifeng::processors::testing {

@@ -536,7 +536,7 @@ TEST(LedgerStateFormat, VolunteerStateKeepsItsStoredBytes) {
   EXPECT_EQ(loaded.logs[2].area, 410411u);
   EXPECT_EQ(loaded.logs[1].category, 5);
   EXPECT_EQ(loaded.logs[2].service_date, 20881);
-  EXPECT_EQ(loaded.log_hashes[1], stable_hash(long_id));
+  EXPECT_EQ(loaded.logs.hashes()[1], stable_hash(long_id));
   EXPECT_TRUE(loaded.applied.contains("e2"));
   EXPECT_EQ(runtime::TypedStore<VolunteerState>::encode(loaded), bytes);
 }
@@ -550,8 +550,8 @@ TEST(LedgerStateFormat, LoadedStateFindsItsLogs) {
   stored.restart();  // flush, then state only from the stored bytes
   const VolunteerState* state = stored.ledger().find("v1");
   ASSERT_NE(state, nullptr);
-  ASSERT_EQ(state->log_hashes.size(), 2u);
-  EXPECT_EQ(state->log_hashes[1], stable_hash("L2"));
+  ASSERT_EQ(state->logs.hashes().size(), 2u);
+  EXPECT_EQ(state->logs.hashes()[1], stable_hash("L2"));
   // Both logs are found again after the reload: verify one, refuse a second submit of the other.
   EXPECT_EQ(stored.send(kHours, "v1", verified("f2", "v1", "L2", 5)), Outcome::applied);
   EXPECT_EQ(stored.send(kHours, "v1", submitted("s3", "v1", "L1", "410402", "2027-03-01", 60)),

@@ -9,7 +9,6 @@
 
 #include "leifeng/processors/county_delta.hpp"
 #include "leifeng/processors/event_processor.hpp"
-#include "leifeng/runtime/typed_store.hpp"
 
 namespace leifeng::processors {
 
@@ -28,24 +27,17 @@ struct ActivityState {
   }
 };
 
-class ActivitiesProcessor : public EventProcessor {
+class ActivitiesProcessor : public AggregateProcessor<ActivityState> {
  public:
   static constexpr const char* kStoreName = "activities";
   ActivitiesProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
 
-  void flush() override { activities_.flush(); }
-  void prefetch(const schemas::Event& event, int step, Lookahead& ahead) const override;
-  const ActivityState* find(const std::string& activity_id) {
-    return activities_.find(activity_id);
-  }
-
  protected:
-  Applied apply(const schemas::Event& event, runtime::Emitter& out) override;
+  Verdict apply_to(ActivityState* state, const schemas::Event& event,
+                   runtime::Emitter& out) override;
 
  private:
-  runtime::TypedStore<ActivityState> activities_;
   CountyDeltaBatch deltas_;
-  std::string key_;
 };
 
 }  // namespace leifeng::processors

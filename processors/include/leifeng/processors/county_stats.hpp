@@ -6,8 +6,8 @@
 #include <cereal/types/array.hpp>
 #include <cereal/types/string.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
-#include <vector>
 
 #include "leifeng/processors/county_delta.hpp"
 #include "leifeng/processors/event_processor.hpp"
@@ -30,29 +30,7 @@ struct CountyCell {
   }
 };
 
-// (area, period) -> cell, in front of the TypedStore: a hit is one probe of a flat table,
-// where the store needs the 9-byte string key and its hash. The cell pointers are the store's,
-// valid until its flush: clear() then.
-class CountyCellIndex {
- public:
-  CountyCell* find(uint32_t area, Period period) const;
-  void insert(uint32_t area, Period period, CountyCell* cell);  // `area, period` not present
-  void clear();
-  size_t size() const { return size_; }
-
- private:
-  struct Slot {
-    uint32_t area = 0;
-    int32_t period_value = 0;
-    Period::Kind period_kind{};
-    CountyCell* cell = nullptr;  // null = empty
-  };
-  size_t first_slot(uint32_t area, Period period) const;
-  void grow();
-
-  std::vector<Slot> slots_;  // size a power of two, at most half full
-  size_t size_ = 0;
-};
+class CountyCellIndex;  // processors/src/internal
 
 class CountyStatsProcessor : public runtime::Processor {
  public:
@@ -60,10 +38,9 @@ class CountyStatsProcessor : public runtime::Processor {
   CountyStatsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
 
   runtime::Outcome process(const runtime::InputRecord& record, runtime::Emitter& out) override;
-  void flush() override {
-    cells_.flush();
-    index_.clear();
-  }
+  ~CountyStatsProcessor() override;
+
+  void flush() override;
   // Emits every cell when table updates were not emitted one by one (ProcessorOptions).
   void finish(runtime::Emitter& out) override;
 
@@ -73,11 +50,11 @@ class CountyStatsProcessor : public runtime::Processor {
  private:
   void apply(const CountyDeltaReader& delta, runtime::Emitter& out);
   static void cell_key(std::string& key, uint32_t area, Period period);
-  CountyCell& cell_for_update(uint32_t area, Period period);
+  CountyCell& cell_from_store(uint32_t area, Period period);  // and into index_
 
   ProcessorOptions options_;
   runtime::TypedStore<CountyCell> cells_;
-  CountyCellIndex index_;
+  std::unique_ptr<CountyCellIndex> index_;  // in front of cells_
   std::string key_;
 };
 

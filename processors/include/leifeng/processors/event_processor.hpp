@@ -1,19 +1,16 @@
 // What the domain processors share: decoding an input, the dead-letter output and the
-// duplicate check of SPEC §4. A concrete processor only applies decoded events.
+// duplicate check of spec §4. A concrete processor only applies the events that pass them.
 #pragma once
 
-#include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <variant>
-#include <vector>
 
-#include "leifeng/processors/county_delta.hpp"
 #include "leifeng/processors/domain_config.hpp"
-#include "leifeng/processors/packed_texts.hpp"
+#include "leifeng/processors/internal/applied_events.hpp"
 #include "leifeng/runtime/processor.hpp"
 #include "leifeng/runtime/typed_store.hpp"
+#include "leifeng/schemas/copy_text.hpp"
 #include "leifeng/schemas/events.hpp"
 #include "leifeng/schemas/records.hpp"
 #include "leifeng/schemas/validation.hpp"
@@ -42,10 +39,19 @@ struct ProcessorOptions {
   bool emit_table_updates = true;
 };
 
-// What became of one input, with the reason when it was dead-lettered (replay's summary).
+// What became of one input: applied, a duplicate, or dead-lettered with its rejection.
 struct Verdict {
   runtime::Outcome outcome = runtime::Outcome::applied;
-  std::optional<schemas::Reason> reason;
+  std::optional<schemas::Rejection> rejection;  // when dead_lettered
+
+  static Verdict applied() { return {}; }
+  static Verdict duplicate() { return {runtime::Outcome::duplicate, std::nullopt}; }
+  static Verdict rejected(schemas::Rejection rejection) {
+    return {runtime::Outcome::dead_lettered, std::move(rejection)};
+  }
+  static Verdict rejected(schemas::Reason reason, std::string field, std::string detail) {
+    return rejected({reason, std::move(field), std::move(detail)});
+  }
 };
 
 // Emits the dead-letter record of an input that failed with `rejection`.
@@ -53,43 +59,6 @@ void emit_dead_letter(const runtime::InputRecord& record, const schemas::Rejecti
                       const std::optional<std::string>& event_id,
                       const std::optional<std::string>& type, const std::optional<std::string>& at,
                       const SourceNaming& source, runtime::Emitter& out);
-
-// A stable 64-bit string hash (FNV-1a): it is stored in state, so it must not change between
-// builds the way std::hash may.
-uint64_t stable_hash(std::string_view text);
-
-// Event ids applied to one aggregate: the ids packed in one buffer, and beside them a column
-// of their hashes. A lookup scans 8 bytes per applied event, contiguous and prefetched; the
-// ids are only read when a hash matches (a re-sent event, or a collision).
-struct AppliedEvents {
-  bool contains(std::string_view event_id) const {
-    return contains(event_id, stable_hash(event_id));
-  }
-  void add(std::string_view event_id) { add(event_id, stable_hash(event_id)); }
-  // The same with the id's stable_hash computed once by the caller for both.
-  bool contains(std::string_view event_id, uint64_t hash) const;
-  void add(std::string_view event_id, uint64_t hash);
-  size_t size() const { return hashes_.size(); }
-  std::vector<std::string> ids() const { return ids_.all(); }  // in the order applied
-  void prefetch() const;  // the hashes, and where the next id goes
-
-  // The stored format is that of a vector of hashes and a vector of id strings.
-  template <class Archive>
-  void save(Archive& ar) const {
-    ar(hashes_, ids());
-  }
-  template <class Archive>
-  void load(Archive& ar) {
-    std::vector<std::string> stored;
-    ar(hashes_, stored);
-    ids_ = PackedTexts{};
-    for (const std::string& id : stored) ids_.append(id);
-  }
-
- private:
-  std::vector<uint64_t> hashes_;  // stable_hash of each id, in the order applied
-  PackedTexts ids_;
-};
 
 class EventProcessor : public runtime::Processor {
  public:
@@ -109,47 +78,79 @@ class EventProcessor : public runtime::Processor {
   struct Lookahead {
     size_t key_hash = 0;
   };
-  virtual void prefetch(const schemas::Event& event, int step, Lookahead& ahead) const;
+  virtual void prefetch(const schemas::Event& event, int step, Lookahead& ahead) const = 0;
 
  protected:
-  // The outcome of applying one decoded event to its aggregate.
-  struct Applied {
-    runtime::Outcome outcome = runtime::Outcome::applied;
-    schemas::Rejection rejection;  // when dead_lettered
-  };
-  static Applied applied() { return {}; }
-  static Applied duplicate() { return {runtime::Outcome::duplicate, {}}; }
-  static Applied rejected(schemas::Reason reason, std::string field, std::string detail) {
-    return {runtime::Outcome::dead_lettered, {reason, std::move(field), std::move(detail)}};
-  }
-
-  virtual Applied apply(const schemas::Event& event, runtime::Emitter& out) = 0;
-
-  // Steps 0 and 1 of prefetch() for the store keyed by the event's aggregate id; from step 2
-  // on, the (likely) value, whose own data the processor may prefetch.
-  template <class Value>
-  static const Value* prefetch_aggregate(const runtime::TypedStore<Value>& store,
-                                         const schemas::Event& event, int step, Lookahead& ahead) {
-    switch (step) {
-      case 0:
-        ahead.key_hash = runtime::TypedStore<Value>::hash_key(event.aggregate_id());
-        store.prefetch_slot(ahead.key_hash);
-        return nullptr;
-      case 1:
-        store.prefetch_node(ahead.key_hash);
-        return nullptr;
-      default:
-        return store.likely_value(ahead.key_hash);
-    }
-  }
+  // Applies a decoded event; a rejection is dead-lettered by handle().
+  virtual Verdict apply(const schemas::Event& event, runtime::Emitter& out) = 0;
 
   const ProcessorOptions& options() const { return options_; }
-  const schemas::ValidationRules& rules() const { return rules_; }
 
  private:
   schemas::InputTopic topic_;
   ProcessorOptions options_;
   schemas::ValidationRules rules_;
+};
+
+// The event processor of one kind of aggregate (volunteer, activity, need), kept as a `State`
+// per aggregate id in one store. It owns the duplicate check: an event whose id is in the
+// aggregate's `State::applied` is dropped before the rules see it, and the id of every event
+// the rules apply is added there.
+template <class State>
+class AggregateProcessor : public EventProcessor {
+ public:
+  AggregateProcessor(schemas::InputTopic topic, const ProcessorOptions& options,
+                     runtime::KeyValueStore* store)
+      : EventProcessor(topic, options), store_(store) {}
+
+  void flush() override { store_.flush(); }
+  // The state of one aggregate, or null (audit, tests).
+  const State* find(const std::string& aggregate_id) { return store_.find(aggregate_id); }
+
+  // Steps 0 and 1 find the aggregate's slot and node in the store; from step 2 on its state.
+  void prefetch(const schemas::Event& event, int step, Lookahead& ahead) const final {
+    if (step == 0) {
+      ahead.key_hash = runtime::TypedStore<State>::hash_key(event.aggregate_id());
+      store_.prefetch_slot(ahead.key_hash);
+    } else if (step == 1) {
+      store_.prefetch_node(ahead.key_hash);
+    } else if (const State* state = store_.likely_value(ahead.key_hash)) {
+      if (step == 2) state->applied.prefetch();
+      prefetch_state(*state, event, step);
+    }
+  }
+
+ protected:
+  // Applies an event that is not a duplicate to `state`, null when the aggregate has none yet
+  // (create() makes it). A rejection must leave the state as it was.
+  virtual Verdict apply_to(State* state, const schemas::Event& event, runtime::Emitter& out) = 0;
+  // From step 2 on: what apply() will read of `state` besides its applied ids.
+  virtual void prefetch_state(const State&, const schemas::Event&, int) const {}
+
+  State& create() { return *(state_ = &store_.upsert(key_)); }
+  const std::string& key() const { return key_; }  // the aggregate id of the event applied
+  const runtime::TypedStore<State>& store() const { return store_; }
+
+ private:
+  Verdict apply(const schemas::Event& event, runtime::Emitter& out) final {
+    schemas::copy_text(key_, event.aggregate_id());
+    state_ = store_.find(key_);
+    const std::string& event_id = event.envelope.event_id;
+    const uint64_t id_hash = stable_hash(event_id);  // for contains and add
+    if (state_ != nullptr && state_->applied.contains(event_id, id_hash)) {
+      return Verdict::duplicate();
+    }
+    Verdict verdict = apply_to(state_, event, out);
+    if (verdict.outcome == runtime::Outcome::applied) {
+      state_->applied.add(event_id, id_hash);
+      store_.mark_dirty(key_);
+    }
+    return verdict;
+  }
+
+  runtime::TypedStore<State> store_;
+  State* state_ = nullptr;  // of the event being applied
+  std::string key_;         // reused lookup key
 };
 
 }  // namespace leifeng::processors

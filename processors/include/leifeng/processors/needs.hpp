@@ -9,7 +9,6 @@
 
 #include "leifeng/processors/county_delta.hpp"
 #include "leifeng/processors/event_processor.hpp"
-#include "leifeng/runtime/typed_store.hpp"
 
 namespace leifeng::processors {
 
@@ -42,25 +41,20 @@ struct NeedState {
 // ⌊seconds from posting to fulfilment / 60⌋, never below zero (SPEC §5).
 int64_t fulfil_minutes(int64_t posted_epoch_nanos, int64_t fulfilled_epoch_nanos);
 
-class NeedsProcessor : public EventProcessor {
+class NeedsProcessor : public AggregateProcessor<NeedState> {
  public:
   static constexpr const char* kStoreName = "needs";
   NeedsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
 
-  void flush() override { needs_.flush(); }
-  void prefetch(const schemas::Event& event, int step, Lookahead& ahead) const override;
   void finish(runtime::Emitter& out) override;  // the needs-status table, when deferred
-  const NeedState* find(const std::string& need_id) { return needs_.find(need_id); }
   static schemas::NeedStatusRecord status_record(const std::string& need_id,
                                                  const NeedState& state);
 
  protected:
-  Applied apply(const schemas::Event& event, runtime::Emitter& out) override;
+  Verdict apply_to(NeedState* state, const schemas::Event& event, runtime::Emitter& out) override;
 
  private:
-  runtime::TypedStore<NeedState> needs_;
   CountyDeltaBatch deltas_;
-  std::string key_;
 };
 
 }  // namespace leifeng::processors

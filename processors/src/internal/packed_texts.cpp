@@ -1,4 +1,4 @@
-#include "leifeng/processors/packed_texts.hpp"
+#include "leifeng/processors/internal/packed_texts.hpp"
 
 #include <stdexcept>
 
