@@ -97,8 +97,8 @@ struct DeadLetterRecord {
   std::variant<KafkaSource, FileSource> source;
   // The original message text; in JSON, bytes that are not UTF-8 become U+FFFD.
   std::string payload;
-  std::optional<std::string> at;  // the event's occurred_at when it had one (no wall clock)
-  std::optional<PayloadCut> cut;  // set when `payload` is a prefix of the original
+  std::optional<std::string> at;    // the event's occurred_at when it had one (no wall clock)
+  std::optional<PayloadCut> cut{};  // set when `payload` is a prefix of the original
   friend bool operator==(const DeadLetterRecord&, const DeadLetterRecord&) = default;
 };
 
