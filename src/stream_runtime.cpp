@@ -412,7 +412,8 @@ void StreamRuntime::Impl::send(const std::string& topic, int32_t partition, std:
         RdKafka::Producer::RK_MSG_COPY, payload, length, key.data(), key.size(), delivered);
     if (err == RdKafka::ERR_NO_ERROR) return;
     if (err != RdKafka::ERR__QUEUE_FULL)
-      throw AbortableError("cannot produce to " + topic + ": " + RdKafka::err2str(err));
+      throw AbortableError("cannot produce a record of " + std::to_string(key.size() + length) +
+                           " bytes (key and value) to " + topic + ": " + RdKafka::err2str(err));
     producer_->poll(50);  // the local queue is full: wait for deliveries
   }
 }
@@ -424,7 +425,10 @@ void StreamRuntime::Impl::event_cb(RdKafka::Event& event) {
 
 void StreamRuntime::Impl::dr_cb(RdKafka::Message& message) {
   if (message.err() != RdKafka::ERR_NO_ERROR) {
-    if (!delivery_failed_) delivery_error_ = message.topic_name() + ": " + message.errstr();
+    if (!delivery_failed_) {
+      delivery_error_ = message.topic_name() + " partition " + std::to_string(message.partition()) +
+                        ": " + message.errstr();
+    }
     delivery_failed_ = true;
     return;
   }
@@ -702,7 +706,14 @@ void StreamRuntime::Impl::handle(RdKafka::Message& message) {
         record.key = std::string_view(static_cast<const char*>(raw->key), raw->key_len);
       if (raw->payload != nullptr)
         record.value = std::string_view(static_cast<const char*>(raw->payload), raw->len);
-      task->second->process(route->first, record);
+      try {
+        task->second->process(route->first, record);
+      } catch (const AbortableError& e) {
+        // Name the input, so that an operator can find the message that cannot be processed.
+        throw AbortableError(std::string(e.what()) + " (while processing " + std::string(topic) +
+                             " partition " + std::to_string(record.partition) + " offset " +
+                             std::to_string(record.offset) + ")");
+      }
       ++processed_in_transaction_;
       return;
     }

@@ -18,14 +18,20 @@ void emit_dead_letter(const runtime::InputRecord& record, const schemas::Rejecti
                       const std::optional<std::string>& type, const std::optional<std::string>& at,
                       const SourceNaming& source, runtime::Emitter& out) {
   schemas::DeadLetterRecord letter;
+  // Cut so that the record always fits in a Kafka message (spec §6): a dead letter that
+  // cannot be produced would abort every transaction on this input, restart after restart.
+  auto cut = [](const std::optional<std::string>& text) -> std::optional<std::string> {
+    if (!text) return std::nullopt;
+    return schemas::cut_dead_letter_text(*text);
+  };
   letter.reason = rejection.reason;
-  if (!rejection.field.empty()) letter.field = rejection.field;
-  letter.detail = rejection.detail;
-  letter.event_id = event_id;
-  letter.type = type;
+  if (!rejection.field.empty()) letter.field = schemas::cut_dead_letter_text(rejection.field);
+  letter.detail = schemas::cut_dead_letter_text(rejection.detail);
+  letter.event_id = cut(event_id);
+  letter.type = cut(type);
   letter.source = source.describe(record);
-  letter.payload.assign(record.value);
-  letter.at = at;
+  schemas::set_dead_letter_payload(letter, record.value);
+  letter.at = cut(at);
   out.emit(outputs::kDeadLetter, record.key.value_or(std::string_view{}), schemas::to_json(letter));
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "sha256.hpp"
 #include "utf8.hpp"
 
 namespace leifeng::schemas {
@@ -121,6 +122,7 @@ class RecordReader {
     if (!v || !v->IsBool()) return fail<bool>();
     return v->GetBool();
   }
+  bool has(const char* name) const { return find(name) != nullptr; }
   const rj::Value* object(const char* name) {
     const rj::Value* v = find(name);
     if (!v || !v->IsObject()) return fail<const rj::Value*>();
@@ -237,7 +239,77 @@ std::string to_json(const DeadLetterRecord& r) {
   }
   w.EndObject();
   // The payload keeps the original text, but the record itself must stay valid JSON.
-  return out.text("payload", utf8::with_replacements(r.payload)).nullable_text("at", r.at).finish();
+  out.text("payload", utf8::with_replacements(r.payload)).nullable_text("at", r.at);
+  if (r.cut) {
+    out.boolean("payload_truncated", true)
+        .integer("payload_bytes", r.cut->original_bytes)
+        .text("payload_sha256", r.cut->sha256);
+  }
+  return out.finish();
+}
+
+namespace {
+
+// The bytes rapidjson's Writer writes for the ASCII byte `c` inside a string.
+size_t escaped_size(unsigned char c) {
+  if (c == '"' || c == '\\') return 2;
+  if (c >= 0x20) return 1;
+  switch (c) {
+    case '\b':
+    case '\t':
+    case '\n':
+    case '\f':
+    case '\r':
+      return 2;
+    default:
+      return 6;  // \u00XX
+  }
+}
+
+// Bytes of `text` whose JSON form (as to_json writes it) fits in `limit` bytes: a whole
+// number of characters, so a cut never splits a UTF-8 sequence or an escape.
+size_t prefix_that_fits(std::string_view text, size_t limit) {
+  size_t pos = 0;
+  size_t encoded = 0;
+  while (pos < text.size()) {
+    const auto c = static_cast<unsigned char>(text[pos]);
+    size_t length = 1;
+    size_t size = 0;
+    if (c < 0x80) {
+      size = escaped_size(c);
+    } else if (const size_t n = utf8::sequence_length(text, pos); n > 0) {
+      length = size = n;
+    } else {
+      size = 3;  // one byte that is not UTF-8 becomes U+FFFD
+    }
+    if (encoded + size > limit) break;
+    encoded += size;
+    pos += length;
+  }
+  return pos;
+}
+
+}  // namespace
+
+void set_dead_letter_payload(DeadLetterRecord& record, std::string_view payload, size_t limit) {
+  // A byte grows to at most six in JSON: shorter payloads fit without looking at them.
+  const size_t keep =
+      payload.size() <= limit / 6 ? payload.size() : prefix_that_fits(payload, limit);
+  record.payload.assign(payload.substr(0, keep));
+  if (keep == payload.size()) {
+    record.cut.reset();
+  } else {
+    record.cut = PayloadCut{static_cast<int64_t>(payload.size()), sha256_hex(payload)};
+  }
+}
+
+std::string cut_dead_letter_text(std::string_view text, size_t limit) {
+  if (text.size() <= limit) return std::string(text);
+  size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  std::string out(text.substr(0, cut));
+  out.append("…");
+  return out;
 }
 
 std::optional<StarRecord> star_record_from_json(std::string_view json) {
@@ -335,6 +407,10 @@ std::optional<DeadLetterRecord> dead_letter_from_json(std::string_view json) {
     }
     r.payload = in.text("payload");
     r.at = in.nullable_text("at");
+    if (in.has("payload_truncated")) {
+      if (!in.boolean("payload_truncated")) return in.fail<DeadLetterRecord>();
+      r.cut = PayloadCut{in.integer("payload_bytes"), in.text("payload_sha256")};
+    }
     return r;
   });
 }

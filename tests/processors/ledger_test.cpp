@@ -63,6 +63,41 @@ TEST_F(LedgerTest, MessageWithoutAKeyIsInvalidOnItsAggregateId) {
   EXPECT_EQ(send(updated("u2", "v1", R"("party_member":true)")), Outcome::applied);
 }
 
+TEST_F(LedgerTest, DeadLetterOfAHugeMessageFitsInAKafkaMessage) {
+  // A 999,952-byte event the broker accepts, and 300 KB of control characters (each escaped
+  // to six bytes): the dead letter keeps a prefix and says so, under the producer's
+  // 1,000,000-byte message.max.bytes, so the pipeline moves on (issue 14).
+  std::string big = R"({"event_id":"e-big","type":"hours.submitted","note":")";
+  big.append(999'952 - big.size() - 2, 'x').append("\"}");
+  std::string controls = R"({"event_id":"e-ctl","type":"hours.submitted","note":")";
+  controls.append(300'000, '\x07').append("\"}");
+  for (const std::string& event : {big, controls}) {
+    EXPECT_EQ(send(event), Outcome::dead_lettered);
+    const auto letters = pipeline.on(outputs::kDeadLetter);
+    ASSERT_FALSE(letters.empty());
+    EXPECT_LT(letters.back().key.size() + letters.back().value.size(), 1'000'000u);
+    const auto letter = schemas::dead_letter_from_json(letters.back().value);
+    ASSERT_TRUE(letter.has_value());
+    ASSERT_TRUE(letter->cut.has_value());
+    EXPECT_EQ(letter->cut->original_bytes, static_cast<int64_t>(event.size()));
+    EXPECT_EQ(event.compare(0, letter->payload.size(), letter->payload), 0);
+  }
+  // A small one is copied whole, without the marker fields.
+  expect_dead(R"({"event_id":"e-1","type":"hours.submitted"})", Reason::missing_field);
+  EXPECT_EQ(pipeline.on(outputs::kDeadLetter).back().value.find("payload_truncated"),
+            std::string::npos);
+}
+
+TEST_F(LedgerTest, DeadLetterCutsAnEventIdOfAnySize) {
+  const std::string id(600'000, 'e');
+  const std::string event = R"({"event_id":")" + id + R"(","type":"hours.submitted"})";
+  EXPECT_EQ(send(event), Outcome::dead_lettered);
+  const auto letter = pipeline.last_dead_letter();
+  ASSERT_TRUE(letter.has_value());
+  EXPECT_EQ(letter->event_id, id.substr(0, schemas::kDeadLetterTextLimit) + "…");
+  EXPECT_LT(pipeline.on(outputs::kDeadLetter).back().value.size(), 1'000'000u);
+}
+
 TEST_F(LedgerTest, EveryAllowedTransitionOfAnHourLog) {
   EXPECT_EQ(send(submitted("s1", "v1", "L1", "410402", "2027-03-01", 60)), Outcome::applied);
   EXPECT_EQ(send(verified("f1", "v1", "L1", 4)), Outcome::applied);

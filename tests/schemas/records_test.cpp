@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <random>
 
 namespace leifeng::schemas {
@@ -123,6 +124,131 @@ TEST(Records, DeadLetterExactJsonForKafkaAndFileSources) {
             R"("payload":"{x","at":null})");
   EXPECT_EQ(dead_letter_from_json(to_json(dead_letter_kafka())), dead_letter_kafka());
   EXPECT_EQ(dead_letter_from_json(to_json(dead_letter_file())), dead_letter_file());
+}
+
+// The payload's part of a dead letter as to_json writes it: `"payload":"…"` without the quotes.
+size_t encoded_payload_size(const std::string& json) {
+  const size_t begin = json.find("\"payload\":\"") + 11;
+  const size_t end = json.find("\",\"at\":", begin);
+  return end - begin;
+}
+
+// The librdkafka producer's default message.max.bytes, which every record must stay under.
+constexpr size_t kProducerLimit = 1'000'000;
+
+TEST(Records, DeadLetterOfAnAlmostMegabyteEventIsCutToFitWithSizeAndHash) {
+  // A 999,952-byte event the broker accepts (issue 14).
+  std::string event = R"({"event_id":"e-9","type":"hours.submitted","note":")";
+  event.append(999'952 - event.size() - 2, 'x');
+  event.append("\"}");
+  ASSERT_EQ(event.size(), 999'952u);
+  DeadLetterRecord r = dead_letter_kafka();
+  set_dead_letter_payload(r, event);
+  const std::string json = to_json(r);
+  EXPECT_LT(json.size(), kProducerLimit);
+  EXPECT_LE(encoded_payload_size(json), kDeadLetterPayloadLimit);
+  EXPECT_GT(encoded_payload_size(json), kDeadLetterPayloadLimit - 2);  // as much as fits
+  ASSERT_TRUE(r.cut.has_value());
+  EXPECT_EQ(r.cut->original_bytes, 999'952);
+  EXPECT_EQ(r.cut->sha256.size(), 64u);
+  EXPECT_EQ(event.compare(0, r.payload.size(), r.payload), 0);  // a prefix of the original
+  // The marker fields follow the v1 fields, and the record reads back whole.
+  EXPECT_NE(json.find(R"(,"payload_truncated":true,"payload_bytes":999952,"payload_sha256":")" +
+                      r.cut->sha256 + "\"}"),
+            std::string::npos);
+  EXPECT_EQ(dead_letter_from_json(json), r);
+
+  // The hash is of the whole original: another tail, the same kept prefix, another hash.
+  std::string other = event;
+  other[other.size() - 3] = 'y';
+  DeadLetterRecord r2 = dead_letter_kafka();
+  set_dead_letter_payload(r2, other);
+  EXPECT_EQ(r2.payload, r.payload);
+  EXPECT_NE(r2.cut->sha256, r.cut->sha256);
+}
+
+TEST(Records, DeadLetterOfControlCharactersIsCutByItsEscapedSize) {
+  // 300 KB of control characters in a JSON string: each becomes \u00XX, six bytes.
+  std::string event = R"({"event_id":"e-9","note":")";
+  event.append(300'000, '\x01');
+  event.append("\"}");
+  DeadLetterRecord r = dead_letter_kafka();
+  set_dead_letter_payload(r, event);
+  const std::string json = to_json(r);
+  EXPECT_LT(json.size(), kProducerLimit);
+  EXPECT_LE(encoded_payload_size(json), kDeadLetterPayloadLimit);
+  ASSERT_TRUE(r.cut.has_value());
+  EXPECT_EQ(r.cut->original_bytes, static_cast<int64_t>(event.size()));
+  // Whole escapes only: the record parses back to exactly the kept prefix.
+  const auto back = dead_letter_from_json(json);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->payload, r.payload);
+  EXPECT_EQ(event.compare(0, r.payload.size(), r.payload), 0);
+  // The prefix's own escapes: \" is 2 bytes, so the control characters kept are the rest / 6.
+  const size_t head = 26;  // {"event_id":"e-9","note":"
+  const size_t head_escaped =
+      head + static_cast<size_t>(std::count(event.begin(), event.begin() + head, '"'));
+  EXPECT_EQ(r.payload.size(), head + (kDeadLetterPayloadLimit - head_escaped) / 6);
+}
+
+TEST(Records, DeadLetterPayloadThatFitsIsUnchanged) {
+  DeadLetterRecord r = dead_letter_kafka();
+  const std::string golden = to_json(r);
+  const std::string payload = r.payload;
+  set_dead_letter_payload(r, payload);
+  EXPECT_FALSE(r.cut.has_value());
+  EXPECT_EQ(to_json(r), golden);  // byte-identical, no marker fields
+  EXPECT_EQ(golden.find("payload_truncated"), std::string::npos);
+
+  // Exactly at the limit is kept whole; one byte more is cut.
+  const std::string at_limit(kDeadLetterPayloadLimit, 'a');
+  set_dead_letter_payload(r, at_limit);
+  EXPECT_FALSE(r.cut.has_value());
+  EXPECT_EQ(r.payload, at_limit);
+  set_dead_letter_payload(r, at_limit + "b");
+  ASSERT_TRUE(r.cut.has_value());
+  EXPECT_EQ(r.payload, at_limit);
+  EXPECT_EQ(r.cut->original_bytes, static_cast<int64_t>(kDeadLetterPayloadLimit + 1));
+}
+
+TEST(Records, DeadLetterPayloadIsCutBetweenCharactersAndEscapes) {
+  DeadLetterRecord r = dead_letter_file();
+  set_dead_letter_payload(r, "学雷锋好榜样", 10);  // 3 bytes a character
+  EXPECT_EQ(r.payload, "学雷锋");
+  set_dead_letter_payload(r, "ab\ncd", 3);  // \n is 2 bytes escaped: not split
+  EXPECT_EQ(r.payload, "ab");
+  set_dead_letter_payload(r,
+                          "a\x01"
+                          "bcdefg",
+                          6);  // \u0001 does not fit after "a"
+  EXPECT_EQ(r.payload, "a");
+  set_dead_letter_payload(r, "\xff\xff\xff\xff", 10);  // each becomes U+FFFD, 3 bytes
+  EXPECT_EQ(r.payload, "\xff\xff\xff");
+  EXPECT_EQ(dead_letter_from_json(to_json(r))->payload, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST(Records, DeadLetterPayloadHashIsSha256OfTheOriginal) {
+  // FIPS 180-4 examples: one block, the padding spilling into a second block, many blocks.
+  DeadLetterRecord r = dead_letter_file();
+  set_dead_letter_payload(r, "abc", 1);
+  EXPECT_EQ(r.cut->sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  set_dead_letter_payload(r, "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1);
+  EXPECT_EQ(r.cut->sha256, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  set_dead_letter_payload(r, std::string(1'000'000, 'a'), 1);
+  EXPECT_EQ(r.cut->sha256, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  EXPECT_EQ(r.cut->original_bytes, 1'000'000);
+}
+
+TEST(Records, DeadLetterTextFieldsAreCutAtACharacter) {
+  EXPECT_EQ(cut_dead_letter_text("e-1"), "e-1");
+  const std::string id(kDeadLetterTextLimit, 'e');
+  EXPECT_EQ(cut_dead_letter_text(id), id);
+  EXPECT_EQ(cut_dead_letter_text(id + "f"), id + "…");
+  // 1024 is not a multiple of 3: the cut falls back to the last whole character.
+  std::string chinese;
+  while (chinese.size() <= kDeadLetterTextLimit) chinese += "雷";
+  const std::string cut = cut_dead_letter_text(chinese);
+  EXPECT_EQ(cut, chinese.substr(0, 1023) + "…");
 }
 
 TEST(Records, DeadLetterPayloadThatIsNotUtf8StaysValidJson) {

@@ -1,6 +1,7 @@
 // The output records of SPEC §6 and their JSON form. Field order in JSON follows SPEC §6.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -78,6 +79,14 @@ struct FileSource {
   friend bool operator==(const FileSource&, const FileSource&) = default;
 };
 
+// A dead-letter payload that was cut to fit (spec §6): the record then adds
+// "payload_truncated":true, "payload_bytes" and "payload_sha256".
+struct PayloadCut {
+  int64_t original_bytes = 0;  // the size of the whole original message value
+  std::string sha256;          // of the whole original value, lowercase hex
+  friend bool operator==(const PayloadCut&, const PayloadCut&) = default;
+};
+
 // leifeng.dead-letter.v1, key = the original message key.
 struct DeadLetterRecord {
   Reason reason{};
@@ -88,9 +97,32 @@ struct DeadLetterRecord {
   std::variant<KafkaSource, FileSource> source;
   // The original message text; in JSON, bytes that are not UTF-8 become U+FFFD.
   std::string payload;
-  std::optional<std::string> at;  // the event's occurred_at when it had one (no wall clock)
+  std::optional<std::string> at;    // the event's occurred_at when it had one (no wall clock)
+  std::optional<PayloadCut> cut{};  // set when `payload` is a prefix of the original
   friend bool operator==(const DeadLetterRecord&, const DeadLetterRecord&) = default;
 };
+
+// Every dead-letter record must fit in one Kafka message: librdkafka's producer refuses a
+// message over its message.max.bytes (default 1,000,000 bytes), the transaction aborts and
+// every restart meets the same input again. The payload is the part that grows with the
+// input, and JSON escaping can make it six times the original (a control byte is \u00XX), so
+// the limit applies to its JSON form. 512 KiB (spec §6) leaves the other fields (each cut at
+// kDeadLetterTextLimit, at most six times that once escaped), the envelope and the key room
+// under 1,000,000 bytes.
+inline constexpr size_t kDeadLetterPayloadLimit = 512 * 1024;
+// field, detail, event_id and type: a valid event_id is at most 128 bytes and details quote
+// values at 64, so only a broken input reaches this.
+inline constexpr size_t kDeadLetterTextLimit = 1024;
+
+// Puts `payload` into the record: whole when its JSON form (bytes that are not UTF-8 as
+// U+FFFD, escapes, without the quotes) is at most `limit` bytes; else the longest prefix of
+// whole characters whose JSON form is, and `cut` names the original's size and SHA-256.
+void set_dead_letter_payload(DeadLetterRecord& record, std::string_view payload,
+                             size_t limit = kDeadLetterPayloadLimit);
+
+// `text` when it is at most `limit` bytes, else its first `limit` bytes or fewer, cut at a
+// UTF-8 boundary, and "…".
+std::string cut_dead_letter_text(std::string_view text, size_t limit = kDeadLetterTextLimit);
 
 // Compact JSON, one object, no trailing newline.
 std::string to_json(const StarRecord&);
