@@ -1003,6 +1003,30 @@ void decode_object(const Object& object, const ValidationRules& rules,
 namespace internal {
 namespace {
 
+// Where `json` nests deeper than `limit` levels of [ and { (outside strings): the byte offset,
+// or npos. One pass with no memory, so nesting costs no parser stack.
+size_t too_deep_at(std::string_view json, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
 void decode_reference_into(DecodeResult& result, std::string_view json,
                            const ValidationRules& rules, std::optional<InputTopic> topic,
                            std::optional<std::string_view> key) {
@@ -1020,6 +1044,13 @@ void decode_reference_into(DecodeResult& result, std::string_view json,
     return reject(result, Reason::malformed, "",
                   "not valid JSON at byte " + std::to_string(at) +
                       ": a NUL byte (control characters must be escaped in strings)");
+  }
+  if (const size_t deep = too_deep_at(json, rules.max_nesting_depth);
+      deep != std::string_view::npos) {
+    return reject(result, Reason::malformed, "",
+                  "not valid JSON at byte " + std::to_string(deep) + ": nested deeper than " +
+                      std::to_string(rules.max_nesting_depth) +
+                      " levels of arrays and objects (the limit, [rules] max_nesting_depth)");
   }
 
   // Typical events fit the stack buffers, so decoding allocates only the event's own strings.
