@@ -1004,22 +1004,39 @@ namespace internal {
 namespace {
 
 // Where `json` nests deeper than `limit` levels of [ and { (outside strings): the byte offset,
-// or npos. One pass with no memory, so nesting costs no parser stack.
+// or npos. One pass with no memory, so nesting costs no parser stack; strings are skipped with
+// memchr (a quote ends one unless an odd run of backslashes precedes it).
 size_t too_deep_at(std::string_view json, int limit) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < json.size(); ++i) {
-    const char c = json[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;  // the escaped character cannot end the string
-      } else if (c == '"') {
-        in_string = false;
+  const char* const begin = json.data();
+  const char* const end = begin + json.size();
+  // An event has a few brackets: finding them with memchr is cheaper than following strings.
+  const auto few_brackets = [&] {
+    size_t opening = 0;
+    for (const char open : {'[', '{'}) {
+      for (const char* p = begin;
+           (p = static_cast<const char*>(std::memchr(p, open, static_cast<size_t>(end - p)))) !=
+           nullptr;
+           ++p) {
+        if (++opening > static_cast<size_t>(limit)) return false;
       }
-    } else if (c == '"') {
-      in_string = true;
+    }
+    return true;
+  };
+  if (few_brackets()) return std::string_view::npos;
+  int depth = 0;
+  for (const char* p = begin; p < end; ++p) {
+    const char c = *p;
+    if (c == '"') {
+      for (;;) {
+        const void* quote = std::memchr(p + 1, '"', static_cast<size_t>(end - p - 1));
+        if (quote == nullptr) return std::string_view::npos;  // unterminated: rapidjson says so
+        p = static_cast<const char*>(quote);
+        const char* q = p;
+        while (q[-1] == '\\') --q;
+        if ((p - q) % 2 == 0) break;
+      }
     } else if (c == '[' || c == '{') {
-      if (++depth > limit) return i;
+      if (++depth > limit) return static_cast<size_t>(p - begin);
     } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;
     }
