@@ -45,7 +45,9 @@ struct Field {
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr int64_t kInt16Max = std::numeric_limits<int16_t>::max();
 
-const std::array<Field, 9> kFields{{
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+
+const std::array<Field, 10> kFields{{
     {"app", "application_id", ValueKind::text, 0, 0,
      [](RuntimeOptions& o, std::string v) { o.application_id = std::move(v); }, nullptr},
     {"app", "topic_prefix", ValueKind::text, 0, 0,
@@ -59,6 +61,8 @@ const std::array<Field, 9> kFields{{
      [](RuntimeOptions& o, int64_t v) { o.partitions = static_cast<int32_t>(v); }},
     {"topics", "replication_factor", ValueKind::integer, 1, kInt16Max, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.replication_factor = static_cast<int16_t>(v); }},
+    {"topics", "dead_letter_retention_ms", ValueKind::integer, 1, kInt64Max, nullptr,
+     [](RuntimeOptions& o, int64_t v) { o.dead_letter_retention_ms = v; }},
     {"runtime", "commit_interval_ms", ValueKind::integer, 1, kInt32Max, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.commit_interval_ms = static_cast<int32_t>(v); }},
     {"runtime", "metrics_port", ValueKind::integer, 0, 65535, nullptr,

@@ -94,7 +94,10 @@ TEST(TopicsCreate, CreatesEveryTopicOnceWithTheRightConfigs) {
 
   for (const char* name : {"hours", "activities", "needs", "star-changes", "dead-letter"}) {
     const auto configs = topic_configs(cli.bootstrap(), cli.topic(name));
-    EXPECT_EQ(configs.count("retention.ms") ? configs.at("retention.ms") : "?", "-1") << name;
+    // Inputs are kept forever for audits; dead letters, which may hold personal data, 30 days.
+    EXPECT_EQ(configs.count("retention.ms") ? configs.at("retention.ms") : "?",
+              std::string(name) == "dead-letter" ? "2592000000" : "-1")
+        << name;
     EXPECT_EQ(configs.count("cleanup.policy") ? configs.at("cleanup.policy") : "?", "delete")
         << name;
   }
@@ -109,6 +112,24 @@ TEST(TopicsCreate, CreatesEveryTopicOnceWithTheRightConfigs) {
   leifeng::runtime::TopicAdmin admin({{"bootstrap.servers", cli.bootstrap()}});
   EXPECT_EQ(admin.partition_count(cli.topic("hours")), 3);
   EXPECT_EQ(admin.partition_count(cli.topic("county-stats")), 3);
+}
+
+TEST(TopicsCreate, DeadLetterRetentionFromTheConfiguration) {
+  Leifeng cli("dl-retention");
+  std::ofstream(cli.dir() / "leifeng.toml") << "[topics]\ndead_letter_retention_ms = 86400000\n";
+  ASSERT_EQ(cli.run("topics create").code, 0);
+  const auto dead_letter = topic_configs(cli.bootstrap(), cli.topic("dead-letter"));
+  EXPECT_EQ(dead_letter.count("retention.ms") ? dead_letter.at("retention.ms") : "?", "86400000");
+  const auto hours = topic_configs(cli.bootstrap(), cli.topic("hours"));
+  EXPECT_EQ(hours.count("retention.ms") ? hours.at("retention.ms") : "?", "-1");
+
+  std::ofstream(cli.dir() / "leifeng.toml") << "[topics]\ndead_letter_retention_ms = -1\n";
+  const CommandResult refused = cli.run("topics create");
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_NE(refused.err.find("leifeng.toml:2:28: [topics] dead_letter_retention_ms must be "
+                             "between 1 and"),
+            std::string::npos)
+      << refused.err;
 }
 
 TEST(Publish, RoutesByTypeKeysByAggregateAndDeadLettersUnroutableLines) {

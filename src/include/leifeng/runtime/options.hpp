@@ -33,6 +33,9 @@ struct RuntimeOptions {
   // Partitions and replication factor of every topic the application creates.
   int32_t partitions = 6;
   int16_t replication_factor = 1;
+  // retention.ms of the dead-letter topic, which copies rejected input as it came (personal
+  // data in it included), so it must not be kept forever like the inputs. 30 days.
+  int64_t dead_letter_retention_ms = int64_t{30} * 24 * 60 * 60 * 1000;
   // Length of one Kafka transaction.
   int32_t commit_interval_ms = 100;
   // Prometheus endpoint port on 127.0.0.1; 0 = off.
