@@ -48,6 +48,7 @@ struct Field {
 
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr int64_t kInt16Max = std::numeric_limits<int16_t>::max();
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 constexpr int64_t kBrokerDefault = -1;
 
 // A listening address must be an IP address: a host name could resolve to several, or to
@@ -74,7 +75,7 @@ void check_replication(const Config& config) {
         o.replication_factor));
 }
 
-const std::array<Field, 11> kFields{{
+const std::array<Field, 12> kFields{{
     {"app", "application_id", ValueKind::text, 0, 0,
      [](RuntimeOptions& o, std::string v) { o.application_id = std::move(v); }, nullptr},
     {"app", "topic_prefix", ValueKind::text, 0, 0,
@@ -92,6 +93,8 @@ const std::array<Field, 11> kFields{{
     {"topics", "min_insync_replicas", ValueKind::integer, 1, kInt16Max, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.min_insync_replicas = static_cast<int16_t>(v); },
      nullptr, true},
+    {"topics", "dead_letter_retention_ms", ValueKind::integer, 1, kInt64Max, nullptr,
+     [](RuntimeOptions& o, int64_t v) { o.dead_letter_retention_ms = v; }},
     {"runtime", "commit_interval_ms", ValueKind::integer, 1, kInt32Max, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.commit_interval_ms = static_cast<int32_t>(v); }},
     {"runtime", "metrics_port", ValueKind::integer, 0, 65535, nullptr,

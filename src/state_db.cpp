@@ -17,25 +17,31 @@ std::string offset_key(std::string_view store) {
   return std::string(kOffsetPrefix) + std::string(store);
 }
 
-rocksdb::Options db_options() {
+rocksdb::Options db_options(const StateDbOptions& limits) {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   // Many small task databases per instance: keep each one's footprint modest.
   options.max_open_files = 64;
   options.keep_log_file_num = 2;
+  // RocksDB's own soft WAL limit (it also caps the WAL's preallocated disk space); flushing all
+  // families together moves the WAL start past families that got no writes, e.g. the stores of
+  // a dropped processor, which would otherwise pin the oldest file for good.
+  options.max_total_wal_size = limits.max_wal_bytes;
+  options.atomic_flush = true;
   return options;
 }
 
 }  // namespace
 
-TaskStateDb::TaskStateDb(std::filesystem::path directory, const std::vector<std::string>& stores)
-    : directory_(std::move(directory)), store_names_(stores) {
+TaskStateDb::TaskStateDb(std::filesystem::path directory, const std::vector<std::string>& stores,
+                         StateDbOptions options)
+    : directory_(std::move(directory)), options_(options), store_names_(stores) {
   open();
 }
 
 TaskStateDb::~TaskStateDb() {
-  close();
+  close(true);
 }
 
 void TaskStateDb::open() {
@@ -44,7 +50,7 @@ void TaskStateDb::open() {
   if (error)
     throw StateError("cannot create state directory " + directory_.string() + ": " +
                      error.message());
-  const rocksdb::Options options = db_options();
+  const rocksdb::Options options = db_options(options_);
   // RocksDB must be told about every column family that exists, including ones of stores a
   // newer topology dropped; those are opened and left alone.
   std::vector<std::string> names{rocksdb::kDefaultColumnFamilyName};
@@ -75,9 +81,12 @@ void TaskStateDb::open() {
   }
 }
 
-void TaskStateDb::close() {
+void TaskStateDb::close(bool flush) {
   stores_.clear();
   if (!db_) return;
+  // A stopped or revoked task leaves table files only, no WAL to replay. Best effort: the WAL
+  // still holds everything if the flush fails.
+  if (flush) static_cast<void>(db_->Flush(rocksdb::FlushOptions(), families_));
   for (auto* handle : families_) db_->DestroyColumnFamilyHandle(handle);
   families_.clear();
   db_->Close();
@@ -126,6 +135,7 @@ void TaskStateDb::apply_committed(
     throw StateError("cannot write committed state to " + directory_.string() + ": " +
                      status.ToString());
   discard_pending();
+  written(batch.GetDataSize());
 }
 
 void TaskStateDb::discard_pending() {
@@ -157,11 +167,26 @@ void TaskStateDb::apply_restored(std::string_view store, const std::vector<Resto
   if (!status.ok())
     throw StateError("cannot write restored state to " + directory_.string() + ": " +
                      status.ToString());
+  written(batch.GetDataSize());
+}
+
+void TaskStateDb::written(std::size_t bytes) {
+  unflushed_bytes_ += bytes;
+  if (unflushed_bytes_ < options_.max_wal_bytes) return;
+  unflushed_bytes_ = 0;
+  // Switches to a new WAL now and flushes in the background (never waiting, never fsyncing
+  // in the commit); the old WAL is deleted once the flush is done. max_total_wal_size alone is
+  // checked only while a flush is not already running, so it can fall behind.
+  rocksdb::FlushOptions flush;
+  flush.wait = false;
+  flush.allow_write_stall = true;
+  // Best effort: if the flush fails, the WAL still holds everything.
+  static_cast<void>(db_->Flush(flush, families_));
 }
 
 void TaskStateDb::wipe() {
-  close();
-  const rocksdb::Status status = rocksdb::DestroyDB(directory_.string(), db_options());
+  close(false);
+  const rocksdb::Status status = rocksdb::DestroyDB(directory_.string(), db_options(options_));
   if (!status.ok())
     throw StateError("cannot delete state " + directory_.string() + ": " + status.ToString());
   open();

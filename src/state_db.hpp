@@ -6,6 +6,7 @@
 // restart replays only the tail after the recorded offset.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -31,6 +32,16 @@ class StateError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// How a task's RocksDB keeps its write-ahead log (WAL) small. RocksDB deletes a WAL file only
+// once every column family with data in it is flushed; the offsets (default family) get a few
+// bytes per commit and would never fill a memtable on their own, so without a bound every WAL
+// since the start stays on disk (803 MB of .log files after 1M events).
+struct StateDbOptions {
+  // Past this many bytes of WAL, RocksDB flushes the families that keep the oldest WAL file
+  // alive, and deletes it. Per task; flushing runs in the background, never in a commit.
+  uint64_t max_wal_bytes = uint64_t{4} << 20;
+};
+
 // Changelog records to write into one store while restoring: key and value (nullopt =
 // deletion).
 struct RestoredRecord {
@@ -41,7 +52,8 @@ struct RestoredRecord {
 class TaskStateDb {
  public:
   // Opens (creating if needed) the state of a task with exactly these stores.
-  TaskStateDb(std::filesystem::path directory, const std::vector<std::string>& stores);
+  TaskStateDb(std::filesystem::path directory, const std::vector<std::string>& stores,
+              StateDbOptions options = {});
   ~TaskStateDb();
   TaskStateDb(const TaskStateDb&) = delete;
   TaskStateDb& operator=(const TaskStateDb&) = delete;
@@ -74,13 +86,18 @@ class TaskStateDb {
 
  private:
   void open();
-  void close();
+  // `flush`: write the memtables to table files first, so the WAL can go (a clean close).
+  void close(bool flush);
+  // After a write of `bytes`: starts a flush once max_wal_bytes were written since the last.
+  void written(std::size_t bytes);
 
   std::filesystem::path directory_;
+  StateDbOptions options_;
   std::vector<std::string> store_names_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;  // [0] = default, then stores in order
   std::map<std::string, std::unique_ptr<BufferedStore>, std::less<>> stores_;
+  std::size_t unflushed_bytes_ = 0;
 };
 
 }  // namespace leifeng::runtime

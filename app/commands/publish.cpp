@@ -56,7 +56,7 @@ void print_summary(const PublishSummary& summary) {
   std::fflush(stdout);
 }
 
-// Returns the exit code: 0, or 1 when a record was not delivered.
+// Returns the exit code: 0, or 1 when a record was not delivered or a line was over the limit.
 int run_publish(const PublishOptions& options, const GlobalOptions& global) {
   setup_logging();
   const Settings settings = load_settings(global);
@@ -75,6 +75,14 @@ int run_publish(const PublishOptions& options, const GlobalOptions& global) {
     std::fprintf(stderr, "publish: %lld records NOT delivered; first error: %s\n",
                  static_cast<long long>(summary.delivery.failed),
                  summary.delivery.first_error.c_str());
+    return 1;
+  }
+  if (summary.oversize_lines > 0) {
+    std::fprintf(stderr,
+                 "publish: %lld lines over [rules] max_line_bytes (%lld) were dead-lettered, "
+                 "not published\n",
+                 static_cast<long long>(summary.oversize_lines),
+                 static_cast<long long>(settings.domain.max_line_bytes));
     return 1;
   }
   return 0;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "drivers/in_process_options.hpp"
+#include "drivers/line_limit.hpp"
 #include "drivers/table_rows.hpp"
 #include "leifeng/runtime/in_memory_runner.hpp"
 
@@ -67,6 +68,7 @@ class Replay::Impl : public runtime::Emitter {
   Impl(const processors::DomainConfig& config, processors::SourceNaming source)
       : options_(in_process_options(config, std::move(source))),
         rules_(config.validation_rules()),
+        max_line_bytes_(config.max_line_bytes),
         runner_(processors::topology(options_, options_.source.application_id), *this),
         hours_(event_processor(runner_, schemas::InputTopic::hours)),
         activities_(event_processor(runner_, schemas::InputTopic::activities)),
@@ -79,6 +81,9 @@ class Replay::Impl : public runtime::Emitter {
   // Decodes the line now and applies it kLookahead lines later (see Queued). `line` is copied.
   void feed(std::string_view line, int64_t line_number) {
     if (is_blank(line)) return;
+    if (static_cast<int64_t>(line.size()) > max_line_bytes_) {
+      return feed_oversize(oversize_prefix(line), static_cast<int64_t>(line.size()), line_number);
+    }
     Queued& next = enqueue();
     next.owned.assign(line);
     next.line = next.owned;
@@ -93,7 +98,9 @@ class Replay::Impl : public runtime::Emitter {
       const size_t newline = lines.find('\n');
       const std::string_view line = lines.substr(0, newline);
       lines.remove_prefix(newline == std::string_view::npos ? lines.size() : newline + 1);
-      if (!is_blank(line)) {
+      if (static_cast<int64_t>(line.size()) > max_line_bytes_) {
+        feed_oversize(oversize_prefix(line), static_cast<int64_t>(line.size()), line_number);
+      } else if (!is_blank(line)) {
         Queued& next = enqueue();
         next.line = line;
         decode_queued(next, line_number);
@@ -111,6 +118,21 @@ class Replay::Impl : public runtime::Emitter {
     }
     return line_number - first_line_number;
   }
+
+  // Queued like any line, already rejected; the prefix is copied.
+  void feed_oversize(std::string_view prefix, int64_t bytes, int64_t line_number) {
+    Queued& next = enqueue();
+    next.owned.assign(prefix);
+    next.line = next.owned;
+    next.line_number = line_number;
+    next.decoded.outcome = oversize_line(bytes, max_line_bytes_);
+    next.decoded.event_id.reset();
+    next.decoded.type.reset();
+    next.processor = nullptr;
+    run_lookahead_steps();
+  }
+
+  int64_t max_line_bytes() const { return max_line_bytes_; }
 
   void drain() {
     while (queued_ > 0) apply_oldest();
@@ -208,7 +230,11 @@ class Replay::Impl : public runtime::Emitter {
       next.topic = schemas::topic_of(next.decoded.event().envelope.type);
       next.processor = &processor_of(next.topic);
     }
-    // Step s of the lookahead for the line s * kStepDistance lines back (this one: step 0).
+    run_lookahead_steps();
+  }
+
+  // Step s of the lookahead for the line s * kStepDistance lines back (the newest: step 0).
+  void run_lookahead_steps() {
     for (int step = 0; step < processors::EventProcessor::kPrefetchSteps; ++step) {
       const size_t age = static_cast<size_t>(step) * kStepDistance;
       if (age >= queued_) break;
@@ -281,6 +307,7 @@ class Replay::Impl : public runtime::Emitter {
 
   processors::ProcessorOptions options_;
   schemas::ValidationRules rules_;
+  int64_t max_line_bytes_;
   runtime::InMemoryRunner runner_;
   processors::EventProcessor& hours_;
   processors::EventProcessor& activities_;
@@ -340,6 +367,12 @@ void Replay::feed(std::string_view line, int64_t line_number) {
 }
 int64_t Replay::feed_lines(std::string_view lines, int64_t first_line_number) {
   return impl_->feed_lines(lines, first_line_number);
+}
+void Replay::feed_oversize(std::string_view prefix, int64_t bytes, int64_t line_number) {
+  impl_->feed_oversize(prefix, bytes, line_number);
+}
+int64_t Replay::max_line_bytes() const {
+  return impl_->max_line_bytes();
 }
 void Replay::feed_message(std::string_view input, int32_t partition, int64_t offset,
                           std::optional<std::string_view> key, std::string_view value) {

@@ -67,6 +67,12 @@ class Replay {
   // `first_line_number`: the same as feeding them one by one, but only the few lines still
   // waiting when this returns are copied. Returns the number of lines, blank ones included.
   int64_t feed_lines(std::string_view lines, int64_t first_line_number);
+  // A line of `bytes` bytes, more than max_line_bytes(), of which the reader kept `prefix`:
+  // dead-lettered as `malformed` in its turn (line_limit.hpp). feed() and feed_lines() do the
+  // same with a whole line over the limit.
+  void feed_oversize(std::string_view prefix, int64_t bytes, int64_t line_number);
+  // [rules] max_line_bytes of the configuration.
+  int64_t max_line_bytes() const;
   // One message of a logical input ("hours", "activities", "needs") exactly as the live
   // processor gets it: decoded against that topic and message key, so a mis-keyed message or
   // a type of another topic is dead-lettered as live. Throws std::invalid_argument for

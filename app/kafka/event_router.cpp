@@ -21,7 +21,7 @@ std::string_view aggregate_field(schemas::InputTopic topic) {
 // The aggregate id of an event that failed decoding, when it is there as a string.
 std::optional<std::string> aggregate_id_of(std::string_view line, schemas::InputTopic topic) {
   rapidjson::Document document;
-  document.Parse(line.data(), line.size());
+  document.Parse<rapidjson::kParseIterativeFlag>(line.data(), line.size());
   if (document.HasParseError() || !document.IsObject()) return std::nullopt;
   const std::string_view field = aggregate_field(topic);
   const auto member =

@@ -1,9 +1,11 @@
 #include "kafka/publish.hpp"
 
 #include <chrono>
-#include <cstdlib>
+#include <cstdio>
 #include <stdexcept>
+#include <string>
 
+#include "drivers/line_limit.hpp"
 #include "kafka/event_router.hpp"
 #include "leifeng/processors/event_processor.hpp"
 #include "leifeng/processors/wiring.hpp"
@@ -28,14 +30,32 @@ class DeadLetterSender : public runtime::Emitter {
   std::string topic_;
 };
 
-// getline()'s buffer, which it grows with realloc.
-struct LineBuffer {
-  char* data = nullptr;
-  std::size_t capacity = 0;
-  LineBuffer() = default;
-  LineBuffer(const LineBuffer&) = delete;
-  LineBuffer& operator=(const LineBuffer&) = delete;
-  ~LineBuffer() { std::free(data); }
+// The lines of an events file, each held up to `limit` bytes: a longer one is read to its end
+// and reported with its length and a prefix (what getline() would have held whole).
+class LineReader {
+ public:
+  LineReader(std::FILE* in, int64_t limit) : in_(in), limit_(static_cast<size_t>(limit)) {}
+  // The next line without its newline; false at the end of the input.
+  bool next() {
+    line_.clear();
+    bytes_ = 0;
+    int c = EOF;
+    while ((c = getc_unlocked(in_)) != EOF && c != '\n') {
+      if (line_.size() < limit_) line_.push_back(static_cast<char>(c));
+      ++bytes_;
+    }
+    return c == '\n' || bytes_ > 0;
+  }
+  bool oversize() const { return bytes_ > static_cast<int64_t>(limit_); }
+  int64_t bytes() const { return bytes_; }
+  // The line, or its first limit bytes when oversize().
+  std::string_view line() const { return line_; }
+
+ private:
+  std::FILE* in_;
+  size_t limit_;
+  std::string line_;
+  int64_t bytes_ = 0;
 };
 
 class ProgressLine {
@@ -78,12 +98,28 @@ PublishSummary publish_events(std::FILE* in, const std::string& source_name,
   PublishSummary summary;
   ProgressLine progress(show_progress);
 
-  LineBuffer buffer;
+  LineReader reader(in, settings.domain.max_line_bytes);
   int64_t line_number = 0;  // counts blank lines too, as `replay --input` does
-  for (ssize_t length; (length = ::getline(&buffer.data, &buffer.capacity, in)) >= 0;) {
+  while (reader.next()) {
     ++line_number;
-    std::string_view line(buffer.data, static_cast<std::size_t>(length));
-    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    std::string_view line = reader.line();
+    if (reader.oversize()) {
+      // Dead-lettered as `replay --input` does, and reported: the line never reaches a topic.
+      const schemas::Rejection rejection =
+          oversize_line(reader.bytes(), settings.domain.max_line_bytes);
+      std::fprintf(stderr, "publish: %s line %lld: %s; dead-lettered as malformed\n",
+                   source_name.c_str(), static_cast<long long>(line_number),
+                   rejection.detail.c_str());
+      ++summary.lines_read;
+      ++summary.oversize_lines;
+      const runtime::InputRecord record{{}, 0, line_number, std::nullopt, oversize_prefix(line)};
+      processors::emit_dead_letter(record, rejection, std::nullopt, std::nullopt, std::nullopt,
+                                   file_source, dead_letters);
+      ++summary.dead_lettered;
+      ++summary.dead_lettered_by_reason[static_cast<size_t>(rejection.reason)];
+      publisher.poll();
+      continue;
+    }
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     ++summary.lines_read;
 

@@ -18,7 +18,10 @@ namespace leifeng::app {
 struct PublishSummary {
   int64_t lines_read = 0;                    // non-blank lines
   std::map<std::string, int64_t> published;  // input topic -> records routed to it
-  int64_t dead_lettered = 0;                 // unroutable lines, written to the dead letters
+  int64_t dead_lettered = 0;  // unroutable and oversize lines, written to the dead letters
+  // Lines over [rules] max_line_bytes (each reported on stderr; among dead_lettered): the
+  // command exits 1.
+  int64_t oversize_lines = 0;
   // Those unroutable lines by reason (they add up to dead_lettered).
   std::array<int64_t, schemas::kReasonCount> dead_lettered_by_reason{};
   // Routed lines the processor will dead-letter, by reason (warnings, not errors).

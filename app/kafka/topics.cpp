@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <string>
 
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/runtime/logging.hpp"
@@ -27,11 +28,14 @@ std::vector<runtime::TopicSpec> leifeng_topics(const runtime::RuntimeOptions& op
   for (const std::string_view input : {inputs::kHours, inputs::kActivities, inputs::kNeeds})
     add(processors::kafka_topic_name(options.topic_prefix, input), kKeepForever);
   for (const std::string_view output :
-       {outputs::kStars, outputs::kStarChanges, outputs::kNeedsStatus, outputs::kCountyStats,
-        outputs::kDeadLetter}) {
+       {outputs::kStars, outputs::kStarChanges, outputs::kNeedsStatus, outputs::kCountyStats}) {
     add(processors::kafka_topic_name(options.topic_prefix, output),
         processors::is_table_output(output) ? kCompacted : kKeepForever);
   }
+  // Dead letters carry rejected payloads as they came, personal data included (spec privacy
+  // rule): kept only long enough to repair the upstream app, unlike the inputs (audits).
+  add(processors::kafka_topic_name(options.topic_prefix, outputs::kDeadLetter),
+      {{"retention.ms", std::to_string(options.dead_letter_retention_ms)}});
   // Every input topic has the configured partition count, so a changelog (one partition per
   // task of its processor) has it too.
   for (const runtime::InternalTopic& internal : topology.internal_topics())

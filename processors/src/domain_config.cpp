@@ -18,13 +18,15 @@ schemas::ValidationRules DomainConfig::validation_rules() const {
   schemas::ValidationRules rules;
   rules.zone = zone;
   rules.areas = areas;
+  rules.max_nesting_depth = static_cast<int>(max_nesting_depth);
   return rules;
 }
 
 bool operator==(const DomainConfig& a, const DomainConfig& b) {
   return a.star_thresholds_hours == b.star_thresholds_hours &&
          a.min_quality_x100 == b.min_quality_x100 && a.zone.minutes == b.zone.minutes &&
-         a.areas == b.areas;
+         a.areas == b.areas && a.max_nesting_depth == b.max_nesting_depth &&
+         a.max_line_bytes == b.max_line_bytes;
 }
 
 std::vector<schemas::AreaCode> load_area_list(const std::filesystem::path& csv_file) {
@@ -90,6 +92,16 @@ void read_min_quality(const runtime::Config& config, const toml::node& node, Dom
   domain.min_quality_x100 = static_cast<int64_t>(std::llround(x100));
 }
 
+// An integer key within [low, high].
+int64_t read_bounded(const runtime::Config& config, const toml::node& node, std::string_view key,
+                     int64_t low, int64_t high) {
+  const std::optional<int64_t> value = node.is_integer() ? node.value<int64_t>() : std::nullopt;
+  if (!value || *value < low || *value > high) {
+    fail(config, key, fmt::format("must be an integer from {} to {}", low, high));
+  }
+  return *value;
+}
+
 }  // namespace
 
 DomainConfig domain_config_from(const runtime::Config& config) {
@@ -105,6 +117,12 @@ DomainConfig domain_config_from(const runtime::Config& config) {
     if (!zone) fail(config, "time_zone", "must be a UTC offset such as \"+08:00\"");
     domain.zone = *zone;
   }
+  // An event nests 2 levels (arrays in an object); the flat scanner takes those anyway.
+  if (const toml::node* node = rules->get("max_nesting_depth"))
+    domain.max_nesting_depth = read_bounded(config, *node, "max_nesting_depth", 2, 10'000);
+  // Room for the largest valid event; at most 1 GiB held in memory for one line.
+  if (const toml::node* node = rules->get("max_line_bytes"))
+    domain.max_line_bytes = read_bounded(config, *node, "max_line_bytes", 1024, 1LL << 30);
   if (const toml::node* node = rules->get("areas_file")) {
     auto file = node->value<std::string>();
     if (!file) fail(config, "areas_file", "must be a string");

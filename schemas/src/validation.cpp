@@ -1003,6 +1003,47 @@ void decode_object(const Object& object, const ValidationRules& rules,
 namespace internal {
 namespace {
 
+// Where `json` nests deeper than `limit` levels of [ and { (outside strings): the byte offset,
+// or npos. One pass with no memory, so nesting costs no parser stack; strings are skipped with
+// memchr (a quote ends one unless an odd run of backslashes precedes it).
+size_t too_deep_at(std::string_view json, int limit) {
+  const char* const begin = json.data();
+  const char* const end = begin + json.size();
+  // An event has a few brackets: finding them with memchr is cheaper than following strings.
+  const auto few_brackets = [&] {
+    size_t opening = 0;
+    for (const char open : {'[', '{'}) {
+      for (const char* p = begin;
+           (p = static_cast<const char*>(std::memchr(p, open, static_cast<size_t>(end - p)))) !=
+           nullptr;
+           ++p) {
+        if (++opening > static_cast<size_t>(limit)) return false;
+      }
+    }
+    return true;
+  };
+  if (few_brackets()) return std::string_view::npos;
+  int depth = 0;
+  for (const char* p = begin; p < end; ++p) {
+    const char c = *p;
+    if (c == '"') {
+      for (;;) {
+        const void* quote = std::memchr(p + 1, '"', static_cast<size_t>(end - p - 1));
+        if (quote == nullptr) return std::string_view::npos;  // unterminated: rapidjson says so
+        p = static_cast<const char*>(quote);
+        const char* q = p;
+        while (q[-1] == '\\') --q;
+        if ((p - q) % 2 == 0) break;
+      }
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return static_cast<size_t>(p - begin);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
 void decode_reference_into(DecodeResult& result, std::string_view json,
                            const ValidationRules& rules, std::optional<InputTopic> topic,
                            std::optional<std::string_view> key) {
@@ -1020,6 +1061,13 @@ void decode_reference_into(DecodeResult& result, std::string_view json,
     return reject(result, Reason::malformed, "",
                   "not valid JSON at byte " + std::to_string(at) +
                       ": a NUL byte (control characters must be escaped in strings)");
+  }
+  if (const size_t deep = too_deep_at(json, rules.max_nesting_depth);
+      deep != std::string_view::npos) {
+    return reject(result, Reason::malformed, "",
+                  "not valid JSON at byte " + std::to_string(deep) + ": nested deeper than " +
+                      std::to_string(rules.max_nesting_depth) +
+                      " levels of arrays and objects (the limit, [rules] max_nesting_depth)");
   }
 
   // Typical events fit the stack buffers, so decoding allocates only the event's own strings.

@@ -94,7 +94,10 @@ TEST(TopicsCreate, CreatesEveryTopicOnceWithTheRightConfigs) {
 
   for (const char* name : {"hours", "activities", "needs", "star-changes", "dead-letter"}) {
     const auto configs = topic_configs(cli.bootstrap(), cli.topic(name));
-    EXPECT_EQ(configs.count("retention.ms") ? configs.at("retention.ms") : "?", "-1") << name;
+    // Inputs are kept forever for audits; dead letters, which may hold personal data, 30 days.
+    EXPECT_EQ(configs.count("retention.ms") ? configs.at("retention.ms") : "?",
+              std::string(name) == "dead-letter" ? "2592000000" : "-1")
+        << name;
     EXPECT_EQ(configs.count("cleanup.policy") ? configs.at("cleanup.policy") : "?", "delete")
         << name;
   }
@@ -109,6 +112,24 @@ TEST(TopicsCreate, CreatesEveryTopicOnceWithTheRightConfigs) {
   leifeng::runtime::TopicAdmin admin({{"bootstrap.servers", cli.bootstrap()}});
   EXPECT_EQ(admin.partition_count(cli.topic("hours")), 3);
   EXPECT_EQ(admin.partition_count(cli.topic("county-stats")), 3);
+}
+
+TEST(TopicsCreate, DeadLetterRetentionFromTheConfiguration) {
+  Leifeng cli("dl-retention");
+  std::ofstream(cli.dir() / "leifeng.toml") << "[topics]\ndead_letter_retention_ms = 86400000\n";
+  ASSERT_EQ(cli.run("topics create").code, 0);
+  const auto dead_letter = topic_configs(cli.bootstrap(), cli.topic("dead-letter"));
+  EXPECT_EQ(dead_letter.count("retention.ms") ? dead_letter.at("retention.ms") : "?", "86400000");
+  const auto hours = topic_configs(cli.bootstrap(), cli.topic("hours"));
+  EXPECT_EQ(hours.count("retention.ms") ? hours.at("retention.ms") : "?", "-1");
+
+  std::ofstream(cli.dir() / "leifeng.toml") << "[topics]\ndead_letter_retention_ms = -1\n";
+  const CommandResult refused = cli.run("topics create");
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_NE(refused.err.find("leifeng.toml:2:28: [topics] dead_letter_retention_ms must be "
+                             "between 1 and"),
+            std::string::npos)
+      << refused.err;
 }
 
 TEST(Publish, RoutesByTypeKeysByAggregateAndDeadLettersUnroutableLines) {
@@ -181,6 +202,48 @@ TEST(Publish, RoutesByTypeKeysByAggregateAndDeadLettersUnroutableLines) {
   EXPECT_EQ(by_line[7].reason, leifeng::schemas::Reason::unknown_type);
   EXPECT_EQ(by_line[7].event_id, "e-5");
   EXPECT_EQ(by_line[7].payload, unknown);
+}
+
+// A line over [rules] max_line_bytes (1,000,000 by default) is reported with its line number,
+// dead-lettered as malformed with a prefix of it, and the lines after it are published; the
+// command exits 1 at the end.
+TEST(Publish, ReportsAnOversizeLineDeadLettersItAndPublishesTheRest) {
+  Leifeng cli("publish-oversize");
+  ASSERT_EQ(cli.run("topics create").code, 0);
+  const std::string cancelled =
+      R"({"event_id":"e-2","type":"activity.cancelled","schema_version":1,)"
+      R"("occurred_at":"2027-03-05T18:00:00+08:00","activity_id":"a-9","reason":"rain"})";
+  const std::string expired = R"({"event_id":"e-3","type":"need.expired","schema_version":1,)"
+                              R"("occurred_at":"2027-03-05T18:00:00+08:00","need_id":"n-4"})";
+  const std::string oversize = std::string(1'500'000, '[');
+  {
+    std::ofstream events(cli.dir() / "events.jsonl");
+    events << cancelled << '\n' << oversize << '\n' << expired << '\n';
+  }
+  const CommandResult result = cli.run("publish events.jsonl");
+  EXPECT_EQ(result.code, 1) << result.err;
+  EXPECT_NE(result.err.find("publish: events.jsonl line 2: line of 1500000 bytes exceeds the "
+                            "limit of 1000000"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.out.find("3 lines read, 2 published, 1 dead-lettered"), std::string::npos)
+      << result.out;
+
+  const auto activities = support::read_committed(cli.bootstrap(), cli.topic("activities"));
+  ASSERT_EQ(activities.size(), 1u);
+  EXPECT_EQ(activities[0].value, cancelled);
+  const auto needs = support::read_committed(cli.bootstrap(), cli.topic("needs"));
+  ASSERT_EQ(needs.size(), 1u);
+  EXPECT_EQ(needs[0].value, expired);
+  const auto letters = support::read_committed(cli.bootstrap(), cli.topic("dead-letter"));
+  ASSERT_EQ(letters.size(), 1u);
+  auto letter = leifeng::schemas::dead_letter_from_json(letters[0].value);
+  ASSERT_TRUE(letter) << letters[0].value;
+  EXPECT_EQ(letter->reason, leifeng::schemas::Reason::malformed);
+  EXPECT_EQ(letter->payload, std::string(1024, '['));
+  const auto* source = std::get_if<leifeng::schemas::FileSource>(&letter->source);
+  ASSERT_NE(source, nullptr);
+  EXPECT_EQ(source->line, 2);
 }
 
 TEST(Export, PrintsTheLatestValuePerKeySortedAndEveryStarChange) {

@@ -2,8 +2,10 @@
 // ordering of replay outputs.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "drivers/file_replay.hpp"
 #include "drivers/replay.hpp"
 #include "drivers/table_rows.hpp"
 #include "leifeng/generator/generator.hpp"
@@ -120,6 +123,106 @@ TEST(ReplayOutputs, WriteOutputsWritesTheFilesOfFinish) {
   }
   EXPECT_GT(direct.summary().dead_lettered, 0);
   std::filesystem::remove_all(base);
+}
+
+// The temporary file of one test, removed with it.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& name)
+      : path_(std::filesystem::temp_directory_path() /
+              ("leifeng-" + name + "-" + std::to_string(getpid()))) {}
+  ~TempFile() { std::filesystem::remove_all(path_); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// `replay --input` over a file with a 3 MB line between valid ones: the long line is
+// dead-lettered as malformed with its length and a prefix, the others are applied, the counts
+// of summary.json add up, and the reader never held the long line (peak memory stays well
+// under its size: before the limit it was held whole, twice).
+TEST(ReplayInput, AnOversizeLineIsDeadLetteredAndTheOthersApplied) {
+  const TempFile dir("oversize-line");
+  std::filesystem::create_directories(dir.path());
+  const auto input = dir.path() / "events.jsonl";
+  // Written in pieces, so that this test's own peak memory stays below what it measures.
+  const std::string head = R"({"event_id":"big","type":"volunteer.registered","note":")";
+  const size_t long_line_bytes = head.size() + 3'000'000 + 2;
+  {
+    std::ofstream out(input, std::ios::binary);
+    out << registered("e1", "v1") << '\n' << registered("e2", "v2") << '\n' << head;
+    const std::string piece(100'000, 'x');
+    for (int i = 0; i < 30; ++i) out << piece;
+    out << "\"}\n"
+        << registered("e3", "v3") << '\n'
+        << registered("e3", "v3") << '\n';  // a duplicate, to show the counts add up
+  }
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
+  Replay replay(processors::DomainConfig{}, "events.jsonl");
+  read_events_file(input.string(), replay, nullptr);
+  replay.write_outputs(dir.path() / "out");
+  rusage after{};
+  getrusage(RUSAGE_SELF, &after);
+  EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 2'500) << "KiB more at the peak";
+
+  EXPECT_EQ(file_text(dir.path() / "out" / "summary.json"),
+            R"({"events_read":5,"applied":3,"duplicates":1,"dead_lettered":1,)"
+            R"("by_reason":{"malformed":1}})"
+            "\n");
+  const std::string letters = file_text(dir.path() / "out" / "dead-letter.jsonl");
+  EXPECT_THAT(letters, HasSubstr(R"("reason":"malformed")"));
+  EXPECT_THAT(letters, HasSubstr("line of " + std::to_string(long_line_bytes) +
+                                 " bytes exceeds the limit of 1000000"));
+  EXPECT_THAT(letters, HasSubstr(R"("line":3})"));
+  EXPECT_LT(letters.size(), 2'000u);  // the payload keeps a prefix only
+  EXPECT_EQ(std::count(letters.begin(), letters.end(), '\n'), 1);
+  const std::string stars = file_text(dir.path() / "out" / "stars.jsonl");
+  EXPECT_EQ(std::count(stars.begin(), stars.end(), '\n'), 3);
+}
+
+// With a small [rules] max_line_bytes, a line just over it inside a read block and one at the
+// end without a newline are dead-lettered; a line of exactly the limit is applied. A deeply
+// nested line is malformed for its depth.
+TEST(ReplayInput, LineLimitAndNestingFollowTheRules) {
+  const TempFile dir("line-limit");
+  std::filesystem::create_directories(dir.path());
+  const auto input = dir.path() / "events.jsonl";
+  processors::DomainConfig config;
+  const std::string at_limit = registered("e1", "v1");
+  config.max_line_bytes = static_cast<int64_t>(at_limit.size());
+  {
+    std::ofstream out(input, std::ios::binary);
+    out << at_limit << '\n'
+        << registered("e22", "v2") << '\n'  // one byte longer
+        << std::string(100'000, '[') << '\n'
+        << std::string(600'000, ' ');  // the last line, past the read buffer, no newline
+  }
+  Replay replay(config, "events.jsonl");
+  read_events_file(input.string(), replay, nullptr);
+  const ReplayOutputs outputs = replay.finish();
+  EXPECT_EQ(replay.summary().events_read, 4);
+  EXPECT_EQ(replay.summary().applied, 1);
+  EXPECT_EQ(replay.summary().by_reason[0], 3);  // malformed
+  const std::vector<std::string>& letters = outputs.of("dead-letter");
+  ASSERT_EQ(letters.size(), 3u);
+  EXPECT_THAT(letters[0],
+              HasSubstr("line of " + std::to_string(at_limit.size() + 1) +
+                        " bytes exceeds the limit of " + std::to_string(at_limit.size())));
+  EXPECT_THAT(letters[0], HasSubstr(R"("line":2})"));
+  EXPECT_THAT(letters[1], HasSubstr("line of 100000 bytes exceeds"));
+  EXPECT_THAT(letters[2], HasSubstr("line of 600000 bytes exceeds"));
+  EXPECT_THAT(letters[2], HasSubstr(R"("line":4})"));
+
+  config.max_line_bytes = 1'000'000;
+  Replay deep(config, "events.jsonl");
+  read_events_file(input.string(), deep, nullptr);
+  const ReplayOutputs deep_outputs = deep.finish();
+  EXPECT_EQ(deep.summary().applied, 2);
+  ASSERT_EQ(deep_outputs.of("dead-letter").size(), 1u);  // the blank last line is skipped
+  EXPECT_THAT(deep_outputs.of("dead-letter")[0],
+              HasSubstr("nested deeper than 16 levels of arrays and objects"));
 }
 
 // Lines are applied after the caller's buffer moved on: the replay must have kept its own copy.

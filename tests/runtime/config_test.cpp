@@ -448,6 +448,27 @@ TEST_F(ConfigFile, ValuesOutOfRange) {
               HasSubstr("[app] application_id must not be empty"));
 }
 
+// [topics] dead_letter_retention_ms: 30 days unless set; never zero, negative or "forever".
+TEST_F(ConfigFile, DeadLetterRetention) {
+  EXPECT_EQ(load_config("", "", Environment{}).runtime.dead_letter_retention_ms, 2592000000);
+  const auto path = write("[topics]\ndead_letter_retention_ms = 604800000\n");
+  EXPECT_EQ(load_config(path, "", Environment{}).runtime.dead_letter_retention_ms, 604800000);
+  EXPECT_EQ(load_config(path, "", {{"LEIFENG_TOPICS_DEAD_LETTER_RETENTION_MS", "86400000"}})
+                .runtime.dead_letter_retention_ms,
+            86400000);
+  EXPECT_THAT(error_of("[topics]\npartitions = 3\ndead_letter_retention_ms = 0\n"),
+              HasSubstr("leifeng.toml:3:28: [topics] dead_letter_retention_ms must be between 1 "
+                        "and 9223372036854775807, not 0"));
+  EXPECT_THAT(error_of("[topics]\ndead_letter_retention_ms = -1\n"),
+              HasSubstr("leifeng.toml:2:28: [topics] dead_letter_retention_ms must be between 1 "
+                        "and 9223372036854775807, not -1"));
+  EXPECT_THAT(error_of("", {{"LEIFENG_TOPICS_DEAD_LETTER_RETENTION_MS", "-1"}}),
+              HasSubstr("environment variable LEIFENG_TOPICS_DEAD_LETTER_RETENTION_MS: [topics] "
+                        "dead_letter_retention_ms must be between 1"));
+  EXPECT_THAT(error_of("[topics]\ndead_letter_retention_ms = \"30d\"\n"),
+              HasSubstr("leifeng.toml:2:28: [topics] dead_letter_retention_ms must be an integer"));
+}
+
 TEST_F(ConfigFile, BadEnvironmentValues) {
   EXPECT_THAT(error_of("", {{"LEIFENG_TOPICS_PARTITIONS", "six"}}),
               HasSubstr("environment variable LEIFENG_TOPICS_PARTITIONS: [topics] partitions "

@@ -2,12 +2,41 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <string>
+#include <thread>
 
 #include "state_db.hpp"
 
 namespace leifeng::runtime {
 namespace {
+
+// Bytes of RocksDB write-ahead log files (*.log; the info log is LOG) in `dir`.
+std::uintmax_t wal_bytes(const std::filesystem::path& dir) {
+  std::uintmax_t bytes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".log") bytes += entry.file_size();
+  }
+  return bytes;
+}
+
+std::string wal_files(const std::filesystem::path& dir) {
+  std::string files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".log")
+      files += entry.path().filename().string() + " " + std::to_string(entry.file_size()) + "\n";
+  }
+  return files;
+}
+
+// One commit as the runtime makes them: a record in a store and the offsets in the default
+// column family.
+void commit_one(TaskStateDb& state, int i) {
+  state.store("a").put("key-" + std::to_string(i), std::string(4096, 'x'));
+  state.apply_committed({{"a", i + 1}});
+}
 
 class StateStoreTest : public ::testing::Test {
  protected:
@@ -108,6 +137,33 @@ TEST_F(StateStoreTest, ReopeningWithFewerStoresKeepsTheRest) {
   TaskStateDb reopened(dir_, {"b"});
   EXPECT_EQ(reopened.store("b").get("k"), "2");
   EXPECT_THROW(reopened.store("a"), StateError);
+}
+
+// The offsets get a few bytes per commit and never fill a memtable; without a WAL bound every
+// WAL file since the start stays (here 8 MB, against a 1 MiB bound).
+TEST_F(StateStoreTest, WriteAheadLogStaysBoundedAfterManySmallCommits) {
+  constexpr std::uintmax_t kBound = 1 << 20;
+  TaskStateDb state(dir_, {"a", "b"}, StateDbOptions{.max_wal_bytes = kBound});
+  for (int i = 0; i < 2000; ++i) commit_one(state, i);
+  // Flushes and the deletion of the WAL files they free run in the background.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (wal_bytes(dir_) > 3 * kBound && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_LE(wal_bytes(dir_), 3 * kBound) << wal_files(dir_);
+  EXPECT_EQ(state.store("a").get("key-0"), std::string(4096, 'x'));
+  EXPECT_EQ(state.changelog_offset("a"), 2000);
+}
+
+TEST_F(StateStoreTest, ClosingFlushesSoNoWriteAheadLogIsLeft) {
+  {
+    TaskStateDb state(dir_, {"a"});
+    for (int i = 0; i < 256; ++i) commit_one(state, i);  // 1 MB, far below any bound
+    EXPECT_GT(wal_bytes(dir_), 1000000u);
+  }
+  EXPECT_LT(wal_bytes(dir_), 4096u);
+  TaskStateDb reopened(dir_, {"a"});
+  EXPECT_EQ(reopened.store("a").get("key-255"), std::string(4096, 'x'));
+  EXPECT_EQ(reopened.changelog_offset("a"), 256);
 }
 
 }  // namespace

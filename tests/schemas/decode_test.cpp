@@ -1,6 +1,9 @@
 // decode_event: round trips of every input type and the SPEC §4 checks up to invalid_field.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
+#include <chrono>
 #include <string>
 
 #include "leifeng/schemas/validation.hpp"
@@ -343,6 +346,41 @@ TEST(Decode, LongLinesBeyondTheStackBufferDecode) {
   const DecodeResult r = decode_event(line, pingdingshan_rules());
   ASSERT_TRUE(r.ok()) << r.rejection().detail;
   EXPECT_EQ(std::get<HoursSubmitted>(r.event().payload).minutes, 90);
+}
+
+// Nesting beyond ValidationRules::max_nesting_depth is `malformed` before rapidjson parses it
+// (a 50 MB line of `[` took it gigabytes): quickly, whatever the depth.
+TEST(Decode, DeepNestingIsMalformedNamingTheDepth) {
+  const std::string brackets(100'000, '[');
+  std::string objects;
+  for (int i = 0; i < 100'000; ++i) objects += R"({"a":)";
+  for (const std::string* line : std::array<const std::string*, 2>{&brackets, &objects}) {
+    const auto started = std::chrono::steady_clock::now();
+    const DecodeResult r = decode_event(*line, pingdingshan_rules());
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.rejection().reason, Reason::malformed);
+    EXPECT_EQ(r.rejection().detail,
+              "not valid JSON at byte " + std::string(*line == brackets ? "16" : "80") +
+                  ": nested deeper than 16 levels of arrays and objects (the limit, [rules] "
+                  "max_nesting_depth)");
+  }
+}
+
+// The bound counts brackets outside strings only, and applies as configured.
+TEST(Decode, NestingDepthCountsOutsideStringsAndFollowsTheRules) {
+  const std::string in_string = "\"" + std::string(100, '[') + R"(\"{")";
+  EXPECT_TRUE(
+      decode_event(with_field(kHoursSubmittedLine, "note", in_string), pingdingshan_rules()).ok());
+  // Depth 4 (the event, then three arrays): fine at the default, malformed at 3.
+  const std::string nested = with_field(kHoursSubmittedLine, "note", "[[[1]]]");
+  EXPECT_TRUE(decode_event(nested, pingdingshan_rules()).ok());
+  ValidationRules strict = pingdingshan_rules();
+  strict.max_nesting_depth = 3;
+  const DecodeResult r = decode_event(nested, strict);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.rejection().reason, Reason::malformed);
+  EXPECT_THAT(r.rejection().detail, ::testing::HasSubstr("nested deeper than 3 levels"));
 }
 
 TEST(Decode, WithoutTopicTheTypeDecidesIt) {

@@ -25,6 +25,11 @@ struct DomainConfig {
   schemas::UtcOffset zone{8 * 60};
   // County-level codes accepted in events; empty = any county-level code.
   std::vector<schemas::AreaCode> areas = default_areas();
+  // Input bounds: deepest nesting of a message (schemas::ValidationRules), and longest line of
+  // an events file (`replay --input`, `publish`) in bytes, its newline not counted. Both fit
+  // 1 MB Kafka messages; beyond them an input is `malformed`.
+  int64_t max_nesting_depth = 16;
+  int64_t max_line_bytes = 1'000'000;
 
   static std::vector<schemas::AreaCode> default_areas();
   schemas::ValidationRules validation_rules() const;
@@ -35,12 +40,14 @@ struct DomainConfig {
 // (runtime::ValueKind): STAR_THRESHOLDS_HOURS as integers separated by commas
 // ("100,300,600,1000,1500"), MIN_QUALITY as a number ("3.5"), TIME_ZONE as in the file
 // ("+08:00"), AREAS_FILE as a path, relative to the working directory (empty: any
-// county-level code).
-inline constexpr std::array<runtime::KeyKind, 4> kRulesKeys{{
+// county-level code), MAX_NESTING_DEPTH and MAX_LINE_BYTES as integers.
+inline constexpr std::array<runtime::KeyKind, 6> kRulesKeys{{
     {"star_thresholds_hours", runtime::ValueKind::integer_list},
     {"min_quality", runtime::ValueKind::number},
     {"time_zone", runtime::ValueKind::text},
     {"areas_file", runtime::ValueKind::path},
+    {"max_nesting_depth", runtime::ValueKind::integer},
+    {"max_line_bytes", runtime::ValueKind::integer},
 }};
 // Every table of the configuration file that the domain owns, for runtime::load_config, which
 // applies their environment overrides to runtime::Config::document.

@@ -56,6 +56,10 @@ std::span<const FieldSpec> payload_fields(EventType);
 struct ValidationRules {
   UtcOffset zone;               // local dates (service_date check)
   std::vector<AreaCode> areas;  // allowed county-level codes; empty = any county-level code
+  // Deepest nesting of [ and { a message may have (an event is 2: an object holding arrays).
+  // Deeper is `malformed` before any parser sees it: a line of 50 MB of `[` took rapidjson
+  // gigabytes of parse stack.
+  int max_nesting_depth = 16;
   bool area_allowed(AreaCode) const;
 };
 

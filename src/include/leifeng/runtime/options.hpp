@@ -37,6 +37,9 @@ struct RuntimeOptions {
   // min.insync.replicas of every topic the application creates; -1 = the broker's default
   // (the topic gets no such config of its own).
   int16_t min_insync_replicas = -1;
+  // retention.ms of the dead-letter topic, which copies rejected input as it came (personal
+  // data in it included), so it must not be kept forever like the inputs. 30 days.
+  int64_t dead_letter_retention_ms = int64_t{30} * 24 * 60 * 60 * 1000;
   // Length of one Kafka transaction.
   int32_t commit_interval_ms = 100;
   // Prometheus endpoint (and probes) port; 0 = off.
