@@ -30,8 +30,8 @@ PipelineRun run_pipeline(const Settings& settings, KafkaCluster& cluster, bool u
     const std::string& address = options.metrics_address;
     const int port = server->start(address, options.metrics_port);
     const bool ipv6 = address.find(':') != std::string::npos;
-    const std::string base = "http://" + (ipv6 ? "[" + address + "]" : address) + ":" +
-                             std::to_string(port);
+    const std::string base =
+        "http://" + (ipv6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
     runtime::log_event(spdlog::level::info, "metrics endpoint listening", "url", base + "/metrics",
                        "health", base + "/healthz", "readiness", base + "/readyz");
   }

@@ -386,9 +386,9 @@ TEST_F(ConfigFile, ReplicationSettings) {
   EXPECT_EQ(file.runtime.replication_factor, 3);
   EXPECT_EQ(file.runtime.min_insync_replicas, 2);
 
-  Config env = load_config(write("[topics]\nreplication_factor = 3\n"), "",
-                           {{"LEIFENG_TOPICS_REPLICATION_FACTOR", "-1"},
-                            {"LEIFENG_TOPICS_MIN_INSYNC_REPLICAS", "2"}});
+  Config env = load_config(
+      write("[topics]\nreplication_factor = 3\n"), "",
+      {{"LEIFENG_TOPICS_REPLICATION_FACTOR", "-1"}, {"LEIFENG_TOPICS_MIN_INSYNC_REPLICAS", "2"}});
   EXPECT_EQ(env.runtime.replication_factor, -1);
   EXPECT_EQ(env.runtime.min_insync_replicas, 2);
 
@@ -407,10 +407,10 @@ TEST_F(ConfigFile, MinInsyncReplicasWithinReplicationFactor) {
   EXPECT_THAT(error_of("[topics]\nreplication_factor = 2\nmin_insync_replicas = 3\n"),
               HasSubstr("leifeng.toml:3:23: [topics] min_insync_replicas (3) must not exceed "
                         "[topics] replication_factor (2)"));
-  EXPECT_THAT(error_of("[topics]\nreplication_factor = 2\n",
-                       {{"LEIFENG_TOPICS_MIN_INSYNC_REPLICAS", "3"}}),
-              HasSubstr("environment variable LEIFENG_TOPICS_MIN_INSYNC_REPLICAS: [topics] "
-                        "min_insync_replicas (3) must not exceed"));
+  EXPECT_THAT(
+      error_of("[topics]\nreplication_factor = 2\n", {{"LEIFENG_TOPICS_MIN_INSYNC_REPLICAS", "3"}}),
+      HasSubstr("environment variable LEIFENG_TOPICS_MIN_INSYNC_REPLICAS: [topics] "
+                "min_insync_replicas (3) must not exceed"));
   // Equal is allowed (every replica must confirm), and so is any value with the broker's
   // default replication factor, which the file cannot know.
   EXPECT_EQ(load_config(write("[topics]\nreplication_factor = 2\nmin_insync_replicas = 2\n"), "",
@@ -427,8 +427,9 @@ TEST_F(ConfigFile, MetricsAddress) {
   EXPECT_EQ(load_config(write("[runtime]\nmetrics_address = \"0.0.0.0\"\n"), "", Environment{})
                 .runtime.metrics_address,
             "0.0.0.0");
-  EXPECT_EQ(load_config("", "", {{"LEIFENG_RUNTIME_METRICS_ADDRESS", "::"}}).runtime.metrics_address,
-            "::");
+  EXPECT_EQ(
+      load_config("", "", {{"LEIFENG_RUNTIME_METRICS_ADDRESS", "::"}}).runtime.metrics_address,
+      "::");
   EXPECT_THAT(error_of("[runtime]\nmetrics_address = \"metrics.example\"\n"),
               HasSubstr("leifeng.toml:2:19: [runtime] metrics_address cannot be used: "
                         "'metrics.example' is not an IP address"));
@@ -477,7 +478,7 @@ TEST_F(ConfigFile, BadEnvironmentValues) {
               HasSubstr("environment variable LEIFENG_RUNTIME_COMMIT_INTERVAL: unknown key "
                         "'commit_interval' in [runtime]"));
   EXPECT_THAT(error_of("", {{"LEIFENG_TOPICS_REPLICATION_FACTOR", "40000"}}),
-              HasSubstr("must be between 1 and 32767, not 40000"));
+              HasSubstr("must be -1 (the broker's default) or between 1 and 32767, not 40000"));
 }
 
 TEST_F(ConfigFile, OtherTablesAreLeftToTheirOwners) {
