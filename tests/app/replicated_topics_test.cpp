@@ -7,8 +7,11 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../runtime/kafka_test_support.hpp"
@@ -33,10 +36,31 @@ std::vector<std::string> application_topics(const Leifeng& cli) {
   return topics;
 }
 
+// `topics create` waits until the broker it asked knows every topic; the others learn of them
+// a moment later, so the checks below ask until all three brokers answer (or 30 s pass).
+std::optional<leifeng::runtime::TopicDescription> described_everywhere(
+    leifeng::runtime::TopicInspector& inspector, const std::string& bootstrap,
+    const std::string& topic) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    try {
+      auto description = inspector.describe(topic);
+      support::topic_overrides(bootstrap, topic);
+      if (description && !description->partitions.empty() &&
+          description->partitions.front().leader >= 0)
+        return description;
+    } catch (const std::exception&) {
+      // not known to the broker asked yet
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return inspector.describe(topic);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 // Checks each partition of `topic` has `replicas` replicas on distinct brokers, all in sync.
-void expect_replicas(leifeng::runtime::TopicInspector& inspector, const std::string& topic,
-                     std::size_t replicas) {
-  const auto description = inspector.describe(topic);
+void expect_replicas(leifeng::runtime::TopicInspector& inspector, const std::string& bootstrap,
+                     const std::string& topic, std::size_t replicas) {
+  const auto description = described_everywhere(inspector, bootstrap, topic);
   ASSERT_TRUE(description.has_value()) << topic;
   ASSERT_EQ(description->partitions.size(), 3U) << topic;
   for (const auto& partition : description->partitions) {
@@ -57,7 +81,7 @@ TEST(ReplicatedTopics, CreateAppliesReplicationAndMinInsyncReplicasToEveryTopic)
 
   leifeng::runtime::TopicInspector inspector({{"bootstrap.servers", cli.bootstrap()}});
   for (const std::string& topic : application_topics(cli)) {
-    expect_replicas(inspector, topic, 3);
+    expect_replicas(inspector, cli.bootstrap(), topic, 3);
     const auto configs = support::topic_overrides(cli.bootstrap(), topic);
     EXPECT_EQ(configs.count("min.insync.replicas") ? configs.at("min.insync.replicas") : "unset",
               "2")
@@ -78,7 +102,7 @@ TEST(ReplicatedTopics, UnsetSettingsAreTheBrokersDefaults) {
   ASSERT_EQ(created.code, 0) << created.err;
   leifeng::runtime::TopicInspector inspector({{"bootstrap.servers", cli.bootstrap()}});
   for (const std::string& topic : application_topics(cli)) {
-    expect_replicas(inspector, topic, 3);
+    expect_replicas(inspector, cli.bootstrap(), topic, 3);
     EXPECT_EQ(support::topic_overrides(cli.bootstrap(), topic).count("min.insync.replicas"), 0U)
         << topic;
   }
