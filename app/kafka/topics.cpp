@@ -28,7 +28,7 @@ std::vector<runtime::TopicSpec> leifeng_topics(const runtime::RuntimeOptions& op
     add(processors::kafka_topic_name(options.topic_prefix, input), kKeepForever);
   for (const std::string_view output :
        {outputs::kStars, outputs::kStarChanges, outputs::kNeedsStatus, outputs::kCountyStats,
-        outputs::kDeadLetter}) {
+        outputs::kDeadLetter, outputs::kNeedMatches}) {
     add(processors::kafka_topic_name(options.topic_prefix, output),
         processors::is_table_output(output) ? kCompacted : kKeepForever);
   }
