@@ -38,11 +38,22 @@ struct LedgerProcessor::Profile {
   }
 };
 
-LedgerProcessor::Profile LedgerProcessor::profile_of(const VolunteerState& state) {
+namespace {
+uint16_t skill_set(const VolunteerState& state) {
   uint16_t skills = 0;
   for (const uint8_t skill : state.skills) skills = static_cast<uint16_t>(skills | (1u << skill));
+  return skills;
+}
+// Only volunteer.* events change skills; the others leave them unread (a cache miss saved).
+bool may_change_skills(const schemas::Event& event) {
+  return std::holds_alternative<schemas::VolunteerRegistered>(event.payload) ||
+         std::holds_alternative<schemas::VolunteerUpdated>(event.payload);
+}
+}  // namespace
+
+LedgerProcessor::Profile LedgerProcessor::profile_of(const VolunteerState& state, bool skills) {
   return {state.home_area(), state.registered, state.registered && state.party_member,
-          state.star_level, skills};
+          state.star_level, skills ? skill_set(state) : uint16_t{0}};
 }
 
 LedgerProcessor::LedgerProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store)
@@ -205,7 +216,8 @@ Verdict LedgerProcessor::apply_event(VolunteerState*& state, const schemas::Hour
 
 Verdict LedgerProcessor::apply_to(VolunteerState* state, const schemas::Event& event,
                                   runtime::Emitter& out) {
-  const Profile before = state != nullptr ? profile_of(*state) : Profile{};
+  const Profile before =
+      state != nullptr ? profile_of(*state, may_change_skills(event)) : Profile{};
   deltas_.clear();
   Verdict verdict =
       std::visit([&](const auto& payload) { return apply_event(state, payload); }, event.payload);
@@ -237,7 +249,8 @@ void LedgerProcessor::rerate(VolunteerState& volunteer, const Profile& before,
   }
 
   // The total-only metrics of the home area follow the volunteer's profile.
-  const Profile after = profile_of(volunteer);
+  const bool skills_read = may_change_skills(event);
+  const Profile after = profile_of(volunteer, skills_read);
   if (!(before == after)) {
     auto count = [&](const Profile& p, int64_t sign) {
       if (p.home_area == 0) return;
@@ -250,8 +263,16 @@ void LedgerProcessor::rerate(VolunteerState& volunteer, const Profile& before,
     count(after, 1);
   }
   deltas_.emit(out, outputs::kCountyDeltas, volunteer.as_of);
-  if (!(before == after) && matching_on(options()))
-    tell_matching(before, after, volunteer.as_of, out);
+  if (!(before == after) && matching_on(options())) {
+    if (skills_read) {
+      tell_matching(before, after, volunteer.as_of, out);
+    } else {  // unchanged by this event: read them now
+      Profile was = before;
+      Profile now = after;
+      was.skills = now.skills = skill_set(volunteer);
+      tell_matching(was, now, volunteer.as_of, out);
+    }
+  }
 
   if (options().emit_table_updates) {
     out.emit(outputs::kStars, volunteer_id, schemas::to_json(star_record(volunteer_id, volunteer)));

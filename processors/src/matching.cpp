@@ -113,23 +113,33 @@ void MatchingProcessor::apply(const MatchChange& change, runtime::Emitter& out) 
 std::vector<Candidate> MatchingProcessor::top_candidates(uint32_t area, uint8_t service_type,
                                                          uint8_t kind, std::string_view need_id) {
   std::vector<Candidate> top;
-  std::vector<Candidate> group;
-  // Volunteers of equal rank but for the hash, in hash order, until K are taken.
+  // The hash state after need_id + "/", shared by every volunteer of the need.
+  const uint64_t prefix = match_hash(need_id, "");
+  // Volunteers of equal rank but for the hash: every one is hashed (a need spreads over them),
+  // only the best that fit are copied. The buffer is reused: no allocation per volunteer.
+  auto& group = group_;
   auto take = [&] {
-    const size_t room = max_candidates_ - top.size();
-    const size_t n = std::min(room, group.size());
-    auto by_rank = [&](const Candidate& a, const Candidate& b) {
-      return candidate_before(kind, a, b);
+    const size_t n = std::min(max_candidates_ - top.size(), group.size());
+    const auto middle = group.begin() + static_cast<std::ptrdiff_t>(n);
+    auto by_hash = [](const GroupEntry& a, const GroupEntry& b) {
+      return a.hash != b.hash ? a.hash < b.hash : *a.id < *b.id;
     };
-    std::partial_sort(group.begin(), group.begin() + static_cast<std::ptrdiff_t>(n), group.end(),
-                      by_rank);
-    top.insert(top.end(), group.begin(), group.begin() + static_cast<std::ptrdiff_t>(n));
+    if (n < group.size()) std::nth_element(group.begin(), middle, group.end(), by_hash);
+    std::sort(group.begin(), middle, by_hash);
+    for (auto it = group.begin(); it != middle; ++it) {
+      top.push_back({*it->id, it->party_member, it->star_level, it->hash});
+    }
     group.clear();
   };
   auto gather = [&](bool party, uint8_t star) {
     if (const VolunteerPool* pool = pools_.find(pool_key(area, service_type, party, star))) {
       for (const std::string& id : pool->ids) {
-        group.push_back({id, party, star, match_hash(need_id, id)});
+        uint64_t hash = prefix;
+        for (const char c : id) {
+          hash ^= static_cast<unsigned char>(c);
+          hash *= 1099511628211ull;
+        }
+        group.push_back({hash, &id, party, star});
       }
     }
   };

@@ -66,7 +66,8 @@ class LedgerProcessor : public AggregateProcessor<VolunteerState> {
  private:
   // What a volunteer counts for in the total-only metrics of the home area, and in matching.
   struct Profile;
-  static Profile profile_of(const VolunteerState& state);
+  // `skills`: read the skills too (else left 0).
+  static Profile profile_of(const VolunteerState& state, bool skills);
 
   // One rule per event type. `state` is null for a volunteer not seen before; registration
   // and submission create it.

@@ -141,6 +141,14 @@ class MatchingProcessor : public runtime::Processor {
   runtime::TypedStore<VolunteerPool> pools_;
   runtime::TypedStore<OpenNeeds> open_needs_;
   int64_t needs_revised_ = 0;
+  // top_candidates' scratch: one rank group, hashed.
+  struct GroupEntry {
+    uint64_t hash;
+    const std::string* id;
+    bool party_member;
+    uint8_t star_level;
+  };
+  std::vector<GroupEntry> group_;
 };
 
 // A candidate's key for a need of `kind`.
