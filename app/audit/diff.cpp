@@ -277,6 +277,9 @@ AuditDiff diff_tables(const ReplayOutputs& live, const ReplayOutputs& replayed) 
   differ.compare_keyed({outputs::kCountyStats, &county_key, {"revision", "as_of"}, true},
                        live.of(outputs::kCountyStats), replayed.of(outputs::kCountyStats));
   differ.compare_dead_letters(live.of(outputs::kDeadLetter), replayed.of(outputs::kDeadLetter));
+  // SPEC §8: once every input is processed, every field but as_of is a function of the inputs.
+  differ.compare_keyed({outputs::kNeedMatches, &need_key, {"as_of"}, false},
+                       live.of(outputs::kNeedMatches), replayed.of(outputs::kNeedMatches));
   return diff;
 }
 

@@ -29,7 +29,8 @@ std::vector<runtime::TopicSpec> leifeng_topics(const runtime::RuntimeOptions& op
   for (const std::string_view input : {inputs::kHours, inputs::kActivities, inputs::kNeeds})
     add(processors::kafka_topic_name(options.topic_prefix, input), kKeepForever);
   for (const std::string_view output :
-       {outputs::kStars, outputs::kStarChanges, outputs::kNeedsStatus, outputs::kCountyStats}) {
+       {outputs::kStars, outputs::kStarChanges, outputs::kNeedsStatus, outputs::kCountyStats,
+        outputs::kNeedMatches}) {
     add(processors::kafka_topic_name(options.topic_prefix, output),
         processors::is_table_output(output) ? kCompacted : kKeepForever);
   }

@@ -26,7 +26,7 @@ bool operator==(const DomainConfig& a, const DomainConfig& b) {
   return a.star_thresholds_hours == b.star_thresholds_hours &&
          a.min_quality_x100 == b.min_quality_x100 && a.zone.minutes == b.zone.minutes &&
          a.areas == b.areas && a.max_nesting_depth == b.max_nesting_depth &&
-         a.max_line_bytes == b.max_line_bytes;
+         a.max_line_bytes == b.max_line_bytes && a.max_candidates == b.max_candidates;
 }
 
 std::vector<schemas::AreaCode> load_area_list(const std::filesystem::path& csv_file) {
@@ -102,10 +102,26 @@ int64_t read_bounded(const runtime::Config& config, const toml::node& node, std:
   return *value;
 }
 
+void read_matching(const runtime::Config& config, DomainConfig& domain) {
+  constexpr std::string_view kMatching = "matching";
+  const toml::table* matching = config.document[kMatching].as_table();
+  if (matching == nullptr) return;
+  if (const toml::node* node = matching->get("max_candidates")) {
+    auto value = node->value<int64_t>();
+    if (!node->is_integer() || !value || *value < 0 || *value > kMaxCandidatesLimit) {
+      throw runtime::ConfigError(
+          fmt::format("{}: [{}] max_candidates must be an integer from 0 to {}",
+                      config.origin(kMatching, "max_candidates"), kMatching, kMaxCandidatesLimit));
+    }
+    domain.max_candidates = *value;
+  }
+}
+
 }  // namespace
 
 DomainConfig domain_config_from(const runtime::Config& config) {
   DomainConfig domain;
+  read_matching(config, domain);
   const toml::table* rules = config.document[kRules].as_table();
   if (rules == nullptr) return domain;
   if (const toml::node* node = rules->get("star_thresholds_hours"))

@@ -1,6 +1,7 @@
 // The rules of spec §4 for volunteers and hour logs, and the stars they earn.
 #include "leifeng/processors/ledger.hpp"
 
+#include "leifeng/processors/match_change.hpp"
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/schemas/copy_text.hpp"
 
@@ -27,12 +28,32 @@ struct LedgerProcessor::Profile {
   bool registered = false;
   bool party_member = false;
   int32_t star_level = 0;
+  uint16_t skills = 0;  // bit i = ServiceType i
   friend bool operator==(const Profile&, const Profile&) = default;
+
+  // Matching pools a volunteer who is registered and has skills (SPEC §8), by home area.
+  std::optional<MatchProfile> match() const {
+    if (!registered || skills == 0) return std::nullopt;
+    return MatchProfile{party_member, static_cast<uint8_t>(star_level), skills};
+  }
 };
 
-LedgerProcessor::Profile LedgerProcessor::profile_of(const VolunteerState& state) {
+namespace {
+uint16_t skill_set(const VolunteerState& state) {
+  uint16_t skills = 0;
+  for (const uint8_t skill : state.skills) skills = static_cast<uint16_t>(skills | (1u << skill));
+  return skills;
+}
+// Only volunteer.* events change skills; the others leave them unread (a cache miss saved).
+bool may_change_skills(const schemas::Event& event) {
+  return std::holds_alternative<schemas::VolunteerRegistered>(event.payload) ||
+         std::holds_alternative<schemas::VolunteerUpdated>(event.payload);
+}
+}  // namespace
+
+LedgerProcessor::Profile LedgerProcessor::profile_of(const VolunteerState& state, bool skills) {
   return {state.home_area(), state.registered, state.registered && state.party_member,
-          state.star_level};
+          state.star_level, skills ? skill_set(state) : uint16_t{0}};
 }
 
 LedgerProcessor::LedgerProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store)
@@ -195,7 +216,8 @@ Verdict LedgerProcessor::apply_event(VolunteerState*& state, const schemas::Hour
 
 Verdict LedgerProcessor::apply_to(VolunteerState* state, const schemas::Event& event,
                                   runtime::Emitter& out) {
-  const Profile before = state != nullptr ? profile_of(*state) : Profile{};
+  const Profile before =
+      state != nullptr ? profile_of(*state, may_change_skills(event)) : Profile{};
   deltas_.clear();
   Verdict verdict =
       std::visit([&](const auto& payload) { return apply_event(state, payload); }, event.payload);
@@ -227,7 +249,8 @@ void LedgerProcessor::rerate(VolunteerState& volunteer, const Profile& before,
   }
 
   // The total-only metrics of the home area follow the volunteer's profile.
-  const Profile after = profile_of(volunteer);
+  const bool skills_read = may_change_skills(event);
+  const Profile after = profile_of(volunteer, skills_read);
   if (!(before == after)) {
     auto count = [&](const Profile& p, int64_t sign) {
       if (p.home_area == 0) return;
@@ -240,9 +263,49 @@ void LedgerProcessor::rerate(VolunteerState& volunteer, const Profile& before,
     count(after, 1);
   }
   deltas_.emit(out, outputs::kCountyDeltas, volunteer.as_of);
+  if (!(before == after) && matching_on(options())) {
+    if (skills_read) {
+      tell_matching(before, after, volunteer.as_of, out);
+    } else {  // unchanged by this event: read them now
+      Profile was = before;
+      Profile now = after;
+      was.skills = now.skills = skill_set(volunteer);
+      tell_matching(was, now, volunteer.as_of, out);
+    }
+  }
 
   if (options().emit_table_updates) {
     out.emit(outputs::kStars, volunteer_id, schemas::to_json(star_record(volunteer_id, volunteer)));
+  }
+}
+
+// One message per area whose pool the volunteer is in before or after: a move between areas
+// leaves the old one's pool and enters the new one's.
+void LedgerProcessor::tell_matching(const Profile& before, const Profile& after,
+                                    const std::string& as_of, runtime::Emitter& out) {
+  const std::optional<MatchProfile> was = before.match();
+  const std::optional<MatchProfile> now = after.match();
+  if (!was && !now) return;
+  if (was == now && before.home_area == after.home_area) return;
+  MatchChange change;
+  change.kind = MatchChange::Kind::volunteer;
+  change.id = key();
+  change.as_of = as_of;
+  if (was && before.home_area != after.home_area) {
+    change.area = before.home_area;
+    change.before = was;
+    emit_match_change(out, outputs::kMatchChanges, change);
+    change.before.reset();
+  }
+  if (now) {
+    change.area = after.home_area;
+    if (before.home_area == after.home_area) change.before = was;
+    change.after = now;
+    emit_match_change(out, outputs::kMatchChanges, change);
+  } else if (was && before.home_area == after.home_area) {
+    change.area = before.home_area;
+    change.before = was;
+    emit_match_change(out, outputs::kMatchChanges, change);
   }
 }
 

@@ -1,5 +1,6 @@
 #include "leifeng/processors/needs.hpp"
 
+#include "leifeng/processors/match_change.hpp"
 #include "leifeng/processors/wiring.hpp"
 
 namespace leifeng::processors {
@@ -99,6 +100,21 @@ Verdict NeedsProcessor::apply_to(NeedState* state, const schemas::Event& event,
     }
   }
   deltas_.emit(out, outputs::kCountyDeltas, at.text);
+  if (matching_on(options())) {
+    MatchChange change;
+    change.area = state->area;
+    change.as_of = at.text;
+    change.id = need_id;
+    if (std::holds_alternative<schemas::NeedPosted>(event.payload)) {
+      change.kind = MatchChange::Kind::need_posted;
+      change.need_kind = state->kind;
+      change.service_type = state->service_type;
+    } else {
+      change.kind = MatchChange::Kind::need_status;
+      change.status = static_cast<uint8_t>(state->status);
+    }
+    emit_match_change(out, outputs::kMatchChanges, change);
+  }
   if (options().emit_table_updates) {
     out.emit(outputs::kNeedsStatus, need_id, schemas::to_json(status_record(need_id, *state)));
   }

@@ -5,6 +5,7 @@
 #include "leifeng/processors/activities.hpp"
 #include "leifeng/processors/county_stats.hpp"
 #include "leifeng/processors/ledger.hpp"
+#include "leifeng/processors/matching.hpp"
 #include "leifeng/processors/needs.hpp"
 
 namespace leifeng::processors {
@@ -40,6 +41,10 @@ std::string_view input_of(schemas::InputTopic topic) {
   return inputs::kHours;
 }
 
+bool matching_on(const ProcessorOptions& options) {
+  return options.config.max_candidates > 0;
+}
+
 namespace {
 // A processor reading `input` and owning the store named after it.
 template <class P>
@@ -72,6 +77,18 @@ runtime::Topology topology(const ProcessorOptions& options, const std::string& a
   add_processor<ActivitiesProcessor>(topology, inputs::kActivities, options);
   add_processor<NeedsProcessor>(topology, inputs::kNeeds, options);
   add_processor<CountyStatsProcessor>(topology, inputs::kCountyDeltas, options);
+  if (matching_on(options)) {
+    topology.repartition(std::string(outputs::kMatchChanges));
+    const std::vector<std::string> stores = {MatchingProcessor::kNeedsStore,
+                                             MatchingProcessor::kPoolsStore,
+                                             MatchingProcessor::kOpenNeedsStore};
+    topology.processor("matching", {std::string(inputs::kMatchChanges)}, stores,
+                       [options, stores](runtime::TaskContext& task) {
+                         return std::make_unique<MatchingProcessor>(options, task.store(stores[0]),
+                                                                    task.store(stores[1]),
+                                                                    task.store(stores[2]));
+                       });
+  }
   topology.validate();
   return topology;
 }

@@ -123,6 +123,11 @@ class RecordReader {
     return v->GetBool();
   }
   bool has(const char* name) const { return find(name) != nullptr; }
+  const rj::Value* array(const char* name) {
+    const rj::Value* v = find(name);
+    if (!v || !v->IsArray()) return fail<const rj::Value*>();
+    return v;
+  }
   const rj::Value* object(const char* name) {
     const rj::Value* v = find(name);
     if (!v || !v->IsObject()) return fail<const rj::Value*>();
@@ -199,6 +204,30 @@ std::string to_json(const NeedStatusRecord& r) {
       .nullable_text("fulfilled_by", r.fulfilled_by)
       .nullable_text("closed_at", r.closed_at)
       .finish();
+}
+
+std::string to_json(const NeedMatchRecord& r) {
+  RecordWriter out;
+  out.text("need_id", r.need_id)
+      .text("area_code", r.area_code)
+      .text("service_type", r.service_type)
+      .text("kind", r.kind)
+      .text("status", r.status);
+  auto& w = out.raw();
+  out.string("candidates");
+  w.StartArray();
+  for (const MatchCandidate& c : r.candidates) {
+    w.StartObject();
+    out.string("volunteer_id");
+    out.string(c.volunteer_id);
+    out.string("star_level");
+    w.Int(c.star_level);
+    out.string("party_member");
+    w.Bool(c.party_member);
+    w.EndObject();
+  }
+  w.EndArray();
+  return out.text("as_of", r.as_of).finish();
 }
 
 std::string to_json(const CountyStatsRecord& r) {
@@ -357,6 +386,31 @@ std::optional<NeedStatusRecord> need_status_from_json(std::string_view json) {
     r.fulfilled_at = in.nullable_text("fulfilled_at");
     r.fulfilled_by = in.nullable_text("fulfilled_by");
     r.closed_at = in.nullable_text("closed_at");
+    return r;
+  });
+}
+
+std::optional<NeedMatchRecord> need_match_from_json(std::string_view json) {
+  return parse_record<NeedMatchRecord>(json, [](RecordReader& in) {
+    NeedMatchRecord r;
+    r.need_id = in.text("need_id");
+    r.area_code = in.text("area_code");
+    r.service_type = in.text("service_type");
+    r.kind = in.text("kind");
+    r.status = in.text("status");
+    if (const rj::Value* candidates = in.array("candidates")) {
+      for (const rj::Value& c : candidates->GetArray()) {
+        if (!c.IsObject()) return in.fail<NeedMatchRecord>();
+        RecordReader entry(c);
+        MatchCandidate candidate;
+        candidate.volunteer_id = entry.text("volunteer_id");
+        candidate.star_level = entry.integer32("star_level");
+        candidate.party_member = entry.boolean("party_member");
+        if (!entry.ok()) return in.fail<NeedMatchRecord>();
+        r.candidates.push_back(std::move(candidate));
+      }
+    }
+    r.as_of = in.text("as_of");
     return r;
   });
 }

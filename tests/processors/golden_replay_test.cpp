@@ -61,6 +61,10 @@ TEST_P(GoldenReplay, OutputsEqualTheHandComputedOnes) {
        {"stars.jsonl", "star-changes.jsonl", "needs-status.jsonl", "summary.json"}) {
     EXPECT_EQ(read_lines(out / file), read_lines(expected / file)) << file;
   }
+  // need-matches (SPEC §8): line by line where the scenario has worked them out.
+  if (fs::exists(expected / "need-matches.jsonl")) {
+    EXPECT_EQ(read_lines(out / "need-matches.jsonl"), read_lines(expected / "need-matches.jsonl"));
+  }
   std::vector<std::string> county;
   for (const auto& line : read_lines(out / "county-stats.jsonl")) {
     county.push_back(without_revision(line));
@@ -83,7 +87,8 @@ TEST_P(GoldenReplay, OutputsEqualTheHandComputedOnes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, GoldenReplay,
-                         ::testing::Values("hours_stars", "needs_activities", "bad_input"));
+                         ::testing::Values("hours_stars", "needs_activities", "bad_input",
+                                           "matching"));
 
 TEST(ReplayCommand, ReadsStandardInputAndCountsEveryLine) {
   const fs::path out = fresh_dir("stdin");

@@ -13,6 +13,7 @@
 #include "leifeng/processors/activities.hpp"
 #include "leifeng/processors/county_stats.hpp"
 #include "leifeng/processors/ledger.hpp"
+#include "leifeng/processors/matching.hpp"
 #include "leifeng/processors/needs.hpp"
 #include "leifeng/processors/wiring.hpp"
 #include "leifeng/runtime/in_memory_runner.hpp"
@@ -101,6 +102,7 @@ class Pipeline : public runtime::Emitter {
   NeedsProcessor& needs() { return processor<NeedsProcessor>(inputs::kNeeds); }
   ActivitiesProcessor& activities() { return processor<ActivitiesProcessor>(inputs::kActivities); }
   CountyStatsProcessor& county() { return processor<CountyStatsProcessor>(inputs::kCountyDeltas); }
+  MatchingProcessor& matching() { return processor<MatchingProcessor>(inputs::kMatchChanges); }
 
   static constexpr std::string_view kCountyDeltasTopic = "\"leifeng-county-deltas\"";
   std::vector<Emitted> emitted;

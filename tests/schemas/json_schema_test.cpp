@@ -22,8 +22,8 @@ using namespace testing_support;
 namespace fs = std::filesystem;
 
 const fs::path kSchemaDir = LEIFENG_SCHEMA_DIR;
-const char* kOutputRecords[] = {"stars", "star-changes", "needs-status", "county-stats",
-                                "dead-letter"};
+const char* kOutputRecords[] = {"stars",        "star-changes", "needs-status",
+                                "county-stats", "dead-letter",  "need-matches"};
 
 rapidjson::Document load(const std::string& name) {
   std::ifstream in(kSchemaDir / (name + ".schema.json"));
@@ -250,6 +250,16 @@ std::vector<std::pair<std::string, std::string>> output_examples() {
       {"dead-letter", to_json(kafka)},
       {"dead-letter", to_json(file)},
       {"dead-letter", to_json(cut)},
+      {"need-matches", to_json(NeedMatchRecord{"need-1",
+                                               "410481",
+                                               "donation",
+                                               "public_need",
+                                               "open",
+                                               {{"v-2", 3, true}, {"v-1", 0, false}},
+                                               "2027-03-05T09:30:00+08:00"})},
+      {"need-matches",
+       to_json(NeedMatchRecord{
+           "need-2", "410402", "other", "micro_wish", "claimed", {}, "2027-03-06T09:30:00+08:00"})},
   };
 }
 

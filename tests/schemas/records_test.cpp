@@ -98,6 +98,27 @@ TEST(Records, NeedStatusExactJsonWithNulls) {
   EXPECT_EQ(need_status_from_json(to_json(need_fulfilled())), need_fulfilled());
 }
 
+TEST(Records, NeedMatchExactJsonWithCandidatesInOrder) {
+  const NeedMatchRecord open{"need-1",
+                             "410481",
+                             "donation",
+                             "public_need",
+                             "open",
+                             {{"v-2", 3, true}, {"v-1", 0, false}},
+                             "2027-03-05T09:30:00+08:00"};
+  EXPECT_EQ(to_json(open), R"({"need_id":"need-1","area_code":"410481","service_type":"donation",)"
+                           R"("kind":"public_need","status":"open","candidates":[)"
+                           R"({"volunteer_id":"v-2","star_level":3,"party_member":true},)"
+                           R"({"volunteer_id":"v-1","star_level":0,"party_member":false}],)"
+                           R"("as_of":"2027-03-05T09:30:00+08:00"})");
+  EXPECT_EQ(need_match_from_json(to_json(open)), open);
+  NeedMatchRecord closed = open;
+  closed.status = "claimed";
+  closed.candidates.clear();
+  EXPECT_EQ(need_match_from_json(to_json(closed)), closed);
+  EXPECT_FALSE(need_match_from_json(R"({"need_id":"n"})"));
+}
+
 TEST(Records, CountyStatsExactJsonWithSortedMetrics) {
   EXPECT_EQ(to_json(county_stats()),
             R"({"area_code":"410402","period":"2027-03","metrics":{"activities.published":3,)"

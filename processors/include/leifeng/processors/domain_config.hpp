@@ -30,6 +30,9 @@ struct DomainConfig {
   // 1 MB Kafka messages; beyond them an input is `malformed`.
   int64_t max_nesting_depth = 16;
   int64_t max_line_bytes = 1'000'000;
+  // [matching] max_candidates (SPEC §8): suggested volunteers per open need; 0 turns matching
+  // off (no matching processor, no need-matches records).
+  int64_t max_candidates = 5;
 
   static std::vector<schemas::AreaCode> default_areas();
   schemas::ValidationRules validation_rules() const;
@@ -49,15 +52,21 @@ inline constexpr std::array<runtime::KeyKind, 6> kRulesKeys{{
     {"max_nesting_depth", runtime::ValueKind::integer},
     {"max_line_bytes", runtime::ValueKind::integer},
 }};
+// [matching] (SPEC §8): MAX_CANDIDATES as an integer, 0 to 100.
+inline constexpr std::array<runtime::KeyKind, 1> kMatchingKeys{{
+    {"max_candidates", runtime::ValueKind::integer},
+}};
+inline constexpr int64_t kMaxCandidatesLimit = 100;
 // Every table of the configuration file that the domain owns, for runtime::load_config, which
 // applies their environment overrides to runtime::Config::document.
-inline constexpr std::array<runtime::TableKeys, 1> kDomainTables{{{"rules", kRulesKeys}}};
+inline constexpr std::array<runtime::TableKeys, 2> kDomainTables{
+    {{"rules", kRulesKeys}, {"matching", kMatchingKeys}}};
 
-// The `[rules]` table of a loaded configuration (runtime::load_config with kDomainTables: the
-// file with the environment overrides); keys that are absent keep their defaults. A relative
-// `areas_file` is resolved against the file's directory (runtime::Config::resolve). Throws
-// runtime::ConfigError beginning with where the bad value came from: <file>:<line>:<column>
-// or the environment variable.
+// The `[rules]` and `[matching]` tables of a loaded configuration (runtime::load_config with
+// kDomainTables: the file with the environment overrides); keys that are absent keep their
+// defaults. A relative `areas_file` is resolved against the file's directory
+// (runtime::Config::resolve). Throws runtime::ConfigError beginning with where the bad value came
+// from: <file>:<line>:<column> or the environment variable.
 DomainConfig domain_config_from(const runtime::Config& config);
 // runtime::load_config of `config_file` with kDomainTables, the application's `defaults`
 // (which name its environment variables) and `environment`, then the above.

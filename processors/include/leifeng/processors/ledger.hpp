@@ -64,8 +64,10 @@ class LedgerProcessor : public AggregateProcessor<VolunteerState> {
                       int step) const override;  // internal/ledger_prefetch.cpp
 
  private:
-  struct Profile;  // what a volunteer counts for in the total-only metrics of the home area
-  static Profile profile_of(const VolunteerState& state);
+  // What a volunteer counts for in the total-only metrics of the home area, and in matching.
+  struct Profile;
+  // `skills`: read the skills too (else left 0).
+  static Profile profile_of(const VolunteerState& state, bool skills);
 
   // One rule per event type. `state` is null for a volunteer not seen before; registration
   // and submission create it.
@@ -89,9 +91,12 @@ class LedgerProcessor : public AggregateProcessor<VolunteerState> {
   template <class Change>
   Verdict correct(VolunteerState* state, const std::string& log_id, bool verified_too,
                   Change change);
-  // After an applied event: the star level, and the home area's total-only metrics.
+  // After an applied event: the star level, the home area's total-only metrics, and what
+  // matching (SPEC §8) is told when the volunteer enters, leaves or moves in a pool.
   void rerate(VolunteerState& volunteer, const Profile& before, const schemas::Event& event,
               runtime::Emitter& out);
+  void tell_matching(const Profile& before, const Profile& after, const std::string& as_of,
+                     runtime::Emitter& out);
   static schemas::StarRecord star_record(const std::string& volunteer_id,
                                          const VolunteerState& state);
 

@@ -21,6 +21,8 @@ inline constexpr std::string_view kActivities = "activities";
 inline constexpr std::string_view kNeeds = "needs";
 // Internal repartition stream keyed by area code: <application.id>-county-deltas.
 inline constexpr std::string_view kCountyDeltas = "county-deltas";
+// Internal repartition stream keyed by area code: <application.id>-match-changes (SPEC §8).
+inline constexpr std::string_view kMatchChanges = "match-changes";
 }  // namespace inputs
 
 namespace outputs {
@@ -29,7 +31,9 @@ inline constexpr std::string_view kStarChanges = "star-changes";
 inline constexpr std::string_view kNeedsStatus = "needs-status";
 inline constexpr std::string_view kCountyStats = "county-stats";
 inline constexpr std::string_view kDeadLetter = "dead-letter";
+inline constexpr std::string_view kNeedMatches = "need-matches";
 inline constexpr std::string_view kCountyDeltas = inputs::kCountyDeltas;  // internal
+inline constexpr std::string_view kMatchChanges = inputs::kMatchChanges;  // internal
 }  // namespace outputs
 
 // What an output holds, which decides its Kafka topic's configuration and the order of its
@@ -46,12 +50,13 @@ struct OutputSpec {
 };
 
 // Every public output (SPEC §2, §6), in the order replay writes and audit compares them.
-inline constexpr std::array<OutputSpec, 5> kOutputs{{
+inline constexpr std::array<OutputSpec, 6> kOutputs{{
     {outputs::kStars, OutputKind::table},
     {outputs::kStarChanges, OutputKind::keyed_stream},
     {outputs::kNeedsStatus, OutputKind::table},
     {outputs::kCountyStats, OutputKind::table},
     {outputs::kDeadLetter, OutputKind::stream},
+    {outputs::kNeedMatches, OutputKind::table},
 }};
 
 // The Kafka topic of a public logical name: <prefix>.<name>.v1 (SPEC §2). Internal streams
@@ -64,8 +69,13 @@ bool is_table_output(std::string_view logical_name);
 
 std::string_view input_of(schemas::InputTopic topic);
 
-// The whole application: ledger (hours), activities, needs, and county stats fed by the
-// county-deltas repartition stream; each processor owns one store named after it. Public
+// Whether the matching processor runs ([matching] max_candidates > 0).
+bool matching_on(const ProcessorOptions& options);
+
+// The whole application: ledger (hours), activities, needs, county stats fed by the
+// county-deltas repartition stream, and matching fed by the match-changes repartition stream
+// (left out when [matching] max_candidates is 0); each event processor owns one store named
+// after it, matching three (matching.hpp). Public
 // topics are <options.source.topic_prefix>.<name>.v1, internal ones <application_id>-<name>.
 // Throws runtime::TopologyError for an unusable prefix or id.
 runtime::Topology topology(const ProcessorOptions& options, const std::string& application_id);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "leifeng/schemas/validation.hpp"
 
@@ -64,6 +65,26 @@ struct CountyStatsRecord {
   std::string as_of;
   std::string key() const { return area_code + "/" + period; }
   friend bool operator==(const CountyStatsRecord&, const CountyStatsRecord&) = default;
+};
+
+// One suggested volunteer of a need (SPEC §8).
+struct MatchCandidate {
+  std::string volunteer_id;
+  int32_t star_level = 0;
+  bool party_member = false;
+  friend bool operator==(const MatchCandidate&, const MatchCandidate&) = default;
+};
+
+// leifeng.need-matches.v1, key need_id (SPEC §8): candidates in rank order, [] unless open.
+struct NeedMatchRecord {
+  std::string need_id;
+  std::string area_code;
+  std::string service_type;
+  std::string kind;
+  std::string status;
+  std::vector<MatchCandidate> candidates;
+  std::string as_of;
+  friend bool operator==(const NeedMatchRecord&, const NeedMatchRecord&) = default;
 };
 
 // Where a dead-lettered input came from: a Kafka message or a line of an events file.
@@ -130,6 +151,7 @@ std::string to_json(const StarChange&);
 std::string to_json(const NeedStatusRecord&);
 std::string to_json(const CountyStatsRecord&);
 std::string to_json(const DeadLetterRecord&);
+std::string to_json(const NeedMatchRecord&);
 
 // Parsing back what to_json wrote (export, audit diff, report). nullopt on anything else.
 std::optional<StarRecord> star_record_from_json(std::string_view);
@@ -137,5 +159,6 @@ std::optional<StarChange> star_change_from_json(std::string_view);
 std::optional<NeedStatusRecord> need_status_from_json(std::string_view);
 std::optional<CountyStatsRecord> county_stats_from_json(std::string_view);
 std::optional<DeadLetterRecord> dead_letter_from_json(std::string_view);
+std::optional<NeedMatchRecord> need_match_from_json(std::string_view);
 
 }  // namespace leifeng::schemas

@@ -1,0 +1,157 @@
+// Matching needs to volunteers (SPEC §8, 项目对接): for every open need, the eligible
+// volunteers best placed to take it. Keyed by area: it reads the match-changes stream (see
+// match_change.hpp), so a county's needs and the volunteers living there are in one task.
+//
+// State, in three stores so that no change rescans a county:
+//   - pools: per (area, service type, party member, star level) the ids of the volunteers who
+//     live there and have that skill; a need's candidates are read from them best pool first;
+//   - needs: per need its status and current candidates (the top K, K = max_candidates);
+//   - open needs: per (area, service type) the open needs and each one's K-th candidate key,
+//     so that a volunteer change loads only the needs whose top K it can enter or leave.
+#pragma once
+
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leifeng/processors/event_processor.hpp"
+#include "leifeng/processors/match_change.hpp"
+#include "leifeng/runtime/typed_store.hpp"
+
+namespace leifeng::processors {
+
+// FNV-1a, 64 bit, over the bytes of `text` (SPEC §8).
+uint64_t fnv1a64(std::string_view text);
+// fnv1a64(need_id + "/" + volunteer_id): spreads needs over equally placed volunteers.
+uint64_t match_hash(std::string_view need_id, std::string_view volunteer_id);
+
+// Where a candidate stands for one need: better first by party membership (public needs
+// only), then star level, then the match hash; equal keys (a hash collision) by volunteer id.
+struct RankKey {
+  uint8_t party = 0;  // 1 = party member of a public need; always 0 for a micro-wish
+  uint8_t star = 0;
+  uint64_t hash = 0;
+  // True when `a` ranks strictly before `b`.
+  friend bool ranks_before(const RankKey& a, const RankKey& b) {
+    if (a.party != b.party) return a.party > b.party;
+    if (a.star != b.star) return a.star > b.star;
+    return a.hash < b.hash;
+  }
+  friend bool operator==(const RankKey&, const RankKey&) = default;
+};
+
+struct Candidate {
+  std::string volunteer_id;
+  bool party_member = false;
+  uint8_t star_level = 0;
+  uint64_t hash = 0;  // match_hash(need_id, volunteer_id)
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(volunteer_id, party_member, star_level, hash);
+  }
+  friend bool operator==(const Candidate&, const Candidate&) = default;
+};
+
+struct NeedMatchState {
+  uint32_t area = 0;
+  uint8_t kind = 0;          // schemas::NeedKind
+  uint8_t service_type = 0;  // schemas::ServiceType
+  uint8_t status = 0;        // NeedStatus
+  std::string as_of;
+  std::vector<Candidate> candidates;  // in rank order; empty unless open
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(area, kind, service_type, status, as_of, candidates);
+  }
+};
+
+// The volunteers of one (area, service type, party member, star level), sorted by id.
+struct VolunteerPool {
+  std::vector<std::string> ids;
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(ids);
+  }
+};
+
+// An open need as its (area, service type) index keeps it: enough to tell, without loading the
+// need, whether a volunteer's key can reach its top K.
+struct OpenNeed {
+  std::string need_id;
+  uint8_t kind = 0;
+  uint16_t count = 0;  // candidates now
+  RankKey last;        // the key of the last candidate, when count > 0
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(need_id, kind, count, last.party, last.star, last.hash);
+  }
+};
+struct OpenNeeds {
+  std::vector<OpenNeed> needs;  // in no particular order
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(needs);
+  }
+};
+
+class MatchingProcessor : public runtime::Processor {
+ public:
+  static constexpr const char* kNeedsStore = "match-needs";
+  static constexpr const char* kPoolsStore = "match-pools";
+  static constexpr const char* kOpenNeedsStore = "match-open-needs";
+
+  MatchingProcessor(const ProcessorOptions& options, runtime::KeyValueStore* needs,
+                    runtime::KeyValueStore* pools, runtime::KeyValueStore* open_needs);
+
+  runtime::Outcome process(const runtime::InputRecord& record, runtime::Emitter& out) override;
+  void flush() override;
+  // The need-matches table, when table updates were not emitted one by one.
+  void finish(runtime::Emitter& out) override;
+
+  // Applies one decoded change (tests).
+  void apply(const MatchChange& change, runtime::Emitter& out);
+  const NeedMatchState* find(const std::string& need_id) { return needs_.find(need_id); }
+  static schemas::NeedMatchRecord record_of(const std::string& need_id, const NeedMatchState& need);
+  // Needs loaded to revise their candidates after a volunteer change, since construction (the
+  // test of "only the needs whose top K it can enter or leave").
+  int64_t needs_revised() const { return needs_revised_; }
+
+ private:
+  void on_need_posted(const MatchChange& change, runtime::Emitter& out);
+  void on_need_status(const MatchChange& change, runtime::Emitter& out);
+  void on_volunteer(const MatchChange& change, runtime::Emitter& out);
+  // The best K eligible volunteers of a need, from the pools.
+  std::vector<Candidate> top_candidates(uint32_t area, uint8_t service_type, uint8_t kind,
+                                        std::string_view need_id);
+  // Moves volunteer `volunteer_id`, now `now` (nullopt: no longer eligible), in or out of the
+  // need's candidates. True when the candidates changed.
+  bool revise(NeedMatchState& need, const std::string& need_id, const std::string& volunteer_id,
+              const std::optional<MatchProfile>& now);
+  // Whether a volunteer of profile `p` reaches the top K of `open` (enters, or is in it).
+  bool reaches(const OpenNeed& open, const MatchProfile& p, std::string_view volunteer_id) const;
+  void emit(const std::string& need_id, const NeedMatchState& need, runtime::Emitter& out) const;
+
+  ProcessorOptions options_;
+  size_t max_candidates_;
+  runtime::TypedStore<NeedMatchState> needs_;
+  runtime::TypedStore<VolunteerPool> pools_;
+  runtime::TypedStore<OpenNeeds> open_needs_;
+  int64_t needs_revised_ = 0;
+  // top_candidates' scratch: one rank group, hashed.
+  struct GroupEntry {
+    uint64_t hash;
+    const std::string* id;
+    bool party_member;
+    uint8_t star_level;
+  };
+  std::vector<GroupEntry> group_;
+};
+
+// A candidate's key for a need of `kind`.
+RankKey rank_key(uint8_t kind, const Candidate& candidate);
+
+}  // namespace leifeng::processors

@@ -1,0 +1,338 @@
+// SPEC §8: eligibility (registered, home area = the need's area, the need's service type among
+// the skills), ranking and the cap, kept up to date incrementally.
+#include "leifeng/processors/matching.hpp"
+
+#include <algorithm>
+
+#include "leifeng/processors/needs.hpp"
+#include "leifeng/processors/wiring.hpp"
+
+namespace leifeng::processors {
+
+namespace {
+
+constexpr int kServiceTypes = static_cast<int>(schemas::ServiceType::other) + 1;
+constexpr auto kPublicNeed = static_cast<uint8_t>(schemas::NeedKind::public_need);
+constexpr auto kOpen = static_cast<uint8_t>(NeedStatus::open);
+
+void put_area(std::string& key, uint32_t area) {
+  for (int i = 0; i < 4; ++i) key.push_back(static_cast<char>(area >> (24 - 8 * i)));
+}
+// Fixed-width binary keys, area first (big-endian): a county's entries sit together.
+std::string open_key(uint32_t area, uint8_t service_type) {
+  std::string key;
+  put_area(key, area);
+  key.push_back(static_cast<char>(service_type));
+  return key;
+}
+std::string pool_key(uint32_t area, uint8_t service_type, bool party, uint8_t star) {
+  std::string key = open_key(area, service_type);
+  key.push_back(static_cast<char>(party ? 1 : 0));
+  key.push_back(static_cast<char>(star));
+  return key;
+}
+
+bool candidate_before(uint8_t kind, const Candidate& a, const Candidate& b) {
+  const RankKey ka = rank_key(kind, a);
+  const RankKey kb = rank_key(kind, b);
+  if (ranks_before(ka, kb)) return true;
+  if (ranks_before(kb, ka)) return false;
+  return a.volunteer_id < b.volunteer_id;
+}
+
+}  // namespace
+
+uint64_t fnv1a64(std::string_view text) {
+  uint64_t hash = 14695981039346656037ull;
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+uint64_t match_hash(std::string_view need_id, std::string_view volunteer_id) {
+  uint64_t hash = fnv1a64(need_id);
+  hash ^= static_cast<unsigned char>('/');
+  hash *= 1099511628211ull;
+  for (const char c : volunteer_id) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+RankKey rank_key(uint8_t kind, const Candidate& candidate) {
+  return {static_cast<uint8_t>(kind == kPublicNeed && candidate.party_member ? 1 : 0),
+          candidate.star_level, candidate.hash};
+}
+
+MatchingProcessor::MatchingProcessor(const ProcessorOptions& options, runtime::KeyValueStore* needs,
+                                     runtime::KeyValueStore* pools,
+                                     runtime::KeyValueStore* open_needs)
+    : options_(options),
+      max_candidates_(static_cast<size_t>(options.config.max_candidates)),
+      needs_(needs),
+      pools_(pools),
+      open_needs_(open_needs) {}
+
+void MatchingProcessor::flush() {
+  needs_.flush();
+  pools_.flush();
+  open_needs_.flush();
+}
+
+runtime::Outcome MatchingProcessor::process(const runtime::InputRecord& record,
+                                            runtime::Emitter& out) {
+  const auto change = decode_match_change(record.value);
+  if (!change) {
+    // Only leifeng writes this stream; a bad record means a foreign writer or a format change.
+    emit_dead_letter(record,
+                     {schemas::Reason::malformed, "", "not a match change of format version 1"},
+                     std::nullopt, std::nullopt, std::nullopt, options_.source, out);
+    return runtime::Outcome::dead_lettered;
+  }
+  apply(*change, out);
+  return runtime::Outcome::applied;
+}
+
+void MatchingProcessor::apply(const MatchChange& change, runtime::Emitter& out) {
+  switch (change.kind) {
+    case MatchChange::Kind::volunteer:
+      on_volunteer(change, out);
+      break;
+    case MatchChange::Kind::need_posted:
+      on_need_posted(change, out);
+      break;
+    case MatchChange::Kind::need_status:
+      on_need_status(change, out);
+      break;
+  }
+}
+
+std::vector<Candidate> MatchingProcessor::top_candidates(uint32_t area, uint8_t service_type,
+                                                         uint8_t kind, std::string_view need_id) {
+  std::vector<Candidate> top;
+  // The hash state after need_id + "/", shared by every volunteer of the need.
+  const uint64_t prefix = match_hash(need_id, "");
+  // Volunteers of equal rank but for the hash: every one is hashed (a need spreads over them),
+  // only the best that fit are copied. The buffer is reused: no allocation per volunteer.
+  auto& group = group_;
+  auto take = [&] {
+    const size_t n = std::min(max_candidates_ - top.size(), group.size());
+    const auto middle = group.begin() + static_cast<std::ptrdiff_t>(n);
+    auto by_hash = [](const GroupEntry& a, const GroupEntry& b) {
+      return a.hash != b.hash ? a.hash < b.hash : *a.id < *b.id;
+    };
+    if (n < group.size()) std::nth_element(group.begin(), middle, group.end(), by_hash);
+    std::sort(group.begin(), middle, by_hash);
+    for (auto it = group.begin(); it != middle; ++it) {
+      top.push_back({*it->id, it->party_member, it->star_level, it->hash});
+    }
+    group.clear();
+  };
+  auto gather = [&](bool party, uint8_t star) {
+    if (const VolunteerPool* pool = pools_.find(pool_key(area, service_type, party, star))) {
+      for (const std::string& id : pool->ids) {
+        uint64_t hash = prefix;
+        for (const char c : id) {
+          hash ^= static_cast<unsigned char>(c);
+          hash *= 1099511628211ull;
+        }
+        group.push_back({hash, &id, party, star});
+      }
+    }
+  };
+  const bool party_first = kind == kPublicNeed;
+  for (const bool party : {true, false}) {
+    for (int star = kStarLevels; star >= 0 && top.size() < max_candidates_; --star) {
+      gather(party, static_cast<uint8_t>(star));
+      if (!party_first) gather(!party, static_cast<uint8_t>(star));
+      take();
+    }
+    if (!party_first) break;  // both memberships gathered per star level
+  }
+  return top;
+}
+
+void MatchingProcessor::on_need_posted(const MatchChange& change, runtime::Emitter& out) {
+  if (needs_.find(change.id) != nullptr) return;  // posted once (a replayed message)
+  NeedMatchState& need = needs_.upsert(change.id);
+  need.area = change.area;
+  need.kind = change.need_kind;
+  need.service_type = change.service_type;
+  need.status = kOpen;
+  need.as_of = change.as_of;
+  need.candidates = top_candidates(need.area, need.service_type, need.kind, change.id);
+  OpenNeed open{change.id, need.kind, static_cast<uint16_t>(need.candidates.size()), {}};
+  if (!need.candidates.empty()) open.last = rank_key(need.kind, need.candidates.back());
+  open_needs_.upsert(open_key(need.area, need.service_type)).needs.push_back(std::move(open));
+  emit(change.id, need, out);
+}
+
+void MatchingProcessor::on_need_status(const MatchChange& change, runtime::Emitter& out) {
+  NeedMatchState* need = needs_.find(change.id);
+  if (need == nullptr || need->status == change.status) return;
+  if (need->status == kOpen) {
+    const std::string key = open_key(need->area, need->service_type);
+    if (OpenNeeds* open = open_needs_.find(key)) {
+      auto& list = open->needs;
+      const auto it = std::find_if(list.begin(), list.end(),
+                                   [&](const OpenNeed& n) { return n.need_id == change.id; });
+      if (it != list.end()) {
+        *it = std::move(list.back());
+        list.pop_back();
+        if (list.empty()) {
+          open_needs_.erase(key);
+        } else {
+          open_needs_.mark_dirty(key);
+        }
+      }
+    }
+    need->candidates.clear();
+  }
+  need->status = change.status;
+  need->as_of = change.as_of;
+  needs_.mark_dirty(change.id);
+  emit(change.id, *need, out);
+}
+
+bool MatchingProcessor::reaches(const OpenNeed& open, const MatchProfile& p,
+                                std::string_view volunteer_id) const {
+  if (open.count < max_candidates_) return true;
+  const RankKey last = open.last;
+  const uint8_t party = open.kind == kPublicNeed && p.party_member ? 1 : 0;
+  if (party != last.party) return party > last.party;
+  if (p.star_level != last.star) return p.star_level > last.star;
+  return match_hash(open.need_id, volunteer_id) <= last.hash;  // equal: look at the need
+}
+
+void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter& out) {
+  const std::string& volunteer_id = change.id;
+  const std::optional<MatchProfile>& before = change.before;
+  const std::optional<MatchProfile>& after = change.after;
+  if (before == after) return;
+  // The pools first: a need that loses a candidate refills from them.
+  for (int s = 0; s < kServiceTypes; ++s) {
+    const auto service = static_cast<uint8_t>(s);
+    if (before && before->has_skill(service)) {
+      if (VolunteerPool* pool = pools_.find(
+              pool_key(change.area, service, before->party_member, before->star_level))) {
+        auto& ids = pool->ids;
+        const auto it = std::lower_bound(ids.begin(), ids.end(), volunteer_id);
+        if (it != ids.end() && *it == volunteer_id) ids.erase(it);
+        const std::string key =
+            pool_key(change.area, service, before->party_member, before->star_level);
+        if (ids.empty()) {
+          pools_.erase(key);
+        } else {
+          pools_.mark_dirty(key);
+        }
+      }
+    }
+    if (after && after->has_skill(service)) {
+      auto& ids =
+          pools_.upsert(pool_key(change.area, service, after->party_member, after->star_level)).ids;
+      const auto it = std::lower_bound(ids.begin(), ids.end(), volunteer_id);
+      if (it == ids.end() || *it != volunteer_id) ids.insert(it, volunteer_id);
+    }
+  }
+  // Then the open needs of the service types concerned whose top K the volunteer is in or can
+  // enter: the others are left alone.
+  const uint16_t services = (before ? before->skills : 0) | (after ? after->skills : 0);
+  for (int s = 0; s < kServiceTypes; ++s) {
+    const auto service = static_cast<uint8_t>(s);
+    if (((services >> s) & 1u) == 0) continue;
+    const std::string key = open_key(change.area, service);
+    OpenNeeds* open = open_needs_.find(key);
+    if (open == nullptr) continue;
+    const bool eligible_before = before && before->has_skill(service);
+    const std::optional<MatchProfile> now =
+        after && after->has_skill(service) ? after : std::nullopt;
+    bool changed_index = false;
+    for (OpenNeed& entry : open->needs) {
+      const bool touched = (eligible_before && reaches(entry, *before, volunteer_id)) ||
+                           (now && reaches(entry, *now, volunteer_id));
+      if (!touched) continue;
+      NeedMatchState* need = needs_.find(entry.need_id);
+      if (need == nullptr) continue;
+      ++needs_revised_;
+      if (!revise(*need, entry.need_id, volunteer_id, now)) continue;
+      need->as_of = change.as_of;
+      needs_.mark_dirty(entry.need_id);
+      entry.count = static_cast<uint16_t>(need->candidates.size());
+      entry.last =
+          need->candidates.empty() ? RankKey{} : rank_key(need->kind, need->candidates.back());
+      changed_index = true;
+      emit(entry.need_id, *need, out);
+    }
+    if (changed_index) open_needs_.mark_dirty(key);
+  }
+}
+
+bool MatchingProcessor::revise(NeedMatchState& need, const std::string& need_id,
+                               const std::string& volunteer_id,
+                               const std::optional<MatchProfile>& now) {
+  auto& list = need.candidates;
+  const std::vector<Candidate> old = list;
+  const bool full = list.size() >= max_candidates_;
+  auto by_rank = [&](const Candidate& a, const Candidate& b) {
+    return candidate_before(need.kind, a, b);
+  };
+  const auto it = std::find_if(list.begin(), list.end(),
+                               [&](const Candidate& c) { return c.volunteer_id == volunteer_id; });
+  bool refill = false;
+  if (it != list.end()) {
+    if (!now) {
+      list.erase(it);
+      refill = full;  // a volunteer outside the top K may take the place
+    } else {
+      const Candidate was = *it;
+      it->party_member = now->party_member;
+      it->star_level = now->star_level;
+      std::sort(list.begin(), list.end(), by_rank);
+      // Fallen to the last place of a full list: someone outside may now rank before it.
+      refill = full && list.back().volunteer_id == volunteer_id &&
+               ranks_before(rank_key(need.kind, was), rank_key(need.kind, list.back()));
+    }
+  } else if (now) {
+    Candidate candidate{volunteer_id, now->party_member, now->star_level,
+                        match_hash(need_id, volunteer_id)};
+    if (full && !by_rank(candidate, list.back())) return false;
+    list.insert(std::upper_bound(list.begin(), list.end(), candidate, by_rank),
+                std::move(candidate));
+    if (list.size() > max_candidates_) list.pop_back();
+  }
+  if (refill) list = top_candidates(need.area, need.service_type, need.kind, need_id);
+  return list != old;
+}
+
+void MatchingProcessor::emit(const std::string& need_id, const NeedMatchState& need,
+                             runtime::Emitter& out) const {
+  if (!options_.emit_table_updates) return;
+  out.emit(outputs::kNeedMatches, need_id, schemas::to_json(record_of(need_id, need)));
+}
+
+schemas::NeedMatchRecord MatchingProcessor::record_of(const std::string& need_id,
+                                                      const NeedMatchState& need) {
+  schemas::NeedMatchRecord record;
+  record.need_id = need_id;
+  record.area_code = schemas::AreaCode{need.area}.str();
+  record.service_type = schemas::to_string(static_cast<schemas::ServiceType>(need.service_type));
+  record.kind = schemas::to_string(static_cast<schemas::NeedKind>(need.kind));
+  record.status = to_string(static_cast<NeedStatus>(need.status));
+  for (const Candidate& c : need.candidates) {
+    record.candidates.push_back({c.volunteer_id, c.star_level, c.party_member});
+  }
+  record.as_of = need.as_of;
+  return record;
+}
+
+void MatchingProcessor::finish(runtime::Emitter& out) {
+  if (options_.emit_table_updates) return;
+  needs_.for_each([&](const std::string& need_id, const NeedMatchState& need) {
+    out.emit(outputs::kNeedMatches, need_id, schemas::to_json(record_of(need_id, need)));
+  });
+}
+
+}  // namespace leifeng::processors
