@@ -82,6 +82,12 @@ void request_creation(rd_kafka_t* handle, std::chrono::milliseconds timeout,
       case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS:
         outcome.already_existed.push_back(name);
         break;
+      case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+        // Names neither topic nor user: say which, and the way out.
+        throw KafkaAdminError(fmt::format(
+            "not authorised to create topic {}: the cluster's ACLs do not allow this client to "
+            "create it (an operator creates the topics beforehand; docs/security.md)",
+            name));
       default: {
         const char* message = rd_kafka_topic_result_error_string(results[i]);
         throw KafkaAdminError(fmt::format(
