@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,8 +36,16 @@ std::string not_authorised(rd_kafka_t* kafka, const std::string& topic) {
 
 // A topic missing from the all-topics metadata is either absent or hidden by the ACLs (the
 // broker leaves out what the principal may not describe); asked for by name, the broker says
-// which. A consumer's metadata request never creates a topic (allow.auto.create.topics).
+// which. A consumer's metadata request does not create a topic (allow.auto.create.topics) on
+// a broker, but the embedded mock cluster creates it regardless: so asked only of a cluster
+// reached through TLS or SASL, where principals and ACLs are in play.
 bool hidden_by_acls(rd_kafka_t* kafka, const std::string& topic, int timeout_ms) {
+  char protocol[64] = {};
+  size_t protocol_size = sizeof protocol;
+  if (rd_kafka_conf_get(rd_kafka_conf(kafka), "security.protocol", protocol, &protocol_size) !=
+          RD_KAFKA_CONF_OK ||
+      std::string_view(protocol) == "plaintext")
+    return false;
   const std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)> handle(
       rd_kafka_topic_new(kafka, topic.c_str(), nullptr), &rd_kafka_topic_destroy);
   if (!handle) return false;
