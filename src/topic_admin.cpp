@@ -34,14 +34,27 @@ int timeout_ms(std::chrono::milliseconds timeout) {
   return static_cast<int>(timeout.count());
 }
 
-// One CreateTopics request for `specs`; what the broker did goes to `outcome`.
-void request_creation(rd_kafka_t* handle, std::chrono::milliseconds timeout,
-                      const std::vector<const TopicSpec*>& specs, TopicCreation& outcome) {
+}  // namespace
+
+TopicAdmin::TopicAdmin(const KafkaProperties& kafka, std::chrono::milliseconds timeout)
+    : timeout_(timeout) {
+  const NewKafkaClient client =
+      new_kafka_client(KafkaClientKind::producer, kafka, "Kafka admin client");
+  if (client.handle == nullptr) throw KafkaAdminError(client.error);
+  handle_ = client.handle;
+}
+
+TopicAdmin::~TopicAdmin() {
+  if (handle_ != nullptr) rd_kafka_destroy(handle_);
+}
+
+TopicCreation TopicAdmin::create_topics(const std::vector<TopicSpec>& specs) {
+  TopicCreation outcome;
+  if (specs.empty()) return outcome;
   char error[kErrorSize];
   std::vector<NewTopicPtr> owned;
   std::vector<rd_kafka_NewTopic_t*> topics;
-  for (const TopicSpec* spec_ptr : specs) {
-    const TopicSpec& spec = *spec_ptr;
+  for (const auto& spec : specs) {
     NewTopicPtr topic(rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, spec.replication,
                                             error, sizeof error));
     if (!topic) throw KafkaAdminError(fmt::format("topic {}: {}", spec.name, error));
@@ -54,17 +67,17 @@ void request_creation(rd_kafka_t* handle, std::chrono::milliseconds timeout,
     owned.push_back(std::move(topic));
   }
 
-  OptionsPtr options(rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS));
+  OptionsPtr options(rd_kafka_AdminOptions_new(handle_, RD_KAFKA_ADMIN_OP_CREATETOPICS));
   // The broker answers once the controller has created the topics (or the timeout passed).
-  if (rd_kafka_AdminOptions_set_operation_timeout(options.get(), timeout_ms(timeout), error,
+  if (rd_kafka_AdminOptions_set_operation_timeout(options.get(), timeout_ms(timeout_), error,
                                                   sizeof error) ||
-      rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms(timeout), error,
+      rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms(timeout_), error,
                                                 sizeof error))
     throw KafkaAdminError(fmt::format("create topics: {}", error));
-  QueuePtr queue(rd_kafka_queue_new(handle));
-  rd_kafka_CreateTopics(handle, topics.data(), topics.size(), options.get(), queue.get());
+  QueuePtr queue(rd_kafka_queue_new(handle_));
+  rd_kafka_CreateTopics(handle_, topics.data(), topics.size(), options.get(), queue.get());
 
-  EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms(timeout + std::chrono::seconds(5))));
+  EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms(timeout_ + std::chrono::seconds(5))));
   if (!event) throw KafkaAdminError("create topics: no answer from the cluster in time");
   if (rd_kafka_event_error(event.get()))
     throw KafkaAdminError(
@@ -97,39 +110,6 @@ void request_creation(rd_kafka_t* handle, std::chrono::milliseconds timeout,
       }
     }
   }
-}
-
-}  // namespace
-
-TopicAdmin::TopicAdmin(const KafkaProperties& kafka, std::chrono::milliseconds timeout)
-    : timeout_(timeout) {
-  const NewKafkaClient client =
-      new_kafka_client(KafkaClientKind::producer, kafka, "Kafka admin client");
-  if (client.handle == nullptr) throw KafkaAdminError(client.error);
-  handle_ = client.handle;
-}
-
-TopicAdmin::~TopicAdmin() {
-  if (handle_ != nullptr) rd_kafka_destroy(handle_);
-}
-
-TopicCreation TopicAdmin::create_topics(const std::vector<TopicSpec>& specs) {
-  TopicCreation outcome;
-  if (specs.empty()) return outcome;
-  // Only what is missing is asked for: the broker refuses CreateTopics, even of existing
-  // topics, to a principal without Create (ACLs, docs/security.md) that may still use them.
-  std::vector<const TopicSpec*> missing_specs;
-  {
-    const auto known = partitions_with_leaders();
-    for (const auto& spec : specs) {
-      if (known.count(spec.name) > 0) {
-        outcome.already_existed.push_back(spec.name);
-      } else {
-        missing_specs.push_back(&spec);
-      }
-    }
-  }
-  if (!missing_specs.empty()) request_creation(handle_, timeout_, missing_specs, outcome);
 
   // Metadata reaches the brokers shortly after the controller; wait for it.
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
@@ -239,7 +219,24 @@ std::vector<std::string> TopicAdmin::delete_topics(const std::vector<std::string
 
 TopicCreation create_topics(const KafkaProperties& kafka, const std::vector<TopicSpec>& specs,
                             std::chrono::milliseconds timeout) {
-  return TopicAdmin(kafka, timeout).create_topics(specs);
+  TopicAdmin admin(kafka, timeout);
+  // Only what is missing is asked for: the broker refuses CreateTopics, even of existing
+  // topics, to a principal without Create (ACLs, docs/security.md) that may still use them.
+  const std::vector<std::string> existing = admin.list_topics();
+  std::vector<TopicSpec> missing;
+  TopicCreation outcome;
+  for (const TopicSpec& spec : specs) {
+    if (std::binary_search(existing.begin(), existing.end(), spec.name)) {
+      outcome.already_existed.push_back(spec.name);
+    } else {
+      missing.push_back(spec);
+    }
+  }
+  TopicCreation created = admin.create_topics(missing);
+  outcome.created = std::move(created.created);
+  outcome.already_existed.insert(outcome.already_existed.end(), created.already_existed.begin(),
+                                 created.already_existed.end());
+  return outcome;
 }
 
 }  // namespace leifeng::runtime
