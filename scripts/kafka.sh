@@ -240,11 +240,13 @@ scram_arguments() {
   done
 }
 
-# One kafka-acls call (kafka.admin.AclCommand) as the admin user.
+# One kafka-acls call (kafka.admin.AclCommand) as the admin user; its output in
+# DIR/security/acls.log.
 acl() {
+  local log; log="$(security_dir)/acls.log"
   java -Xmx256m -cp "$cp" kafka.admin.AclCommand --bootstrap-server "$(cat "$dir/bootstrap")" \
-    --command-config "$(security_dir)/admin.properties" --add "$@" > /dev/null ||
-    die "kafka-acls --add $* failed"
+    --command-config "$(security_dir)/admin.properties" --add "$@" >> "$log" 2>&1 ||
+    { tail -n 20 "$log" >&2; die "kafka-acls --add $* failed"; }
 }
 
 # The ACLs of docs/security.md for topic prefix $acl_prefix and application id $acl_application:
