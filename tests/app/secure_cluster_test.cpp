@@ -11,6 +11,7 @@
 #include <fstream>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "leifeng/schemas/records.hpp"
@@ -247,7 +248,13 @@ TEST(SecureCluster, PrincipalWithoutAclsCannotReadTheStarsTable) {
     std::ofstream(cli.dir() / "as-admin-env.toml") << settings;
   }
   ::setenv("LEIFENG_KAFKA_SASL_PASSWORD", password_of("admin").c_str(), 1);
-  const CommandResult admin = as(cli, "admin-env", "export stars -o stars.jsonl");
+  // New topics reach the other brokers' metadata a moment after `topics create` returns.
+  CommandResult admin = as(cli, "admin-env", "export stars -o stars.jsonl");
+  for (int attempt = 0; attempt < 20 && admin.err.find("does not exist") != std::string::npos;
+       ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    admin = as(cli, "admin-env", "export stars -o stars.jsonl");
+  }
   ::unsetenv("LEIFENG_KAFKA_SASL_PASSWORD");
   ASSERT_EQ(admin.code, 0) << admin.err;
 
