@@ -3,11 +3,18 @@
 # node, or several (each broker and controller at once) for failover tests. The broker jars come
 # from scripts/setup.sh (.cache/kafka/libs).
 #
-#   scripts/kafka.sh start [--brokers N] [DIR]  start N nodes (default 1) with data and logs under
-#                                  DIR (default .cache/kafka/run), on free ports; prints the
-#                                  bootstrap address list and writes it to DIR/bootstrap. With
-#                                  N > 1 the internal topics get replication min(N, 3) and
-#                                  min.insync.replicas 2; node K lives in DIR/nodeK.
+#   scripts/kafka.sh start [--brokers N] [--security sasl_ssl] [DIR]  start N nodes (default 1)
+#                                  with data and logs under DIR (default .cache/kafka/run), on
+#                                  free ports; prints the bootstrap address list and writes it
+#                                  to DIR/bootstrap. With N > 1 the internal topics get
+#                                  replication min(N, 3) and min.insync.replicas 2; node K lives
+#                                  in DIR/nodeK. --security sasl_ssl: clients and brokers talk
+#                                  SASL_SSL (SCRAM-SHA-512) with certificates made now, the
+#                                  standard authorizer is on, and DIR/security holds the CA, the
+#                                  users' passwords and client settings (docs/security.md).
+#   scripts/kafka.sh acls [--topic-prefix P] [--application-id A] [DIR]  grant the ACLs of
+#                                  docs/security.md for topic prefix P and application id A
+#                                  (both default "leifeng") on a --security cluster
 #   scripts/kafka.sh stop  [DIR]   stop every node (SIGTERM, then SIGKILL after 20 s)
 #   scripts/kafka.sh status [DIR]  exit 0 when every node runs
 #   scripts/kafka.sh kill-node  K [DIR]   SIGKILL node K (a crash)
@@ -22,20 +29,39 @@ cp="$libs/*"
 
 die() { echo "kafka.sh: $*" >&2; exit 1; }
 usage() {
-  die "usage: kafka.sh start [--brokers N] [DIR] | stop|status [DIR] | kill-node|stop-node|start-node K [DIR] | node-of PORT [DIR]"
+  die "usage: kafka.sh start [--brokers N] [--security sasl_ssl] [DIR] | acls [--topic-prefix P] [--application-id A] [DIR] | stop|status [DIR] | kill-node|stop-node|start-node K [DIR] | node-of PORT [DIR]"
 }
 
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 brokers=1
+security=
+acl_prefix=leifeng
+acl_application=leifeng
 node=
 case "$cmd" in
   start)
-    if [ "${1:-}" = "--brokers" ]; then
-      [ $# -ge 2 ] || usage
-      brokers=$2; shift 2
-      [[ "$brokers" =~ ^[1-9]$ ]] || die "--brokers takes a number from 1 to 9, not '$brokers'"
-    fi ;;
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --brokers)
+          [ $# -ge 2 ] || usage
+          brokers=$2; shift 2
+          [[ "$brokers" =~ ^[1-9]$ ]] || die "--brokers takes a number from 1 to 9, not '$brokers'" ;;
+        --security)
+          [ $# -ge 2 ] || usage
+          security=$2; shift 2
+          [ "$security" = sasl_ssl ] || die "--security takes sasl_ssl, not '$security'" ;;
+        *) break ;;
+      esac
+    done ;;
+  acls)
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --topic-prefix) [ $# -ge 2 ] || usage; acl_prefix=$2; shift 2 ;;
+        --application-id) [ $# -ge 2 ] || usage; acl_application=$2; shift 2 ;;
+        *) break ;;
+      esac
+    done ;;
   kill-node|stop-node|start-node|node-of)
     [ $# -ge 1 ] || usage
     node=$1; shift ;;
@@ -121,9 +147,140 @@ wait_ready() {
   done
 }
 
+# --- --security sasl_ssl (docs/security.md) --------------------------------------------------
+# Every listener speaks SASL_SSL with one broker certificate signed by a CA made here: clients
+# and brokers (inter-broker) authenticate with SCRAM-SHA-512, controllers with PLAIN (KRaft
+# cannot use SCRAM on the controller listener: its credentials live in the metadata the
+# controllers serve). The broker's own user is the only super user besides "admin"; every
+# other principal gets exactly the ACLs of `kafka.sh acls`. Files live in DIR/security.
+security_users="broker admin leifeng upstream analyst"
+security_dir() { echo "$dir/security"; }
+security_mode() { cat "$dir/security/mode" 2>/dev/null || true; }
+password_of() { cat "$(security_dir)/$1.password"; }
+
+# A CA, and a broker certificate for 127.0.0.1/localhost signed by it, in a PKCS12 keystore.
+make_certificates() {
+  local s; s=$(security_dir)
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=leifeng test CA" \
+    -keyout "$s/ca.key" -out "$s/ca.pem" > "$s/openssl.log" 2>&1 || { cat "$s/openssl.log" >&2; die "cannot make the CA"; }
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=broker" -keyout "$s/broker.key" \
+    -out "$s/broker.csr" >> "$s/openssl.log" 2>&1 || die "cannot make the broker key"
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$s/broker.ext"
+  openssl x509 -req -in "$s/broker.csr" -CA "$s/ca.pem" -CAkey "$s/ca.key" -CAcreateserial \
+    -days 30 -extfile "$s/broker.ext" -out "$s/broker.pem" >> "$s/openssl.log" 2>&1 ||
+    die "cannot sign the broker certificate"
+  openssl pkcs12 -export -in "$s/broker.pem" -inkey "$s/broker.key" -certfile "$s/ca.pem" \
+    -name broker -passout "pass:$(password_of keystore)" -out "$s/broker.p12" >> "$s/openssl.log" 2>&1 ||
+    die "cannot write the broker keystore"
+  rm -f "$s/broker.csr" "$s/broker.ext"
+}
+
+# Random passwords for the SCRAM users and the keystore; the settings a client of each user
+# needs: USER.properties (Java clients, kafka-acls) and USER.toml (leifeng's [kafka] table).
+make_users() {
+  local s u bootstrap=$1; s=$(security_dir)
+  for u in $security_users keystore; do
+    (umask 077; openssl rand -hex 16 > "$s/$u.password")
+  done
+  for u in $security_users; do
+    (umask 077
+     cat > "$s/$u.properties" <<PROPS
+bootstrap.servers=$bootstrap
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$u" password="$(password_of "$u")";
+ssl.truststore.type=PEM
+ssl.truststore.location=$s/ca.pem
+PROPS
+     cat > "$s/$u.toml" <<TOML
+[kafka]
+"bootstrap.servers" = "$bootstrap"
+"security.protocol" = "SASL_SSL"
+"sasl.mechanisms" = "SCRAM-SHA-512"
+"sasl.username" = "$u"
+"sasl.password" = "$(password_of "$u")"
+"ssl.ca.location" = "$s/ca.pem"
+TOML
+    )
+  done
+}
+
+# Node K's listeners switched to SASL_SSL, TLS, SASL and the authorizer.
+secure_node_config() {
+  local d=$1 port=$2 ctrl=$3 s; s=$(security_dir)
+  sed -i -e "s|^listeners=.*|listeners=SASL_SSL://127.0.0.1:$port,CONTROLLER://127.0.0.1:$ctrl|" \
+    -e "s|^advertised.listeners=.*|advertised.listeners=SASL_SSL://127.0.0.1:$port|" \
+    -e "s|^listener.security.protocol.map=.*|listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SASL_SSL|" \
+    -e "s|^inter.broker.listener.name=.*|inter.broker.listener.name=SASL_SSL|" "$d/server.properties"
+  chmod 600 "$d/server.properties"
+  cat >> "$d/server.properties" <<PROPS
+# --security sasl_ssl (docs/security.md)
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$s/broker.p12
+ssl.keystore.password=$(password_of keystore)
+ssl.truststore.type=PEM
+ssl.truststore.location=$s/ca.pem
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="$(password_of broker)";
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="$(password_of broker)" user_broker="$(password_of broker)";
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:broker;User:admin
+allow.everyone.if.no.acl.found=false
+PROPS
+}
+
+# --add-scram arguments for StorageTool format: every user's SCRAM-SHA-512 credentials.
+scram_arguments() {
+  local u
+  for u in $security_users; do
+    printf '%s\n' --add-scram "SCRAM-SHA-512=[name=$u,password=$(password_of "$u")]"
+  done
+}
+
+# One kafka-acls call (kafka.admin.AclCommand) as the admin user; its output in
+# DIR/security/acls.log.
+acl() {
+  local log; log="$(security_dir)/acls.log"
+  java -Xmx256m -cp "$cp" kafka.admin.AclCommand --bootstrap-server "$(cat "$dir/bootstrap")" \
+    --command-config "$(security_dir)/admin.properties" --add "$@" >> "$log" 2>&1 ||
+    { tail -n 20 "$log" >&2; die "kafka-acls --add $* failed"; }
+}
+
+# The ACLs of docs/security.md for topic prefix $acl_prefix and application id $acl_application:
+# leifeng reads its inputs, writes its outputs, reads and writes its internal topics
+# (<application_id>-*), uses its group and its transactional ids (<application_id>-*); upstream
+# writes the inputs; analyst reads the outputs except the dead letters (raw payloads).
+grant_acls() {
+  [ "$(security_mode)" = sasl_ssl ] || die "no --security cluster in $dir"
+  local p=$acl_prefix a=$acl_application
+  local inputs=() outputs=() analyst=() t
+  for t in hours activities needs; do inputs+=(--topic "$p.$t.v1"); done
+  for t in stars star-changes needs-status county-stats; do analyst+=(--topic "$p.$t.v1"); done
+  outputs=("${analyst[@]}" --topic "$p.dead-letter.v1")
+  # Independent calls; each is a JVM start, so they run side by side.
+  local pids=()
+  acl --allow-principal User:leifeng --operation Read "${inputs[@]}" & pids+=($!)
+  acl --allow-principal User:leifeng --operation Write "${outputs[@]}" & pids+=($!)
+  acl --allow-principal User:leifeng --operation Read --operation Write \
+    --resource-pattern-type prefixed --topic "$a-" & pids+=($!)
+  acl --allow-principal User:leifeng --operation Read --group "$a" & pids+=($!)
+  acl --allow-principal User:leifeng --operation Write --resource-pattern-type prefixed \
+    --transactional-id "$a-" & pids+=($!)
+  acl --allow-principal User:upstream --operation Write "${inputs[@]}" & pids+=($!)
+  acl --allow-principal User:analyst --operation Read "${analyst[@]}" & pids+=($!)
+  local pid failed=0
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ $failed -eq 0 ] || die "granting ACLs failed"
+}
+
 start() {
   [ -d "$libs" ] || die "no broker in $libs: run scripts/setup.sh first"
-  if [ -f "$dir/bootstrap" ] && all_running; then cat "$dir/bootstrap"; return 0; fi
+  if [ -f "$dir/bootstrap" ] && all_running && [ "$(security_mode)" = "$security" ]; then
+    cat "$dir/bootstrap"; return 0
+  fi
   [ -f "$dir/brokers" ] && stop
   rm -rf "$dir"; mkdir -p "$dir"
   echo "$brokers" > "$dir/brokers"
@@ -135,19 +292,28 @@ start() {
     voters+="${voters:+,}$k@127.0.0.1:${ctrls[k]}"
     bootstrap+="${bootstrap:+,}127.0.0.1:${ports[k]}"
   done
+  local format_extra=()
+  if [ -n "$security" ]; then
+    mkdir -p "$(security_dir)"; echo "$security" > "$(security_dir)/mode"
+    make_users "$bootstrap"
+    make_certificates
+    mapfile -t format_extra < <(scram_arguments)
+  fi
   local cluster_id
   cluster_id=$(java -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null)
   for k in $(seq 1 "$brokers"); do
     local d; d=$(node_dir "$k")
     write_node_config "$k" "$d" "${ports[k]}" "${ctrls[k]}" "$voters" "$brokers"
+    [ -z "$security" ] || secure_node_config "$d" "${ports[k]}" "${ctrls[k]}"
     # shellcheck disable=SC2046
     java $(jvm_options "$d") -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" \
-      -c "$d/server.properties" > "$d/format.log" 2>&1 || { cat "$d/format.log" >&2; die "storage format failed for node $k"; }
+      -c "$d/server.properties" "${format_extra[@]}" > "$d/format.log" 2>&1 || { cat "$d/format.log" >&2; die "storage format failed for node $k"; }
   done
   # All nodes start together: a controller quorum needs a majority before any node serves.
   for k in $(seq 1 "$brokers"); do launch_node "$k"; done
   echo "$bootstrap" > "$dir/bootstrap"
   for k in $(seq 1 "$brokers"); do wait_ready "$k"; done
+  [ -z "$security" ] || grant_acls
   cat "$dir/bootstrap"
 }
 
@@ -177,7 +343,7 @@ check_node() {
 node_of() {
   local k
   for k in $(seq 1 "$(node_count)"); do
-    grep -q "^advertised.listeners=PLAINTEXT://127.0.0.1:$node\$" "$(node_dir "$k")/server.properties" &&
+    grep -Eq "^advertised.listeners=[A-Z_]+://127.0.0.1:$node\$" "$(node_dir "$k")/server.properties" &&
       { echo "$k"; return 0; }
   done
   die "no node of $dir listens on port $node"
@@ -187,6 +353,7 @@ case "$cmd" in
   start) start ;;
   stop) stop ;;
   status) all_running ;;
+  acls) grant_acls ;;
   kill-node) check_node; stop_node "$node" KILL ;;
   stop-node) check_node; stop_node "$node" TERM ;;
   start-node)

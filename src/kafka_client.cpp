@@ -17,6 +17,18 @@ extern "C" void log_callback(const rd_kafka_t* handle, int level, const char* fa
   log_from_librdkafka(level, handle != nullptr ? rd_kafka_name(handle) : "", facility, message);
 }
 
+// A property whose value must never reach a log or an error text (passwords, keys, JAAS).
+bool is_secret_property(const std::string& name) {
+  for (const char* word : {"password", "secret", "jaas", "key.pem", "oauthbearer.config"}) {
+    if (name.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string shown_value(const std::string& name, const std::string& value) {
+  return is_secret_property(name) ? std::string("(hidden)") : value;
+}
+
 }  // namespace
 
 void log_from_librdkafka(int level, std::string_view client, std::string_view facility,
@@ -77,7 +89,8 @@ NewKafkaClient new_kafka_client(KafkaClientKind kind,
     if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error) !=
         RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
-      return {nullptr, fmt::format("kafka property {}={}: {}", name, value, error)};
+      return {nullptr,
+              fmt::format("kafka property {}={}: {}", name, shown_value(name, value), error)};
     }
   }
   route_librdkafka_logs(conf);

@@ -20,7 +20,20 @@ struct ProbeErrors {
   std::mutex mutex;
   std::string first_reason;
   bool all_brokers_down = false;
+  // The first authentication or TLS failure: retrying cannot help, so the probe stops on it.
+  int security_error = 0;
+  std::string security_reason;
 };
+
+bool is_security_error(int err) {
+  return err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL;
+}
+
+std::string property_or(const std::map<std::string, std::string>& properties,
+                        const std::string& name, std::string fallback) {
+  const auto it = properties.find(name);
+  return it != properties.end() && !it->second.empty() ? it->second : std::move(fallback);
+}
 
 extern "C" void on_probe_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
   auto* errors = static_cast<ProbeErrors*>(opaque);
@@ -30,6 +43,10 @@ extern "C" void on_probe_error(rd_kafka_t*, int err, const char* reason, void* o
     return;
   }
   if (errors->first_reason.empty() && reason != nullptr) errors->first_reason = reason;
+  if (errors->security_error == 0 && is_security_error(err)) {
+    errors->security_error = err;
+    errors->security_reason = reason != nullptr ? reason : "";
+  }
 }
 
 // The probe reports the failure itself; librdkafka's lines about it are for debugging only.
@@ -58,8 +75,34 @@ std::string unreachable_reason(std::string_view error) {
   if (const auto after = reason.find(" (after "); after != std::string_view::npos)
     reason = reason.substr(0, after);
   std::string text(reason);
-  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  // "Connection refused" reads "connection refused" inside a sentence; "SASL ..." stays.
+  if (text.size() > 1 && std::islower(static_cast<unsigned char>(text[1])) != 0)
+    text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
   return text;
+}
+
+std::string security_failure_text(int error, std::string_view librdkafka_reason,
+                                  const std::map<std::string, std::string>& properties) {
+  std::string reason = unreachable_reason(librdkafka_reason);
+  const std::string servers = property_or(properties, "bootstrap.servers", "");
+  if (error == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+    // "SASL authentication error: Authentication failed during authentication due to invalid
+    // credentials with SASL mechanism SCRAM-SHA-512": the part after the first colon.
+    if (const auto colon = reason.find("error: "); colon != std::string::npos)
+      reason.erase(0, colon + 7);
+    return fmt::format("authentication failed for user {} (SASL {}) at Kafka {}: {}",
+                       property_or(properties, "sasl.username", "(none)"),
+                       property_or(properties, "sasl.mechanisms", "GSSAPI"), servers, reason);
+  }
+  // "error:0A000086:SSL routines::certificate verify failed: ...": OpenSSL's code is noise.
+  if (const auto routines = reason.find("routines::"); routines != std::string::npos)
+    reason.erase(0, routines + 10);
+  // A plaintext listener hangs up on a TLS hello.
+  if (reason.find("unexpected eof") != std::string::npos ||
+      reason.find("wrong version number") != std::string::npos)
+    reason += " (does this listener speak TLS? check security.protocol)";
+  return fmt::format("TLS handshake failed with Kafka at {} (security.protocol={}): {}", servers,
+                     property_or(properties, "security.protocol", "plaintext"), reason);
 }
 
 void check_kafka_reachable(const std::map<std::string, std::string>& properties,
@@ -88,6 +131,10 @@ void check_kafka_reachable(const std::map<std::string, std::string>& properties,
       return;
     }
     rd_kafka_poll(handle.get(), 0);
+    const std::lock_guard<std::mutex> lock(errors.mutex);
+    if (errors.security_error != 0)
+      throw KafkaSecurityError(
+          security_failure_text(errors.security_error, errors.security_reason, properties));
   }
   rd_kafka_poll(handle.get(), 0);
   std::string reason;

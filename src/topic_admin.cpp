@@ -129,6 +129,12 @@ TopicCreation TopicAdmin::create_topics(const std::vector<TopicSpec>& specs) {
       case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS:
         outcome.already_existed.push_back(name);
         break;
+      case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+        // Names neither topic nor user: say which, and the way out.
+        throw KafkaAdminError(fmt::format(
+            "not authorised to create topic {}: the cluster's ACLs do not allow this client to "
+            "create it (an operator creates the topics beforehand; docs/security.md)",
+            name));
       default: {
         const char* message = rd_kafka_topic_result_error_string(results[i]);
         throw KafkaAdminError(fmt::format(
@@ -256,7 +262,24 @@ TopicSpec replicated_topic(const RuntimeOptions& options, std::string name, int3
 
 TopicCreation create_topics(const KafkaProperties& kafka, const std::vector<TopicSpec>& specs,
                             std::chrono::milliseconds timeout) {
-  return TopicAdmin(kafka, timeout).create_topics(specs);
+  TopicAdmin admin(kafka, timeout);
+  // Only what is missing is asked for: the broker refuses CreateTopics, even of existing
+  // topics, to a principal without Create (ACLs, docs/security.md) that may still use them.
+  const std::vector<std::string> existing = admin.list_topics();
+  std::vector<TopicSpec> missing;
+  TopicCreation outcome;
+  for (const TopicSpec& spec : specs) {
+    if (std::binary_search(existing.begin(), existing.end(), spec.name)) {
+      outcome.already_existed.push_back(spec.name);
+    } else {
+      missing.push_back(spec);
+    }
+  }
+  TopicCreation created = admin.create_topics(missing);
+  outcome.created = std::move(created.created);
+  outcome.already_existed.insert(outcome.already_existed.end(), created.already_existed.begin(),
+                                 created.already_existed.end());
+  return outcome;
 }
 
 }  // namespace leifeng::runtime

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,42 @@ namespace leifeng::runtime {
 namespace {
 
 constexpr int kPollMs = 200;
+
+// The sentence for a topic the client's principal may not read (Kafka ACLs), naming the user.
+std::string not_authorised(rd_kafka_t* kafka, const std::string& topic) {
+  char user[256] = {};
+  size_t size = sizeof user;
+  const bool named =
+      rd_kafka_conf_get(rd_kafka_conf(kafka), "sasl.username", user, &size) == RD_KAFKA_CONF_OK &&
+      user[0] != '\0';
+  return fmt::format(
+      "not authorised to read topic {}: the cluster's ACLs do not allow {} to read it (Describe "
+      "and Read on the topic; docs/security.md)",
+      topic, named ? fmt::format("user {}", user) : std::string("this client"));
+}
+
+// A topic missing from the all-topics metadata is either absent or hidden by the ACLs (the
+// broker leaves out what the principal may not describe); asked for by name, the broker says
+// which. A consumer's metadata request does not create a topic (allow.auto.create.topics) on
+// a broker, but the embedded mock cluster creates it regardless: so asked only of a cluster
+// reached through TLS or SASL, where principals and ACLs are in play.
+bool hidden_by_acls(rd_kafka_t* kafka, const std::string& topic, int timeout_ms) {
+  char protocol[64] = {};
+  size_t protocol_size = sizeof protocol;
+  if (rd_kafka_conf_get(rd_kafka_conf(kafka), "security.protocol", protocol, &protocol_size) !=
+          RD_KAFKA_CONF_OK ||
+      std::string_view(protocol) == "plaintext")
+    return false;
+  const std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)> handle(
+      rd_kafka_topic_new(kafka, topic.c_str(), nullptr), &rd_kafka_topic_destroy);
+  if (!handle) return false;
+  const rd_kafka_metadata_t* raw = nullptr;
+  if (rd_kafka_metadata(kafka, 0, handle.get(), &raw, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return false;
+  const MetadataPtr metadata(raw);
+  return metadata->topic_cnt == 1 &&
+         metadata->topics[0].err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
+}
 
 }  // namespace
 
@@ -79,6 +116,8 @@ int64_t TopicReader::read(const std::string& topic, const TimestampRange& range,
       partitions = candidate.partition_cnt;
   }
   if (partitions < 0) {
+    if (hidden_by_acls(kafka, topic, timeout_ms))
+      throw TopicReadError(not_authorised(kafka, topic));
     throw TopicReadError(missing_topic_hint_.empty() ? fmt::format("topic {} does not exist", topic)
                                                      : fmt::format("topic {} does not exist ({})",
                                                                    topic, missing_topic_hint_));
@@ -129,6 +168,11 @@ int64_t TopicReader::read(const std::string& topic, const TimestampRange& range,
         if (message->partition == partition && message->offset >= high) done = true;
         continue;
       }
+      if (message->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
+        throw TopicReadError(not_authorised(kafka, topic));
+      // The group is never joined nor committed to, so a principal allowed to read the topic
+      // needs no ACL on it; librdkafka still looks up its coordinator and reports the refusal.
+      if (message->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) continue;
       if (message->err) {
         throw TopicReadError(fmt::format("reading {} partition {}: {}", topic, partition,
                                          rd_kafka_message_errstr(message.get())));

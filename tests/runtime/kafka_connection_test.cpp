@@ -7,10 +7,19 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "leifeng/runtime/kafka_client.hpp"
 #include "leifeng/runtime/kafka_connection_state.hpp"
@@ -107,6 +116,94 @@ TEST(KafkaReachability, AClosedPortFailsWithinTheBoundNamingIt) {
   // librdkafka's lines about the failed attempts are debug lines in the project's format.
   EXPECT_EQ(log.text().find("%3|"), std::string::npos) << log.text();
   EXPECT_EQ(log.count("level=error"), 0) << log.text();
+}
+
+// Authentication and TLS failures (docs/security.md): the sentence names the cause, the user and
+// the mechanism, never the password.
+TEST(KafkaReachability, AuthenticationFailureNamesUserAndMechanism) {
+  const std::map<std::string, std::string> properties{
+      {"bootstrap.servers", "127.0.0.1:9093"},      {"security.protocol", "SASL_SSL"},
+      {"sasl.mechanisms", "SCRAM-SHA-512"},         {"sasl.username", "leifeng"},
+      {"sasl.password", "not-the-right-secret-42"}, {"ssl.ca.location", "/tmp/ca.pem"}};
+  const std::string text = security_failure_text(
+      RD_KAFKA_RESP_ERR__AUTHENTICATION,
+      "sasl_ssl://127.0.0.1:9093/bootstrap: SASL authentication error: Authentication failed "
+      "during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512 (after "
+      "12ms in state AUTH_REQ)",
+      properties);
+  EXPECT_EQ(text,
+            "authentication failed for user leifeng (SASL SCRAM-SHA-512) at Kafka 127.0.0.1:9093: "
+            "Authentication failed during authentication due to invalid credentials with SASL "
+            "mechanism SCRAM-SHA-512");
+  EXPECT_EQ(text.find("not-the-right-secret-42"), std::string::npos);
+}
+
+TEST(KafkaReachability, TlsFailureNamesTheCauseWithoutOpenSslCodes) {
+  const std::map<std::string, std::string> properties{{"bootstrap.servers", "127.0.0.1:9092"},
+                                                      {"security.protocol", "SSL"}};
+  EXPECT_EQ(security_failure_text(RD_KAFKA_RESP_ERR__SSL,
+                                  "ssl://127.0.0.1:9092/bootstrap: SSL handshake failed: "
+                                  "error:0A000086:SSL routines::certificate verify failed: broker "
+                                  "certificate could not be verified (after 3ms in state "
+                                  "SSL_HANDSHAKE)",
+                                  properties),
+            "TLS handshake failed with Kafka at 127.0.0.1:9092 (security.protocol=SSL): "
+            "certificate verify failed: broker certificate could not be verified");
+  EXPECT_EQ(security_failure_text(RD_KAFKA_RESP_ERR__SSL,
+                                  "ssl://127.0.0.1:9092/bootstrap: SSL handshake failed: "
+                                  "error:0A000126:SSL routines::unexpected eof while reading",
+                                  properties),
+            "TLS handshake failed with Kafka at 127.0.0.1:9092 (security.protocol=SSL): "
+            "unexpected eof while reading (does this listener speak TLS? check "
+            "security.protocol)");
+  // An acronym at the start of librdkafka's text keeps its case.
+  EXPECT_EQ(unreachable_reason("a:1/bootstrap: SASL handshake failed"), "SASL handshake failed");
+}
+
+// A listener that accepts and hangs up at once, as a plaintext Kafka listener does on a TLS
+// hello: a TLS client is told so at once, not after the connect timeout.
+TEST(KafkaReachability, TlsClientAtANonTlsListenerFailsAtOnce) {
+  CapturedLog log;  // librdkafka's threads log; the logger must outlive the client
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 16), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const int port = ntohs(address.sin_port);
+  std::atomic<bool> stop{false};
+  std::thread hang_up([&] {
+    while (!stop) {
+      pollfd waiting{listener, POLLIN, 0};
+      if (::poll(&waiting, 1, 50) <= 0) continue;
+      const int connection = ::accept(listener, nullptr, nullptr);
+      if (connection < 0) continue;
+      char hello[512];
+      (void)::recv(connection, hello, sizeof hello, 0);
+      ::close(connection);
+    }
+  });
+  const auto started = std::chrono::steady_clock::now();
+  std::string what;
+  try {
+    check_kafka_reachable(
+        {{"bootstrap.servers", "127.0.0.1:" + std::to_string(port)}, {"security.protocol", "SSL"}},
+        std::chrono::milliseconds(10000));
+  } catch (const KafkaSecurityError& e) {
+    what = e.what();
+  } catch (const std::exception& e) {
+    what = std::string("not a KafkaSecurityError: ") + e.what();
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  stop = true;
+  hang_up.join();
+  ::close(listener);
+  EXPECT_EQ(what.rfind("TLS handshake failed with Kafka at 127.0.0.1:", 0), 0u) << what;
+  EXPECT_NE(what.find("(security.protocol=SSL)"), std::string::npos) << what;
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
 
 TEST(KafkaClientLogs, LibrdkafkaLinesGoThroughTheLogger) {

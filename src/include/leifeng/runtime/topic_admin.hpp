@@ -78,7 +78,8 @@ class TopicAdmin {
   std::chrono::milliseconds timeout_;
 };
 
-// One-shot convenience: a TopicAdmin for one call.
+// One-shot convenience: a TopicAdmin for one call. It asks the broker to create only the topics
+// the cluster does not list, so a principal allowed to use but not to create them (ACLs) passes.
 TopicCreation create_topics(const KafkaProperties& kafka, const std::vector<TopicSpec>& specs,
                             std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
