@@ -56,6 +56,9 @@ class LedgerProcessor : public AggregateProcessor<VolunteerState> {
   LedgerProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
 
   void finish(runtime::Emitter& out) override;  // the stars table, when deferred
+  // The stars record (SPEC §6) of a volunteer's state; also what the query server answers.
+  static schemas::StarRecord star_record(const std::string& volunteer_id,
+                                         const VolunteerState& state);
 
  protected:
   Verdict apply_to(VolunteerState* state, const schemas::Event& event,
@@ -92,8 +95,6 @@ class LedgerProcessor : public AggregateProcessor<VolunteerState> {
   // After an applied event: the star level, and the home area's total-only metrics.
   void rerate(VolunteerState& volunteer, const Profile& before, const schemas::Event& event,
               runtime::Emitter& out);
-  static schemas::StarRecord star_record(const std::string& volunteer_id,
-                                         const VolunteerState& state);
 
   CountyDeltaBatch deltas_;
 };
