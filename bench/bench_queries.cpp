@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
   const int port = server.start("127.0.0.1", 0);
   httplib::Client client("127.0.0.1", port);
   client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
   micros.clear();
   started = Clock::now();
   for (const auto& path : paths) {

@@ -58,6 +58,9 @@ QueryServer::~QueryServer() {
 int QueryServer::start(const std::string& bind, int port) {
   if (server_) throw std::runtime_error("query server already running");
   auto server = std::make_unique<httplib::Server>();
+  // Small answers: without TCP_NODELAY each one waits for the client's delayed ACK (~40 ms).
+  server->set_tcp_nodelay(true);
+  server->set_keep_alive_max_count(10000);
   server->Get(R"(/.*)", [this](const httplib::Request& request, httplib::Response& response) {
     QueryRequest query;
     query.path = request.path;
@@ -85,6 +88,7 @@ int QueryServer::start(const std::string& bind, int port) {
     const auto [host, owner_port] = split_address(owner->address);
     httplib::Client client(host, owner_port);
     client.set_connection_timeout(std::chrono::seconds(1));
+    client.set_tcp_nodelay(true);
     client.set_read_timeout(std::chrono::seconds(5));
     // The client encodes the (decoded) path again.
     const std::string target = httplib::append_query_params(request.path, request.params);
