@@ -75,7 +75,7 @@ void check_replication(const Config& config) {
         o.replication_factor));
 }
 
-const std::array<Field, 12> kFields{{
+const std::array<Field, 15> kFields{{
     {"app", "application_id", ValueKind::text, 0, 0,
      [](RuntimeOptions& o, std::string v) { o.application_id = std::move(v); }, nullptr},
     {"app", "topic_prefix", ValueKind::text, 0, 0,
@@ -104,10 +104,17 @@ const std::array<Field, 12> kFields{{
      ip_address_problem},
     {"runtime", "connect_timeout_ms", ValueKind::integer, 1, kInt32Max, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.connect_timeout_ms = static_cast<int32_t>(v); }},
+    {"serve", "port", ValueKind::integer, 0, 65535, nullptr,
+     [](RuntimeOptions& o, int64_t v) { o.serve_port = static_cast<int32_t>(v); }},
+    {"serve", "bind", ValueKind::text, 0, 0,
+     [](RuntimeOptions& o, std::string v) { o.serve_bind = std::move(v); }, nullptr,
+     ip_address_problem},
+    {"serve", "advertised_address", ValueKind::text, 0, 0,
+     [](RuntimeOptions& o, std::string v) { o.serve_advertised = std::move(v); }, nullptr},
 }};
 
 // The tables of kFields; [kafka] is passed through to librdkafka.
-constexpr std::array<std::string_view, 3> kRuntimeTables{"app", "topics", "runtime"};
+constexpr std::array<std::string_view, 4> kRuntimeTables{"app", "topics", "runtime", "serve"};
 constexpr std::string_view kKafkaTable = "kafka";
 
 bool owned_table(std::string_view table) {

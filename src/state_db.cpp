@@ -106,9 +106,14 @@ std::vector<std::string> TaskStateDb::store_names() const {
 }
 
 std::optional<int64_t> TaskStateDb::changelog_offset(std::string_view store) const {
+  return offset_at(store, nullptr);
+}
+
+std::optional<int64_t> TaskStateDb::offset_at(std::string_view store, const void* snapshot) const {
+  rocksdb::ReadOptions read;
+  read.snapshot = static_cast<const rocksdb::Snapshot*>(snapshot);
   std::string value;
-  const rocksdb::Status status =
-      db_->Get(rocksdb::ReadOptions(), families_[0], offset_key(store), &value);
+  const rocksdb::Status status = db_->Get(read, families_[0], offset_key(store), &value);
   if (status.IsNotFound()) return std::nullopt;
   if (!status.ok())
     throw StateError("cannot read changelog offset in " + directory_.string() + ": " +
@@ -118,6 +123,68 @@ std::optional<int64_t> TaskStateDb::changelog_offset(std::string_view store) con
   if (ec != std::errc() || end != value.data() + value.size())
     throw StateError("corrupt changelog offset '" + value + "' in " + directory_.string());
   return offset;
+}
+
+rocksdb::ColumnFamilyHandle* TaskStateDb::family_of(std::string_view store) const {
+  for (auto* handle : families_) {
+    if (handle->GetName() == store && stores_.contains(store)) return handle;
+  }
+  throw StateError("store '" + std::string(store) + "' is not declared for the task at " +
+                   directory_.string());
+}
+
+namespace {
+// A RocksDB snapshot for as long as one query reads: data and offset from the same batch.
+class SnapshotRead {
+ public:
+  explicit SnapshotRead(rocksdb::DB& db) : db_(db), snapshot_(db.GetSnapshot()) {
+    options.snapshot = snapshot_;
+  }
+  ~SnapshotRead() { db_.ReleaseSnapshot(snapshot_); }
+  SnapshotRead(const SnapshotRead&) = delete;
+  SnapshotRead& operator=(const SnapshotRead&) = delete;
+  const rocksdb::Snapshot* snapshot() const { return snapshot_; }
+  rocksdb::ReadOptions options;
+
+ private:
+  rocksdb::DB& db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+}  // namespace
+
+CommittedRead TaskStateDb::read_committed(std::string_view store, std::string_view key) const {
+  rocksdb::ColumnFamilyHandle* family = family_of(store);
+  SnapshotRead read(*db_);
+  CommittedRead result;
+  std::string value;
+  const rocksdb::Status status =
+      db_->Get(read.options, family, rocksdb::Slice(key.data(), key.size()), &value);
+  if (status.ok()) {
+    result.entries.emplace_back(std::string(key), std::move(value));
+  } else if (!status.IsNotFound()) {
+    throw StateError("cannot read store '" + std::string(store) + "' in " + directory_.string() +
+                     ": " + status.ToString());
+  }
+  result.changelog_offset = offset_at(store, read.snapshot());
+  return result;
+}
+
+CommittedRead TaskStateDb::scan_committed(std::string_view store, std::string_view from,
+                                          std::string_view to, std::size_t limit) const {
+  rocksdb::ColumnFamilyHandle* family = family_of(store);
+  SnapshotRead read(*db_);
+  CommittedRead result;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options, family));
+  for (it->Seek(rocksdb::Slice(from.data(), from.size()));
+       it->Valid() && result.entries.size() < limit; it->Next()) {
+    if (it->key().compare(rocksdb::Slice(to.data(), to.size())) > 0) break;
+    result.entries.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  if (!it->status().ok())
+    throw StateError("cannot scan store '" + std::string(store) + "' in " + directory_.string() +
+                     ": " + it->status().ToString());
+  result.changelog_offset = offset_at(store, read.snapshot());
+  return result;
 }
 
 void TaskStateDb::apply_committed(

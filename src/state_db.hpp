@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "state_store.hpp"
@@ -49,6 +50,13 @@ struct RestoredRecord {
   std::optional<std::string> value;
 };
 
+// What a query read from the committed state of one store, with the changelog offset that
+// state corresponds to, both from one RocksDB snapshot (queryable_state.hpp).
+struct CommittedRead {
+  std::vector<std::pair<std::string, std::string>> entries;  // key, value; in key order
+  std::optional<int64_t> changelog_offset;
+};
+
 class TaskStateDb {
  public:
   // Opens (creating if needed) the state of a task with exactly these stores.
@@ -71,6 +79,13 @@ class TaskStateDb {
   // changelog offsets (only for stores that wrote to their changelog) in one atomic batch,
   // then empties the buffers.
   void apply_committed(const std::map<std::string, int64_t, std::less<>>& changelog_offsets);
+  // Committed state only (never the write buffer of an open transaction), safe to call from
+  // any thread while the task's thread commits: the value of `key`, or the keys in
+  // [from, to] (at most `limit`), with the changelog offset of the same snapshot.
+  CommittedRead read_committed(std::string_view store, std::string_view key) const;
+  CommittedRead scan_committed(std::string_view store, std::string_view from, std::string_view to,
+                               std::size_t limit) const;
+
   // After an abort: forgets the buffers; RocksDB keeps the last committed state.
   void discard_pending();
   bool has_pending() const;
@@ -90,6 +105,8 @@ class TaskStateDb {
   void close(bool flush);
   // After a write of `bytes`: starts a flush once max_wal_bytes were written since the last.
   void written(std::size_t bytes);
+  rocksdb::ColumnFamilyHandle* family_of(std::string_view store) const;
+  std::optional<int64_t> offset_at(std::string_view store, const void* snapshot) const;
 
   std::filesystem::path directory_;
   StateDbOptions options_;

@@ -21,6 +21,7 @@
 #include "leifeng/runtime/kafka_client.hpp"
 #include "leifeng/runtime/kafka_connection_state.hpp"
 #include "leifeng/runtime/logging.hpp"
+#include "leifeng/runtime/queryable_state.hpp"
 #include "leifeng/runtime/topic_admin.hpp"
 #include "offset_lookup.hpp"
 #include "rebalance.hpp"
@@ -133,6 +134,7 @@ class StreamRuntime::Impl final : public RecordSink,
   }
   const std::string& instance_id() const { return instance_id_; }
   const std::string& transactional_id() const { return transactional_id_; }
+  void serve_queries(QueryableState& queries) { queries_ = &queries; }
 
   // RecordSink
   void send(const std::string& topic, int32_t partition, std::string_view key,
@@ -161,6 +163,8 @@ class StreamRuntime::Impl final : public RecordSink,
   bool commit(bool rewind);
   void abort(bool rewind);
   void close_tasks();
+  // The tasks' restored stores, to the queries (queryable_state.hpp).
+  void publish_queryable_state();
   void report_after_commit(Clock::duration latency);
   // Lag by consumed topic over the tasks' committed offsets (see StreamRuntimeStats::lag).
   std::map<std::string, int64_t> lag_by_topic() const;
@@ -183,6 +187,7 @@ class StreamRuntime::Impl final : public RecordSink,
   RuntimeOptions options_;
   Metrics* metrics_;
   Readiness* readiness_;
+  QueryableState* queries_ = nullptr;
   const MetricNames metric_;
   std::string instance_id_;
   std::string transactional_id_;
@@ -199,6 +204,7 @@ class StreamRuntime::Impl final : public RecordSink,
   std::map<std::string, std::unique_ptr<RdKafka::Topic>, std::less<>> topic_handles_;
 
   std::map<TaskId, std::unique_ptr<StreamTask>> tasks_;
+  bool stores_declared_ = false;  // queries_ knows the stores and their partition counts
   // Kafka topic -> partition -> task, for routing each consumed record.
   std::map<std::string, std::map<int32_t, StreamTask*>, std::less<>> routes_;
 
@@ -357,6 +363,7 @@ void StreamRuntime::Impl::disconnect() {
     std::unique_ptr<RdKafka::Error> error(producer_->abort_transaction(kKafkaTimeoutMs));
     in_transaction_ = false;
   }
+  if (queries_ != nullptr) queries_->withdraw_all();
   tasks_.clear();
   routes_.clear();
   topic_handles_.clear();
@@ -507,10 +514,34 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   spdlog::info("{} tasks opened in {} ms, restored {} changelog records in {} ms", created.size(),
                ms(started - assigned), restored.records, ms(Clock::now() - started));
   for (StreamTask* task : created) task->start();
+  if (queries_ != nullptr) publish_queryable_state();
   if (readiness_ != nullptr) readiness_->restored();
 }
 
+void StreamRuntime::Impl::publish_queryable_state() {
+  if (!stores_declared_) {
+    // Each store has the partitions of its sub-topology's inputs (one changelog partition per
+    // task); one metadata request, on the first assignment.
+    std::map<std::string, int32_t> counts;
+    for (const auto& [topic, partition] : partitions_of(topology_.all_source_topics())) {
+      int32_t& count = counts[topic];
+      count = std::max(count, partition + 1);
+    }
+    for (const auto& [topic, source] : sources_) {
+      for (const auto& store : topology_.subtopologies()[source.subtopology].stores)
+        queries_->declare_store(store, counts[topic]);
+    }
+    stores_declared_ = true;
+  }
+  for (const auto& [id, task] : tasks_) {
+    for (const auto& store : task->state().store_names())
+      queries_->publish(store, id.partition, task->state());
+  }
+}
+
 void StreamRuntime::Impl::on_revoked(bool lost) {
+  // Queries stop before the tasks close (and before a lost partition's state could go stale).
+  if (queries_ != nullptr) queries_->withdraw_all();
   if (readiness_ != nullptr) readiness_->revoked();
   if (lost) {
     if (in_transaction_) abort(false);
@@ -521,6 +552,7 @@ void StreamRuntime::Impl::on_revoked(bool lost) {
 }
 
 void StreamRuntime::Impl::close_tasks() {
+  if (queries_ != nullptr) queries_->withdraw_all();
   routes_.clear();
   tasks_.clear();
 }
@@ -600,6 +632,7 @@ bool StreamRuntime::Impl::commit(bool rewind) {
   in_transaction_ = false;
   commit_due_.reset();
   for (auto& [id, task] : tasks_) task->committed();
+  if (queries_ != nullptr) queries_->committed();
   report_after_commit(Clock::now() - started);
   return true;
 }
@@ -945,6 +978,9 @@ const std::string& StreamRuntime::instance_id() const {
 }
 const std::string& StreamRuntime::transactional_id() const {
   return impl_->transactional_id();
+}
+void StreamRuntime::serve_queries(QueryableState& queries) {
+  impl_->serve_queries(queries);
 }
 
 namespace {

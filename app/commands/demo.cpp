@@ -173,6 +173,10 @@ void print_explore_commands(const LocalBroker& broker, const GlobalOptions& glob
             << "    " << leifeng << " report --month " << month << '\n'
             << "    leifeng replay --input " << (workdir / "events.jsonl").string() << " --out "
             << replay.string() << " && " << leifeng << " audit diff " << replay.string() << '\n'
+            << "  Query the state over HTTP (README \"Querying the state\"), on the demo's state:\n"
+            << "    LEIFENG_SERVE_PORT=8080 LEIFENG_APP_STATE_DIR=" << (workdir / "state").string()
+            << " " << leifeng << " run &\n"
+            << "    curl -s localhost:8080/v1/metadata; curl -s localhost:8080/v1/volunteers/ID\n"
             << "  stop it with: " << kafka_script().string() << " stop "
             << (workdir / "kafka").string() << '\n';
 }

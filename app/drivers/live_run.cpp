@@ -8,9 +8,12 @@
 #include "drivers/run_progress.hpp"
 #include "kafka/topics.hpp"
 #include "leifeng/processors/wiring.hpp"
+#include "leifeng/runtime/instance_directory.hpp"
 #include "leifeng/runtime/logging.hpp"
 #include "leifeng/runtime/metrics.hpp"
 #include "leifeng/runtime/metrics_server.hpp"
+#include "leifeng/runtime/queryable_state.hpp"
+#include "serve/query_server.hpp"
 #include "topology.hpp"
 
 namespace leifeng::app {
@@ -40,7 +43,32 @@ PipelineRun run_pipeline(const Settings& settings, KafkaCluster& cluster, bool u
                      options.state_dir, "until_caught_up", until_caught_up);
 
   const auto started = std::chrono::steady_clock::now();
+  runtime::QueryableState queries(&readiness);
   runtime::StreamRuntime stream(std::move(topology), options, &metrics, &readiness);
+  // Interactive queries ([serve] port): the server, and the directory through which the
+  // instances learn who serves which partition (stopped before the runtime goes).
+  std::unique_ptr<runtime::InstanceDirectory> directory;
+  std::unique_ptr<QueryServer> query_server;
+  if (options.serve_port != 0) {
+    stream.serve_queries(queries);
+    const std::string address = options.serve_advertised.empty()
+                                    ? options.serve_bind + ":" + std::to_string(options.serve_port)
+                                    : options.serve_advertised;
+    std::map<std::string, std::string> kafka = options.kafka;
+    kafka["bootstrap.servers"] = options.bootstrap_servers;
+    directory = std::make_unique<runtime::InstanceDirectory>(kafka, options.application_id,
+                                                             stream.instance_id(), address, queries,
+                                                             options.replication_factor);
+    directory->start();
+    query_server = std::make_unique<QueryServer>(
+        queries, QueryIdentity{stream.instance_id(), address}, directory.get());
+    query_server->start(options.serve_bind, options.serve_port);
+    runtime::log_event(
+        spdlog::level::info, "query server listening", "url",
+        "http://" + options.serve_bind + ":" + std::to_string(options.serve_port) + "/v1/metadata",
+        "advertised", address, "directory",
+        runtime::InstanceDirectory::topic_name(options.application_id));
+  }
   if (progress_interval.count() > 0) {
     std::vector<ProgressInput> inputs;
     for (const std::string_view input :
@@ -57,6 +85,8 @@ PipelineRun run_pipeline(const Settings& settings, KafkaCluster& cluster, bool u
   } else {
     stream.run(stop);
   }
+  if (query_server) query_server->stop();
+  if (directory) directory->stop();
   result.stats = stream.stats();
   for (const std::string_view input :
        {processors::inputs::kHours, processors::inputs::kActivities, processors::inputs::kNeeds}) {

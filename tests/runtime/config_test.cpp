@@ -111,6 +111,32 @@ bootstrap.servers = "10.0.0.1:9092"
                                                 {"linger.ms", "5"}}));
 }
 
+// [serve] (issue 15): off by default, on 127.0.0.1; the environment overrides it like the rest.
+TEST_F(ConfigFile, ServeTableSetsTheQueryListener) {
+  Config defaults = load_config(write(""), "", Environment{});
+  EXPECT_EQ(defaults.runtime.serve_port, 0);
+  EXPECT_EQ(defaults.runtime.serve_bind, "127.0.0.1");
+  EXPECT_EQ(defaults.runtime.serve_advertised, "");
+  const auto path =
+      write("[serve]\nport = 8080\nbind = \"0.0.0.0\"\nadvertised_address = \"10.0.0.5:8080\"\n");
+  Config config = load_config(path, "", Environment{{"LEIFENG_SERVE_PORT", "8081"}});
+  EXPECT_EQ(config.runtime.serve_port, 8081);
+  EXPECT_EQ(config.runtime.serve_bind, "0.0.0.0");
+  EXPECT_EQ(config.runtime.serve_advertised, "10.0.0.5:8080");
+  try {
+    load_config(write("[serve]\nport = 70000\n"), "", Environment{});
+    ADD_FAILURE() << "port 70000 accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("[serve] port"));
+  }
+  try {
+    load_config(write("[serve]\nsocket = 1\n"), "", Environment{});
+    ADD_FAILURE() << "unknown key accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("socket"));
+  }
+}
+
 TEST_F(ConfigFile, EnvironmentBeatsFileAndFlagBeatsBoth) {
   const auto path = write(
       "[app]\nstate_dir = \"from-file\"\n[kafka]\n"

@@ -46,10 +46,12 @@ class CountyStatsProcessor : public runtime::Processor {
 
   static schemas::CountyStatsRecord record_of(const CountyCell& cell);
   const CountyCell* find(schemas::AreaCode area, Period period);
+  // The store key of a cell: area and period big-endian, so an area's cells of one period
+  // kind sit together in period order (the query server scans a range of days).
+  static void cell_key(std::string& key, uint32_t area, Period period);
 
  private:
   void apply(const CountyDeltaReader& delta, runtime::Emitter& out);
-  static void cell_key(std::string& key, uint32_t area, Period period);
   CountyCell& cell_from_store(uint32_t area, Period period);  // and into index_
 
   ProcessorOptions options_;

@@ -56,6 +56,9 @@ class LedgerProcessor : public AggregateProcessor<VolunteerState> {
   LedgerProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
 
   void finish(runtime::Emitter& out) override;  // the stars table, when deferred
+  // The stars record (SPEC §6) of a volunteer's state; also what the query server answers.
+  static schemas::StarRecord star_record(const std::string& volunteer_id,
+                                         const VolunteerState& state);
 
  protected:
   Verdict apply_to(VolunteerState* state, const schemas::Event& event,
@@ -97,8 +100,6 @@ class LedgerProcessor : public AggregateProcessor<VolunteerState> {
               runtime::Emitter& out);
   void tell_matching(const Profile& before, const Profile& after, const std::string& as_of,
                      runtime::Emitter& out);
-  static schemas::StarRecord star_record(const std::string& volunteer_id,
-                                         const VolunteerState& state);
 
   CountyDeltaBatch deltas_;
 };

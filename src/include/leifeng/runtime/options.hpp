@@ -47,6 +47,12 @@ struct RuntimeOptions {
   // IP address the endpoint listens on: this host only by default; 0.0.0.0 lets another
   // host scrape it.
   std::string metrics_address = "127.0.0.1";
+  // Interactive queries over HTTP ([serve]): the port (0 = off), the address to listen on,
+  // and the address other instances and forwarded clients reach this one at ("host:port";
+  // empty = serve_bind:port).
+  int32_t serve_port = 0;
+  std::string serve_bind = "127.0.0.1";
+  std::string serve_advertised;
   // How long a client may take to reach the bootstrap servers before the command gives up
   // naming them (check_kafka_reachable).
   int32_t connect_timeout_ms = 5000;

@@ -30,6 +30,8 @@
 
 namespace leifeng::runtime {
 
+class QueryableState;
+
 // What became of the records of one logical input: consumed = applied + duplicates +
 // dead_lettered.
 struct InputCounts {
@@ -93,6 +95,10 @@ class StreamRuntime {
   void on_progress(std::chrono::milliseconds interval, ProgressListener listener);
   const std::string& instance_id() const;
   const std::string& transactional_id() const;
+  // Serves the committed state of the tasks this instance owns to `queries` (which must
+  // outlive the runs): published once restored, withdrawn when revoked or stopping. Set before
+  // running.
+  void serve_queries(QueryableState& queries);
 
  private:
   class Impl;

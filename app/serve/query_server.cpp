@@ -1,0 +1,134 @@
+#include "serve/query_server.hpp"
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <stdexcept>
+
+namespace leifeng::app {
+namespace {
+
+constexpr const char* kJson = "application/json; charset=utf-8";
+
+void send(const QueryAnswer& answer, httplib::Response& response) {
+  response.status = answer.status;
+  if (answer.retry_after_seconds > 0)
+    response.set_header("Retry-After", std::to_string(answer.retry_after_seconds));
+  response.set_content(answer.body + "\n", kJson);
+}
+
+void unavailable(httplib::Response& response, std::string_view code, const std::string& detail) {
+  QueryAnswer answer;
+  answer.status = 503;
+  answer.retry_after_seconds = 1;
+  answer.body =
+      fmt::format(R"({{"error":{},"detail":{}}})", json_string(code), json_string(detail));
+  send(answer, response);
+}
+
+// host:port -> (host, port); port 0 when malformed.
+std::pair<std::string, int> split_address(const std::string& address) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos) return {address, 0};
+  int port = 0;
+  try {
+    port = std::stoi(address.substr(colon + 1));
+  } catch (const std::exception&) {
+    port = 0;
+  }
+  return {address.substr(0, colon), port};
+}
+
+}  // namespace
+
+QueryServer::QueryServer(const runtime::StateReader& state, QueryIdentity self,
+                         const runtime::InstanceDirectory* directory)
+    : directory_(directory),
+      self_(self),
+      routes_(
+          state, std::move(self),
+          directory == nullptr ? std::function<std::vector<runtime::InstanceInfo>()>()
+                               : [directory] { return directory->instances(); }) {}
+
+QueryServer::~QueryServer() {
+  stop();
+}
+
+int QueryServer::start(const std::string& bind, int port) {
+  if (server_) throw std::runtime_error("query server already running");
+  auto server = std::make_unique<httplib::Server>();
+  // Small answers: without TCP_NODELAY each one waits for the client's delayed ACK (~40 ms).
+  server->set_tcp_nodelay(true);
+  server->set_keep_alive_max_count(10000);
+  server->Get(R"(/.*)", [this](const httplib::Request& request, httplib::Response& response) {
+    QueryRequest query;
+    query.path = request.path;
+    for (const auto& [name, value] : request.params) query.params[name] = value;
+    const QueryAnswer answer = routes_.answer(query);
+    if (!answer.not_here()) {
+      response.set_header(kServedByHeader, self_.instance_id);
+      send(answer, response);
+      return;
+    }
+    if (request.has_header(kForwardedHeader)) {
+      unavailable(response, "moved",
+                  fmt::format("{} partition {} moved away from this instance; ask again",
+                              answer.store, answer.partition));
+      return;
+    }
+    const auto owner =
+        directory_ == nullptr ? std::nullopt : directory_->owner(answer.store, answer.partition);
+    if (!owner || owner->instance_id == self_.instance_id) {
+      unavailable(response, "owner_unknown",
+                  fmt::format("no instance serves {} partition {} now (a rebalance?)", answer.store,
+                              answer.partition));
+      return;
+    }
+    const auto [host, owner_port] = split_address(owner->address);
+    httplib::Client client(host, owner_port);
+    client.set_connection_timeout(std::chrono::seconds(1));
+    client.set_tcp_nodelay(true);
+    client.set_read_timeout(std::chrono::seconds(5));
+    // The client encodes the (decoded) path again.
+    const std::string target = httplib::append_query_params(request.path, request.params);
+    auto forwarded = client.Get(target, {{kForwardedHeader, self_.instance_id}});
+    if (!forwarded) {
+      unavailable(response, "owner_unreachable",
+                  fmt::format("instance {} at {}, which serves {} partition {}, does not answer",
+                              owner->instance_id, owner->address, answer.store, answer.partition));
+      return;
+    }
+    response.status = forwarded->status;
+    for (const char* header : {"Retry-After", kServedByHeader}) {
+      if (forwarded->has_header(header))
+        response.set_header(header, forwarded->get_header_value(header));
+    }
+    response.set_header(kForwardedHeader, self_.instance_id);
+    response.set_content(forwarded->body, kJson);
+  });
+  int bound = port;
+  if (port == 0) {
+    bound = server->bind_to_any_port(bind);
+  } else if (!server->bind_to_port(bind, port)) {
+    bound = -1;
+  }
+  if (bound <= 0)
+    throw std::runtime_error(fmt::format("query server: cannot listen on {}:{}", bind, port));
+  httplib::Server* raw = server.get();
+  thread_ = std::thread([raw] { raw->listen_after_bind(); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!raw->is_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  server_ = std::move(server);
+  return bound;
+}
+
+void QueryServer::stop() {
+  if (!server_) return;
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+  server_.reset();
+}
+
+}  // namespace leifeng::app

@@ -1,0 +1,49 @@
+// The query server (`[serve] port`): QueryRoutes over HTTP (cpp-httplib, on its own threads).
+// A key another instance owns is forwarded to that instance's advertised address, found in the
+// instance directory, and its answer passed back (one hop: a request that was already
+// forwarded is never forwarded again). Forwarding rather than a 307 keeps clients simple: any
+// instance's address answers every key. When the owner is unknown or does not answer, 503 with
+// Retry-After: 1.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "leifeng/runtime/instance_directory.hpp"
+#include "serve/query_routes.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace leifeng::app {
+
+// Header a forwarded request carries (the forwarding instance's id) and every answer carries
+// (the id of the instance whose state answered).
+inline constexpr const char* kForwardedHeader = "X-Leifeng-Forwarded-By";
+inline constexpr const char* kServedByHeader = "X-Leifeng-Served-By";
+
+class QueryServer {
+ public:
+  // `directory` may be null (one instance: nothing to forward to). Both must outlive this.
+  QueryServer(const runtime::StateReader& state, QueryIdentity self,
+              const runtime::InstanceDirectory* directory);
+  ~QueryServer();
+  QueryServer(const QueryServer&) = delete;
+  QueryServer& operator=(const QueryServer&) = delete;
+
+  // Listens on bind:port (0 = any free port); returns the bound port. Throws
+  // std::runtime_error when it cannot listen.
+  int start(const std::string& bind, int port);
+  void stop();
+
+ private:
+  const runtime::InstanceDirectory* directory_;
+  QueryIdentity self_;
+  QueryRoutes routes_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+};
+
+}  // namespace leifeng::app
