@@ -54,6 +54,9 @@ struct StreamRuntimeStats {
   int64_t aborts = 0;            // aborted transactions
   int64_t restored_records = 0;  // changelog records replayed into local state
   int64_t tasks_wiped = 0;       // tasks whose local state was ahead of the changelog
+  // Times the producer and consumer were replaced after a Kafka failure (fenced, fatal
+  // transaction state, static member fenced) instead of stopping; see kafka_failure.hpp.
+  int64_t client_rebuilds = 0;
   // By logical input, its records in committed transactions (the counts the metrics
   // <metric_prefix>records_{consumed,applied,duplicate,dead_lettered}_total report).
   std::map<std::string, InputCounts> inputs;
