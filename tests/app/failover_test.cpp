@@ -137,6 +137,60 @@ int32_t transaction_state_partition(const std::string& id, int32_t partitions) {
   return positive % partitions;
 }
 
+// Fences `transactional_id`'s producer the way a newer instance would: init_transactions with
+// the same id bumps its epoch, and the older producer's next transactional call is fatal.
+void fence_producer(const std::string& bootstrap, const std::string& transactional_id) {
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error);
+  rd_kafka_conf_set(conf, "transactional.id", transactional_id.c_str(), error, sizeof error);
+  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  ASSERT_NE(producer, nullptr) << error;
+  rd_kafka_error_t* failed = rd_kafka_init_transactions(producer, 60000);
+  EXPECT_EQ(failed, nullptr) << (failed != nullptr ? rd_kafka_error_string(failed) : "");
+  if (failed != nullptr) rd_kafka_error_destroy(failed);
+  rd_kafka_destroy(producer);
+}
+
+// Fences the static consumer `instance_id` of `group`: a member joining with the same
+// group.instance.id replaces it (KIP-345), and the older member's next heartbeat fails with
+// FENCED_INSTANCE_ID. Returns once this member had its assignment.
+void fence_consumer(const std::string& bootstrap, const std::string& group,
+                    const std::string& instance_id, const std::vector<std::string>& topics) {
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  for (const auto& [name, value] :
+       std::map<std::string, std::string>{{"bootstrap.servers", bootstrap},
+                                          {"group.id", group},
+                                          {"group.instance.id", instance_id},
+                                          {"partition.assignment.strategy", "range"},
+                                          {"enable.auto.commit", "false"},
+                                          {"session.timeout.ms", "10000"}})
+    rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error);
+  rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+  ASSERT_NE(consumer, nullptr) << error;
+  rd_kafka_poll_set_consumer(consumer);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(4);
+  for (const auto& topic : topics)
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), RD_KAFKA_PARTITION_UA);
+  rd_kafka_subscribe(consumer, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  bool assigned = false;
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (!assigned && Clock::now() < deadline) {
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 200);
+    if (message != nullptr) rd_kafka_message_destroy(message);
+    rd_kafka_topic_partition_list_t* assignment = nullptr;
+    if (rd_kafka_assignment(consumer, &assignment) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      assigned = assignment->cnt > 0;
+      rd_kafka_topic_partition_list_destroy(assignment);
+    }
+  }
+  EXPECT_TRUE(assigned) << "the fencing consumer got no assignment within 60 s";
+  // Gone without leaving the group (a static member does not): run's new consumer replaces it.
+  rd_kafka_destroy_flags(consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}
+
 std::string without_revision(const std::string& line) {
   static const std::regex volatile_fields(R"(,"revision":[0-9]+,"as_of":"[^"]*")");
   return std::regex_replace(line, volatile_fields, "");
@@ -335,6 +389,48 @@ TEST_F(Failover, TransactionCoordinatorKilledMidCommit) {
   kafka("start-node " + std::to_string(node));
   ASSERT_NO_FATAL_FAILURE(publish(2));
   ASSERT_NO_FATAL_FAILURE(finish_run());
+  expect_tables_equal_replay();
+}
+
+// The rebuild itself, made certain: a newer producer with run's transactional.id fences run's
+// producer, then a consumer with run's group.instance.id fences its consumer. Run builds new
+// clients each time (it used to exit 2) and the tables stay exact.
+TEST_F(Failover, FencedProducerAndFencedStaticConsumerAreRebuiltNotFatal) {
+  ASSERT_NO_FATAL_FAILURE(prepare("failover-fenced"));
+  ASSERT_NO_FATAL_FAILURE(start_run());
+  std::string instance = read_file(dir() / "state" / "instance-id");
+  while (!instance.empty() && std::isspace(static_cast<unsigned char>(instance.back())))
+    instance.pop_back();
+  ASSERT_FALSE(instance.empty());
+  auto rebuilds = [&] {
+    const std::string log = read_file(dir() / "run.err");
+    int count = 0;
+    for (std::size_t at = log.find("Kafka clients rebuilt"); at != std::string::npos;
+         at = log.find("Kafka clients rebuilt", at + 1))
+      ++count;
+    return count;
+  };
+  auto wait_for_rebuilds = [&](int count) {
+    const auto deadline = Clock::now() + std::chrono::seconds(90);
+    while (rebuilds() < count && Clock::now() < deadline) {
+      expect_running("after being fenced");
+      if (HasFatalFailure()) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_GE(rebuilds(), count) << read_file(dir() / "run.err");
+  };
+  ASSERT_NO_FATAL_FAILURE(fence_producer(cli_->bootstrap(), cli_->prefix() + "-" + instance));
+  ASSERT_NO_FATAL_FAILURE(publish(1));
+  ASSERT_NO_FATAL_FAILURE(wait_for_rebuilds(1));
+  ASSERT_NO_FATAL_FAILURE(
+      fence_consumer(cli_->bootstrap(), cli_->prefix(), instance,
+                     {cli_->topic("hours"), cli_->topic("activities"), cli_->topic("needs"),
+                      cli_->prefix() + "-county-deltas"}));
+  ASSERT_NO_FATAL_FAILURE(wait_for_rebuilds(2));
+  ASSERT_NO_FATAL_FAILURE(publish(2));
+  ASSERT_NO_FATAL_FAILURE(finish_run());
+  const std::string log = read_file(dir() / "run.err");
+  EXPECT_NE(log.find("Kafka clients lost"), std::string::npos) << log;
   expect_tables_equal_replay();
 }
 
