@@ -289,6 +289,8 @@ class Failover : public ::testing::Test {
           line.find("processors stopped") != std::string::npos)
         std::cout << "  run: " << line.substr(0, 300) << '\n';
     }
+    // Before the next fork: a child's freopen would write what is still buffered again.
+    std::cout.flush();
   }
 
   // Every output table equals the replay's.
