@@ -81,8 +81,11 @@ class StreamRuntime {
   StreamRuntime& operator=(const StreamRuntime&) = delete;
 
   // Processes until `stop` is set, then finishes the current transaction and closes cleanly.
-  // Throws on fatal errors (e.g. the producer was fenced by another process with the same
-  // instance id, or a processor threw), after aborting the open transaction.
+  // A fenced or fatally failed producer or consumer is replaced and the group rejoined
+  // (kafka_failure.hpp); throws on errors no new client gets past (authentication,
+  // authorisation, configuration), after more than 10 such replacements in 10 minutes (another
+  // process with the same instance id), or when a processor threw, after aborting the open
+  // transaction.
   void run(const std::atomic<bool>& stop);
   // Processes until everything that was on the external input topics when it started, and
   // everything on the internal repartition topics, is processed and committed by the group.
