@@ -240,23 +240,24 @@ class Failover : public ::testing::Test {
     const auto deadline = Clock::now() + std::chrono::seconds(90);
     const std::regex committed(R"(commits=[1-9])");
     while (Clock::now() < deadline) {
-      expect_running("starting");
+      if (!expect_running("starting")) FAIL();
       if (std::regex_search(read_file(dir() / "run.err"), committed)) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     FAIL() << "run committed nothing within 90 s:\n" << read_file(dir() / "run.err");
   }
 
-  // Run is still running (it never exits on its own).
-  void expect_running(const std::string& when) {
+  // Run is still running (it never exits on its own); records a fatal failure and returns
+  // false when it is not.
+  bool expect_running(const std::string& when) {
     int status = 0;
     const pid_t done = ::waitpid(run_, &status, WNOHANG);
-    if (done == run_) {
-      run_ = -1;
-      FAIL() << "run exited " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1) << " " << when
-             << ":\n"
-             << read_file(dir() / "run.err");
-    }
+    if (done != run_) return true;
+    run_ = -1;
+    ADD_FAILURE() << "run exited " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1) << " " << when
+                  << ":\n"
+                  << read_file(dir() / "run.err");
+    return false;
   }
 
   // Waits (checking that run keeps running) until the group has committed every input and
@@ -268,8 +269,7 @@ class Failover : public ::testing::Test {
     const auto deadline = Clock::now() + std::chrono::seconds(240);
     int64_t lag = -1;
     while (Clock::now() < deadline) {
-      expect_running("before catching up");
-      if (HasFatalFailure()) return;
+      if (!expect_running("before catching up")) FAIL();
       lag = view.group_lag(cli_->prefix(), topics);
       if (lag == 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -350,11 +350,11 @@ TEST_F(Failover, LeaderOfTheBusiestPartitionKilledMidRunAndRestartedLater) {
   ASSERT_FALSE(leaders.empty());
   const int32_t node = leaders[0];
   ASSERT_GE(node, 1);
-  kafka("kill-node " + std::to_string(node));
+  ASSERT_NO_FATAL_FAILURE(kafka("kill-node " + std::to_string(node)));
   ASSERT_NO_FATAL_FAILURE(publish(1));  // acks=all with min ISR 2: two nodes take it
   std::this_thread::sleep_for(std::chrono::seconds(5));
-  ASSERT_NO_FATAL_FAILURE(expect_running("with a node down"));
-  kafka("start-node " + std::to_string(node));
+  ASSERT_TRUE(expect_running("with a node down"));
+  ASSERT_NO_FATAL_FAILURE(kafka("start-node " + std::to_string(node)));
   ASSERT_NO_FATAL_FAILURE(publish(2));
   ASSERT_NO_FATAL_FAILURE(finish_run());
   expect_tables_equal_replay();
@@ -364,12 +364,12 @@ TEST_F(Failover, RollingRestartOfAllThreeBrokersWhileProcessing) {
   ASSERT_NO_FATAL_FAILURE(prepare("failover-rolling"));
   ASSERT_NO_FATAL_FAILURE(start_run());
   for (int node = 1; node <= 3; ++node) {
-    kafka("stop-node " + std::to_string(node));
+    ASSERT_NO_FATAL_FAILURE(kafka("stop-node " + std::to_string(node)));
     if (node <= 2) {
       ASSERT_NO_FATAL_FAILURE(publish(node));
     }
-    ASSERT_NO_FATAL_FAILURE(expect_running("with node " + std::to_string(node) + " stopped"));
-    kafka("start-node " + std::to_string(node));
+    ASSERT_TRUE(expect_running("with node " + std::to_string(node) + " stopped"));
+    ASSERT_NO_FATAL_FAILURE(kafka("start-node " + std::to_string(node)));
   }
   ASSERT_NO_FATAL_FAILURE(finish_run());
   expect_tables_equal_replay();
@@ -393,10 +393,10 @@ TEST_F(Failover, TransactionCoordinatorKilledMidCommit) {
                                                            static_cast<int32_t>(leaders.size()))];
   ASSERT_GE(node, 1);
   ASSERT_NO_FATAL_FAILURE(publish(1));
-  kafka("kill-node " + std::to_string(node));
+  ASSERT_NO_FATAL_FAILURE(kafka("kill-node " + std::to_string(node)));
   std::this_thread::sleep_for(std::chrono::seconds(5));
-  ASSERT_NO_FATAL_FAILURE(expect_running("with the transaction coordinator down"));
-  kafka("start-node " + std::to_string(node));
+  ASSERT_TRUE(expect_running("with the transaction coordinator down"));
+  ASSERT_NO_FATAL_FAILURE(kafka("start-node " + std::to_string(node)));
   ASSERT_NO_FATAL_FAILURE(publish(2));
   ASSERT_NO_FATAL_FAILURE(finish_run());
   expect_tables_equal_replay();
@@ -423,8 +423,7 @@ TEST_F(Failover, FencedProducerAndFencedStaticConsumerAreRebuiltNotFatal) {
   auto wait_for_rebuilds = [&](int count) {
     const auto deadline = Clock::now() + std::chrono::seconds(90);
     while (rebuilds() < count && Clock::now() < deadline) {
-      expect_running("after being fenced");
-      if (HasFatalFailure()) return;
+      if (!expect_running("after being fenced")) FAIL();
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     EXPECT_GE(rebuilds(), count) << read_file(dir() / "run.err");
