@@ -39,9 +39,13 @@ using leifeng::test_support::read_lines;
 using Leifeng = leifeng::test_support::LeifengOnBroker;
 
 // scripts/kafka.sh on the fixture's cluster, e.g. kafka("kill-node 2").
+// The cluster's directory: LEIFENG_TEST_CLUSTER_DIR, else the one holding the bootstrap file.
 void kafka(const std::string& command) {
-  const char* dir = std::getenv("LEIFENG_TEST_CLUSTER_DIR");
-  ASSERT_NE(dir, nullptr) << "LEIFENG_TEST_CLUSTER_DIR is not set (run through ctest)";
+  const char* cluster = std::getenv("LEIFENG_TEST_CLUSTER_DIR");
+  const char* bootstrap = std::getenv("LEIFENG_TEST_BOOTSTRAP_FILE");
+  ASSERT_TRUE(cluster != nullptr || bootstrap != nullptr)
+      << "LEIFENG_TEST_BOOTSTRAP_FILE is not set (run through ctest)";
+  const std::string dir = cluster != nullptr ? cluster : fs::path(bootstrap).parent_path().string();
   const std::string line = (leifeng::test_support::source_dir() / "scripts" / "kafka.sh").string() +
                            " " + command + " " + dir;
   ASSERT_EQ(std::system(line.c_str()), 0) << line;
