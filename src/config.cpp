@@ -5,8 +5,10 @@
 // then read from the document, so file and environment values pass the same checks.
 #include "leifeng/runtime/config.hpp"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
+#include <netinet/in.h>
 
 #include <algorithm>
 #include <array>
@@ -40,14 +42,40 @@ struct Field {
   void (*set_integer)(RuntimeOptions&, int64_t) = nullptr;
   // Why a text value cannot be used, or "" when it can; null = any non-empty text.
   std::string (*problem)(std::string_view) = nullptr;
+  // An integer that may also be -1: "leave it to the broker's default".
+  bool broker_default = false;
 };
 
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr int64_t kInt16Max = std::numeric_limits<int16_t>::max();
-
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+constexpr int64_t kBrokerDefault = -1;
 
-const std::array<Field, 10> kFields{{
+// A listening address must be an IP address: a host name could resolve to several, or to
+// another interface than the operator meant.
+std::string ip_address_problem(std::string_view text) {
+  const std::string address(text);
+  in_addr v4{};
+  in6_addr v6{};
+  if (::inet_pton(AF_INET, address.c_str(), &v4) == 1 ||
+      ::inet_pton(AF_INET6, address.c_str(), &v6) == 1)
+    return "";
+  return fmt::format(
+      "'{}' is not an IP address (127.0.0.1: this host only; 0.0.0.0: every interface)", address);
+}
+
+// A topic that needs more in-sync replicas than it has could never be written to.
+void check_replication(const Config& config) {
+  const RuntimeOptions& o = config.runtime;
+  if (o.replication_factor > 0 && o.min_insync_replicas > o.replication_factor)
+    throw ConfigError(fmt::format(
+        "{}: [topics] min_insync_replicas ({}) must not exceed [topics] replication_factor ({}): "
+        "no write could ever succeed",
+        config.origin("topics", "min_insync_replicas"), o.min_insync_replicas,
+        o.replication_factor));
+}
+
+const std::array<Field, 12> kFields{{
     {"app", "application_id", ValueKind::text, 0, 0,
      [](RuntimeOptions& o, std::string v) { o.application_id = std::move(v); }, nullptr},
     {"app", "topic_prefix", ValueKind::text, 0, 0,
@@ -60,13 +88,20 @@ const std::array<Field, 10> kFields{{
     {"topics", "partitions", ValueKind::integer, 1, kInt32Max, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.partitions = static_cast<int32_t>(v); }},
     {"topics", "replication_factor", ValueKind::integer, 1, kInt16Max, nullptr,
-     [](RuntimeOptions& o, int64_t v) { o.replication_factor = static_cast<int16_t>(v); }},
+     [](RuntimeOptions& o, int64_t v) { o.replication_factor = static_cast<int16_t>(v); }, nullptr,
+     true},
+    {"topics", "min_insync_replicas", ValueKind::integer, 1, kInt16Max, nullptr,
+     [](RuntimeOptions& o, int64_t v) { o.min_insync_replicas = static_cast<int16_t>(v); }, nullptr,
+     true},
     {"topics", "dead_letter_retention_ms", ValueKind::integer, 1, kInt64Max, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.dead_letter_retention_ms = v; }},
     {"runtime", "commit_interval_ms", ValueKind::integer, 1, kInt32Max, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.commit_interval_ms = static_cast<int32_t>(v); }},
     {"runtime", "metrics_port", ValueKind::integer, 0, 65535, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.metrics_port = static_cast<int32_t>(v); }},
+    {"runtime", "metrics_address", ValueKind::text, 0, 0,
+     [](RuntimeOptions& o, std::string v) { o.metrics_address = std::move(v); }, nullptr,
+     ip_address_problem},
     {"runtime", "connect_timeout_ms", ValueKind::integer, 1, kInt32Max, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.connect_timeout_ms = static_cast<int32_t>(v); }},
 }};
@@ -143,9 +178,15 @@ void assign(const Field& field, RuntimeOptions& options, const std::string& orig
     field.set_text(options, std::move(text));
     return;
   }
+  if (field.broker_default && *integer == kBrokerDefault) {
+    field.set_integer(options, *integer);
+    return;
+  }
   if (*integer < field.min || *integer > field.max)
-    throw ConfigError(fmt::format("{}: [{}] {} must be between {} and {}, not {}", origin,
-                                  field.table, field.key, field.min, field.max, *integer));
+    throw ConfigError(fmt::format("{}: [{}] {} must be {}between {} and {}, not {}", origin,
+                                  field.table, field.key,
+                                  field.broker_default ? "-1 (the broker's default) or " : "",
+                                  field.min, field.max, *integer));
   field.set_integer(options, *integer);
 }
 
@@ -438,6 +479,7 @@ Config load_config(const ConfigDefaults& defaults, const std::string& path,
   for (const std::string_view name : kRuntimeTables) {
     if (const auto* table = config.document[name].as_table()) apply_table(config, name, *table);
   }
+  check_replication(config);
   if (!bootstrap_servers_flag.empty()) {
     config.runtime.kafka["bootstrap.servers"] = bootstrap_servers_flag;
     config.kafka_origins["bootstrap.servers"] = "--bootstrap-servers";

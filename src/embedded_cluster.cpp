@@ -53,7 +53,9 @@ void EmbeddedCluster::create_topics(const std::vector<TopicSpec>& specs) {
     creators.reserve(specs.size());
     for (std::size_t i = 0; i < specs.size(); ++i) {
       creators.emplace_back([this, &spec = specs[i], &result = results[i]] {
-        const int replication = std::min<int>(spec.replication, brokers_);
+        // -1, the broker's default, is Kafka's default.replication.factor: 1.
+        const int replication =
+            spec.replication > 0 ? std::min<int>(spec.replication, brokers_) : 1;
         result =
             rd_kafka_mock_topic_create(cluster_, spec.name.c_str(), spec.partitions, replication);
       });

@@ -303,14 +303,12 @@ void StreamRuntime::Impl::create_internal_topics() {
         if (auto count = admin.partition_count(topic)) partitions = *count;
       }
       for (const auto& store : sub.stores) {
-        specs.push_back(TopicSpec{topology_.changelog_topic(store),
-                                  partitions,
-                                  options_.replication_factor,
-                                  {{"cleanup.policy", "compact"}}});
+        specs.push_back(replicated_topic(options_, topology_.changelog_topic(store), partitions,
+                                         {{"cleanup.policy", "compact"}}));
       }
     }
     for (const auto& topic : topology_.repartition_source_topics()) {
-      specs.push_back(TopicSpec{topic, options_.partitions, options_.replication_factor, {}});
+      specs.push_back(replicated_topic(options_, topic, options_.partitions, {}));
     }
     // Existing topics need no Admin API call (the embedded cluster has no Admin API at all).
     const std::vector<std::string> existing = admin.list_topics();
@@ -336,6 +334,9 @@ void StreamRuntime::Impl::connect() {
   for (const auto& [name, value] : common_properties()) producer_properties[name] = value;
   producer_properties["transactional.id"] = transactional_id_;
   producer_properties["enable.idempotence"] = "true";
+  // Idempotence implies it; said outright so that a [kafka] acks cannot weaken it: a write
+  // counts only once min.insync.replicas replicas have it.
+  producer_properties["acks"] = "all";
   // Same partitioner as the Java clients, so keyed topics written by either agree.
   producer_properties["partitioner"] = "murmur2_random";
   producer_properties["message.timeout.ms"] = producer_properties["transaction.timeout.ms"];

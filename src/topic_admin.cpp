@@ -6,7 +6,9 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <charconv>
 #include <memory>
+#include <system_error>
 #include <thread>
 
 #include "admin_request.hpp"
@@ -34,6 +36,30 @@ int timeout_ms(std::chrono::milliseconds timeout) {
   return static_cast<int>(timeout.count());
 }
 
+std::string brokers_text(int32_t brokers) {
+  return fmt::format("{} broker{}", brokers, brokers == 1 ? "" : "s");
+}
+
+// The broker would refuse too many replicas only after its own checks, and accept a
+// min.insync.replicas no write could meet (producers would then time out); say so now.
+void check_against_brokers(const TopicSpec& spec, int32_t brokers) {
+  if (spec.replication > brokers)
+    throw KafkaAdminError(fmt::format(
+        "cannot create topic {} with replication factor {}: the cluster has {} (see [topics] "
+        "replication_factor)",
+        spec.name, spec.replication, brokers_text(brokers)));
+  const auto min_isr = spec.configs.find("min.insync.replicas");
+  if (min_isr == spec.configs.end()) return;
+  int32_t required = 0;
+  const std::string& text = min_isr->second;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), required);
+  if (ec == std::errc{} && end == text.data() + text.size() && required > brokers)
+    throw KafkaAdminError(fmt::format(
+        "cannot create topic {} with min.insync.replicas {}: the cluster has {}, so no write "
+        "could succeed (see [topics] min_insync_replicas)",
+        spec.name, required, brokers_text(brokers)));
+}
+
 }  // namespace
 
 TopicAdmin::TopicAdmin(const KafkaProperties& kafka, std::chrono::milliseconds timeout)
@@ -51,6 +77,14 @@ TopicAdmin::~TopicAdmin() {
 TopicCreation TopicAdmin::create_topics(const std::vector<TopicSpec>& specs) {
   TopicCreation outcome;
   if (specs.empty()) return outcome;
+  {
+    // Only topics to be created: existing ones are left alone, also while a broker is down.
+    int32_t brokers = 0;
+    const auto existing = partitions_with_leaders(&brokers);
+    for (const auto& spec : specs) {
+      if (existing.count(spec.name) == 0) check_against_brokers(spec, brokers);
+    }
+  }
   char error[kErrorSize];
   std::vector<NewTopicPtr> owned;
   std::vector<rd_kafka_NewTopic_t*> topics;
@@ -122,12 +156,14 @@ TopicCreation TopicAdmin::create_topics(const std::vector<TopicSpec>& specs) {
   return outcome;
 }
 
-std::map<std::string, std::pair<int32_t, int32_t>> TopicAdmin::partitions_with_leaders() {
+std::map<std::string, std::pair<int32_t, int32_t>> TopicAdmin::partitions_with_leaders(
+    int32_t* brokers) {
   const rd_kafka_metadata_t* raw = nullptr;
   // all_topics=1: asking for one topic by name could auto-create it on some brokers.
   if (auto err = rd_kafka_metadata(handle_, 1, nullptr, &raw, timeout_ms(timeout_)))
     throw KafkaAdminError(fmt::format("cluster metadata: {}", rd_kafka_err2str(err)));
   MetadataPtr metadata(raw);
+  if (brokers != nullptr) *brokers = metadata->broker_cnt;
   std::map<std::string, std::pair<int32_t, int32_t>> topics;
   for (int t = 0; t < metadata->topic_cnt; ++t) {
     const auto& topic = metadata->topics[t];
@@ -209,6 +245,13 @@ std::vector<std::string> TopicAdmin::delete_topics(const std::vector<std::string
     if (std::find(deleted.begin(), deleted.end(), name) != deleted.end()) in_order.push_back(name);
   }
   return in_order;
+}
+
+TopicSpec replicated_topic(const RuntimeOptions& options, std::string name, int32_t partitions,
+                           std::map<std::string, std::string> configs) {
+  if (options.min_insync_replicas > 0)
+    configs["min.insync.replicas"] = std::to_string(options.min_insync_replicas);
+  return TopicSpec{std::move(name), partitions, options.replication_factor, std::move(configs)};
 }
 
 TopicCreation create_topics(const KafkaProperties& kafka, const std::vector<TopicSpec>& specs,

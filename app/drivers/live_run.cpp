@@ -27,8 +27,11 @@ PipelineRun run_pipeline(const Settings& settings, KafkaCluster& cluster, bool u
   const runtime::RuntimeOptions& options = cluster.options();
   if (options.metrics_port != 0) {
     server = std::make_unique<runtime::MetricsServer>(metrics, &readiness);
-    const int port = server->start("127.0.0.1", options.metrics_port);
-    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    const std::string& address = options.metrics_address;
+    const int port = server->start(address, options.metrics_port);
+    const bool ipv6 = address.find(':') != std::string::npos;
+    const std::string base =
+        "http://" + (ipv6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
     runtime::log_event(spdlog::level::info, "metrics endpoint listening", "url", base + "/metrics",
                        "health", base + "/healthz", "readiness", base + "/readyz");
   }

@@ -23,7 +23,8 @@ std::vector<runtime::TopicSpec> leifeng_topics(const runtime::RuntimeOptions& op
   namespace outputs = processors::outputs;
   std::vector<runtime::TopicSpec> specs;
   auto add = [&](std::string name, const std::map<std::string, std::string>& configs) {
-    specs.push_back({std::move(name), options.partitions, options.replication_factor, configs});
+    specs.push_back(
+        runtime::replicated_topic(options, std::move(name), options.partitions, configs));
   };
   for (const std::string_view input : {inputs::kHours, inputs::kActivities, inputs::kNeeds})
     add(processors::kafka_topic_name(options.topic_prefix, input), kKeepForever);

@@ -15,8 +15,8 @@ namespace leifeng::app {
 // Inputs and the star-change and dead-letter streams keep everything (retention.ms=-1: audits
 // replay inputs, and nothing is lost); tables are compacted; changelogs compacted; the
 // county-deltas repartition stream keeps everything too, since nothing purges consumed
-// repartition records yet and a long outage must not lose deltas. Partitions and replication
-// from [topics].
+// repartition records yet and a long outage must not lose deltas. Partitions, replication
+// and min.insync.replicas from [topics].
 std::vector<runtime::TopicSpec> leifeng_topics(const runtime::RuntimeOptions& options,
                                                const runtime::Topology& topology);
 

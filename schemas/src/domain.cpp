@@ -208,6 +208,7 @@ std::optional<Timestamp> parse_timestamp(std::string_view text) {
 }
 
 std::optional<int64_t> parse_timestamp_nanos(std::string_view text) {
+  if (text.size() > kMaxTimestampChars) return std::nullopt;
   const auto days = parse_date_prefix(text);
   if (!days || text.size() < 20 || (text[10] != 'T' && text[10] != 't') || text[13] != ':' ||
       text[16] != ':') {

@@ -512,6 +512,11 @@ inline bool is_event_id_char(char c) {
 }
 
 std::string timestamp_rule(std::string_view s) {
+  if (s.size() > kMaxTimestampChars) {
+    return "is " + std::to_string(s.size()) +
+           " characters long; an RFC 3339 date-time here has at most " +
+           std::to_string(kMaxTimestampChars);
+  }
   return "must be an RFC 3339 date-time with an offset, e.g. 2027-03-05T09:30:00+08:00, got " +
          quoted(s);
 }
@@ -536,6 +541,21 @@ class PayloadReader {
   bool text(std::string_view name, std::optional<std::string>& out) {
     if (!fields_.get(name)) return true;
     return text(name, out.emplace());
+  }
+
+  // Ids are copied into output records and keys, which must fit in a Kafka message however many
+  // of them one record gathers (a needs-status record holds three).
+  bool id(std::string_view name, std::string& out) {
+    const Value* v = fields_.get(name);
+    if (v->GetStringLength() > kMaxIdBytes) {
+      return fail(name, std::string(name) + " is " + std::to_string(v->GetStringLength()) +
+                            " bytes long; ids have at most " + std::to_string(kMaxIdBytes));
+    }
+    return text(name, out);
+  }
+  bool id(std::string_view name, std::optional<std::string>& out) {
+    if (!fields_.get(name)) return true;
+    return id(name, out.emplace());
   }
 
   bool boolean(std::string_view name, bool& out) {
@@ -695,7 +715,7 @@ bool read_payload(EventType type, PayloadReader<Value>& r, Payload& payload) {
     case EventType::volunteer_registered: {
       auto& p = payload.emplace<VolunteerRegistered>();
       std::optional<std::vector<ServiceType>> skills;  // absent = no skills
-      const bool ok = r.text("volunteer_id", p.volunteer_id) && r.area("area_code", p.area_code) &&
+      const bool ok = r.id("volunteer_id", p.volunteer_id) && r.area("area_code", p.area_code) &&
                       r.boolean("party_member", p.party_member) &&
                       r.template enum_list<ServiceType, kServiceTypeCount>(
                           "skills", parse_service_type, 0, skills);
@@ -704,15 +724,15 @@ bool read_payload(EventType type, PayloadReader<Value>& r, Payload& payload) {
     }
     case EventType::volunteer_updated: {
       auto& p = payload.emplace<VolunteerUpdated>();
-      return r.text("volunteer_id", p.volunteer_id) && r.area("area_code", p.area_code) &&
+      return r.id("volunteer_id", p.volunteer_id) && r.area("area_code", p.area_code) &&
              r.boolean("party_member", p.party_member) &&
              r.template enum_list<ServiceType, kServiceTypeCount>("skills", parse_service_type, 0,
                                                                   p.skills);
     }
     case EventType::hours_submitted: {
       auto& p = payload.emplace<HoursSubmitted>();
-      return r.text("volunteer_id", p.volunteer_id) && r.text("log_id", p.log_id) &&
-             r.text("activity_id", p.activity_id) && r.area("area_code", p.area_code) &&
+      return r.id("volunteer_id", p.volunteer_id) && r.id("log_id", p.log_id) &&
+             r.id("activity_id", p.activity_id) && r.area("area_code", p.area_code) &&
              r.template enumeration<Category, kCategoryCount>("category", parse_category,
                                                               p.category) &&
              r.date("service_date", p.service_date) &&
@@ -725,29 +745,29 @@ bool read_payload(EventType type, PayloadReader<Value>& r, Payload& payload) {
     }
     case EventType::hours_verified: {
       auto& p = payload.emplace<HoursVerified>();
-      return r.text("volunteer_id", p.volunteer_id) && r.text("log_id", p.log_id) &&
-             r.text("verifier_id", p.verifier_id) && r.integer("quality", 1, 5, p.quality);
+      return r.id("volunteer_id", p.volunteer_id) && r.id("log_id", p.log_id) &&
+             r.id("verifier_id", p.verifier_id) && r.integer("quality", 1, 5, p.quality);
     }
     case EventType::hours_rejected: {
       auto& p = payload.emplace<HoursRejected>();
-      return r.text("volunteer_id", p.volunteer_id) && r.text("log_id", p.log_id) &&
-             r.text("verifier_id", p.verifier_id) && r.text("reason", p.reason);
+      return r.id("volunteer_id", p.volunteer_id) && r.id("log_id", p.log_id) &&
+             r.id("verifier_id", p.verifier_id) && r.text("reason", p.reason);
     }
     case EventType::hours_amended: {
       auto& p = payload.emplace<HoursAmended>();
-      return r.text("volunteer_id", p.volunteer_id) && r.text("log_id", p.log_id) &&
-             r.integer("minutes", 1, 1440, p.minutes) && r.text("verifier_id", p.verifier_id) &&
+      return r.id("volunteer_id", p.volunteer_id) && r.id("log_id", p.log_id) &&
+             r.integer("minutes", 1, 1440, p.minutes) && r.id("verifier_id", p.verifier_id) &&
              r.text("reason", p.reason);
     }
     case EventType::hours_revoked: {
       auto& p = payload.emplace<HoursRevoked>();
-      return r.text("volunteer_id", p.volunteer_id) && r.text("log_id", p.log_id) &&
+      return r.id("volunteer_id", p.volunteer_id) && r.id("log_id", p.log_id) &&
              r.text("reason", p.reason);
     }
     case EventType::activity_published: {
       auto& p = payload.emplace<ActivityPublished>();
-      if (!(r.text("activity_id", p.activity_id) && r.text("title", p.title) &&
-            r.text("organizer_id", p.organizer_id) && r.area("area_code", p.area_code) &&
+      if (!(r.id("activity_id", p.activity_id) && r.text("title", p.title) &&
+            r.id("organizer_id", p.organizer_id) && r.area("area_code", p.area_code) &&
             r.template enumeration<Category, kCategoryCount>("category", parse_category,
                                                              p.category) &&
             r.template enum_list<ServiceType, kServiceTypeCount>(
@@ -761,21 +781,21 @@ bool read_payload(EventType type, PayloadReader<Value>& r, Payload& payload) {
         return r.fail("ends_at",
                       "ends_at " + p.ends_at.text + " is before starts_at " + p.starts_at.text);
       }
-      return r.text("station_id", p.station_id) && r.integer("capacity", 1, kNoMax, p.capacity);
+      return r.id("station_id", p.station_id) && r.integer("capacity", 1, kNoMax, p.capacity);
     }
     case EventType::activity_completed: {
       auto& p = payload.emplace<ActivityCompleted>();
-      return r.text("activity_id", p.activity_id) &&
+      return r.id("activity_id", p.activity_id) &&
              r.integer("participants", 0, kNoMax, p.participants) &&
              r.integer("beneficiaries", 0, kNoMax, p.beneficiaries);
     }
     case EventType::activity_cancelled: {
       auto& p = payload.emplace<ActivityCancelled>();
-      return r.text("activity_id", p.activity_id) && r.text("reason", p.reason);
+      return r.id("activity_id", p.activity_id) && r.text("reason", p.reason);
     }
     case EventType::need_posted: {
       auto& p = payload.emplace<NeedPosted>();
-      return r.text("need_id", p.need_id) && r.area("area_code", p.area_code) &&
+      return r.id("need_id", p.need_id) && r.area("area_code", p.area_code) &&
              r.template enumeration<NeedKind, 2>("kind", parse_need_kind, p.kind) &&
              r.template enumeration<ServiceType, kServiceTypeCount>(
                  "service_type", parse_service_type, p.service_type) &&
@@ -785,21 +805,21 @@ bool read_payload(EventType type, PayloadReader<Value>& r, Payload& payload) {
     }
     case EventType::need_claimed: {
       auto& p = payload.emplace<NeedClaimed>();
-      return r.text("need_id", p.need_id) && r.text("claimant_id", p.claimant_id) &&
+      return r.id("need_id", p.need_id) && r.id("claimant_id", p.claimant_id) &&
              r.template enumeration<ClaimantKind, 2>("claimant_kind", parse_claimant_kind,
                                                      p.claimant_kind);
     }
     case EventType::need_fulfilled: {
       auto& p = payload.emplace<NeedFulfilled>();
-      return r.text("need_id", p.need_id) && r.text("fulfilled_by", p.fulfilled_by);
+      return r.id("need_id", p.need_id) && r.id("fulfilled_by", p.fulfilled_by);
     }
     case EventType::need_cancelled: {
       auto& p = payload.emplace<NeedCancelled>();
-      return r.text("need_id", p.need_id) && r.text("reason", p.reason);
+      return r.id("need_id", p.need_id) && r.text("reason", p.reason);
     }
     case EventType::need_expired: {
       auto& p = payload.emplace<NeedExpired>();
-      return r.text("need_id", p.need_id);
+      return r.id("need_id", p.need_id);
     }
   }
   return r.fail("type", "type has no field table");

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -130,6 +131,70 @@ TEST(TopicsCreate, DeadLetterRetentionFromTheConfiguration) {
                              "between 1 and"),
             std::string::npos)
       << refused.err;
+}
+
+// Every topic `topics create` makes, internal ones too, gets [topics] replication_factor and
+// min_insync_replicas (the fixture's one broker allows 1 and 1); unset, min.insync.replicas is
+// left to the broker (no config on the topic).
+TEST(TopicsCreate, AppliesTheReplicationSettingsToEveryTopic) {
+  const std::vector<std::string> names{"hours",        "activities",   "needs",
+                                       "stars",        "star-changes", "needs-status",
+                                       "county-stats", "dead-letter"};
+  Leifeng defaults("replication-default");
+  ASSERT_EQ(defaults.run("topics create").code, 0);
+  for (const std::string& name : names)
+    EXPECT_EQ(support::topic_overrides(defaults.bootstrap(), defaults.topic(name))
+                  .count("min.insync.replicas"),
+              0U)
+        << name;
+
+  Leifeng cli("replication-set");
+  std::ofstream(cli.dir() / "leifeng.toml")
+      << "[topics]\nreplication_factor = 1\nmin_insync_replicas = 1\n";
+  const CommandResult created = cli.run("topics create");
+  ASSERT_EQ(created.code, 0) << created.err;
+  std::vector<std::string> topics;
+  for (const std::string& name : names) topics.push_back(cli.topic(name));
+  topics.push_back(cli.prefix() + "-county-deltas");
+  topics.push_back(cli.prefix() + "-volunteers-changelog");
+  for (const std::string& topic : topics) {
+    const auto configs = support::topic_overrides(cli.bootstrap(), topic);
+    EXPECT_EQ(configs.count("min.insync.replicas") ? configs.at("min.insync.replicas") : "unset",
+              "1")
+        << topic;
+  }
+  const CommandResult described = cli.run("topics describe hours");
+  ASSERT_EQ(described.code, 0) << described.err;
+  EXPECT_NE(described.out.find(": input, 3 partitions, replication 1\n"), std::string::npos)
+      << described.out;
+  EXPECT_NE(described.out.find(" min.insync.replicas=1"), std::string::npos) << described.out;
+}
+
+// More replicas (or in-sync replicas) than the cluster has brokers: refused at once with a
+// sentence naming the topic and both numbers, before any topic is created.
+TEST(TopicsCreate, MoreReplicasThanBrokersIsAClearErrorAtOnce) {
+  Leifeng cli("overreplicated");
+  std::ofstream(cli.dir() / "leifeng.toml") << "[topics]\nreplication_factor = 3\n";
+  const auto started = std::chrono::steady_clock::now();
+  const CommandResult refused = cli.run("topics create");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_NE(refused.err.find("leifeng topics create: cannot create topic " + cli.topic("hours") +
+                             " with replication factor 3: the cluster has 1 broker"),
+            std::string::npos)
+      << refused.err;
+
+  std::ofstream(cli.dir() / "leifeng.toml") << "[topics]\nmin_insync_replicas = 2\n";
+  const CommandResult unwritable = cli.run("topics create");
+  EXPECT_EQ(unwritable.code, 2);
+  EXPECT_NE(unwritable.err.find("with min.insync.replicas 2: the cluster has 1 broker, so no "
+                                "write could succeed"),
+            std::string::npos)
+      << unwritable.err;
+
+  leifeng::runtime::TopicAdmin admin({{"bootstrap.servers", cli.bootstrap()}});
+  for (const std::string& topic : admin.list_topics())
+    EXPECT_FALSE(topic.starts_with(cli.prefix())) << topic << " was created";
 }
 
 TEST(Publish, RoutesByTypeKeysByAggregateAndDeadLettersUnroutableLines) {

@@ -47,8 +47,8 @@ int free_port() {
   return ntohs(address.sin_port);
 }
 
-int status_of(int port, const char* path) {
-  httplib::Client client("127.0.0.1", port);
+int status_of(int port, const char* path, const std::string& host = "127.0.0.1") {
+  httplib::Client client(host, port);
   client.set_connection_timeout(std::chrono::seconds(1));
   auto response = client.Get(path);
   return response ? response->status : -1;
@@ -64,19 +64,36 @@ bool becomes_ready(int port) {
   return false;
 }
 
-// One `leifeng run` in its own directory with its own metrics port.
+// Waits up to a minute for GET /healthz on `host` to answer 200.
+bool becomes_alive(int port, const std::string& host) {
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (Clock::now() < deadline) {
+    if (status_of(port, "/healthz", host) == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+// One `leifeng run` in its own directory with its own metrics port (and `extra` environment).
 struct RunInstance {
-  RunInstance(const leifeng::test_support::LeifengOnBroker& cli, const std::string& name)
+  RunInstance(const leifeng::test_support::LeifengOnBroker& cli, const std::string& name,
+              std::map<std::string, std::string> extra = {})
       : dir(cli.dir() / name),
         port(free_port()),
         command((fs::create_directories(dir), dir),
-                {{"LEIFENG_APP_TOPIC_PREFIX", cli.prefix()},
-                 {"LEIFENG_APP_APPLICATION_ID", cli.prefix()},
-                 {"LEIFENG_APP_STATE_DIR", "state"},
-                 {"LEIFENG_TOPICS_PARTITIONS", "3"},
-                 {"LEIFENG_RUNTIME_COMMIT_INTERVAL_MS", "200"},
-                 {"LEIFENG_RUNTIME_METRICS_PORT", std::to_string(port)}}),
+                with(std::move(extra), {{"LEIFENG_APP_TOPIC_PREFIX", cli.prefix()},
+                                        {"LEIFENG_APP_APPLICATION_ID", cli.prefix()},
+                                        {"LEIFENG_APP_STATE_DIR", "state"},
+                                        {"LEIFENG_TOPICS_PARTITIONS", "3"},
+                                        {"LEIFENG_RUNTIME_COMMIT_INTERVAL_MS", "200"},
+                                        {"LEIFENG_RUNTIME_METRICS_PORT", std::to_string(port)}})),
         bootstrap(cli.bootstrap()) {}
+
+  static std::map<std::string, std::string> with(std::map<std::string, std::string> extra,
+                                                 std::map<std::string, std::string> base) {
+    extra.merge(base);
+    return extra;
+  }
 
   void start(const std::string& log) {
     err = log;
@@ -146,6 +163,33 @@ TEST(RunInstances, OwnIdsKeptOnRestartAndReadinessFlipsDuringARebalance) {
 
   EXPECT_EQ(first.stop(), 0) << first.log();
   EXPECT_EQ(second.stop(), 0) << second.log();
+}
+
+// The endpoint listens on 127.0.0.1 only unless [runtime] metrics_address says otherwise:
+// 127.0.0.2 is loopback too, but a socket bound to 127.0.0.1 does not answer there.
+TEST(RunInstances, MetricsListenOnLoopbackUnlessAnAddressIsConfigured) {
+  leifeng::test_support::LeifengOnBroker cli("metrics-address");
+  ASSERT_EQ(cli.run("topics create").code, 0);
+
+  RunInstance local(cli, "local");
+  local.start("run-local.err");
+  ASSERT_TRUE(becomes_alive(local.port, "127.0.0.1")) << local.log();
+  EXPECT_EQ(status_of(local.port, "/metrics", "127.0.0.1"), 200);
+  EXPECT_EQ(status_of(local.port, "/healthz", "127.0.0.2"), -1);
+  EXPECT_NE(local.log().find("http://127.0.0.1:" + std::to_string(local.port) + "/metrics"),
+            std::string::npos)
+      << local.log();
+  EXPECT_EQ(local.stop(), 0) << local.log();
+
+  RunInstance other(cli, "other", {{"LEIFENG_RUNTIME_METRICS_ADDRESS", "127.0.0.2"}});
+  other.start("run-other.err");
+  ASSERT_TRUE(becomes_alive(other.port, "127.0.0.2")) << other.log();
+  EXPECT_EQ(status_of(other.port, "/metrics", "127.0.0.2"), 200);
+  EXPECT_EQ(status_of(other.port, "/healthz", "127.0.0.1"), -1);
+  EXPECT_NE(other.log().find("http://127.0.0.2:" + std::to_string(other.port) + "/metrics"),
+            std::string::npos)
+      << other.log();
+  EXPECT_EQ(other.stop(), 0) << other.log();
 }
 
 }  // namespace

@@ -330,7 +330,7 @@ TEST_F(ConfigFile, SyntaxErrorNamesTheLine) {
 TEST_F(ConfigFile, UnknownKeyInKnownTable) {
   const auto message = error_of("[topics]\npartitions = 3\npartition = 4\n");
   EXPECT_THAT(message, HasSubstr("leifeng.toml:3:1: unknown key 'partition' in [topics]"));
-  EXPECT_THAT(message, HasSubstr("known: partitions, replication_factor"));
+  EXPECT_THAT(message, HasSubstr("known: partitions, replication_factor, min_insync_replicas"));
 }
 
 TEST_F(ConfigFile, WrongValueTypes) {
@@ -375,6 +375,71 @@ TEST_F(ConfigFile, ConnectTimeout) {
               HasSubstr("[runtime] connect_timeout_ms must be between 1 and"));
 }
 
+// Replication is left to the broker unless set; -1 says so explicitly.
+TEST_F(ConfigFile, ReplicationSettings) {
+  const Config defaults = load_config("", "", Environment{});
+  EXPECT_EQ(defaults.runtime.replication_factor, -1);
+  EXPECT_EQ(defaults.runtime.min_insync_replicas, -1);
+
+  Config file = load_config(write("[topics]\nreplication_factor = 3\nmin_insync_replicas = 2\n"),
+                            "", Environment{});
+  EXPECT_EQ(file.runtime.replication_factor, 3);
+  EXPECT_EQ(file.runtime.min_insync_replicas, 2);
+
+  Config env = load_config(
+      write("[topics]\nreplication_factor = 3\n"), "",
+      {{"LEIFENG_TOPICS_REPLICATION_FACTOR", "-1"}, {"LEIFENG_TOPICS_MIN_INSYNC_REPLICAS", "2"}});
+  EXPECT_EQ(env.runtime.replication_factor, -1);
+  EXPECT_EQ(env.runtime.min_insync_replicas, 2);
+
+  EXPECT_THAT(error_of("[topics]\nreplication_factor = 0\n"),
+              HasSubstr("leifeng.toml:2:22: [topics] replication_factor must be -1 (the broker's "
+                        "default) or between 1 and 32767, not 0"));
+  EXPECT_THAT(error_of("[topics]\nmin_insync_replicas = -2\n"),
+              HasSubstr("[topics] min_insync_replicas must be -1 (the broker's default) or "
+                        "between 1 and 32767, not -2"));
+  EXPECT_THAT(error_of("", {{"LEIFENG_TOPICS_MIN_INSYNC_REPLICAS", "two"}}),
+              HasSubstr("environment variable LEIFENG_TOPICS_MIN_INSYNC_REPLICAS: [topics] "
+                        "min_insync_replicas must be an integer, not 'two'"));
+}
+
+TEST_F(ConfigFile, MinInsyncReplicasWithinReplicationFactor) {
+  EXPECT_THAT(error_of("[topics]\nreplication_factor = 2\nmin_insync_replicas = 3\n"),
+              HasSubstr("leifeng.toml:3:23: [topics] min_insync_replicas (3) must not exceed "
+                        "[topics] replication_factor (2)"));
+  EXPECT_THAT(
+      error_of("[topics]\nreplication_factor = 2\n", {{"LEIFENG_TOPICS_MIN_INSYNC_REPLICAS", "3"}}),
+      HasSubstr("environment variable LEIFENG_TOPICS_MIN_INSYNC_REPLICAS: [topics] "
+                "min_insync_replicas (3) must not exceed"));
+  // Equal is allowed (every replica must confirm), and so is any value with the broker's
+  // default replication factor, which the file cannot know.
+  EXPECT_EQ(load_config(write("[topics]\nreplication_factor = 2\nmin_insync_replicas = 2\n"), "",
+                        Environment{})
+                .runtime.min_insync_replicas,
+            2);
+  EXPECT_EQ(load_config(write("[topics]\nmin_insync_replicas = 3\n"), "", Environment{})
+                .runtime.min_insync_replicas,
+            3);
+}
+
+TEST_F(ConfigFile, MetricsAddress) {
+  EXPECT_EQ(load_config("", "", Environment{}).runtime.metrics_address, "127.0.0.1");
+  EXPECT_EQ(load_config(write("[runtime]\nmetrics_address = \"0.0.0.0\"\n"), "", Environment{})
+                .runtime.metrics_address,
+            "0.0.0.0");
+  EXPECT_EQ(
+      load_config("", "", {{"LEIFENG_RUNTIME_METRICS_ADDRESS", "::"}}).runtime.metrics_address,
+      "::");
+  EXPECT_THAT(error_of("[runtime]\nmetrics_address = \"metrics.example\"\n"),
+              HasSubstr("leifeng.toml:2:19: [runtime] metrics_address cannot be used: "
+                        "'metrics.example' is not an IP address"));
+  EXPECT_THAT(error_of("[runtime]\nmetrics_address = \"\"\n"),
+              HasSubstr("[runtime] metrics_address must not be empty"));
+  EXPECT_THAT(error_of("", {{"LEIFENG_RUNTIME_METRICS_ADDRESS", "10.0.0.300"}}),
+              HasSubstr("environment variable LEIFENG_RUNTIME_METRICS_ADDRESS: [runtime] "
+                        "metrics_address cannot be used: '10.0.0.300' is not an IP address"));
+}
+
 TEST_F(ConfigFile, ValuesOutOfRange) {
   EXPECT_THAT(error_of("[topics]\npartitions = 0\n"),
               HasSubstr("[topics] partitions must be between 1 and 2147483647, not 0"));
@@ -413,7 +478,7 @@ TEST_F(ConfigFile, BadEnvironmentValues) {
               HasSubstr("environment variable LEIFENG_RUNTIME_COMMIT_INTERVAL: unknown key "
                         "'commit_interval' in [runtime]"));
   EXPECT_THAT(error_of("", {{"LEIFENG_TOPICS_REPLICATION_FACTOR", "40000"}}),
-              HasSubstr("must be between 1 and 32767, not 40000"));
+              HasSubstr("must be -1 (the broker's default) or between 1 and 32767, not 40000"));
 }
 
 TEST_F(ConfigFile, OtherTablesAreLeftToTheirOwners) {

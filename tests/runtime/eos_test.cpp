@@ -175,6 +175,39 @@ TEST(ExactlyOnce, RunUntilCaughtUpReturnsAtOnceWhenThereIsNothingToDo) {
   std::filesystem::remove_all(options.state_dir);
 }
 
+// The runtime creates its changelogs and repartition topics itself with [topics]
+// replication_factor and min_insync_replicas (one broker here: 1 and 1, set on each topic).
+TEST(ExactlyOnce, CreatesInternalTopicsWithTheReplicationSettings) {
+  const std::string bootstrap = test_bootstrap_servers();
+  const TwoStage names;
+  create_topic(bootstrap, names.input, 2);
+  create_topic(bootstrap, names.counts, 2);
+  create_topic(bootstrap, names.tallies, 2);
+  RuntimeOptions options;
+  options.application_id = names.app;
+  options.state_dir = (std::filesystem::temp_directory_path() / names.app).string();
+  options.bootstrap_servers = bootstrap;
+  options.instance_id = "one";
+  options.replication_factor = 1;
+  options.min_insync_replicas = 1;
+  const Topology topology = names.topology();
+  std::vector<std::string> internal;
+  for (const InternalTopic& topic : topology.internal_topics()) internal.push_back(topic.name);
+  ASSERT_GE(internal.size(), 2U);  // the repartition topic and the stores' changelogs
+  {
+    std::atomic<bool> stop{false};
+    StreamRuntime runtime(names.topology(), options);
+    ASSERT_TRUE(runtime.run_until_caught_up(stop));
+  }
+  for (const std::string& topic : internal) {
+    const auto configs = topic_overrides(bootstrap, topic);
+    EXPECT_EQ(configs.count("min.insync.replicas") ? configs.at("min.insync.replicas") : "unset",
+              "1")
+        << topic;
+  }
+  std::filesystem::remove_all(options.state_dir);
+}
+
 // The shape of the live pipeline: many partitions and a repartition stage, all already on the
 // topics. Each hop through the repartition topic and each caught-up check used to wait for the
 // consumer's parked fetch (500 ms), which made 20,000 events take half a minute; now it is a

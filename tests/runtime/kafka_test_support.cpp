@@ -1,5 +1,6 @@
 #include "kafka_test_support.hpp"
 
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -28,6 +29,45 @@ std::string test_bootstrap_servers() {
 std::string unique_name(const std::string& stem) {
   static std::atomic<int> counter{0};
   return stem + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+}
+
+std::map<std::string, std::string> topic_overrides(const std::string& bootstrap,
+                                                   const std::string& topic) {
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error);
+  std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)> kafka(
+      rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error), &rd_kafka_destroy);
+  if (!kafka) throw std::runtime_error(error);
+  std::unique_ptr<rd_kafka_queue_t, void (*)(rd_kafka_queue_t*)> queue(
+      rd_kafka_queue_new(kafka.get()), &rd_kafka_queue_destroy);
+  std::unique_ptr<rd_kafka_ConfigResource_t, void (*)(rd_kafka_ConfigResource_t*)> resource(
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()),
+      &rd_kafka_ConfigResource_destroy);
+  rd_kafka_ConfigResource_t* resources[] = {resource.get()};
+  rd_kafka_DescribeConfigs(kafka.get(), resources, 1, nullptr, queue.get());
+  std::unique_ptr<rd_kafka_event_t, void (*)(rd_kafka_event_t*)> event(
+      rd_kafka_queue_poll(queue.get(), 30000), &rd_kafka_event_destroy);
+  if (!event || rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw std::runtime_error("describe configs of " + topic + ": no answer");
+  std::map<std::string, std::string> configs;
+  size_t count = 0;
+  const rd_kafka_ConfigResource_t** described = rd_kafka_DescribeConfigs_result_resources(
+      rd_kafka_event_DescribeConfigs_result(event.get()), &count);
+  for (size_t r = 0; r < count; ++r) {
+    if (rd_kafka_ConfigResource_error(described[r]) != RD_KAFKA_RESP_ERR_NO_ERROR)
+      throw std::runtime_error("describe configs of " + topic + ": " +
+                               rd_kafka_err2str(rd_kafka_ConfigResource_error(described[r])));
+    size_t entries = 0;
+    const rd_kafka_ConfigEntry_t** list = rd_kafka_ConfigResource_configs(described[r], &entries);
+    for (size_t e = 0; e < entries; ++e) {
+      if (rd_kafka_ConfigEntry_source(list[e]) != RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG)
+        continue;
+      const char* value = rd_kafka_ConfigEntry_value(list[e]);
+      configs[rd_kafka_ConfigEntry_name(list[e])] = value != nullptr ? value : "";
+    }
+  }
+  return configs;
 }
 
 void create_topic(const std::string& bootstrap, const std::string& topic, int32_t partitions) {

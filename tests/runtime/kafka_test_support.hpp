@@ -17,6 +17,10 @@ std::string test_bootstrap_servers();
 // A name unique to this process and call, e.g. "eos-basic-1234-1".
 std::string unique_name(const std::string& stem);
 void create_topic(const std::string& bootstrap, const std::string& topic, int32_t partitions);
+// The configs set on the topic itself (DescribeConfigs, source DYNAMIC_TOPIC_CONFIG), not the
+// broker's defaults it inherits; throws when the broker does not answer.
+std::map<std::string, std::string> topic_overrides(const std::string& bootstrap,
+                                                   const std::string& topic);
 
 struct KeyedRecord {
   std::optional<std::string> key;

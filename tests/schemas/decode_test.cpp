@@ -395,5 +395,39 @@ TEST(Decode, LongValuesAreShortenedInDetails) {
   EXPECT_LT(r.rejection().detail.size(), 400u) << r.rejection().detail;
 }
 
+// Ids and timestamps end up in output keys and records; bounded, a record always fits in a
+// Kafka message (issue 14, point 2).
+TEST(Decode, AnIdOverTheBoundIsInvalidField) {
+  const std::string at_bound = "\"" + std::string(kMaxIdBytes, 'v') + "\"";
+  EXPECT_TRUE(
+      decode_event(with_field(kHoursSubmittedLine, "log_id", at_bound), pingdingshan_rules()).ok());
+  for (const char* name : {"volunteer_id", "log_id", "activity_id"}) {
+    const std::string over = "\"" + std::string(kMaxIdBytes + 1, 'v') + "\"";
+    const DecodeResult r =
+        decode_event(with_field(kHoursSubmittedLine, name, over), pingdingshan_rules());
+    ASSERT_FALSE(r.ok()) << name;
+    EXPECT_EQ(r.rejection().reason, Reason::invalid_field);
+    EXPECT_EQ(r.rejection().field, name);
+    EXPECT_EQ(r.rejection().detail, std::string(name) + " is 257 bytes long; ids have at most 256");
+  }
+}
+
+TEST(Decode, ATimestampOverTheBoundIsInvalidField) {
+  // Fraction digits beyond nanoseconds are accepted while the text stays within the bound.
+  const std::string fraction = "\"2027-03-05T18:00:00." + std::string(30, '1') + "+08:00\"";
+  EXPECT_TRUE(
+      decode_event(with_field(kHoursSubmittedLine, "occurred_at", fraction), pingdingshan_rules())
+          .ok());
+  const std::string long_fraction = "\"2027-03-05T18:00:00." + std::string(900'000, '1') + "Z\"";
+  const DecodeResult r = decode_event(with_field(kHoursSubmittedLine, "occurred_at", long_fraction),
+                                      pingdingshan_rules());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.rejection().reason, Reason::invalid_field);
+  EXPECT_EQ(r.rejection().field, "occurred_at");
+  EXPECT_EQ(r.rejection().detail,
+            "occurred_at is 900021 characters long; an RFC 3339 date-time here has at most 64");
+  EXPECT_FALSE(parse_timestamp(std::string(kMaxTimestampChars + 1, '1')).has_value());
+}
+
 }  // namespace
 }  // namespace leifeng::schemas

@@ -97,7 +97,10 @@ struct Timestamp {
   LocalDate local_date(UtcOffset zone) const;
   friend bool operator==(const Timestamp&, const Timestamp&) = default;
 };
-// RFC 3339 date-time with `Z` or an offset and an optional fraction (up to 9 digits kept).
+// RFC 3339 date-time with `Z` or an offset and an optional fraction (up to 9 digits kept), at
+// most kMaxTimestampChars long: timestamps are copied into output records, which must fit in a
+// Kafka message.
+inline constexpr size_t kMaxTimestampChars = 64;
 std::optional<Timestamp> parse_timestamp(std::string_view);
 // The same without keeping the text: Timestamp::epoch_nanos.
 std::optional<int64_t> parse_timestamp_nanos(std::string_view);

@@ -52,6 +52,11 @@ std::span<const FieldSpec>
 envelope_fields();  // event_id, type, schema_version, occurred_at, source
 std::span<const FieldSpec> payload_fields(EventType);
 
+// The longest id (volunteer_id, need_id, claimant_id, …) an event may carry: ids end up in
+// output keys and records, and a needs-status record gathers three from different events, so
+// unbounded ids could make a record no Kafka message holds. Longer is `invalid_field`.
+inline constexpr size_t kMaxIdBytes = 256;
+
 // Configuration the stateless checks depend on.
 struct ValidationRules {
   UtcOffset zone;               // local dates (service_date check)

@@ -30,16 +30,23 @@ struct RuntimeOptions {
   // per live instance, the same across its restarts. Empty = generated once and kept in
   // <state_dir>/instance-id.
   std::string instance_id;
-  // Partitions and replication factor of every topic the application creates.
+  // Partitions and replication factor of every topic the application creates (internal
+  // topics too); replication -1 = the broker's default.replication.factor.
   int32_t partitions = 6;
-  int16_t replication_factor = 1;
+  int16_t replication_factor = -1;
+  // min.insync.replicas of every topic the application creates; -1 = the broker's default
+  // (the topic gets no such config of its own).
+  int16_t min_insync_replicas = -1;
   // retention.ms of the dead-letter topic, which copies rejected input as it came (personal
   // data in it included), so it must not be kept forever like the inputs. 30 days.
   int64_t dead_letter_retention_ms = int64_t{30} * 24 * 60 * 60 * 1000;
   // Length of one Kafka transaction.
   int32_t commit_interval_ms = 100;
-  // Prometheus endpoint port on 127.0.0.1; 0 = off.
+  // Prometheus endpoint (and probes) port; 0 = off.
   int32_t metrics_port = 0;
+  // IP address the endpoint listens on: this host only by default; 0.0.0.0 lets another
+  // host scrape it.
+  std::string metrics_address = "127.0.0.1";
   // How long a client may take to reach the bootstrap servers before the command gives up
   // naming them (check_kafka_reachable).
   int32_t connect_timeout_ms = 5000;

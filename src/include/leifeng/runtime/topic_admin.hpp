@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "leifeng/runtime/options.hpp"
+
 struct rd_kafka_s;
 
 namespace leifeng::runtime {
@@ -20,10 +22,17 @@ using KafkaProperties = std::map<std::string, std::string>;
 struct TopicSpec {
   std::string name;
   int32_t partitions = 1;
+  // -1 = the broker's default.replication.factor.
   int16_t replication = 1;
   // Topic configs, e.g. {"cleanup.policy": "compact"}, {"retention.ms": "-1"}.
   std::map<std::string, std::string> configs;
 };
+
+// A topic the application creates, with the replication settings of `options` ([topics]
+// replication_factor and min_insync_replicas; the latter becomes the topic's
+// min.insync.replicas config unless it is -1, the broker's default).
+TopicSpec replicated_topic(const RuntimeOptions& options, std::string name, int32_t partitions,
+                           std::map<std::string, std::string> configs);
 
 // What create_topics did; a topic that already existed is not an error (idempotent).
 struct TopicCreation {
@@ -48,6 +57,8 @@ class TopicAdmin {
 
   // Creates the topics that do not exist yet and waits until the cluster's metadata shows
   // every one of them with a leader for each partition, so producers can start right away.
+  // A topic to create with more replicas (or min.insync.replicas) than the cluster has live
+  // brokers is refused at once, naming the topic and both numbers.
   TopicCreation create_topics(const std::vector<TopicSpec>& specs);
   // Partition count of `topic`, or nullopt when it does not exist.
   std::optional<int32_t> partition_count(const std::string& topic);
@@ -58,8 +69,10 @@ class TopicAdmin {
   std::vector<std::string> delete_topics(const std::vector<std::string>& names);
 
  private:
-  // Topic name -> partitions that have a leader, for all topics.
-  std::map<std::string, std::pair<int32_t, int32_t>> partitions_with_leaders();
+  // Topic name -> partitions that have a leader, for all topics; `brokers` (when given) gets
+  // the number of brokers in the metadata.
+  std::map<std::string, std::pair<int32_t, int32_t>> partitions_with_leaders(
+      int32_t* brokers = nullptr);
 
   rd_kafka_s* handle_ = nullptr;
   std::chrono::milliseconds timeout_;
