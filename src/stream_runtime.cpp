@@ -13,10 +13,12 @@
 #include <map>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "changelog_restorer.hpp"
+#include "kafka_failure.hpp"
 #include "leifeng/runtime/instance_id.hpp"
 #include "leifeng/runtime/kafka_client.hpp"
 #include "leifeng/runtime/kafka_connection_state.hpp"
@@ -34,9 +36,13 @@ using Clock = std::chrono::steady_clock;
 
 // How long one Kafka call may block before the runtime gives up on it.
 constexpr int kKafkaTimeoutMs = 60000;
-// A crashed instance's open transaction blocks read_committed readers of its partitions until
-// the broker aborts it after this long; Kafka Streams uses the same 10 s for exactly-once.
-constexpr const char* kTransactionTimeoutMs = "10000";
+// Long enough to ride out a broker's failure: KRaft notices a dead broker after
+// broker.session.timeout.ms (9 s) and only then moves its leaderships, so records to a dead
+// leader wait ~10 s (message.timeout.ms is this too), and the broker aborts (and fences) a
+// transaction older than this. The cost: an instance that crashed and does not come back holds
+// read_committed readers of its partitions until the broker aborts its open transaction; a
+// restarted one aborts it at once (init_transactions).
+constexpr const char* kTransactionTimeoutMs = "30000";
 // Longest time the broker holds a fetch of the runtime's consumer; see connect().
 constexpr const char* kConsumerFetchWaitMs = "20";
 // How often run_until_caught_up asks the broker whether the group is done, once local
@@ -47,6 +53,10 @@ constexpr int kIdlePollMs = 100;
 // While the connection is lost and nothing else shows it is back, how often the loop asks the
 // cluster for metadata (with kIdlePollMs as the timeout).
 constexpr auto kReconnectProbeInterval = std::chrono::seconds(1);
+
+// At most this many client rebuilds (see rebuild_clients) in this window, then stop.
+constexpr int kRebuildsPerWindow = 10;
+constexpr auto kRebuildWindow = std::chrono::minutes(10);
 
 // The runtime's metrics, each named <metric_prefix><name>.
 struct MetricNames {
@@ -60,7 +70,8 @@ struct MetricNames {
         transactions_aborted(prefix + "transactions_aborted_total"),
         consumer_lag(prefix + "consumer_lag"),
         restore_records(prefix + "restore_records_total"),
-        restore_remaining(prefix + "restore_remaining") {}
+        restore_remaining(prefix + "restore_remaining"),
+        client_rebuilds(prefix + "kafka_client_rebuilds_total") {}
 
   std::string records_consumed;
   std::string records_applied;
@@ -72,6 +83,7 @@ struct MetricNames {
   std::string consumer_lag;
   std::string restore_records;
   std::string restore_remaining;
+  std::string client_rebuilds;
 };
 
 // A transactional call failed in a way that only aborting the transaction repairs.
@@ -80,23 +92,48 @@ class AbortableError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The producer or the consumer can do nothing more (FailureAction::rebuild_clients): the
+// runtime replaces both and rejoins the group.
+class ClientsLostError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 int64_t ms(Clock::duration duration) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
 }
 
-// Decides what a failed transactional call means: retry (nullopt handled by the caller
-// looping), abort (AbortableError) or stop (std::runtime_error).
-bool should_retry(RdKafka::Error* raw, const char* what) {
+// Acts on a failure classified by classify(): returns for `retry`, throws AbortableError,
+// ClientsLostError, or std::runtime_error (stop) otherwise.
+void act_on(const KafkaFailure& failure, const std::string& message) {
+  switch (classify(failure)) {
+    case FailureAction::retry:
+      spdlog::warn("{}; {}", message, describe(FailureAction::retry));
+      return;
+    case FailureAction::abort_transaction:
+      throw AbortableError(message);
+    case FailureAction::rebuild_clients:
+      throw ClientsLostError(message);
+    case FailureAction::stop:
+      throw std::runtime_error("Kafka refused " + message);
+  }
+}
+
+// Whether a failed transactional call is to be repeated; throws for the other actions.
+bool should_retry(RdKafka::Error* raw, KafkaCall call) {
   if (raw == nullptr) return false;
   std::unique_ptr<RdKafka::Error> error(raw);
-  const std::string message = std::string(what) + ": " + error->str();
-  if (error->is_fatal()) throw std::runtime_error("fatal Kafka error in " + message);
-  if (error->txn_requires_abort()) throw AbortableError(message);
-  if (error->is_retriable()) {
-    spdlog::warn("retrying {}", message);
-    return true;
-  }
-  throw AbortableError(message);
+  act_on(KafkaFailure{call, error->code(), error->is_fatal(), error->is_retriable(),
+                      error->txn_requires_abort()},
+         std::string(describe(call)) + ": " + error->str());
+  return true;
+}
+
+// After a rebuild, the wait before the next one: 1 s, doubling up to 30 s while rebuilds
+// follow each other without a commit in between (a cluster that is down).
+std::chrono::milliseconds rebuild_backoff(int consecutive) {
+  return std::chrono::milliseconds(
+      std::min<int64_t>(30000, int64_t{1000} << std::min(consecutive, 5)));
 }
 
 }  // namespace
@@ -127,6 +164,11 @@ class StreamRuntime::Impl final : public RecordSink,
   ~Impl() override { disconnect(); }
 
   bool run(const std::atomic<bool>& stop, bool until_caught_up);
+  // The consume-process-commit loop; returns whether caught up (until_caught_up), or on stop.
+  bool process(const std::atomic<bool>& stop, bool until_caught_up);
+  // FailureAction::rebuild_clients: drops the clients, the tasks and the open transaction, then
+  // connects and subscribes again, retrying with a backoff until it works or `stop` is set.
+  void rebuild_clients(std::string reason, const std::atomic<bool>& stop);
   StreamRuntimeStats stats() const { return stats_; }
   void on_progress(std::chrono::milliseconds interval, ProgressListener listener) {
     progress_interval_ = interval;
@@ -152,6 +194,8 @@ class StreamRuntime::Impl final : public RecordSink,
   void create_internal_topics();
   void connect();
   void disconnect();
+  // After a failure: no commit, no flush; the broker aborts what the producer left open.
+  void drop_clients();
   void describe_metrics();
   void handle(RdKafka::Message& message);
   void begin_if_needed();
@@ -229,6 +273,11 @@ class StreamRuntime::Impl final : public RecordSink,
     std::map<int32_t, int64_t> ends;
   };
   std::map<const rd_kafka_topic_t*, WrittenEnds> repartition_written_;
+  // The same, kept from producers dropped by rebuild_clients (their topic handles are gone).
+  std::map<TopicPartitionId, int64_t> written_before_rebuild_;
+  // Rebuilds since the last commit, for the backoff.
+  int consecutive_rebuilds_ = 0;
+  RebuildBudget rebuild_budget_{kRebuildsPerWindow, kRebuildWindow};
 
   StreamRuntimeStats stats_;
   ProgressListener progress_;
@@ -307,7 +356,8 @@ void StreamRuntime::Impl::connect() {
   producer_.reset(RdKafka::Producer::create(producer_conf.get(), error));
   if (!producer_) throw std::runtime_error("cannot create the transactional producer: " + error);
   // Fences a previous incarnation of this instance and aborts what it left open.
-  while (should_retry(producer_->init_transactions(kKafkaTimeoutMs), "init_transactions")) {
+  while (
+      should_retry(producer_->init_transactions(kKafkaTimeoutMs), KafkaCall::init_transactions)) {
   }
 
   // Consumer tunables; the [kafka] table may override them. fetch.wait.max.ms: a parked
@@ -392,6 +442,8 @@ void StreamRuntime::Impl::describe_metrics() {
                      "Records on assigned input partitions not yet processed, by topic.");
   metrics_->describe(metric_.restore_records, "counter",
                      "Changelog records replayed into local state.");
+  metrics_->describe(metric_.client_rebuilds, "counter",
+                     "Times the producer and consumer were replaced after a Kafka failure.");
   metrics_->describe(metric_.restore_remaining, "gauge",
                      "Changelog records left to replay in the running restore, by store.");
 }
@@ -419,6 +471,11 @@ void StreamRuntime::Impl::send(const std::string& topic, int32_t partition, std:
         handle, partition < 0 ? RdKafka::Topic::PARTITION_UA : partition,
         RdKafka::Producer::RK_MSG_COPY, payload, length, key.data(), key.size(), delivered);
     if (err == RdKafka::ERR_NO_ERROR) return;
+    if (err == RdKafka::ERR__FATAL) {
+      std::string reason;
+      const RdKafka::ErrorCode code = producer_->fatal_error(reason);
+      act_on(KafkaFailure{KafkaCall::produce, code, true, false, false}, "produce: " + reason);
+    }
     if (err != RdKafka::ERR__QUEUE_FULL)
       throw AbortableError("cannot produce a record of " + std::to_string(key.size() + length) +
                            " bytes (key and value) to " + topic + ": " + RdKafka::err2str(err));
@@ -461,8 +518,10 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
     owned.emplace_back(RdKafka::TopicPartition::create(tp->topic(), tp->partition()));
     committed.push_back(owned.back().get());
   }
+  // Fails when the group coordinator is gone for longer than the timeout; a new consumer finds
+  // the new one.
   if (auto err = consumer_->committed(committed, kKafkaTimeoutMs); err != RdKafka::ERR_NO_ERROR)
-    throw std::runtime_error("cannot read committed offsets: " + RdKafka::err2str(err));
+    throw ClientsLostError("cannot read committed offsets: " + RdKafka::err2str(err));
 
   // Opening a task's RocksDB waits mostly on fsync; the tasks open side by side (24 of them
   // one after another took 1.5 s).
@@ -559,7 +618,7 @@ void StreamRuntime::Impl::close_tasks() {
 
 void StreamRuntime::Impl::begin_if_needed() {
   if (in_transaction_) return;
-  while (should_retry(producer_->begin_transaction(), "begin_transaction")) {
+  while (should_retry(producer_->begin_transaction(), KafkaCall::begin)) {
   }
   in_transaction_ = true;
   commit_due_after_interval();
@@ -605,11 +664,11 @@ bool StreamRuntime::Impl::commit(bool rewind) {
       std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(consumer_->groupMetadata());
       while (should_retry(
           producer_->send_offsets_to_transaction(offsets, group.get(), kKafkaTimeoutMs),
-          "send_offsets_to_transaction")) {
+          KafkaCall::send_offsets)) {
       }
     }
     const auto offsets_sent = Clock::now();
-    while (should_retry(producer_->commit_transaction(kKafkaTimeoutMs), "commit_transaction")) {
+    while (should_retry(producer_->commit_transaction(kKafkaTimeoutMs), KafkaCall::commit)) {
     }
     if (!offsets.empty() && !exactly_once) {
       in_transaction_ = false;  // committed: a failure below has nothing left to abort
@@ -638,7 +697,7 @@ bool StreamRuntime::Impl::commit(bool rewind) {
 }
 
 void StreamRuntime::Impl::abort(bool rewind) {
-  while (should_retry(producer_->abort_transaction(kKafkaTimeoutMs), "abort_transaction")) {
+  while (should_retry(producer_->abort_transaction(kKafkaTimeoutMs), KafkaCall::abort)) {
   }
   in_transaction_ = false;
   commit_due_.reset();
@@ -660,11 +719,12 @@ void StreamRuntime::Impl::abort(bool rewind) {
     }
   }
   if (auto err = consumer_->assign(partitions); err != RdKafka::ERR_NO_ERROR)
-    throw std::runtime_error("cannot rewind after abort: " + RdKafka::err2str(err));
+    throw ClientsLostError("cannot rewind after abort: " + RdKafka::err2str(err));
 }
 
 void StreamRuntime::Impl::report_after_commit(Clock::duration latency) {
   connection_.on_progress();
+  consecutive_rebuilds_ = 0;
   ++stats_.commits;
   stats_.processed += processed_in_transaction_;
   processed_in_transaction_ = 0;
@@ -763,8 +823,11 @@ void StreamRuntime::Impl::handle(RdKafka::Message& message) {
     case RdKafka::ERR__TIMED_OUT:
       return;
     default:
-      if (message.err() == RdKafka::ERR__FATAL)
-        throw std::runtime_error("fatal consumer error: " + message.errstr());
+      if (message.err() == RdKafka::ERR__FATAL) {
+        std::string reason;
+        const RdKafka::ErrorCode code = consumer_->fatal_error(reason);
+        act_on(KafkaFailure{KafkaCall::consume, code, true, false, false}, "consumer: " + reason);
+      }
       connection_.on_error(message.err(), message.errstr());
       if (is_connection_error(message.err())) {
         spdlog::debug("consumer: {}", message.errstr());
@@ -817,9 +880,12 @@ void StreamRuntime::Impl::snapshot_input_ends() {
 }
 
 std::map<TopicPartitionId, int64_t> StreamRuntime::Impl::written_ends() const {
-  std::map<TopicPartitionId, int64_t> ends;
+  std::map<TopicPartitionId, int64_t> ends = written_before_rebuild_;
   for (const auto& [handle, written] : repartition_written_) {
-    for (const auto& [partition, end] : written.ends) ends[{written.topic, partition}] = end;
+    for (const auto& [partition, end] : written.ends) {
+      int64_t& known = ends[{written.topic, partition}];
+      known = std::max(known, end);
+    }
   }
   return ends;
 }
@@ -900,40 +966,22 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
       reached = caught_up();
     }
     if (!reached) subscribe();
-    auto now = Clock::now();
-    auto next_check = now;
-    auto next_reconnect_probe = now;
-    int since_poll = 0;
     while (!reached && !stop.load(std::memory_order_relaxed)) {
-      int timeout_ms = kIdlePollMs;
-      if (commit_due_) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(*commit_due_ - now).count();
-        timeout_ms = static_cast<int>(std::clamp<int64_t>(left, 0, kIdlePollMs));
-      }
-      std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout_ms));
-      rebalance_.rethrow_pending();
-      handle(*message);
-      if (++since_poll >= 1000 || message->err() != RdKafka::ERR_NO_ERROR) {
-        producer_->poll(0);  // serve delivery reports of output records
-        since_poll = 0;
-      }
-      // The commit interval counts from the first uncommitted work, whatever consume() returned.
-      now = Clock::now();
-      if (!connection_.connected() && now >= next_reconnect_probe) {
-        next_reconnect_probe = now + kReconnectProbeInterval;
-        probe_connection();
-      }
-      if (commit_due_ && now >= *commit_due_) commit(true);
-      report_progress_if_due(now);
-      if (until_caught_up && !commit_due_ && !in_transaction_ && now >= next_check) {
-        next_check = now + kCaughtUpCheckInterval;
-        reached = caught_up();
+      try {
+        reached = process(stop, until_caught_up);
+      } catch (const ClientsLostError& e) {
+        rebuild_clients(e.what(), stop);
       }
     }
     // Stopping: not ready from here on, though the last commit and the close still run.
     if (readiness_ != nullptr) readiness_->stopping();
-    commit(false);
+    try {
+      commit(false);
+    } catch (const ClientsLostError& e) {
+      // Nothing lost: the next start processes that transaction's inputs again.
+      log_event(spdlog::level::warn, "the last transaction did not commit", "reason", e.what());
+      drop_clients();
+    }
   } catch (...) {
     // Whatever was in flight is not committed; disconnect() aborts it.
     if (in_transaction_) {
@@ -949,8 +997,123 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
     throw;
   }
   disconnect();
-  rebalance_.rethrow_pending();
+  try {
+    rebalance_.rethrow_pending();
+  } catch (const ClientsLostError& e) {
+    log_event(spdlog::level::warn, "the last transaction did not commit", "reason", e.what());
+  }
   return reached;
+}
+
+bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caught_up) {
+  bool reached = false;
+  auto now = Clock::now();
+  auto next_check = now;
+  auto next_reconnect_probe = now;
+  int since_poll = 0;
+  while (!reached && !stop.load(std::memory_order_relaxed)) {
+    int timeout_ms = kIdlePollMs;
+    if (commit_due_) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*commit_due_ - now).count();
+      timeout_ms = static_cast<int>(std::clamp<int64_t>(left, 0, kIdlePollMs));
+    }
+    std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout_ms));
+    rebalance_.rethrow_pending();
+    handle(*message);
+    if (++since_poll >= 1000 || message->err() != RdKafka::ERR_NO_ERROR) {
+      producer_->poll(0);  // serve delivery reports of output records
+      since_poll = 0;
+    }
+    // The commit interval counts from the first uncommitted work, whatever consume() returned.
+    now = Clock::now();
+    if (!connection_.connected() && now >= next_reconnect_probe) {
+      next_reconnect_probe = now + kReconnectProbeInterval;
+      probe_connection();
+    }
+    if (commit_due_ && now >= *commit_due_) commit(true);
+    report_progress_if_due(now);
+    if (until_caught_up && !commit_due_ && !in_transaction_ && now >= next_check) {
+      next_check = now + kCaughtUpCheckInterval;
+      reached = caught_up();
+    }
+  }
+  return reached;
+}
+
+void StreamRuntime::Impl::drop_clients() {
+  // In this order: delivery reports write into the tasks, and the tasks' revocation must find
+  // nothing to commit.
+  in_transaction_ = false;
+  commit_due_.reset();
+  processed_in_transaction_ = 0;
+  for (const auto& [handle, written] : repartition_written_) {
+    for (const auto& [partition, end] : written.ends) {
+      int64_t& known = written_before_rebuild_[{written.topic, partition}];
+      known = std::max(known, end);
+    }
+  }
+  repartition_written_.clear();
+  topic_handles_.clear();
+  if (producer_) {
+    producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT |
+                     RdKafka::Producer::PURGE_NON_BLOCKING);
+    producer_->poll(0);
+    producer_.reset();
+  }
+  delivery_failed_ = false;
+  delivery_error_.clear();
+  close_tasks();
+  if (consumer_) {
+    try {
+      consumer_->close();
+    } catch (const std::exception& e) {
+      spdlog::debug("closing the lost consumer: {}", e.what());
+    }
+    consumer_.reset();
+  }
+  try {
+    rebalance_.rethrow_pending();
+  } catch (const std::exception& e) {
+    spdlog::debug("while dropping the clients: {}", e.what());
+  }
+  restorer_.reset();
+}
+
+void StreamRuntime::Impl::rebuild_clients(std::string reason, const std::atomic<bool>& stop) {
+  // Whether the open transaction committed before the failure or not, the changelogs and the
+  // group's committed offsets agree on it: the new tasks restore the changelog tail and resume
+  // from the committed offsets; the new producer's init_transactions aborts what is still open.
+  if (!rebuild_budget_.take(Clock::now()))
+    throw std::runtime_error(
+        "the Kafka clients failed " + std::to_string(kRebuildsPerWindow) + " times within " +
+        std::to_string(std::chrono::minutes(kRebuildWindow).count()) +
+        " minutes (is another process running with this instance id? see [app] instance_id); "
+        "last: " +
+        reason);
+  log_event(spdlog::level::warn,
+            "Kafka clients lost; uncommitted work is processed again from the committed offsets",
+            "reason", reason, "action", describe(FailureAction::rebuild_clients));
+  if (readiness_ != nullptr) readiness_->revoked();
+  ++stats_.client_rebuilds;
+  if (metrics_ != nullptr) metrics_->add(metric_.client_rebuilds, {}, 1);
+  drop_clients();
+  while (!stop.load(std::memory_order_relaxed)) {
+    const auto until = Clock::now() + rebuild_backoff(consecutive_rebuilds_++);
+    while (Clock::now() < until && !stop.load(std::memory_order_relaxed))
+      std::this_thread::sleep_for(std::chrono::milliseconds(kIdlePollMs));
+    if (stop.load(std::memory_order_relaxed)) return;
+    try {
+      connect();
+      subscribe();
+      log_event(spdlog::level::info, "Kafka clients rebuilt; rejoining the group");
+      return;
+    } catch (const ClientsLostError& e) {
+      log_event(spdlog::level::warn, "Kafka clients could not be rebuilt yet; trying again",
+                "reason", e.what());
+      drop_clients();
+    }
+  }
 }
 
 StreamRuntime::StreamRuntime(Topology topology, RuntimeOptions options, Metrics* metrics,

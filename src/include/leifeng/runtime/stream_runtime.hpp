@@ -56,6 +56,9 @@ struct StreamRuntimeStats {
   int64_t aborts = 0;            // aborted transactions
   int64_t restored_records = 0;  // changelog records replayed into local state
   int64_t tasks_wiped = 0;       // tasks whose local state was ahead of the changelog
+  // Times the producer and consumer were replaced after a Kafka failure (fenced, fatal
+  // transaction state, static member fenced) instead of stopping; see kafka_failure.hpp.
+  int64_t client_rebuilds = 0;
   // By logical input, its records in committed transactions (the counts the metrics
   // <metric_prefix>records_{consumed,applied,duplicate,dead_lettered}_total report).
   std::map<std::string, InputCounts> inputs;
@@ -80,8 +83,11 @@ class StreamRuntime {
   StreamRuntime& operator=(const StreamRuntime&) = delete;
 
   // Processes until `stop` is set, then finishes the current transaction and closes cleanly.
-  // Throws on fatal errors (e.g. the producer was fenced by another process with the same
-  // instance id, or a processor threw), after aborting the open transaction.
+  // A fenced or fatally failed producer or consumer is replaced and the group rejoined
+  // (kafka_failure.hpp); throws on errors no new client gets past (authentication,
+  // authorisation, configuration), after more than 10 such replacements in 10 minutes (another
+  // process with the same instance id), or when a processor threw, after aborting the open
+  // transaction.
   void run(const std::atomic<bool>& stop);
   // Processes until everything that was on the external input topics when it started, and
   // everything on the internal repartition topics, is processed and committed by the group.
