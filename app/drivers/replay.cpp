@@ -279,7 +279,7 @@ class Replay::Impl : public runtime::Emitter {
       // Not routable or not valid: dead-lettered before any processor sees it.
       const schemas::DecodeResult& decoded = queued.decoded;
       processors::emit_dead_letter(record, decoded.rejection(), decoded.event_id, decoded.type,
-                                   std::nullopt, options_.source, runner_.emitter());
+                                   std::nullopt, options_, runner_.emitter());
       verdict = processors::Verdict::rejected(decoded.rejection());
     }
     count(verdict);

@@ -84,8 +84,9 @@ PublishSummary publish_events(std::FILE* in, const std::string& source_name,
                               const Settings& settings, KafkaCluster& cluster, bool show_progress) {
   const std::string& prefix = settings.runtime().topic_prefix;
   const schemas::ValidationRules rules = settings.domain.validation_rules();
-  processors::SourceNaming file_source;
-  file_source.file = source_name;
+  processors::ProcessorOptions file_source;  // dead letters name the file and line
+  file_source.config = settings.domain;
+  file_source.source.file = source_name;
   std::map<schemas::InputTopic, std::string> topics;
   for (const auto topic :
        {schemas::InputTopic::hours, schemas::InputTopic::activities, schemas::InputTopic::needs}) {

@@ -34,7 +34,7 @@ runtime::Outcome CountyStatsProcessor::process(const runtime::InputRecord& recor
     // Only leifeng writes this stream; a bad record means a foreign writer or a format change.
     emit_dead_letter(record,
                      {schemas::Reason::malformed, "", "not a county delta of format version 1"},
-                     std::nullopt, std::nullopt, std::nullopt, options_.source, out);
+                     std::nullopt, std::nullopt, std::nullopt, options_, out);
     return runtime::Outcome::dead_lettered;
   }
   apply(delta, out);

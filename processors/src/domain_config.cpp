@@ -26,7 +26,8 @@ bool operator==(const DomainConfig& a, const DomainConfig& b) {
   return a.star_thresholds_hours == b.star_thresholds_hours &&
          a.min_quality_x100 == b.min_quality_x100 && a.zone.minutes == b.zone.minutes &&
          a.areas == b.areas && a.max_nesting_depth == b.max_nesting_depth &&
-         a.max_line_bytes == b.max_line_bytes && a.max_candidates == b.max_candidates;
+         a.max_line_bytes == b.max_line_bytes && a.max_candidates == b.max_candidates &&
+         a.dead_letter_payload_bytes == b.dead_letter_payload_bytes;
 }
 
 std::vector<schemas::AreaCode> load_area_list(const std::filesystem::path& csv_file) {
@@ -139,6 +140,12 @@ DomainConfig domain_config_from(const runtime::Config& config) {
   // Room for the largest valid event; at most 1 GiB held in memory for one line.
   if (const toml::node* node = rules->get("max_line_bytes"))
     domain.max_line_bytes = read_bounded(config, *node, "max_line_bytes", 1024, 1LL << 30);
+  // At most 900,000: the record's other fields (each cut at 1 KiB, escaped at most six times
+  // that) and the key must still fit under the producer's 1,000,000 bytes.
+  if (const toml::node* node = rules->get("dead_letter_payload_bytes")) {
+    domain.dead_letter_payload_bytes =
+        read_bounded(config, *node, "dead_letter_payload_bytes", 1024, 900'000);
+  }
   if (const toml::node* node = rules->get("areas_file")) {
     auto file = node->value<std::string>();
     if (!file) fail(config, "areas_file", "must be a string");

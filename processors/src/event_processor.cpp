@@ -16,7 +16,7 @@ std::variant<schemas::KafkaSource, schemas::FileSource> SourceNaming::describe(
 void emit_dead_letter(const runtime::InputRecord& record, const schemas::Rejection& rejection,
                       const std::optional<std::string>& event_id,
                       const std::optional<std::string>& type, const std::optional<std::string>& at,
-                      const SourceNaming& source, runtime::Emitter& out) {
+                      const ProcessorOptions& options, runtime::Emitter& out) {
   schemas::DeadLetterRecord letter;
   // Cut so that the record always fits in a Kafka message (spec §6): a dead letter that
   // cannot be produced would abort every transaction on this input, restart after restart.
@@ -29,8 +29,9 @@ void emit_dead_letter(const runtime::InputRecord& record, const schemas::Rejecti
   letter.detail = schemas::cut_dead_letter_text(rejection.detail);
   letter.event_id = cut(event_id);
   letter.type = cut(type);
-  letter.source = source.describe(record);
-  schemas::set_dead_letter_payload(letter, record.value);
+  letter.source = options.source.describe(record);
+  schemas::set_dead_letter_payload(letter, record.value,
+                                   static_cast<size_t>(options.config.dead_letter_payload_bytes));
   letter.at = cut(at);
   out.emit(outputs::kDeadLetter, record.key.value_or(std::string_view{}), schemas::to_json(letter));
 }
@@ -52,7 +53,7 @@ Verdict EventProcessor::handle(const runtime::InputRecord& record, schemas::Deco
                                runtime::Emitter& out) {
   if (!decoded.ok()) {
     emit_dead_letter(record, decoded.rejection(), decoded.event_id, decoded.type, std::nullopt,
-                     options_.source, out);
+                     options_, out);
     return Verdict::rejected(decoded.rejection());
   }
   const schemas::Event& event = decoded.event();
@@ -63,7 +64,7 @@ Verdict EventProcessor::handle(const runtime::InputRecord& record, schemas::Deco
     if (!keyed.key) keyed.key = event.aggregate_id();
     emit_dead_letter(keyed, *verdict.rejection, event.envelope.event_id,
                      std::string(schemas::to_string(event.envelope.type)),
-                     event.envelope.occurred_at.text, options_.source, out);
+                     event.envelope.occurred_at.text, options_, out);
   }
   return verdict;
 }

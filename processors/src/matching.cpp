@@ -89,7 +89,7 @@ runtime::Outcome MatchingProcessor::process(const runtime::InputRecord& record,
     // Only leifeng writes this stream; a bad record means a foreign writer or a format change.
     emit_dead_letter(record,
                      {schemas::Reason::malformed, "", "not a match change of format version 1"},
-                     std::nullopt, std::nullopt, std::nullopt, options_.source, out);
+                     std::nullopt, std::nullopt, std::nullopt, options_, out);
     return runtime::Outcome::dead_lettered;
   }
   apply(*change, out);

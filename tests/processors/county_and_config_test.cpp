@@ -114,13 +114,19 @@ TEST(DomainConfig, OverridesAndErrors) {
   EXPECT_EQ(bounds.max_line_bytes, 2048);
   EXPECT_EQ(DomainConfig{}.validation_rules().max_nesting_depth, 16);
   EXPECT_EQ(DomainConfig{}.max_line_bytes, 1'000'000);
+  EXPECT_EQ(DomainConfig{}.dead_letter_payload_bytes, 512 * 1024);
+  EXPECT_EQ(domain_config_from_toml("[rules]\ndead_letter_payload_bytes = 4096\n", ".")
+                .dead_letter_payload_bytes,
+            4096);
   for (const char* bad :
        {"[rules]\nstar_thresholds_hours = [1, 2, 3]\n",
         "[rules]\nstar_thresholds_hours = [5, 4, 3, 2, 1]\n", "[rules]\nmin_quality = 3.005\n",
         "[rules]\nmin_quality = \"3\"\n", "[rules]\ntime_zone = \"Asia/Shanghai\"\n",
         "[rules]\nareas_file = \"no-such-file.csv\"\n", "[rules\n",
         "[rules]\nmax_nesting_depth = 1\n", "[rules]\nmax_nesting_depth = \"16\"\n",
-        "[rules]\nmax_line_bytes = 100\n", "[rules]\nmax_line_bytes = 2147483648\n"}) {
+        "[rules]\nmax_line_bytes = 100\n", "[rules]\nmax_line_bytes = 2147483648\n",
+        "[rules]\ndead_letter_payload_bytes = 1000\n",
+        "[rules]\ndead_letter_payload_bytes = 900001\n"}) {
     EXPECT_THROW(domain_config_from_toml(bad, "."), runtime::ConfigError) << bad;
   }
   EXPECT_THROW(load_domain_config(kLeifeng, "/no/such/leifeng.toml"), runtime::ConfigError);
@@ -232,7 +238,7 @@ TEST_F(DomainConfigFile, BadEnvironmentValuesNameTheVariable) {
               ::testing::StartsWith("environment variable LEIFENG_RULES_MIN_QUALTY: unknown key "
                                     "'min_qualty' in [rules] (known: star_thresholds_hours, "
                                     "min_quality, time_zone, areas_file, max_nesting_depth, "
-                                    "max_line_bytes)"));
+                                    "max_line_bytes, dead_letter_payload_bytes)"));
 }
 
 TEST_F(DomainConfigFile, BadFileValuesNameTheLine) {

@@ -88,6 +88,31 @@ TEST_F(LedgerTest, DeadLetterOfAHugeMessageFitsInAKafkaMessage) {
             std::string::npos);
 }
 
+// [rules] dead_letter_payload_bytes sets where the payload is cut (SPEC §6, "configurable").
+TEST(DeadLetterPayload, IsCutAtTheConfiguredSize) {
+  DomainConfig config;
+  config.dead_letter_payload_bytes = 2048;
+  Pipeline pipeline(config);
+  std::string event = R"({"event_id":"e-big","type":"hours.submitted","note":")";
+  event.append(10'000, 'x').append("\"}");
+  EXPECT_EQ(pipeline.send(kHours, "v1", event), Outcome::dead_lettered);
+  const auto letter = pipeline.last_dead_letter();
+  ASSERT_TRUE(letter.has_value());
+  ASSERT_TRUE(letter->cut.has_value());
+  // Its JSON form (each quote escaped to two bytes) takes the 2048 bytes.
+  EXPECT_GT(letter->payload.size(), 2000u);
+  EXPECT_LT(letter->payload.size(), 2048u);
+  EXPECT_EQ(event.compare(0, letter->payload.size(), letter->payload), 0);
+  EXPECT_EQ(letter->cut->original_bytes, static_cast<int64_t>(event.size()));
+  // Within the configured size the payload stays whole.
+  config.dead_letter_payload_bytes = 20'000;
+  Pipeline roomy(config);
+  EXPECT_EQ(roomy.send(kHours, "v1", event), Outcome::dead_lettered);
+  ASSERT_TRUE(roomy.last_dead_letter().has_value());
+  EXPECT_FALSE(roomy.last_dead_letter()->cut.has_value());
+  EXPECT_EQ(roomy.last_dead_letter()->payload, event);
+}
+
 TEST_F(LedgerTest, DeadLetterCutsAnEventIdOfAnySize) {
   const std::string id(600'000, 'e');
   const std::string event = R"({"event_id":")" + id + R"(","type":"hours.submitted"})";

@@ -30,6 +30,10 @@ struct DomainConfig {
   // 1 MB Kafka messages; beyond them an input is `malformed`.
   int64_t max_nesting_depth = 16;
   int64_t max_line_bytes = 1'000'000;
+  // Longest dead-letter payload, in bytes of its JSON form; longer is cut (SPEC §6). The
+  // default leaves the record's other fields room under librdkafka's 1,000,000-byte
+  // message.max.bytes.
+  int64_t dead_letter_payload_bytes = 512 * 1024;
   // [matching] max_candidates (SPEC §8): suggested volunteers per open need; 0 turns matching
   // off (no matching processor, no need-matches records).
   int64_t max_candidates = 5;
@@ -44,13 +48,14 @@ struct DomainConfig {
 // ("100,300,600,1000,1500"), MIN_QUALITY as a number ("3.5"), TIME_ZONE as in the file
 // ("+08:00"), AREAS_FILE as a path, relative to the working directory (empty: any
 // county-level code), MAX_NESTING_DEPTH and MAX_LINE_BYTES as integers.
-inline constexpr std::array<runtime::KeyKind, 6> kRulesKeys{{
+inline constexpr std::array<runtime::KeyKind, 7> kRulesKeys{{
     {"star_thresholds_hours", runtime::ValueKind::integer_list},
     {"min_quality", runtime::ValueKind::number},
     {"time_zone", runtime::ValueKind::text},
     {"areas_file", runtime::ValueKind::path},
     {"max_nesting_depth", runtime::ValueKind::integer},
     {"max_line_bytes", runtime::ValueKind::integer},
+    {"dead_letter_payload_bytes", runtime::ValueKind::integer},
 }};
 // [matching] (SPEC §8): MAX_CANDIDATES as an integer, 0 to 100.
 inline constexpr std::array<runtime::KeyKind, 1> kMatchingKeys{{

@@ -54,11 +54,12 @@ struct Verdict {
   }
 };
 
-// Emits the dead-letter record of an input that failed with `rejection`.
+// Emits the dead-letter record of an input that failed with `rejection`, naming its source as
+// `options.source` does and cutting its payload at `options.config.dead_letter_payload_bytes`.
 void emit_dead_letter(const runtime::InputRecord& record, const schemas::Rejection& rejection,
                       const std::optional<std::string>& event_id,
                       const std::optional<std::string>& type, const std::optional<std::string>& at,
-                      const SourceNaming& source, runtime::Emitter& out);
+                      const ProcessorOptions& options, runtime::Emitter& out);
 
 class EventProcessor : public runtime::Processor {
  public:
