@@ -165,7 +165,11 @@ TEST(ReplayInput, AnOversizeLineIsDeadLetteredAndTheOthersApplied) {
   replay.write_outputs(dir.path() / "out");
   rusage after{};
   getrusage(RUSAGE_SELF, &after);
+#if !defined(__SANITIZE_ADDRESS__)
+  // Not under ASan: its quarantine keeps freed memory out of reuse, so the peak there grows
+  // with every allocation of the run, not with what the reader holds.
   EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 2'500) << "KiB more at the peak";
+#endif
 
   EXPECT_EQ(file_text(dir.path() / "out" / "summary.json"),
             R"({"events_read":5,"applied":3,"duplicates":1,"dead_lettered":1,)"
