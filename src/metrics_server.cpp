@@ -2,6 +2,8 @@
 // pulls in OpenSSL.
 #include "leifeng/runtime/metrics_server.hpp"
 
+#include "leifeng/runtime/http_listener.hpp"
+
 #include <fmt/format.h>
 #include <httplib.h>
 
@@ -34,21 +36,7 @@ int MetricsServer::start(const std::string& host, int port) {
       response.set_content(std::string(readiness_name(state)) + "\n", "text/plain; charset=utf-8");
     });
   }
-  int bound = port;
-  if (port == 0) {
-    bound = server->bind_to_any_port(host);
-  } else if (!server->bind_to_port(host, port)) {
-    bound = -1;
-  }
-  if (bound <= 0)
-    throw std::runtime_error(fmt::format("metrics server: cannot listen on {}:{}", host, port));
-  httplib::Server* raw = server.get();
-  thread_ = std::thread([raw] { raw->listen_after_bind(); });
-  // stop() is a no-op until the accept loop runs, so wait for it; the socket already listens
-  // (connections queue), this only bounds the race with an early stop().
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!raw->is_running() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const int bound = listen_in_background(*server, host, port, "metrics server", thread_);
   server_ = std::move(server);
   port_ = bound;
   return bound;

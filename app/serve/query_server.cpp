@@ -1,5 +1,7 @@
 #include "serve/query_server.hpp"
 
+#include "leifeng/runtime/http_listener.hpp"
+
 #include <fmt/format.h>
 #include <httplib.h>
 
@@ -107,19 +109,7 @@ int QueryServer::start(const std::string& bind, int port) {
     response.set_header(kForwardedHeader, self_.instance_id);
     response.set_content(forwarded->body, kJson);
   });
-  int bound = port;
-  if (port == 0) {
-    bound = server->bind_to_any_port(bind);
-  } else if (!server->bind_to_port(bind, port)) {
-    bound = -1;
-  }
-  if (bound <= 0)
-    throw std::runtime_error(fmt::format("query server: cannot listen on {}:{}", bind, port));
-  httplib::Server* raw = server.get();
-  thread_ = std::thread([raw] { raw->listen_after_bind(); });
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!raw->is_running() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const int bound = runtime::listen_in_background(*server, bind, port, "query server", thread_);
   server_ = std::move(server);
   return bound;
 }

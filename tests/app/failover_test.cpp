@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "leifeng/schemas/records.hpp"
+#include "leifeng/test_support/comparable_lines.hpp"
 #include "leifeng/test_support/files.hpp"
 #include "leifeng/test_support/leifeng_on_broker.hpp"
 
@@ -36,6 +37,8 @@ using Clock = std::chrono::steady_clock;
 using leifeng::test_support::CommandResult;
 using leifeng::test_support::read_file;
 using leifeng::test_support::read_lines;
+using leifeng::test_support::without_revision;
+using leifeng::test_support::without_source;
 using Leifeng = leifeng::test_support::LeifengOnBroker;
 
 // scripts/kafka.sh on the fixture's cluster, e.g. kafka("kill-node 2").
@@ -190,18 +193,6 @@ void fence_consumer(const std::string& bootstrap, const std::string& group,
   }
   // Gone without leaving the group (a static member does not): run's new consumer replaces it.
   rd_kafka_destroy_flags(consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-}
-
-std::string without_revision(const std::string& line) {
-  static const std::regex volatile_fields(R"(,"revision":[0-9]+,"as_of":"[^"]*")");
-  return std::regex_replace(line, volatile_fields, "");
-}
-
-std::string without_source(const std::string& line) {
-  auto letter = leifeng::schemas::dead_letter_from_json(line);
-  if (!letter) return "unparsable: " + line;
-  letter->source = leifeng::schemas::FileSource{"", 0};
-  return leifeng::schemas::to_json(*letter);
 }
 
 class Failover : public ::testing::Test {

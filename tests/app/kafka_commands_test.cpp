@@ -17,6 +17,7 @@
 #include "../runtime/kafka_test_support.hpp"
 #include "leifeng/runtime/topic_admin.hpp"
 #include "leifeng/schemas/records.hpp"
+#include "leifeng/test_support/comparable_lines.hpp"
 #include "leifeng/test_support/leifeng_on_broker.hpp"
 
 namespace {
@@ -27,6 +28,8 @@ namespace support = leifeng::runtime::testing;
 using leifeng::test_support::CommandResult;
 using leifeng::test_support::read_file;
 using leifeng::test_support::read_lines;
+using leifeng::test_support::without_revision;
+using leifeng::test_support::without_source;
 // Each test runs the binary with its own topic prefix, application id, state and directory.
 using Leifeng = leifeng::test_support::LeifengOnBroker;
 
@@ -403,19 +406,6 @@ TEST(Run, ProcessesUntilSigtermThenStopsCleanlyWithEverythingCommitted) {
 }
 
 // --- live = replay ---------------------------------------------------------------------------
-
-std::string without_revision(const std::string& line) {
-  static const std::regex volatile_fields(R"(,"revision":[0-9]+,"as_of":"[^"]*")");
-  return std::regex_replace(line, volatile_fields, "");
-}
-
-// A dead letter without its source (file line vs topic/partition/offset), for comparison.
-std::string without_source(const std::string& line) {
-  auto letter = leifeng::schemas::dead_letter_from_json(line);
-  if (!letter) return "unparsable: " + line;
-  letter->source = leifeng::schemas::FileSource{"", 0};
-  return leifeng::schemas::to_json(*letter);
-}
 
 int64_t number_after(const std::string& text, const std::string& pattern) {
   std::smatch match;

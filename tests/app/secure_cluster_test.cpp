@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "leifeng/schemas/records.hpp"
+#include "leifeng/test_support/comparable_lines.hpp"
 #include "leifeng/test_support/leifeng_on_broker.hpp"
 
 namespace {
@@ -24,6 +25,8 @@ namespace fs = std::filesystem;
 using leifeng::test_support::CommandResult;
 using leifeng::test_support::read_file;
 using leifeng::test_support::read_lines;
+using leifeng::test_support::without_revision;
+using leifeng::test_support::without_source;
 using Leifeng = leifeng::test_support::LeifengOnBroker;
 using Clock = std::chrono::steady_clock;
 
@@ -74,19 +77,6 @@ void expect_no_password(const std::string& text, const std::string& what) {
     EXPECT_EQ(text.find(password_of(user)), std::string::npos)
         << what << " shows " << user << "'s password:\n"
         << text;
-}
-
-std::string without_revision(const std::string& line) {
-  static const std::regex volatile_fields(R"(,"revision":[0-9]+,"as_of":"[^"]*")");
-  return std::regex_replace(line, volatile_fields, "");
-}
-
-// A dead letter without its source (file line vs topic/partition/offset), for comparison.
-std::string without_source(const std::string& line) {
-  auto letter = leifeng::schemas::dead_letter_from_json(line);
-  if (!letter) return "unparsable: " + line;
-  letter->source = leifeng::schemas::FileSource{"", 0};
-  return leifeng::schemas::to_json(*letter);
 }
 
 // Every principal with its own rights: an operator (admin) creates the topics, upstream
