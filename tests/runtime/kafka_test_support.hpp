@@ -51,6 +51,9 @@ pid_t spawn(const std::string& program, const std::vector<std::string>& args);
 int wait_for(pid_t pid);
 void kill_and_wait(pid_t pid, int signal);
 
+// A loopback port nobody listens on now (the kernel's choice for port 0).
+int free_port();
+
 // "key=value" lines of a stats file written by the counting worker.
 std::map<std::string, int64_t> read_stats(const std::string& path);
 
