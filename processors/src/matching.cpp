@@ -3,6 +3,7 @@
 #include "leifeng/processors/matching.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "leifeng/processors/needs.hpp"
 #include "leifeng/processors/wiring.hpp"
@@ -38,6 +39,57 @@ bool candidate_before(uint8_t kind, const Candidate& a, const Candidate& b) {
   if (ranks_before(ka, kb)) return true;
   if (ranks_before(kb, ka)) return false;
   return a.volunteer_id < b.volunteer_id;
+}
+
+constexpr uint64_t kFnvPrime = 1099511628211ull;
+
+uint64_t fnv_continue(uint64_t hash, std::string_view bytes) {
+  for (const char c : bytes) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= kFnvPrime;
+  }
+  return hash;
+}
+
+// Calls fn(id, fnv_continue(seed, id)) for every id of a sorted pool. The bytes every id shares
+// (the common prefix of the first and the last) are hashed once, and ids of equal length are
+// hashed four at a time: FNV-1a is a chain of multiplies byte after byte, so four independent
+// chains keep the multiplier busy where one waits on each result.
+template <class Fn>
+void hash_pool(uint64_t seed, const std::vector<std::string>& ids, Fn&& fn) {
+  if (ids.empty()) return;
+  const std::string& first = ids.front();
+  const std::string& last = ids.back();
+  size_t shared = 0;
+  while (shared < first.size() && shared < last.size() && first[shared] == last[shared]) ++shared;
+  const uint64_t base = fnv_continue(seed, std::string_view(first).substr(0, shared));
+  size_t i = 0;
+  for (; i + 4 <= ids.size(); i += 4) {
+    const std::string& a = ids[i];
+    const std::string& b = ids[i + 1];
+    const std::string& c = ids[i + 2];
+    const std::string& d = ids[i + 3];
+    const size_t n = a.size();
+    if (b.size() != n || c.size() != n || d.size() != n) {
+      for (size_t k = i; k < i + 4; ++k) {
+        fn(ids[k], fnv_continue(base, std::string_view(ids[k]).substr(shared)));
+      }
+      continue;
+    }
+    uint64_t ha = base, hb = base, hc = base, hd = base;
+    for (size_t k = shared; k < n; ++k) {
+      ha = (ha ^ static_cast<unsigned char>(a[k])) * kFnvPrime;
+      hb = (hb ^ static_cast<unsigned char>(b[k])) * kFnvPrime;
+      hc = (hc ^ static_cast<unsigned char>(c[k])) * kFnvPrime;
+      hd = (hd ^ static_cast<unsigned char>(d[k])) * kFnvPrime;
+    }
+    fn(a, ha);
+    fn(b, hb);
+    fn(c, hc);
+    fn(d, hd);
+  }
+  for (; i < ids.size(); ++i)
+    fn(ids[i], fnv_continue(base, std::string_view(ids[i]).substr(shared)));
 }
 
 }  // namespace
@@ -116,31 +168,38 @@ std::vector<Candidate> MatchingProcessor::top_candidates(uint32_t area, uint8_t 
   // The hash state after need_id + "/", shared by every volunteer of the need.
   const uint64_t prefix = match_hash(need_id, "");
   // Volunteers of equal rank but for the hash: every one is hashed (a need spreads over them),
-  // only the best that fit are copied. The buffer is reused: no allocation per volunteer.
-  auto& group = group_;
+  // but only the best that fit are kept, in a max-heap of at most `room` entries whose front is
+  // the worst kept. Most volunteers of a large group lose one comparison with the front, so a
+  // rank group costs its hashes and little more. The buffer is reused: no allocation per need.
+  auto& best = group_;
+  auto by_hash = [](const GroupEntry& a, const GroupEntry& b) {
+    return a.hash != b.hash ? a.hash < b.hash : *a.id < *b.id;
+  };
   auto take = [&] {
-    const size_t n = std::min(max_candidates_ - top.size(), group.size());
-    const auto middle = group.begin() + static_cast<std::ptrdiff_t>(n);
-    auto by_hash = [](const GroupEntry& a, const GroupEntry& b) {
-      return a.hash != b.hash ? a.hash < b.hash : *a.id < *b.id;
-    };
-    if (n < group.size()) std::nth_element(group.begin(), middle, group.end(), by_hash);
-    std::sort(group.begin(), middle, by_hash);
-    for (auto it = group.begin(); it != middle; ++it) {
-      top.push_back({*it->id, it->party_member, it->star_level, it->hash});
+    std::sort_heap(best.begin(), best.end(), by_hash);
+    for (const GroupEntry& entry : best) {
+      top.push_back({*entry.id, entry.party_member, entry.star_level, entry.hash});
     }
-    group.clear();
+    best.clear();
   };
   auto gather = [&](bool party, uint8_t star) {
+    const size_t room = max_candidates_ - top.size();
     if (const VolunteerPool* pool = pools_.find(pool_key(area, service_type, party, star))) {
-      for (const std::string& id : pool->ids) {
-        uint64_t hash = prefix;
-        for (const char c : id) {
-          hash ^= static_cast<unsigned char>(c);
-          hash *= 1099511628211ull;
+      // Above `bar` a volunteer cannot enter a full heap: one comparison for most of them.
+      uint64_t bar = best.size() < room ? UINT64_MAX : best.front().hash;
+      hash_pool(prefix, pool->ids, [&](const std::string& id, uint64_t hash) {
+        if (hash > bar) return;
+        const GroupEntry entry{hash, &id, party, star};
+        if (best.size() < room) {
+          best.push_back(entry);
+          std::push_heap(best.begin(), best.end(), by_hash);
+        } else if (by_hash(entry, best.front())) {
+          std::pop_heap(best.begin(), best.end(), by_hash);
+          best.back() = entry;
+          std::push_heap(best.begin(), best.end(), by_hash);
         }
-        group.push_back({hash, &id, party, star});
-      }
+        if (best.size() == room) bar = best.front().hash;
+      });
     }
   };
   const bool party_first = kind == kPublicNeed;

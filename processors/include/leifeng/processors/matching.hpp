@@ -141,7 +141,7 @@ class MatchingProcessor : public runtime::Processor {
   runtime::TypedStore<VolunteerPool> pools_;
   runtime::TypedStore<OpenNeeds> open_needs_;
   int64_t needs_revised_ = 0;
-  // top_candidates' scratch: one rank group, hashed.
+  // top_candidates' scratch: the best of one rank group, as a heap.
   struct GroupEntry {
     uint64_t hash;
     const std::string* id;
