@@ -1,0 +1,241 @@
+// The two baselines of the live benchmark (scripts/bench-live.sh): what the broker hands out to
+// a bare consumer, and what a bare exactly-once copy costs, over topics that already hold the
+// events. Both read every partition of the given topics up to the end offsets taken at start
+// (read_committed), then print one line: "<mode> <records> records <seconds> s <cpu> cpu-s".
+//
+//   bench_passthrough consume     --bootstrap HOST:PORT --topics T1,T2,...
+//   bench_passthrough passthrough --bootstrap HOST:PORT --topics T1,T2,... --output TOPIC
+//                                 --id RUN_ID [--commit-interval-ms 100]
+//
+// consume: assigned partitions, no group, no commits. passthrough: a consumer group and a
+// transactional producer; each record is produced unchanged to TOPIC, and a transaction with
+// the consumed offsets commits every commit interval, as `leifeng run` does.
+#include <librdkafka/rdkafkacpp.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::unique_ptr<RdKafka::Conf> conf_of(const std::map<std::string, std::string>& properties) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string error;
+  for (const auto& [name, value] : properties) {
+    if (conf->set(name, value, error) != RdKafka::Conf::CONF_OK)
+      throw std::runtime_error(name + ": " + error);
+  }
+  return conf;
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> parts;
+  std::stringstream in(list);
+  for (std::string part; std::getline(in, part, ',');) {
+    if (!part.empty()) parts.push_back(part);
+  }
+  return parts;
+}
+
+// The end offset of every partition of `topics` now: what "caught up" means.
+std::map<std::pair<std::string, int32_t>, int64_t> end_offsets(
+    RdKafka::KafkaConsumer& consumer, const std::vector<std::string>& topics) {
+  std::map<std::pair<std::string, int32_t>, int64_t> ends;
+  for (const std::string& name : topics) {
+    std::string error;
+    std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(&consumer, name, nullptr, error));
+    RdKafka::Metadata* raw = nullptr;
+    if (consumer.metadata(false, topic.get(), &raw, 30000) != RdKafka::ERR_NO_ERROR)
+      throw std::runtime_error("no metadata for " + name);
+    std::unique_ptr<RdKafka::Metadata> metadata(raw);
+    for (const auto* t : *metadata->topics()) {
+      if (t->err() != RdKafka::ERR_NO_ERROR) throw std::runtime_error("no topic " + name);
+      for (const auto* p : *t->partitions()) {
+        int64_t low = 0;
+        int64_t high = 0;
+        if (consumer.query_watermark_offsets(name, p->id(), &low, &high, 30000) !=
+            RdKafka::ERR_NO_ERROR)
+          throw std::runtime_error("no offsets for " + name);
+        if (high > low) ends[{name, p->id()}] = high;
+      }
+    }
+  }
+  return ends;
+}
+
+// Partitions whose position has not reached its end yet.
+bool caught_up(RdKafka::KafkaConsumer& consumer,
+               const std::map<std::pair<std::string, int32_t>, int64_t>& ends) {
+  std::vector<RdKafka::TopicPartition*> list;
+  for (const auto& [tp, end] : ends)
+    list.push_back(RdKafka::TopicPartition::create(tp.first, tp.second));
+  consumer.position(list);
+  bool done = true;
+  for (auto* tp : list) {
+    if (tp->offset() < ends.at({tp->topic(), tp->partition()})) done = false;
+  }
+  RdKafka::TopicPartition::destroy(list);
+  return done;
+}
+
+struct Result {
+  int64_t records = 0;
+  double seconds = 0;
+};
+
+Result consume(const std::string& bootstrap, const std::vector<std::string>& topics) {
+  std::string error;
+  auto conf = conf_of({{"bootstrap.servers", bootstrap},
+                       {"group.id", "bench-consume-unused"},
+                       {"isolation.level", "read_committed"},
+                       {"enable.auto.commit", "false"}});
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer) throw std::runtime_error(error);
+  const auto started = Clock::now();
+  const auto ends = end_offsets(*consumer, topics);
+  std::vector<RdKafka::TopicPartition*> assignment;
+  for (const auto& [tp, end] : ends)
+    assignment.push_back(
+        RdKafka::TopicPartition::create(tp.first, tp.second, RdKafka::Topic::OFFSET_BEGINNING));
+  consumer->assign(assignment);
+  RdKafka::TopicPartition::destroy(assignment);
+  Result result;
+  int idle = 0;
+  for (;;) {
+    std::unique_ptr<RdKafka::Message> message(consumer->consume(100));
+    if (message->err() == RdKafka::ERR_NO_ERROR) {
+      ++result.records;
+      if ((result.records & 0xFFFF) == 0 && caught_up(*consumer, ends)) break;
+    } else if (message->err() == RdKafka::ERR__TIMED_OUT ||
+               message->err() == RdKafka::ERR__PARTITION_EOF) {
+      if (caught_up(*consumer, ends)) break;
+      if (++idle > 600) throw std::runtime_error("no progress for 60 s");
+    }
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  consumer->close();
+  return result;
+}
+
+Result passthrough(const std::string& bootstrap, const std::vector<std::string>& topics,
+                   const std::string& output, const std::string& id, int commit_interval_ms) {
+  std::string error;
+  auto pconf = conf_of({{"bootstrap.servers", bootstrap},
+                        {"transactional.id", id},
+                        {"acks", "all"},
+                        {"linger.ms", "5"}});
+  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(pconf.get(), error));
+  if (!producer) throw std::runtime_error(error);
+  auto cconf = conf_of({{"bootstrap.servers", bootstrap},
+                        {"group.id", id},
+                        {"isolation.level", "read_committed"},
+                        {"enable.auto.commit", "false"},
+                        {"auto.offset.reset", "earliest"}});
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(cconf.get(), error));
+  if (!consumer) throw std::runtime_error(error);
+  const auto started = Clock::now();
+  const auto ends = end_offsets(*consumer, topics);
+  if (auto* e = producer->init_transactions(30000)) throw std::runtime_error(e->str());
+  consumer->subscribe(topics);
+  std::map<std::pair<std::string, int32_t>, int64_t> offsets;
+  bool open = false;
+  auto deadline = Clock::now();
+  auto commit = [&] {
+    std::vector<RdKafka::TopicPartition*> list;
+    for (const auto& [tp, offset] : offsets)
+      list.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, offset));
+    std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(consumer->groupMetadata());
+    if (auto* e = producer->send_offsets_to_transaction(list, group.get(), 30000))
+      throw std::runtime_error(e->str());
+    if (auto* e = producer->commit_transaction(30000)) throw std::runtime_error(e->str());
+    RdKafka::TopicPartition::destroy(list);
+    open = false;
+  };
+  Result result;
+  int idle = 0;
+  for (;;) {
+    std::unique_ptr<RdKafka::Message> message(consumer->consume(100));
+    if (message->err() == RdKafka::ERR_NO_ERROR) {
+      if (!open) {
+        if (auto* e = producer->begin_transaction()) throw std::runtime_error(e->str());
+        open = true;
+        deadline = Clock::now() + std::chrono::milliseconds(commit_interval_ms);
+      }
+      while (producer->produce(output, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                               message->payload(), message->len(), message->key_pointer(),
+                               message->key_len(), 0, nullptr) == RdKafka::ERR__QUEUE_FULL) {
+        producer->poll(10);
+      }
+      offsets[{message->topic_name(), message->partition()}] = message->offset() + 1;
+      ++result.records;
+      idle = 0;
+    } else if (++idle > 600) {
+      throw std::runtime_error("no progress for 60 s");
+    }
+    if (open && Clock::now() >= deadline) {
+      commit();
+      if (caught_up(*consumer, ends)) break;
+    } else if (!open && message->err() != RdKafka::ERR_NO_ERROR && caught_up(*consumer, ends)) {
+      break;
+    }
+  }
+  if (open) commit();
+  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  consumer->close();
+  return result;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr,
+                 "usage: bench_passthrough consume|passthrough --bootstrap HOST:PORT --topics "
+                 "T1,T2 [--output TOPIC --id RUN_ID] [--commit-interval-ms 100]\n");
+    return 64;
+  }
+  const std::string mode = argv[1];
+  std::map<std::string, std::string> args{{"--commit-interval-ms", "100"}};
+  for (int i = 2; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
+  try {
+    const std::string bootstrap = args.at("--bootstrap");
+    const auto topics = split(args.at("--topics"));
+    Result result;
+    if (mode == "consume") {
+      result = consume(bootstrap, topics);
+    } else if (mode == "passthrough") {
+      result = passthrough(bootstrap, topics, args.at("--output"), args.at("--id"),
+                           std::stoi(args.at("--commit-interval-ms")));
+    } else {
+      std::fprintf(stderr, "bench_passthrough: unknown mode %s\n", mode.c_str());
+      return 64;
+    }
+    std::printf("%s %lld records %.3f s %.3f cpu-s\n", mode.c_str(),
+                static_cast<long long>(result.records), result.seconds, cpu_seconds());
+    return 0;
+  } catch (const std::out_of_range&) {
+    std::fprintf(stderr,
+                 "bench_passthrough: missing an argument (run without arguments for usage)\n");
+    return 64;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_passthrough: %s\n", e.what());
+    return 1;
+  }
+}

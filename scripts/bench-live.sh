@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The live benchmark (issue 17): `leifeng run --until-caught-up` against two baselines on the
+# same broker and the same input topics, in alternating rounds:
+#   - consume:     a bare consumer reading every input partition (what the broker hands out);
+#   - passthrough: a bare consume -> transactional produce copy (group, read_committed,
+#                  offsets in each transaction, 100 ms commits), the floor of exactly-once;
+#   - leifeng:     `run --until-caught-up` with a fresh application id and state directory;
+#   - replay:      `replay --input` of the same file (no Kafka), for CPU per event.
+# Prints each round, then medians, events/s and the ratios the issue's targets name. Not part
+# of CI; numbers and the command go to BENCHMARKS.md ("Live path").
+#
+#   scripts/bench-live.sh [BUILD_DIR] [EVENTS] [ROUNDS]
+#
+# BUILD_DIR (default build-bench) is configured as a Release build if it does not exist yet;
+# EVENTS (default 1000000) and seed 7 go to `leifeng generate`; ROUNDS defaults to 3. A
+# single-node broker is started under $TMPDIR/leifeng-bench-live/kafka and stopped at the end.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${1:-$root/build-bench}
+events=${2:-1000000}
+rounds=${3:-3}
+work=${TMPDIR:-/tmp}/leifeng-bench-live
+input=$work/events-$events.jsonl
+
+die() { echo "bench-live.sh: $*" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || die "needs GNU time (/usr/bin/time, Debian package 'time')"
+
+if [[ ! -f $build/CMakeCache.txt ]]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLEIFENG_BENCHMARKS=ON >/dev/null
+fi
+cmake --build "$build" --target leifeng bench_passthrough -j2 >/dev/null
+leifeng=$build/app/leifeng
+baseline=$build/bench/bench_passthrough
+[[ -x $baseline ]] || die "$baseline missing: configure $build with -DLEIFENG_BENCHMARKS=ON"
+
+mkdir -p "$work"
+rm -rf "$work"/kafka "$work"/state-* "$work"/round-*.toml
+if [[ ! -s $input ]]; then
+  "$leifeng" generate --events "$events" --seed 7 -o "$input" 2>/dev/null
+fi
+bootstrap=$("$root/scripts/kafka.sh" start "$work/kafka" | tail -1)
+trap '"$root/scripts/kafka.sh" stop "$work/kafka" >/dev/null 2>&1 || true' EXIT
+echo "broker: $bootstrap; input: $input ($(wc -l <"$input") lines)"
+"$leifeng" --bootstrap-servers "$bootstrap" topics create >/dev/null 2>&1
+# The passthrough's output: leifeng's topics under another prefix (bench.hours.v1 and so on).
+printf '[app]\ntopic_prefix = "bench"\n' >"$work/copy.toml"
+"$leifeng" -c "$work/copy.toml" --bootstrap-servers "$bootstrap" topics create >/dev/null 2>&1
+"$leifeng" --bootstrap-servers "$bootstrap" publish --quiet "$input" >/dev/null 2>&1
+inputs=leifeng.hours.v1,leifeng.activities.v1,leifeng.needs.v1
+
+# "<wall> <cpu>" of a command, its output discarded.
+timed() {
+  /usr/bin/time -f '%e %U %S' -o "$work/time" "$@" >"$work/out" 2>"$work/err" ||
+    { cat "$work/err" >&2; die "failed: $*"; }
+  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$work/time"
+}
+median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+declare -A wall cpu
+records=0
+run_one() {  # kind round
+  local kind=$1 r=$2 result
+  case $kind in
+    consume)
+      result=$(timed "$baseline" consume --bootstrap "$bootstrap" --topics "$inputs")
+      records=$(awk '{print $2}' "$work/out") ;;
+    passthrough)
+      result=$(timed "$baseline" passthrough --bootstrap "$bootstrap" --topics "$inputs" \
+        --output bench.hours.v1 --id "bench-pass-$r-$$") ;;
+    leifeng)
+      printf '[app]\napplication_id = "bench-%s-%s"\nstate_dir = "%s"\n' "$r" "$$" \
+        "$work/state-$r" >"$work/round-$r.toml"
+      result=$(timed "$leifeng" -c "$work/round-$r.toml" --bootstrap-servers "$bootstrap" \
+        run --until-caught-up --progress-interval 0) ;;
+    replay)
+      rm -rf "$work/replay-out"
+      result=$(timed "$leifeng" replay --input "$input" --out "$work/replay-out") ;;
+  esac
+  wall[$kind]+="${result% *} "
+  cpu[$kind]+="${result#* } "
+  echo "round $r: $kind ${result% *} s wall, ${result#* } s CPU"
+}
+
+kinds=(consume passthrough leifeng replay)
+for ((r = 1; r <= rounds; r++)); do
+  # Alternate the order so that a slow spell of the shared machine does not favour one kind.
+  if ((r % 2)); then order=("${kinds[@]}"); else order=(replay leifeng passthrough consume); fi
+  for kind in "${order[@]}"; do run_one "$kind" "$r"; done
+done
+
+echo "records on the input topics: $records; medians of $rounds rounds:"
+declare -A rate cpu_us
+for kind in "${kinds[@]}"; do
+  w=$(tr ' ' '\n' <<<"${wall[$kind]}" | grep . | median)
+  c=$(tr ' ' '\n' <<<"${cpu[$kind]}" | grep . | median)
+  rate[$kind]=$(awk -v n="$records" -v w="$w" 'BEGIN {printf "%.0f", n / w}')
+  cpu_us[$kind]=$(awk -v n="$records" -v c="$c" 'BEGIN {printf "%.2f", c * 1e6 / n}')
+  printf '  %-12s %8s events/s  %6s s wall  %6s s CPU  %6s us CPU/event\n' \
+    "$kind" "${rate[$kind]}" "$w" "$c" "${cpu_us[$kind]}"
+done
+awk -v l="${rate[leifeng]}" -v c="${rate[consume]}" -v p="${rate[passthrough]}" \
+  -v lc="${cpu_us[leifeng]}" -v rc="${cpu_us[replay]}" 'BEGIN {
+    printf "leifeng / consume:     %.3f (target >= 0.25)\n", l / c
+    printf "leifeng / passthrough: %.3f (target >= 0.6)\n", l / p
+    printf "leifeng CPU per event / replay --input: %.2f (target <= 3)\n", lc / rc
+  }'
