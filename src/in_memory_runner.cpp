@@ -150,7 +150,10 @@ void InMemoryRunner::finish() {
 }
 
 void InMemoryRunner::flush() {
-  for (auto& task : tasks_) task->processor().flush();
+  for (auto& task : tasks_) {
+    task->processor().before_commit(*router_);
+    task->processor().flush();
+  }
 }
 
 void InMemoryRunner::restart() {

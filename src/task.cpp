@@ -147,7 +147,10 @@ bool StreamTask::has_uncommitted() const {
 }
 
 void StreamTask::prepare_commit() {
-  if (processor_) processor_->flush();
+  if (processor_) {
+    processor_->before_commit(*emitter_);
+    processor_->flush();
+  }
   emitter_->send_tables();
   for (const auto& [store, topic] : changelogs_) {
     int64_t* delivered = &delivered_.find(store)->second;

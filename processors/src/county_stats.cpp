@@ -12,9 +12,18 @@ CountyStatsProcessor::CountyStatsProcessor(const ProcessorOptions& options,
 
 CountyStatsProcessor::~CountyStatsProcessor() = default;
 
+void CountyStatsProcessor::before_commit(runtime::Emitter& out) {
+  for (const CountyCell* cell : changed_) {
+    const schemas::CountyStatsRecord record = record_of(*cell);
+    out.emit(outputs::kCountyStats, record.key(), schemas::to_json(record));
+  }
+  changed_.clear();
+}
+
 void CountyStatsProcessor::flush() {
   cells_.flush();
   index_->clear();
+  changed_.clear();  // the pointers die with the store's cache
 }
 
 // A compact fixed-width store key (area, period kind, period value), big-endian so that the
@@ -37,20 +46,16 @@ runtime::Outcome CountyStatsProcessor::process(const runtime::InputRecord& recor
                      std::nullopt, std::nullopt, std::nullopt, options_, out);
     return runtime::Outcome::dead_lettered;
   }
-  apply(delta, out);
+  apply(delta);
   return runtime::Outcome::applied;
 }
 
-void CountyStatsProcessor::apply(const CountyDeltaReader& delta, runtime::Emitter& out) {
+void CountyStatsProcessor::apply(const CountyDeltaReader& delta) {
   CountyCell* cell = nullptr;
   auto finish = [&] {
     if (cell == nullptr) return;
     cell->revision += 1;
     schemas::copy_text(cell->as_of, delta.as_of());
-    if (options_.emit_table_updates) {
-      const schemas::CountyStatsRecord record = record_of(*cell);
-      out.emit(outputs::kCountyStats, record.key(), schemas::to_json(record));
-    }
   };
   // Changes arrive grouped by period (CountyDeltaBatch sorts them): one cell per run.
   for (size_t i = 0; i < delta.size(); ++i) {
@@ -80,6 +85,7 @@ CountyCell& CountyStatsProcessor::cell_from_store(uint32_t area, Period period) 
     cell->period_value = period.value;
   }
   index_->insert(area, period, cell);
+  if (options_.emit_table_updates) changed_.push_back(cell);
   return *cell;
 }
 

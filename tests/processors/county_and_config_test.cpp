@@ -57,9 +57,16 @@ TEST(CountyStats, FoldsDeltasWithRevisionAndAsOf) {
   EXPECT_EQ(record.key(), "410402/total");
   EXPECT_EQ(record.metrics.at("hours.logs_submitted"), 3);
   EXPECT_EQ(record.metrics.size(), 1u);  // zero metrics are left out
+  // Records wait for the commit: then one per cell changed since the last, at its latest value.
+  EXPECT_TRUE(pipeline.on(outputs::kCountyStats).empty());
+  pipeline.flush();
   auto stats = pipeline.on(outputs::kCountyStats);
-  ASSERT_EQ(stats.size(), 4u);  // one record per updated cell
+  ASSERT_EQ(stats.size(), 3u);
   EXPECT_EQ(stats.back().key, "410402/total");
+  EXPECT_NE(stats.back().value.find("\"hours.logs_submitted\":3"), std::string::npos);
+  EXPECT_NE(stats.back().value.find("\"revision\":2"), std::string::npos);
+  pipeline.flush();  // nothing changed since
+  EXPECT_EQ(pipeline.on(outputs::kCountyStats).size(), 3u);
 
   runtime::InputRecord garbage{inputs::kCountyDeltas, 0, 7, "410402", "garbage"};
   EXPECT_EQ(county.process(garbage, pipeline), runtime::Outcome::dead_lettered);

@@ -60,6 +60,10 @@ class Processor {
   // Write cached state into the task's stores. Called before every commit; a processor
   // without a cache does nothing.
   virtual void flush() {}
+  // Called before every commit, ahead of flush(): emit the table records deferred since the
+  // last commit (the latest value of each key changed), so that a key changed many times in
+  // one commit interval is rendered once. A processor that emits as it goes does nothing.
+  virtual void before_commit(Emitter& /*out*/) {}
   // The input is bounded and has ended (an in-process replay): emit what the processor
   // deferred, e.g. the final value of every key of its tables when it was configured not to
   // emit one per update. The live runtime never ends its input and never calls this.
