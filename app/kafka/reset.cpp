@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "leifeng/runtime/instance_directory.hpp"
 #include "leifeng/runtime/stream_runtime.hpp"
 #include "leifeng/runtime/topic_inspection.hpp"
 
@@ -16,9 +17,15 @@ ResetPlan plan_reset(const KafkaCluster& cluster, const runtime::Topology& topol
 
   runtime::TopicInspector inspector(cluster.properties());
   const auto existing = inspector.summaries();
-  for (const runtime::InternalTopic& topic : topology.internal_topics()) {
-    (existing.count(topic.name) > 0 ? plan.internal_topics : plan.missing_internal_topics)
-        .push_back(topic.name);
+  std::vector<std::string> internal;
+  for (const runtime::InternalTopic& topic : topology.internal_topics())
+    internal.push_back(topic.name);
+  // The query servers' directory of instances (made by `run` with [serve] port) is internal
+  // too, though no processor reads it.
+  internal.push_back(runtime::InstanceDirectory::topic_name(topology.application_id()));
+  for (const std::string& name : internal) {
+    (existing.count(name) > 0 ? plan.internal_topics : plan.missing_internal_topics)
+        .push_back(name);
   }
 
   // The first offset of every partition of the inputs from outside the application: where

@@ -1,7 +1,8 @@
 // The application reset (`leifeng reset`), Kafka Streams' application reset tool for leifeng:
-// delete the internal topics (changelogs, repartition streams), delete the consumer group with
-// its committed offsets (so the next run reads every input from its earliest offset) and wipe
-// the local state. Input and output topics are left as they are.
+// delete the internal topics (changelogs, repartition streams, the query servers' instances
+// topic), delete the consumer group with its committed offsets (so the next run reads every
+// input from its earliest offset) and wipe the local state. Input and output topics are left
+// as they are.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +21,8 @@ struct ResetPlan {
   std::string group;
   // Members the group has now; a reset is refused while there is any.
   std::vector<runtime::GroupMember> members;
-  // The topology's internal topics that exist on the cluster (to delete) and those that do not.
+  // The internal topics (the topology's and <application_id>-instances) that exist on the
+  // cluster (to delete) and those that do not.
   std::vector<std::string> internal_topics;
   std::vector<std::string> missing_internal_topics;
 

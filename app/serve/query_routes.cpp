@@ -10,6 +10,7 @@
 #include "leifeng/processors/county_stats.hpp"
 #include "leifeng/processors/ledger.hpp"
 #include "leifeng/processors/needs.hpp"
+#include "leifeng/processors/star_history.hpp"
 #include "leifeng/runtime/typed_store.hpp"
 #include "leifeng/schemas/domain.hpp"
 #include "leifeng/schemas/records.hpp"
@@ -22,6 +23,7 @@ using runtime::QueryStatus;
 
 // The stores of processors::topology() (each named after its processor's kStoreName).
 constexpr const char* kVolunteers = processors::LedgerProcessor::kStoreName;
+constexpr const char* kStarHistory = processors::LedgerProcessor::kHistoryStoreName;
 constexpr const char* kNeeds = processors::NeedsProcessor::kStoreName;
 constexpr const char* kCountyStats = processors::CountyStatsProcessor::kStoreName;
 
@@ -194,9 +196,7 @@ QueryAnswer QueryRoutes::answer_unchecked(const QueryRequest& request) const {
     return error(400, "bad_request", "the id is empty", "id");
   if (kind == "volunteers" && path.size() == 4) return volunteer(std::string(path[3]));
   if (kind == "volunteers" && path.size() == 5 && path[4] == "star-changes")
-    return error(501, "not_built",
-                 "star changes are not kept in queryable state yet; read the star-changes topic "
-                 "(leifeng export star-changes)");
+    return star_changes(std::string(path[3]));
   if (kind == "needs" && path.size() == 4) return need(std::string(path[3]));
   if (kind == "counties" && path.size() == 4) return county_days(std::string(path[3]), request);
   if (kind == "counties" && path.size() == 5)
@@ -231,6 +231,33 @@ QueryAnswer QueryRoutes::volunteer(const std::string& id) const {
       200, fmt::format(R"({{"stars":{},"hour_logs":{},"committed":{}}})",
                        schemas::to_json(processors::LedgerProcessor::star_record(id, state)), logs,
                        committed_json(kVolunteers, result)));
+}
+
+QueryAnswer QueryRoutes::star_changes(const std::string& id) const {
+  // Both stores of the ledger's task: the same partition.
+  const int32_t partition = runtime::partition_for_key(id, state_.partitions(kStarHistory));
+  const QueryResult result = state_.get(kStarHistory, partition, id);
+  if (auto answer = unless_read(result, kStarHistory)) return *answer;
+  processors::StarHistory history;
+  if (!result.entries.empty()) {
+    history = runtime::TypedStore<processors::StarHistory>::decode(result.entries.front().second);
+  } else {
+    // No star change yet: a known volunteer has an empty history, an unknown one is 404.
+    const QueryResult volunteer = state_.get(kVolunteers, partition, id);
+    if (auto answer = unless_read(volunteer, kVolunteers)) return *answer;
+    if (volunteer.entries.empty())
+      return error(404, "not_found", fmt::format("no volunteer with id {}", json_string(id)));
+  }
+  std::string changes = "[";
+  for (const schemas::StarChange& change : history.records(id)) {
+    if (changes.size() > 1) changes += ',';
+    changes += schemas::to_json(change);
+  }
+  changes += ']';
+  return json(
+      200,
+      fmt::format(R"({{"volunteer_id":{},"star_changes":{},"total":{},"committed":{}}})",
+                  json_string(id), changes, history.total, committed_json(kStarHistory, result)));
 }
 
 QueryAnswer QueryRoutes::need(const std::string& id) const {
@@ -324,7 +351,7 @@ QueryAnswer QueryRoutes::metadata() const {
     return out + "}";
   };
   std::string partitions = "{";
-  for (const char* store : {kVolunteers, kNeeds, kCountyStats}) {
+  for (const char* store : {kVolunteers, kStarHistory, kNeeds, kCountyStats}) {
     if (partitions.size() > 1) partitions += ',';
     partitions += fmt::format(R"("{}":{})", store, state_.partitions(store));
   }

@@ -2,6 +2,8 @@
 // the query server reads from which store, and the JSON it answers. A pure function of the
 // request and the runtime's StateReader, so the routes are tested without a socket or Kafka:
 //   /v1/volunteers/{id}                the stars record (SPEC §6) and hour-log counts by state
+//   /v1/volunteers/{id}/star-changes   the volunteer's latest star changes (SPEC §6), oldest
+//                                      first, and how many there were in all
 //   /v1/counties/{area}/{period}       one county-stats cell (SPEC §5)
 //   /v1/counties/{area}?from=&to=      the day cells of a date range (one range scan)
 //   /v1/needs/{id}                     the needs-status record
@@ -58,6 +60,7 @@ class QueryRoutes {
  private:
   QueryAnswer answer_unchecked(const QueryRequest& request) const;
   QueryAnswer volunteer(const std::string& id) const;
+  QueryAnswer star_changes(const std::string& id) const;
   QueryAnswer county_cell(const std::string& area, const std::string& period) const;
   QueryAnswer county_days(const std::string& area, const QueryRequest& request) const;
   QueryAnswer need(const std::string& id) const;

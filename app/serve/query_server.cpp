@@ -29,32 +29,64 @@ void unavailable(httplib::Response& response, std::string_view code, const std::
   send(answer, response);
 }
 
-// host:port -> (host, port); port 0 when malformed.
-std::pair<std::string, int> split_address(const std::string& address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos) return {address, 0};
-  int port = 0;
-  try {
-    port = std::stoi(address.substr(colon + 1));
-  } catch (const std::exception&) {
-    port = 0;
-  }
-  return {address.substr(0, colon), port};
+QueryPeers peers_of(const runtime::InstanceDirectory* directory) {
+  if (directory == nullptr) return {};
+  return {[directory] { return directory->instances(); },
+          [directory](const std::string& store, int32_t partition) {
+            return directory->owner(store, partition);
+          }};
 }
 
 }  // namespace
 
 QueryServer::QueryServer(const runtime::StateReader& state, QueryIdentity self,
                          const runtime::InstanceDirectory* directory)
-    : directory_(directory),
-      self_(self),
-      routes_(
-          state, std::move(self),
-          directory == nullptr ? std::function<std::vector<runtime::InstanceInfo>()>()
-                               : [directory] { return directory->instances(); }) {}
+    : QueryServer(state, std::move(self), peers_of(directory)) {}
+
+QueryServer::QueryServer(const runtime::StateReader& state, QueryIdentity self, QueryPeers peers)
+    : peers_(std::move(peers)), self_(self), routes_(state, std::move(self), peers_.instances) {}
 
 QueryServer::~QueryServer() {
   stop();
+}
+
+void QueryServer::handle(const httplib::Request& request, httplib::Response& response) {
+  QueryRequest query;
+  query.path = request.path;
+  for (const auto& [name, value] : request.params) query.params[name] = value;
+  const QueryAnswer answer = routes_.answer(query);
+  if (!answer.not_here()) {
+    response.set_header(kServedByHeader, self_.instance_id);
+    send(answer, response);
+    return;
+  }
+  if (request.has_header(kForwardedHeader)) {
+    unavailable(response, "moved",
+                fmt::format("{} partition {} moved away from this instance; ask again",
+                            answer.store, answer.partition));
+    return;
+  }
+  const auto owner = peers_.owner ? peers_.owner(answer.store, answer.partition) : std::nullopt;
+  if (!owner || owner->instance_id == self_.instance_id) {
+    unavailable(response, "owner_unknown",
+                fmt::format("no instance serves {} partition {} now (a rebalance?)", answer.store,
+                            answer.partition));
+    return;
+  }
+  // The client encodes the (decoded) path again.
+  const std::string target = httplib::append_query_params(request.path, request.params);
+  const auto forwarded = owners_.get(owner->address, target, self_.instance_id);
+  if (!forwarded) {
+    unavailable(response, "owner_unreachable",
+                fmt::format("instance {} at {}, which serves {} partition {}, does not answer",
+                            owner->instance_id, owner->address, answer.store, answer.partition));
+    return;
+  }
+  response.status = forwarded->status;
+  if (!forwarded->retry_after.empty()) response.set_header("Retry-After", forwarded->retry_after);
+  if (!forwarded->served_by.empty()) response.set_header(kServedByHeader, forwarded->served_by);
+  response.set_header(kForwardedHeader, self_.instance_id);
+  response.set_content(forwarded->body, kJson);
 }
 
 int QueryServer::start(const std::string& bind, int port) {
@@ -63,51 +95,12 @@ int QueryServer::start(const std::string& bind, int port) {
   // Small answers: without TCP_NODELAY each one waits for the client's delayed ACK (~40 ms).
   server->set_tcp_nodelay(true);
   server->set_keep_alive_max_count(10000);
+  // An idle keep-alive connection holds a worker, and stop() waits for it to time out: other
+  // instances keep theirs open for forwarding (owner_connections.hpp), so keep the wait short.
+  server->set_keep_alive_timeout(1);
+  server->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
   server->Get(R"(/.*)", [this](const httplib::Request& request, httplib::Response& response) {
-    QueryRequest query;
-    query.path = request.path;
-    for (const auto& [name, value] : request.params) query.params[name] = value;
-    const QueryAnswer answer = routes_.answer(query);
-    if (!answer.not_here()) {
-      response.set_header(kServedByHeader, self_.instance_id);
-      send(answer, response);
-      return;
-    }
-    if (request.has_header(kForwardedHeader)) {
-      unavailable(response, "moved",
-                  fmt::format("{} partition {} moved away from this instance; ask again",
-                              answer.store, answer.partition));
-      return;
-    }
-    const auto owner =
-        directory_ == nullptr ? std::nullopt : directory_->owner(answer.store, answer.partition);
-    if (!owner || owner->instance_id == self_.instance_id) {
-      unavailable(response, "owner_unknown",
-                  fmt::format("no instance serves {} partition {} now (a rebalance?)", answer.store,
-                              answer.partition));
-      return;
-    }
-    const auto [host, owner_port] = split_address(owner->address);
-    httplib::Client client(host, owner_port);
-    client.set_connection_timeout(std::chrono::seconds(1));
-    client.set_tcp_nodelay(true);
-    client.set_read_timeout(std::chrono::seconds(5));
-    // The client encodes the (decoded) path again.
-    const std::string target = httplib::append_query_params(request.path, request.params);
-    auto forwarded = client.Get(target, {{kForwardedHeader, self_.instance_id}});
-    if (!forwarded) {
-      unavailable(response, "owner_unreachable",
-                  fmt::format("instance {} at {}, which serves {} partition {}, does not answer",
-                              owner->instance_id, owner->address, answer.store, answer.partition));
-      return;
-    }
-    response.status = forwarded->status;
-    for (const char* header : {"Retry-After", kServedByHeader}) {
-      if (forwarded->has_header(header))
-        response.set_header(header, forwarded->get_header_value(header));
-    }
-    response.set_header(kForwardedHeader, self_.instance_id);
-    response.set_content(forwarded->body, kJson);
+    handle(request, response);
   });
   const int bound = runtime::listen_in_background(*server, bind, port, "query server", thread_);
   server_ = std::move(server);

@@ -3,19 +3,26 @@
 // instance directory, and its answer passed back (one hop: a request that was already
 // forwarded is never forwarded again). Forwarding rather than a 307 keeps clients simple: any
 // instance's address answers every key. When the owner is unknown or does not answer, 503 with
-// Retry-After: 1.
+// Retry-After: 1. Connections to the owners are kept open and reused (owner_connections.hpp).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "leifeng/runtime/instance_directory.hpp"
+#include "serve/owner_connections.hpp"
 #include "serve/query_routes.hpp"
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace leifeng::app {
 
@@ -24,11 +31,20 @@ namespace leifeng::app {
 inline constexpr const char* kForwardedHeader = "X-Leifeng-Forwarded-By";
 inline constexpr const char* kServedByHeader = "X-Leifeng-Served-By";
 
+// The other instances, as the server asks about them: the instance directory, or whatever a
+// test or benchmark brings. Either function may be empty (one instance: nothing to forward to).
+struct QueryPeers {
+  std::function<std::vector<runtime::InstanceInfo>()> instances;
+  std::function<std::optional<runtime::InstanceInfo>(const std::string& store, int32_t partition)>
+      owner;
+};
+
 class QueryServer {
  public:
   // `directory` may be null (one instance: nothing to forward to). Both must outlive this.
   QueryServer(const runtime::StateReader& state, QueryIdentity self,
               const runtime::InstanceDirectory* directory);
+  QueryServer(const runtime::StateReader& state, QueryIdentity self, QueryPeers peers);
   ~QueryServer();
   QueryServer(const QueryServer&) = delete;
   QueryServer& operator=(const QueryServer&) = delete;
@@ -38,10 +54,17 @@ class QueryServer {
   int start(const std::string& bind, int port);
   void stop();
 
+  // Threads answering requests. Each open keep-alive connection holds one while it is open;
+  // connections beyond that wait until one closes.
+  static constexpr size_t kWorkerThreads = 64;
+
  private:
-  const runtime::InstanceDirectory* directory_;
+  void handle(const httplib::Request& request, httplib::Response& response);
+
+  QueryPeers peers_;
   QueryIdentity self_;
   QueryRoutes routes_;
+  OwnerConnections owners_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
 };

@@ -56,8 +56,14 @@ LedgerProcessor::Profile LedgerProcessor::profile_of(const VolunteerState& state
           state.star_level, skills ? skill_set(state) : uint16_t{0}};
 }
 
-LedgerProcessor::LedgerProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store)
-    : AggregateProcessor(schemas::InputTopic::hours, options, store) {}
+LedgerProcessor::LedgerProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store,
+                                 runtime::KeyValueStore* history)
+    : AggregateProcessor(schemas::InputTopic::hours, options, store), history_(history) {}
+
+void LedgerProcessor::flush() {
+  AggregateProcessor::flush();
+  history_.flush();
+}
 
 // A log entering (sign +1) or leaving (-1) VERIFIED: the volunteer's sums, the verified
 // metrics of the county, and in which areas and periods the volunteer is active.
@@ -245,6 +251,7 @@ void LedgerProcessor::rerate(VolunteerState& volunteer, const Profile& before,
     change.cause_event_id = event.envelope.event_id;
     change.occurred_at = event.envelope.occurred_at.text;
     out.emit(outputs::kStarChanges, volunteer_id, schemas::to_json(change));
+    history_.upsert(volunteer_id).add(change);
     volunteer.star_level = level;
   }
 

@@ -73,7 +73,14 @@ runtime::Topology topology(const ProcessorOptions& options, const std::string& a
     }
   }
   topology.repartition(std::string(outputs::kCountyDeltas));
-  add_processor<LedgerProcessor>(topology, inputs::kHours, options);
+  // The ledger owns a second store, its volunteers' star history (kept for queries).
+  const std::vector<std::string> ledger_stores = {LedgerProcessor::kStoreName,
+                                                  LedgerProcessor::kHistoryStoreName};
+  topology.processor(LedgerProcessor::kStoreName, {std::string(inputs::kHours)}, ledger_stores,
+                     [options, ledger_stores](runtime::TaskContext& task) {
+                       return std::make_unique<LedgerProcessor>(
+                           options, task.store(ledger_stores[0]), task.store(ledger_stores[1]));
+                     });
   add_processor<ActivitiesProcessor>(topology, inputs::kActivities, options);
   add_processor<NeedsProcessor>(topology, inputs::kNeeds, options);
   add_processor<CountyStatsProcessor>(topology, inputs::kCountyDeltas, options);

@@ -95,16 +95,27 @@ class MemoryState final : public runtime::StateReader {
 class QueryRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Pipeline pipeline({}, /*with_stores=*/true);
+    // Stars at 3, 4, 5, 6 and 7 hours: v-1 (2 h) has none, v-2 changes level three times.
+    processors::DomainConfig config;
+    config.star_thresholds_hours = {3, 4, 5, 6, 7};
+    Pipeline pipeline(config, /*with_stores=*/true);
     pipeline.send("hours", "v-1", registered("r1", "v-1", "410402", true));
     pipeline.send("hours", "v-1", submitted("s1", "v-1", "log-1", "410402", "2027-04-28", 120));
     pipeline.send("hours", "v-1", submitted("s2", "v-1", "log-2", "410402", "2027-04-29", 60));
     pipeline.send("hours", "v-1", submitted("s3", "v-1", "log-3", "410402", "2027-04-30", 30));
     pipeline.send("hours", "v-1", verified("c1", "v-1", "log-1", 5));
     pipeline.send("hours", "v-1", rejected("c2", "v-1", "log-2"));
+    // v-2 is not registered and serves in another county: the county cells below stay v-1's.
+    pipeline.send("hours", "v-2", submitted("s4", "v-2", "log-4", "410421", "2027-04-28", 240));
+    pipeline.send("hours", "v-2", verified("c4", "v-2", "log-4", 4));  // 4 h: 0 -> 2
+    pipeline.send("hours", "v-2", submitted("s5", "v-2", "log-5", "410421", "2027-04-29", 60));
+    pipeline.send("hours", "v-2", verified("c5", "v-2", "log-5", 4));  // 5 h: 2 -> 3
+    pipeline.send("hours", "v-2", revoked("x4", "v-2", "log-4"));      // 1 h: 3 -> 0
     pipeline.send("needs", "n-1", need_posted("p1", "n-1", "410402", "2027-04-29T10:00:00+08:00"));
     pipeline.flush();
+    star_changes_ = pipeline.on(processors::outputs::kStarChanges);
     state_.load("volunteers", pipeline.store("volunteers"), 6, false);
+    state_.load("star-history", pipeline.store("star-history"), 6, false);
     state_.load("needs", pipeline.store("needs"), 6, false);
     state_.load("county-stats", pipeline.store("county-stats"), 6, true);
   }
@@ -114,6 +125,7 @@ class QueryRoutesTest : public ::testing::Test {
 
   MemoryState state_;
   QueryRoutes routes_{state_, {"instance-a", "127.0.0.1:8080"}};
+  std::vector<Emitted> star_changes_;
 };
 
 TEST_F(QueryRoutesTest, VolunteerIsTheStarsRecordWithHourLogCountsAndWhatItIsConsistentWith) {
@@ -129,6 +141,46 @@ TEST_F(QueryRoutesTest, VolunteerIsTheStarsRecordWithHourLogCountsAndWhatItIsCon
                                      R"("store":"volunteers","partition":)"));
   EXPECT_THAT(answer.body,
               HasSubstr(R"("changelog_offset":42,"as_of":"2027-05-01T00:00:00.000Z"})"));
+}
+
+TEST_F(QueryRoutesTest, StarChangesAreTheRecordsTheLedgerEmittedOldestFirst) {
+  ASSERT_EQ(star_changes_.size(), 3u);
+  std::string records;
+  for (const Emitted& change : star_changes_) {
+    ASSERT_EQ(change.key, "v-2");
+    records += (records.empty() ? "" : ",") + change.value;
+  }
+  QueryAnswer answer = get("/v1/volunteers/v-2/star-changes");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(answer.body, R"({"volunteer_id":"v-2","star_changes":[)" + records +
+                             R"(],"total":3,"committed":{"instance_id":"instance-a",)"
+                             R"("store":"star-history","partition":)" +
+                             std::to_string(runtime::partition_for_key("v-2", 6)) +
+                             R"(,"changelog_offset":42,"as_of":"2027-05-01T00:00:00.000Z"}})");
+  EXPECT_THAT(answer.body, HasSubstr(R"({"volunteer_id":"v-2","from_level":0,"to_level":2,)"
+                                     R"("minutes_verified":240,"mean_quality_x100":400,)"
+                                     R"("cause_event_id":"c4",)"));
+
+  // A volunteer whose level never changed has none; an unknown one is 404.
+  answer = get("/v1/volunteers/v-1/star-changes");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_THAT(answer.body, HasSubstr(R"({"volunteer_id":"v-1","star_changes":[],"total":0,)"));
+  EXPECT_THAT(answer.body, HasSubstr(R"("store":"star-history")"));
+  answer = get("/v1/volunteers/nobody/star-changes");
+  EXPECT_EQ(answer.status, 404);
+  EXPECT_THAT(answer.body, HasSubstr(R"("error":"not_found")"));
+  EXPECT_EQ(get("/v1/volunteers//star-changes").status, 400);
+  EXPECT_EQ(get("/v1/volunteers/v-2/star-changes/x").status, 404);
+
+  // Not ready: 503; another instance's partition: forwarded, by the star-history store.
+  state_.readiness_ = runtime::ReadinessState::rebalancing;
+  EXPECT_EQ(get("/v1/volunteers/v-2/star-changes").status, 503);
+  state_.readiness_ = runtime::ReadinessState::ready;
+  state_.owned_all = false;
+  answer = get("/v1/volunteers/v-2/star-changes");
+  EXPECT_TRUE(answer.not_here());
+  EXPECT_EQ(answer.store, "star-history");
+  EXPECT_EQ(answer.partition, runtime::partition_for_key("v-2", 6));
 }
 
 TEST_F(QueryRoutesTest, UnknownIdsAre404AndMalformedAreaOrPeriod400NamingTheField) {
@@ -195,8 +247,8 @@ TEST_F(QueryRoutesTest, NeedsStatusAndMetadata) {
   EXPECT_THAT(answer.body, HasSubstr(R"("instance_id":"instance-a","address":"127.0.0.1:8080")"));
   EXPECT_THAT(answer.body, HasSubstr(R"("readiness":"ready")"));
   EXPECT_THAT(answer.body, HasSubstr(R"("volunteers":[0,1,2,3,4,5])"));
-  EXPECT_THAT(answer.body,
-              HasSubstr(R"("partitions":{"volunteers":6,"needs":6,"county-stats":6})"));
+  EXPECT_THAT(answer.body, HasSubstr(R"("partitions":{"volunteers":6,"star-history":6,"needs":6,)"
+                                     R"("county-stats":6})"));
 }
 
 TEST_F(QueryRoutesTest, NotReadyIs503WithRetryAfterAndOtherPartitionsAreForwarded) {
@@ -258,31 +310,61 @@ TEST_F(QueryRoutesTest, FuzzedPathsAndQueryStringsNeverCrash) {
                                         "\x01",
                                         "雷锋",
                                         std::string(3000, 'x')};
-  const std::set<int> statuses{0, 200, 400, 404, 501, 503};
+  const std::set<int> statuses{0, 200, 400, 404, 503};
+  // A quarter of the paths follow a route with random segments, so every route is reached.
+  const std::vector<std::string> routes{"/v1/volunteers/{}", "/v1/volunteers/{}/star-changes",
+                                        "/v1/needs/{}", "/v1/counties/{}", "/v1/counties/{}/{}"};
+  const std::vector<std::string> known{"v-1", "v-2", "n-1", "410402", "2027-04", "total"};
+  std::map<std::string, std::set<int>> answered;  // route -> statuses
   for (int i = 0; i < 20000; ++i) {
-    std::string path = random() % 4 == 0 ? "" : "/";
-    const int n = static_cast<int>(random() % 7);
-    for (int k = 0; k < n; ++k) {
-      path += pieces[random() % pieces.size()];
-      if (random() % 2 == 0) path += '/';
+    std::string path;
+    std::string route;
+    if (random() % 4 == 0) {
+      route = routes[random() % routes.size()];
+      for (char c : route) {
+        if (c == '}') continue;
+        if (c != '{') {
+          path += c;
+        } else {
+          path +=
+              random() % 2 == 0 ? known[random() % known.size()] : pieces[random() % pieces.size()];
+        }
+      }
+    } else {
+      path = random() % 4 == 0 ? "" : "/";
+      const int n = static_cast<int>(random() % 7);
+      for (int k = 0; k < n; ++k) {
+        path += pieces[random() % pieces.size()];
+        if (random() % 2 == 0) path += '/';
+      }
+      if (random() % 5 == 0) path += static_cast<char>(random() % 256);
     }
-    if (random() % 5 == 0) path += static_cast<char>(random() % 256);
     std::map<std::string, std::string> params;
     for (int k = static_cast<int>(random() % 3); k > 0; --k)
       params[pieces[random() % pieces.size()]] = pieces[random() % pieces.size()];
-    if (random() % 3 == 0) params["from"] = pieces[random() % pieces.size()];
-    if (random() % 3 == 0) params["to"] = pieces[random() % pieces.size()];
+    const std::vector<std::string> dates{"2027-04-01", "2027-04-28", "2027-04-30"};
+    for (const char* name : {"from", "to"}) {
+      if (random() % 3 == 0) continue;
+      params[name] =
+          random() % 2 == 0 ? dates[random() % dates.size()] : pieces[random() % pieces.size()];
+    }
     state_.owned_all = random() % 4 != 0;
     state_.readiness_ =
         random() % 6 == 0 ? runtime::ReadinessState::rebalancing : runtime::ReadinessState::ready;
     const QueryAnswer answer = routes_.answer({path, params});
     ASSERT_TRUE(statuses.contains(answer.status)) << answer.status << " for " << path;
+    if (!route.empty()) answered[route].insert(answer.status);
     if (!answer.not_here()) {
       ASSERT_FALSE(answer.body.empty());
       ASSERT_EQ(answer.body.front(), '{') << path;
       ASSERT_EQ(answer.body.back(), '}') << path;
     }
   }
+  for (const std::string& route : routes) {
+    EXPECT_TRUE(answered[route].contains(200)) << route;
+    EXPECT_TRUE(answered[route].contains(503)) << route;
+  }
+  EXPECT_TRUE(answered["/v1/volunteers/{}/star-changes"].contains(404));
 }
 
 }  // namespace

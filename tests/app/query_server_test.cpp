@@ -1,7 +1,8 @@
 // The query server on the fixture broker (issue 15), through the real binary: `leifeng run`
 // with [serve] port answers GET /v1/... from its committed state, which must equal what a
-// replay of the same events computes; two instances each answer every key, forwarding to the
-// one that owns its partition.
+// replay of the same events computes (star changes included: stars from 2 hours, so that five
+// days of events have some); two instances each answer every key, forwarding to the one that
+// owns its partition.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -66,8 +67,11 @@ struct ServingInstance {
         bootstrap(cli.bootstrap()) {}
 
   void start() {
-    pid = command.start({"--bootstrap-servers", bootstrap, "run", "--progress-interval", "0"},
-                        "run.out", "run.err");
+    // The fixture's configuration (its [rules]), as the replay used.
+    const std::string config = (dir.parent_path() / "leifeng.toml").string();
+    pid = command.start(
+        {"-c", config, "--bootstrap-servers", bootstrap, "run", "--progress-interval", "0"},
+        "run.out", "run.err");
   }
   int stop() {
     ::kill(pid, SIGTERM);
@@ -120,14 +124,61 @@ std::vector<std::string> wait_for_answers(int port,
   return missing;
 }
 
+// The instances' metadata once both serve a share of every partition and know each other,
+// at most two minutes; empty when they never did.
+std::string wait_for_split(int first_port, int second_port) {
+  const std::regex shares(R"("volunteers":\[([0-9,]*)\])");
+  const auto deadline = Clock::now() + std::chrono::minutes(2);
+  std::string last;
+  while (Clock::now() < deadline) {
+    bool split = true;
+    for (const int port : {first_port, second_port}) {
+      const Answer metadata = query(port, "/v1/metadata");
+      last = metadata.body;
+      const auto instances = metadata.body.find(R"("instances":[)");
+      if (metadata.status != 200 || instances == std::string::npos ||
+          metadata.body.find(R"("readiness":"ready")") == std::string::npos) {
+        split = false;
+        break;
+      }
+      // What this instance knows of both: each serves some partitions, together all three.
+      const std::string known = metadata.body.substr(instances);
+      std::string all;
+      int serving = 0;
+      for (std::sregex_iterator it(known.begin(), known.end(), shares), end; it != end; ++it) {
+        if (!(*it)[1].str().empty()) ++serving;
+        all += (*it)[1].str() + ",";
+      }
+      split = split && serving == 2 && all.find('0') != std::string::npos &&
+              all.find('1') != std::string::npos && all.find('2') != std::string::npos;
+    }
+    if (split) return last;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return {};
+}
+
 class QueryServerOnBroker : public ::testing::Test {
  protected:
   void SetUp() override {
+    // Every command of the fixture reads it: stars from 2 hours.
+    std::ofstream(cli.dir() / "leifeng.toml")
+        << "[rules]\nstar_thresholds_hours = [2, 4, 8, 16, 32]\n";
     ASSERT_EQ(cli.run("topics create").code, 0);
     ASSERT_EQ(cli.run("generate --seed 15 --days 5 --events 4000 -o events.jsonl").code, 0);
     ASSERT_EQ(cli.run("publish events.jsonl -q").code, 0);
     ASSERT_EQ(cli.run("replay --input events.jsonl --out replay", false).code, 0);
     stars = table(cli.dir() / "replay" / "stars.jsonl", "volunteer_id");
+    {
+      // Each volunteer's star changes in order (the file keeps each key's records in order).
+      std::ifstream in(cli.dir() / "replay" / "star-changes.jsonl");
+      const std::regex key(R"re(^\{"volunteer_id":"([^"]+)")re");
+      for (std::string line; std::getline(in, line);) {
+        std::smatch match;
+        if (std::regex_search(line, match, key)) star_changes[match[1].str()].push_back(line);
+      }
+    }
+    ASSERT_GT(star_changes.size(), 20u);
     needs = table(cli.dir() / "replay" / "needs-status.jsonl", "need_id");
     ASSERT_GT(stars.size(), 20u);
     ASSERT_GT(needs.size(), 5u);
@@ -147,6 +198,15 @@ class QueryServerOnBroker : public ::testing::Test {
     int n = 0;
     for (const auto& [id, line] : stars) {
       if (n++ % 7 == 0) expected["/v1/volunteers/" + id] = "\"stars\":" + line;
+      // Every fifth volunteer's star changes and every second one's who has some: the replay's
+      // star changes of the volunteer, oldest first.
+      if (n % 5 != 0 && !(star_changes.contains(id) && n % 2 == 0)) continue;
+      std::string changes;
+      auto it = star_changes.find(id);
+      const size_t count = it == star_changes.end() ? 0 : it->second.size();
+      for (size_t i = 0; i < count; ++i) changes += (i > 0 ? "," : "") + it->second[i];
+      expected["/v1/volunteers/" + id + "/star-changes"] =
+          "\"star_changes\":[" + changes + "],\"total\":" + std::to_string(count) + ",";
     }
     n = 0;
     for (const auto& [id, line] : needs) {
@@ -161,6 +221,7 @@ class QueryServerOnBroker : public ::testing::Test {
 
   leifeng::test_support::LeifengOnBroker cli{"serving"};
   std::map<std::string, std::string> stars;
+  std::map<std::string, std::vector<std::string>> star_changes;  // by volunteer, in order
   std::map<std::string, std::string> needs;
   std::map<std::string, std::string> cells;
 };
@@ -199,6 +260,21 @@ TEST_F(QueryServerOnBroker, ALiveRunAnswersFromCommittedStateEqualToTheReplay) {
   ASSERT_EQ(month.status, 200) << month.body;
   EXPECT_NE(without_revision(month.body).find(days.front()), std::string::npos) << month.body;
 
+  // Star changes: the volunteer with the most, with what the answer is consistent with.
+  auto most = star_changes.begin();
+  for (auto it = star_changes.begin(); it != star_changes.end(); ++it) {
+    if (it->second.size() > most->second.size()) most = it;
+  }
+  ASSERT_GE(most->second.size(), 2u);
+  const Answer history = query(instance.port, "/v1/volunteers/" + most->first + "/star-changes");
+  ASSERT_EQ(history.status, 200) << history.body;
+  EXPECT_TRUE(std::regex_search(
+      history.body,
+      std::regex(R"(\],"total":[0-9]+,"committed":\{"instance_id":"[^"]+","store":"star-history",)"
+                 R"("partition":[0-2],"changelog_offset":[1-9][0-9]*,"as_of":"20[0-9-]+T)")))
+      << history.body;
+  EXPECT_EQ(query(instance.port, "/v1/volunteers/no-such-volunteer/star-changes").status, 404);
+
   EXPECT_EQ(query(instance.port, "/v1/volunteers/no-such-volunteer").status, 404);
   const Answer bad = query(instance.port, "/v1/counties/4104/2027-04");
   EXPECT_EQ(bad.status, 400);
@@ -206,6 +282,7 @@ TEST_F(QueryServerOnBroker, ALiveRunAnswersFromCommittedStateEqualToTheReplay) {
   const Answer metadata = query(instance.port, "/v1/metadata");
   EXPECT_EQ(metadata.status, 200);
   EXPECT_NE(metadata.body.find(R"("volunteers":[0,1,2])"), std::string::npos) << metadata.body;
+  EXPECT_NE(metadata.body.find(R"("star-history":[0,1,2])"), std::string::npos) << metadata.body;
 
   EXPECT_EQ(instance.stop(), 0) << instance.log();
 }
@@ -215,6 +292,11 @@ TEST_F(QueryServerOnBroker, TwoInstancesEachAnswerEveryKeyByForwarding) {
   ServingInstance second(cli, "second");
   first.start();
   second.start();
+  // Until both are in the group with a share each and know each other's address, a query may
+  // be 503 (rebalancing, owner unknown); the strict checks below wait for that.
+  const std::string split = wait_for_split(first.port, second.port);
+  ASSERT_FALSE(split.empty()) << "the instances never shared the partitions\n"
+                              << first.log() << second.log();
   const auto expected = expected_sample();
   for (ServingInstance* instance : {&first, &second}) {
     const auto missing = wait_for_answers(instance->port, expected, true);

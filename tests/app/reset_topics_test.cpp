@@ -1,8 +1,8 @@
 // `leifeng reset` and `leifeng topics list|describe` against the test broker, through the real
-// binary (SPEC §7): the dry run changes nothing, --execute deletes the internal topics, the
-// group's offsets and the local state so the next run reprocesses everything, a reset is
-// refused while a run is a member of the group, and the topics commands show partitions,
-// end offsets and the group's lag.
+// binary (SPEC §7): the dry run changes nothing, --execute deletes the internal topics (the
+// query servers' instances topic too), the group's offsets and the local state so the next
+// run reprocesses everything, a reset is refused while a run is a member of the group, and
+// the topics commands show partitions, end offsets and the group's lag.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -210,6 +210,8 @@ TEST(TopicsDescribe, ShowsPartitionsConfigsEndOffsetsAndTheGroupsLag) {
 
 TEST(Reset, DryRunChangesNothingAndExecuteStartsTheApplicationOver) {
   Leifeng cli("reset");
+  // The runs serve queries, so they make the <application_id>-instances topic too.
+  std::ofstream(cli.dir() / "leifeng.toml") << "[serve]\nport = " << support::free_port() << "\n";
   ASSERT_EQ(cli.run("topics create").code, 0);
   publish(cli, hour_events(5), "events.jsonl");  // 15 records on the hours topic
   const CommandResult first = cli.run("run --until-caught-up");
@@ -224,6 +226,8 @@ TEST(Reset, DryRunChangesNothingAndExecuteStartsTheApplicationOver) {
   ASSERT_TRUE(fs::exists(state));
   const auto internal_before = internal_topics(cli);
   ASSERT_FALSE(internal_before.empty());
+  ASSERT_NE(std::find(internal_before.begin(), internal_before.end(), cli.prefix() + "-instances"),
+            internal_before.end());
   const auto offsets_before = committed(cli);
   ASSERT_FALSE(offsets_before.empty());
 

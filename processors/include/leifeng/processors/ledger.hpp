@@ -1,5 +1,6 @@
 // The ledger (topic hours, keyed by volunteer): volunteers, their hour logs and star levels
-// (spec §4). Emits stars, star-changes and county deltas.
+// (spec §4). Emits stars, star-changes and county deltas, and keeps each volunteer's latest
+// star changes queryable (star_history.hpp).
 #pragma once
 
 #include <cereal/types/string.hpp>
@@ -13,6 +14,7 @@
 #include "leifeng/processors/internal/applied_events.hpp"
 #include "leifeng/processors/internal/hour_logs.hpp"
 #include "leifeng/processors/internal/volunteer_tallies.hpp"
+#include "leifeng/processors/star_history.hpp"
 
 namespace leifeng::processors {
 
@@ -53,9 +55,17 @@ int32_t star_level(const DomainConfig& config, int64_t minutes_verified, int64_t
 class LedgerProcessor : public AggregateProcessor<VolunteerState> {
  public:
   static constexpr const char* kStoreName = "volunteers";
-  LedgerProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
+  // Each volunteer's latest star changes (StarHistory), written only when a level changes.
+  static constexpr const char* kHistoryStoreName = "star-history";
+  LedgerProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store,
+                  runtime::KeyValueStore* history);
 
+  void flush() override;
   void finish(runtime::Emitter& out) override;  // the stars table, when deferred
+  // A volunteer's kept star changes, or null (tests, audit).
+  const StarHistory* star_history(const std::string& volunteer_id) {
+    return history_.find(volunteer_id);
+  }
   // The stars record (SPEC §6) of a volunteer's state; also what the query server answers.
   static schemas::StarRecord star_record(const std::string& volunteer_id,
                                          const VolunteerState& state);
@@ -102,6 +112,7 @@ class LedgerProcessor : public AggregateProcessor<VolunteerState> {
                      runtime::Emitter& out);
 
   CountyDeltaBatch deltas_;
+  runtime::TypedStore<StarHistory> history_;
 };
 
 }  // namespace leifeng::processors

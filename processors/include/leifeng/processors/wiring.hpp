@@ -75,7 +75,7 @@ bool matching_on(const ProcessorOptions& options);
 // The whole application: ledger (hours), activities, needs, county stats fed by the
 // county-deltas repartition stream, and matching fed by the match-changes repartition stream
 // (left out when [matching] max_candidates is 0); each event processor owns one store named
-// after it, matching three (matching.hpp). Public
+// after it, the ledger a second one (star-history), matching three (matching.hpp). Public
 // topics are <options.source.topic_prefix>.<name>.v1, internal ones <application_id>-<name>.
 // Throws runtime::TopologyError for an unusable prefix or id.
 runtime::Topology topology(const ProcessorOptions& options, const std::string& application_id);
