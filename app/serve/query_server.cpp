@@ -45,13 +45,16 @@ std::pair<std::string, int> split_address(const std::string& address) {
 }  // namespace
 
 QueryServer::QueryServer(const runtime::StateReader& state, QueryIdentity self,
-                         const runtime::InstanceDirectory* directory)
+                         const runtime::InstanceDirectory* directory,
+                         const runtime::StateReader* standby)
     : directory_(directory),
       self_(self),
       routes_(
           state, std::move(self),
           directory == nullptr ? std::function<std::vector<runtime::InstanceInfo>()>()
-                               : [directory] { return directory->instances(); }) {}
+                               : [directory] { return directory->instances(); }) {
+  if (standby != nullptr) standby_routes_ = std::make_unique<QueryRoutes>(*standby, self_);
+}
 
 QueryServer::~QueryServer() {
   stop();
@@ -68,6 +71,18 @@ int QueryServer::start(const std::string& bind, int port) {
     query.path = request.path;
     for (const auto& [name, value] : request.params) query.params[name] = value;
     const QueryAnswer answer = routes_.answer(query);
+    // A standby copy's answer (only a found record: its "not found" may be lag), when the
+    // owner's state cannot be had.
+    auto from_standby = [&] {
+      if (!standby_routes_) return false;
+      const QueryAnswer copy = standby_routes_->answer(query);
+      if (copy.status != 200) return false;
+      response.set_header(kServedByHeader, self_.instance_id);
+      response.set_header(kStandbyHeader, "true");
+      send(copy, response);
+      return true;
+    };
+    if (answer.status == 503 && from_standby()) return;  // not ready here (a rebalance)
     if (!answer.not_here()) {
       response.set_header(kServedByHeader, self_.instance_id);
       send(answer, response);
@@ -82,6 +97,7 @@ int QueryServer::start(const std::string& bind, int port) {
     const auto owner =
         directory_ == nullptr ? std::nullopt : directory_->owner(answer.store, answer.partition);
     if (!owner || owner->instance_id == self_.instance_id) {
+      if (from_standby()) return;
       unavailable(response, "owner_unknown",
                   fmt::format("no instance serves {} partition {} now (a rebalance?)", answer.store,
                               answer.partition));
@@ -96,13 +112,14 @@ int QueryServer::start(const std::string& bind, int port) {
     const std::string target = httplib::append_query_params(request.path, request.params);
     auto forwarded = client.Get(target, {{kForwardedHeader, self_.instance_id}});
     if (!forwarded) {
+      if (from_standby()) return;
       unavailable(response, "owner_unreachable",
                   fmt::format("instance {} at {}, which serves {} partition {}, does not answer",
                               owner->instance_id, owner->address, answer.store, answer.partition));
       return;
     }
     response.status = forwarded->status;
-    for (const char* header : {"Retry-After", kServedByHeader}) {
+    for (const char* header : {"Retry-After", kServedByHeader, kStandbyHeader}) {
       if (forwarded->has_header(header))
         response.set_header(header, forwarded->get_header_value(header));
     }
