@@ -27,6 +27,7 @@
 #include "leifeng/runtime/topic_admin.hpp"
 #include "offset_lookup.hpp"
 #include "rebalance.hpp"
+#include "standby_replicas.hpp"
 #include "task.hpp"
 
 namespace leifeng::runtime {
@@ -71,6 +72,7 @@ struct MetricNames {
         consumer_lag(prefix + "consumer_lag"),
         restore_records(prefix + "restore_records_total"),
         restore_remaining(prefix + "restore_remaining"),
+        standby_records(prefix + "standby_records_total"),
         client_rebuilds(prefix + "kafka_client_rebuilds_total") {}
 
   std::string records_consumed;
@@ -83,6 +85,7 @@ struct MetricNames {
   std::string consumer_lag;
   std::string restore_records;
   std::string restore_remaining;
+  std::string standby_records;
   std::string client_rebuilds;
 };
 
@@ -209,6 +212,10 @@ class StreamRuntime::Impl final : public RecordSink,
   void close_tasks();
   // The tasks' restored stores, to the queries (queryable_state.hpp).
   void publish_queryable_state();
+  // Partitions of each sub-topology's inputs (one task per partition); asked once.
+  const std::map<std::size_t, int32_t>& task_partitions();
+  // [runtime] standby_replicas: keeps every store partition not owned here warm.
+  void warm_standbys();
   void report_after_commit(Clock::duration latency);
   // Lag by consumed topic over the tasks' committed offsets (see StreamRuntimeStats::lag).
   std::map<std::string, int64_t> lag_by_topic() const;
@@ -248,6 +255,11 @@ class StreamRuntime::Impl final : public RecordSink,
   std::map<std::string, std::unique_ptr<RdKafka::Topic>, std::less<>> topic_handles_;
 
   std::map<TaskId, std::unique_ptr<StreamTask>> tasks_;
+  // Warm copies of the partitions other instances own (null without standby_replicas); kept
+  // across rebalances and client rebuilds, stopped with the runtime.
+  std::unique_ptr<StandbyReplicas> standby_;
+  int64_t standby_reported_ = 0;  // standby records already added to the metric
+  std::map<std::size_t, int32_t> task_partitions_;
   bool stores_declared_ = false;  // queries_ knows the stores and their partition counts
   // Kafka topic -> partition -> task, for routing each consumed record.
   std::map<std::string, std::map<int32_t, StreamTask*>, std::less<>> routes_;
@@ -413,6 +425,7 @@ void StreamRuntime::Impl::disconnect() {
     std::unique_ptr<RdKafka::Error> error(producer_->abort_transaction(kKafkaTimeoutMs));
     in_transaction_ = false;
   }
+  standby_.reset();
   if (queries_ != nullptr) queries_->withdraw_all();
   tasks_.clear();
   routes_.clear();
@@ -446,6 +459,8 @@ void StreamRuntime::Impl::describe_metrics() {
                      "Times the producer and consumer were replaced after a Kafka failure.");
   metrics_->describe(metric_.restore_remaining, "gauge",
                      "Changelog records left to replay in the running restore, by store.");
+  metrics_->describe(metric_.standby_records, "counter",
+                     "Changelog records applied to standby copies of partitions owned elsewhere.");
 }
 
 RdKafka::Topic* StreamRuntime::Impl::topic_handle(const std::string& topic) {
@@ -523,14 +538,26 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   if (auto err = consumer_->committed(committed, kKafkaTimeoutMs); err != RdKafka::ERR_NO_ERROR)
     throw ClientsLostError("cannot read committed offsets: " + RdKafka::err2str(err));
 
-  // Opening a task's RocksDB waits mostly on fsync; the tasks open side by side (24 of them
-  // one after another took 1.5 s).
-  std::map<TaskId, std::future<std::unique_ptr<StreamTask>>> opening;
+  std::vector<TaskId> to_open;
   for (const auto* tp : committed) {
     auto source = sources_.find(tp->topic());
     if (source == sources_.end()) continue;
     const TaskId id{source->second.subtopology, tp->partition()};
-    if (tasks_.contains(id) || opening.contains(id)) continue;
+    if (tasks_.contains(id) || std::find(to_open.begin(), to_open.end(), id) != to_open.end())
+      continue;
+    to_open.push_back(id);
+  }
+  // A warm standby copy closes first (one RocksDB per directory); the restore below then reads
+  // only the changelog tail after the offset the copy reached.
+  if (standby_) {
+    std::vector<std::string> names;
+    for (const TaskId& id : to_open) names.push_back(StreamTask::name_of(topology_, id));
+    standby_->release(names);
+  }
+  // Opening a task's RocksDB waits mostly on fsync; the tasks open side by side (24 of them
+  // one after another took 1.5 s).
+  std::map<TaskId, std::future<std::unique_ptr<StreamTask>>> opening;
+  for (const TaskId& id : to_open) {
     opening.emplace(id, std::async(std::launch::async, [this, id] {
                       return std::make_unique<StreamTask>(id, topology_, state_root_, *this);
                     }));
@@ -574,21 +601,56 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
                ms(started - assigned), restored.records, ms(Clock::now() - started));
   for (StreamTask* task : created) task->start();
   if (queries_ != nullptr) publish_queryable_state();
+  if (options_.standby_replicas > 0) warm_standbys();
   if (readiness_ != nullptr) readiness_->restored();
+}
+
+const std::map<std::size_t, int32_t>& StreamRuntime::Impl::task_partitions() {
+  if (!task_partitions_.empty()) return task_partitions_;
+  std::map<std::string, int32_t> counts;
+  for (const auto& [topic, partition] : partitions_of(topology_.all_source_topics())) {
+    int32_t& count = counts[topic];
+    count = std::max(count, partition + 1);
+  }
+  for (const auto& [topic, source] : sources_) {
+    int32_t& count = task_partitions_[source.subtopology];
+    count = std::max(count, counts[topic]);
+  }
+  return task_partitions_;
+}
+
+void StreamRuntime::Impl::warm_standbys() {
+  // Simplest correct placement: every store partition not owned here. With two instances that
+  // is one copy of each partition on the instance that does not own it; with more, each
+  // instance holds every partition (the directory could spread them; not built).
+  std::vector<StandbyTask> warm;
+  for (const auto& [subtopology, partitions] : task_partitions()) {
+    const auto& stores = topology_.subtopologies()[subtopology].stores;
+    if (stores.empty()) continue;
+    for (int32_t partition = 0; partition < partitions; ++partition) {
+      const TaskId id{subtopology, partition};
+      if (tasks_.contains(id)) continue;
+      StandbyTask task;
+      task.name = StreamTask::name_of(topology_, id);
+      task.partition = partition;
+      for (const auto& store : stores) task.changelogs[store] = topology_.changelog_topic(store);
+      warm.push_back(std::move(task));
+    }
+  }
+  if (!standby_) {
+    standby_ = std::make_unique<StandbyReplicas>(
+        common_properties(), topology_.application_id() + "-standby", state_root_, queries_);
+  }
+  standby_->warm(std::move(warm));
 }
 
 void StreamRuntime::Impl::publish_queryable_state() {
   if (!stores_declared_) {
     // Each store has the partitions of its sub-topology's inputs (one changelog partition per
     // task); one metadata request, on the first assignment.
-    std::map<std::string, int32_t> counts;
-    for (const auto& [topic, partition] : partitions_of(topology_.all_source_topics())) {
-      int32_t& count = counts[topic];
-      count = std::max(count, partition + 1);
-    }
-    for (const auto& [topic, source] : sources_) {
-      for (const auto& store : topology_.subtopologies()[source.subtopology].stores)
-        queries_->declare_store(store, counts[topic]);
+    for (const auto& [subtopology, partitions] : task_partitions()) {
+      for (const auto& store : topology_.subtopologies()[subtopology].stores)
+        queries_->declare_store(store, partitions);
     }
     stores_declared_ = true;
   }
@@ -736,6 +798,11 @@ void StreamRuntime::Impl::report_after_commit(Clock::duration latency) {
     return;
   }
   metrics_->add(metric_.transactions_committed, {}, 1);
+  if (standby_) {
+    const int64_t applied = standby_->applied_records();
+    metrics_->add(metric_.standby_records, {}, applied - standby_reported_);
+    standby_reported_ = applied;
+  }
   metrics_->set(metric_.commit_latency, {},
                 std::chrono::duration_cast<std::chrono::milliseconds>(latency).count());
   for (auto& [id, task] : tasks_) {

@@ -61,7 +61,8 @@ PipelineRun run_pipeline(const Settings& settings, KafkaCluster& cluster, bool u
                                                              options.replication_factor);
     directory->start();
     query_server = std::make_unique<QueryServer>(
-        queries, QueryIdentity{stream.instance_id(), address}, directory.get());
+        queries, QueryIdentity{stream.instance_id(), address}, directory.get(),
+        options.standby_replicas > 0 ? &queries.standby() : nullptr);
     query_server->start(options.serve_bind, options.serve_port);
     runtime::log_event(
         spdlog::level::info, "query server listening", "url",

@@ -78,6 +78,7 @@ std::optional<ForwardedAnswer> OwnerConnections::get(const std::string& address,
       answer.retry_after = result->get_header_value("Retry-After");
     if (result->has_header(kServedByHeader))
       answer.served_by = result->get_header_value(kServedByHeader);
+    answer.standby = result->has_header(kStandbyHeader);
     give(address, std::move(client));
     return answer;
   }

@@ -23,6 +23,7 @@ struct ForwardedAnswer {
   std::string body;
   std::string retry_after;  // empty when absent
   std::string served_by;    // X-Leifeng-Served-By, empty when absent
+  bool standby = false;     // X-Leifeng-Standby: answered from the owner's standby copy
 };
 
 class OwnerConnections {

@@ -205,10 +205,14 @@ QueryAnswer QueryRoutes::answer_unchecked(const QueryRequest& request) const {
 }
 
 std::string QueryRoutes::committed_json(const char* store, const QueryResult& result) const {
+  // A standby copy's answer says so, with how far the copy is behind its changelog.
+  const std::string standby =
+      result.standby ? fmt::format(R"(,"served_by":"standby","standby_lag":{})", result.standby_lag)
+                     : std::string();
   return fmt::format(
-      R"({{"instance_id":{},"store":{},"partition":{},"changelog_offset":{},"as_of":{}}})",
+      R"({{"instance_id":{},"store":{},"partition":{},"changelog_offset":{},"as_of":{}{}}})",
       json_string(self_.instance_id), json_string(store), result.partition, result.changelog_offset,
-      json_string(result.as_of));
+      json_string(result.as_of), standby);
 }
 
 QueryAnswer QueryRoutes::volunteer(const std::string& id) const {

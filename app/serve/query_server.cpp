@@ -40,11 +40,15 @@ QueryPeers peers_of(const runtime::InstanceDirectory* directory) {
 }  // namespace
 
 QueryServer::QueryServer(const runtime::StateReader& state, QueryIdentity self,
-                         const runtime::InstanceDirectory* directory)
-    : QueryServer(state, std::move(self), peers_of(directory)) {}
+                         const runtime::InstanceDirectory* directory,
+                         const runtime::StateReader* standby)
+    : QueryServer(state, std::move(self), peers_of(directory), standby) {}
 
-QueryServer::QueryServer(const runtime::StateReader& state, QueryIdentity self, QueryPeers peers)
-    : peers_(std::move(peers)), self_(self), routes_(state, std::move(self), peers_.instances) {}
+QueryServer::QueryServer(const runtime::StateReader& state, QueryIdentity self, QueryPeers peers,
+                         const runtime::StateReader* standby)
+    : peers_(std::move(peers)), self_(self), routes_(state, std::move(self), peers_.instances) {
+  if (standby != nullptr) standby_routes_ = std::make_unique<QueryRoutes>(*standby, self_);
+}
 
 QueryServer::~QueryServer() {
   stop();
@@ -55,6 +59,18 @@ void QueryServer::handle(const httplib::Request& request, httplib::Response& res
   query.path = request.path;
   for (const auto& [name, value] : request.params) query.params[name] = value;
   const QueryAnswer answer = routes_.answer(query);
+  // A standby copy's answer (only a found record: its "not found" may be lag), when the
+  // owner's state cannot be had.
+  auto from_standby = [&] {
+    if (!standby_routes_) return false;
+    const QueryAnswer copy = standby_routes_->answer(query);
+    if (copy.status != 200) return false;
+    response.set_header(kServedByHeader, self_.instance_id);
+    response.set_header(kStandbyHeader, "true");
+    send(copy, response);
+    return true;
+  };
+  if (answer.status == 503 && from_standby()) return;  // not ready here (a rebalance)
   if (!answer.not_here()) {
     response.set_header(kServedByHeader, self_.instance_id);
     send(answer, response);
@@ -68,6 +84,7 @@ void QueryServer::handle(const httplib::Request& request, httplib::Response& res
   }
   const auto owner = peers_.owner ? peers_.owner(answer.store, answer.partition) : std::nullopt;
   if (!owner || owner->instance_id == self_.instance_id) {
+    if (from_standby()) return;
     unavailable(response, "owner_unknown",
                 fmt::format("no instance serves {} partition {} now (a rebalance?)", answer.store,
                             answer.partition));
@@ -77,6 +94,7 @@ void QueryServer::handle(const httplib::Request& request, httplib::Response& res
   const std::string target = httplib::append_query_params(request.path, request.params);
   const auto forwarded = owners_.get(owner->address, target, self_.instance_id);
   if (!forwarded) {
+    if (from_standby()) return;
     unavailable(response, "owner_unreachable",
                 fmt::format("instance {} at {}, which serves {} partition {}, does not answer",
                             owner->instance_id, owner->address, answer.store, answer.partition));
@@ -85,6 +103,7 @@ void QueryServer::handle(const httplib::Request& request, httplib::Response& res
   response.status = forwarded->status;
   if (!forwarded->retry_after.empty()) response.set_header("Retry-After", forwarded->retry_after);
   if (!forwarded->served_by.empty()) response.set_header(kServedByHeader, forwarded->served_by);
+  if (forwarded->standby) response.set_header(kStandbyHeader, "true");
   response.set_header(kForwardedHeader, self_.instance_id);
   response.set_content(forwarded->body, kJson);
 }

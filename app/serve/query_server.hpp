@@ -2,8 +2,12 @@
 // A key another instance owns is forwarded to that instance's advertised address, found in the
 // instance directory, and its answer passed back (one hop: a request that was already
 // forwarded is never forwarded again). Forwarding rather than a 307 keeps clients simple: any
-// instance's address answers every key. When the owner is unknown or does not answer, 503 with
-// Retry-After: 1. Connections to the owners are kept open and reused (owner_connections.hpp).
+// instance's address answers every key. When the owner is unknown or does not answer, or this
+// instance is not ready, and this instance keeps a standby copy of the partition
+// ([runtime] standby_replicas), the copy answers: "served_by":"standby" with its lag in the
+// body's `committed` object and the X-Leifeng-Standby header, never as the owner's state.
+// Otherwise 503 with Retry-After: 1. Connections to the owners are kept open and reused
+// (owner_connections.hpp).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +34,8 @@ namespace leifeng::app {
 // (the id of the instance whose state answered).
 inline constexpr const char* kForwardedHeader = "X-Leifeng-Forwarded-By";
 inline constexpr const char* kServedByHeader = "X-Leifeng-Served-By";
+// Set ("true") on an answer read from a standby copy.
+inline constexpr const char* kStandbyHeader = "X-Leifeng-Standby";
 
 // The other instances, as the server asks about them: the instance directory, or whatever a
 // test or benchmark brings. Either function may be empty (one instance: nothing to forward to).
@@ -41,10 +47,13 @@ struct QueryPeers {
 
 class QueryServer {
  public:
-  // `directory` may be null (one instance: nothing to forward to). Both must outlive this.
+  // `directory` may be null (one instance: nothing to forward to); `standby` too (no standby
+  // copies: QueryableState::standby()). All must outlive this.
   QueryServer(const runtime::StateReader& state, QueryIdentity self,
-              const runtime::InstanceDirectory* directory);
-  QueryServer(const runtime::StateReader& state, QueryIdentity self, QueryPeers peers);
+              const runtime::InstanceDirectory* directory,
+              const runtime::StateReader* standby = nullptr);
+  QueryServer(const runtime::StateReader& state, QueryIdentity self, QueryPeers peers,
+              const runtime::StateReader* standby = nullptr);
   ~QueryServer();
   QueryServer(const QueryServer&) = delete;
   QueryServer& operator=(const QueryServer&) = delete;
@@ -65,6 +74,7 @@ class QueryServer {
   QueryIdentity self_;
   QueryRoutes routes_;
   OwnerConnections owners_;
+  std::unique_ptr<QueryRoutes> standby_routes_;  // null without standby copies
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
 };

@@ -401,6 +401,23 @@ TEST_F(ConfigFile, ConnectTimeout) {
               HasSubstr("[runtime] connect_timeout_ms must be between 1 and"));
 }
 
+// [runtime] standby_replicas: 0 (none) by default, 1 = a warm copy of every partition owned
+// elsewhere; more is refused with the range.
+TEST_F(ConfigFile, StandbyReplicas) {
+  EXPECT_EQ(load_config("", "", Environment{}).runtime.standby_replicas, 0);
+  EXPECT_EQ(load_config(write("[runtime]\nstandby_replicas = 1\n"), "", Environment{})
+                .runtime.standby_replicas,
+            1);
+  EXPECT_EQ(load_config("", "", Environment{{"LEIFENG_RUNTIME_STANDBY_REPLICAS", "1"}})
+                .runtime.standby_replicas,
+            1);
+  EXPECT_THAT(error_of("[runtime]\nstandby_replicas = 2\n"),
+              HasSubstr("[runtime] standby_replicas must be between 0 and 1, not 2"));
+  EXPECT_THAT(error_of("[runtime]\nstandby_replicas = -1\n"),
+              HasSubstr("[runtime] standby_replicas must be between 0 and 1, not -1"));
+  EXPECT_THAT(error_of("[runtime]\nstandby_replicas = \"one\"\n"), HasSubstr("standby_replicas"));
+}
+
 // Replication is left to the broker unless set; -1 says so explicitly.
 TEST_F(ConfigFile, ReplicationSettings) {
   const Config defaults = load_config("", "", Environment{});

@@ -144,6 +144,46 @@ TEST_F(QueryableStateTest, QueriesFromOtherThreadsWhileTheRuntimeCommitsAndWithd
   EXPECT_EQ(mismatches.load(), 0);
 }
 
+// Standby copies ([runtime] standby_replicas) are served only through standby(), marked as
+// such with their lag, whatever the readiness; never through the owner's view or owned().
+TEST_F(QueryableStateTest, StandbyCopiesAreServedOnlyThroughTheStandbyViewWithTheirLag) {
+  TaskStateDb copy(dir_ / "counts_2", {"counts"});
+  copy.apply_restored("counts", {{"a", std::string("9")}}, 40);
+  QueryableState queries(&readiness_);
+  queries.declare_store("counts", 3);
+  queries.publish_standby("counts", 2, copy);
+
+  // Not ready (a rebalance): the owner's view answers not_ready, the standby view answers.
+  QueryResult owner = queries.get("counts", 2, "a");
+  EXPECT_EQ(owner.status, QueryStatus::not_ready);
+  QueryResult standby = queries.standby().get("counts", 2, "a");
+  ASSERT_EQ(standby.status, QueryStatus::ok);
+  EXPECT_TRUE(standby.standby);
+  ASSERT_EQ(standby.entries.size(), 1u);
+  EXPECT_EQ(standby.entries[0].second, "9");
+  EXPECT_EQ(standby.changelog_offset, 40);
+  EXPECT_EQ(standby.standby_lag, -1);  // no fetch has told the changelog's end yet
+  EXPECT_EQ(queries.standby().get("counts", 1, "a").status, QueryStatus::not_here);
+
+  // Ready: the owner's view still does not serve the copy, nor count it as owned.
+  readiness_.restored();
+  EXPECT_EQ(queries.get("counts", 2, "a").status, QueryStatus::not_here);
+  EXPECT_TRUE(queries.owned()["counts"].empty());
+  EXPECT_EQ(queries.standby().owned()["counts"], std::vector<int32_t>{2});
+
+  // The changelog's end as of the latest fetch gives the lag.
+  queries.standby_progress("counts", 2, 45);
+  EXPECT_EQ(queries.standby().get("counts", 2, "a").standby_lag, 5);
+  copy.apply_restored("counts", {{"b", std::string("1")}}, 45);
+  const QueryResult range = queries.standby().range("counts", 2, "a", "z", 10);
+  EXPECT_EQ(range.entries.size(), 2u);
+  EXPECT_EQ(range.standby_lag, 0);
+
+  queries.withdraw_standby("counts", 2);
+  EXPECT_EQ(queries.standby().get("counts", 2, "a").status, QueryStatus::not_here);
+  EXPECT_TRUE(queries.standby().owned().empty());
+}
+
 TEST(PartitionForKey, IsKafkasMurmur2SpreadOverThePartitions) {
   // Kafka's Utils.murmur2 of "21", "foobar" and "abc" is -973932308, -790332482 and 479470107
   // (its own unit test); the partition is (hash & 0x7fffffff) % partitions.

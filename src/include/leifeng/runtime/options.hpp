@@ -42,6 +42,10 @@ struct RuntimeOptions {
   int64_t dead_letter_retention_ms = int64_t{30} * 24 * 60 * 60 * 1000;
   // Length of one Kafka transaction.
   int32_t commit_interval_ms = 100;
+  // Standby replicas (standby_replicas.hpp): 0 = none; 1 = this instance keeps a warm copy of
+  // every store partition it does not own, tailing its changelog, so that taking one over
+  // restores only the tail (with k instances every partition has k-1 copies).
+  int32_t standby_replicas = 0;
   // Prometheus endpoint (and probes) port; 0 = off.
   int32_t metrics_port = 0;
   // IP address the endpoint listens on: this host only by default; 0.0.0.0 lets another

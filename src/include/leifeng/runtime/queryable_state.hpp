@@ -44,6 +44,11 @@ struct QueryResult {
   int64_t changelog_offset = -1;
   std::string as_of;  // UTC, RFC 3339 with milliseconds
   ReadinessState readiness = ReadinessState::stopped;
+  // Read from a standby copy (QueryableState::standby()), not from the owner's state: then
+  // `standby_lag` is how many changelog records the copy was behind the changelog's end as of
+  // its latest fetch (-1 = not known), and `as_of` when that was.
+  bool standby = false;
+  int64_t standby_lag = -1;
 };
 
 // What a query needs of the state: implemented by QueryableState; tests may bring their own.
@@ -85,8 +90,21 @@ class QueryableState final : public StateReader {
   void withdraw_all();
   void committed();
 
+  // Standby copies ([runtime] standby_replicas), called on the standby's thread: a copy's
+  // state, to be served through standby() until withdrawn; its progress (the changelog's end
+  // offset as of the latest fetch, -1 = not known; as_of moves to now); withdraw_standby waits
+  // for running reads of that copy.
+  void publish_standby(const std::string& store, int32_t partition, TaskStateDb& state);
+  void standby_progress(const std::string& store, int32_t partition, int64_t end_offset);
+  void withdraw_standby(const std::string& store, int32_t partition);
+  // The standby copies as a StateReader: get() and range() read a copy whatever the
+  // readiness (a copy is marked as such, never passed off as the owner's state) and answer
+  // not_here where there is none; owned() lists the copies.
+  const StateReader& standby() const;
+
  private:
   struct Served;
+  class StandbyView;
   QueryResult read(std::string_view store, int32_t partition,
                    const std::function<void(const TaskStateDb&, QueryResult&)>& reader) const;
 
@@ -94,6 +112,8 @@ class QueryableState final : public StateReader {
   mutable std::shared_mutex mutex_;
   std::map<std::string, int32_t, std::less<>> partitions_;
   std::map<std::pair<std::string, int32_t>, std::unique_ptr<Served>> served_;
+  std::map<std::pair<std::string, int32_t>, std::unique_ptr<Served>> standby_;
+  std::unique_ptr<StandbyView> standby_view_;
 };
 
 }  // namespace leifeng::runtime

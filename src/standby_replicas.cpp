@@ -1,0 +1,348 @@
+#include "standby_replicas.hpp"
+
+#include <librdkafka/rdkafkacpp.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <utility>
+
+#include "leifeng/runtime/kafka_client.hpp"
+#include "leifeng/runtime/queryable_state.hpp"
+#include "offset_lookup.hpp"
+
+namespace leifeng::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Records are applied in batches: at least this often, and at most this many per store.
+constexpr auto kApplyInterval = std::chrono::milliseconds(50);
+constexpr std::size_t kChunkRecords = 20000;
+// consume() waits at most this long, so release() and stop() are served quickly.
+constexpr int kPollMs = 20;
+constexpr int kOffsetsTimeoutMs = 30000;
+
+class StandbyConsumerEvents final : public RdKafka::EventCb {
+ public:
+  explicit StandbyConsumerEvents(std::string client) : client_(std::move(client)) {}
+  void event_cb(RdKafka::Event& event) override { log_librdkafka_event(event, client_); }
+
+ private:
+  std::string client_;
+};
+
+}  // namespace
+
+struct StandbyReplicas::Copy {
+  struct Store {
+    std::string name;
+    std::string topic;
+    std::optional<int64_t> recorded;  // the offset the local state records
+    int64_t next = 0;                 // the next offset to apply (recorded + chunk)
+    std::vector<RestoredRecord> chunk;
+  };
+  StandbyTask task;
+  std::unique_ptr<TaskStateDb> state;
+  std::vector<Store> stores;
+};
+
+StandbyReplicas::StandbyReplicas(std::map<std::string, std::string> kafka_config,
+                                 std::string group_id, std::filesystem::path state_root,
+                                 QueryableState* queries)
+    : kafka_config_(std::move(kafka_config)),
+      group_id_(std::move(group_id)),
+      state_root_(std::move(state_root)),
+      queries_(queries),
+      events_(std::make_unique<StandbyConsumerEvents>(group_id_)) {}
+
+StandbyReplicas::~StandbyReplicas() {
+  stop();
+}
+
+RdKafka::KafkaConsumer& StandbyReplicas::consumer() {
+  if (consumer_) return *consumer_;
+  auto properties = kafka_config_;
+  // Assigned partitions only: the group id is required by the client but never joined, and
+  // nothing is committed (the offsets live in the local state).
+  properties["group.id"] = group_id_;
+  properties["enable.auto.commit"] = "false";
+  properties["enable.auto.offset.store"] = "false";
+  properties["isolation.level"] = "read_committed";
+  properties["enable.partition.eof"] = "true";
+  properties["auto.offset.reset"] = "earliest";
+  properties["fetch.wait.max.ms"] = "100";
+  auto conf = new_kafka_conf(properties);
+  std::string error;
+  if (conf->set("event_cb", events_.get(), error) != RdKafka::Conf::CONF_OK)
+    throw std::runtime_error("cannot set the standby consumer's callbacks: " + error);
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer_) throw std::runtime_error("cannot create the standby consumer: " + error);
+  return *consumer_;
+}
+
+void StandbyReplicas::warm(std::vector<StandbyTask> tasks) {
+  std::lock_guard lock(mutex_);
+  wanted_.clear();
+  for (auto& task : tasks) {
+    std::string name = task.name;
+    wanted_.emplace(std::move(name), std::move(task));
+  }
+  ++requested_;
+  if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { loop(); });
+  changed_.notify_all();
+}
+
+void StandbyReplicas::release(const std::vector<std::string>& names) {
+  std::unique_lock lock(mutex_);
+  bool any = false;
+  for (const auto& name : names) {
+    any = wanted_.erase(name) > 0 || any;
+    any = any || copies_.contains(name);
+  }
+  if (!any || !thread_.joinable()) return;
+  const uint64_t generation = ++requested_;
+  changed_.notify_all();
+  changed_.wait(lock, [&] { return done_ >= generation || stopping_; });
+}
+
+void StandbyReplicas::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    changed_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+std::vector<std::string> StandbyReplicas::warm_tasks() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> names;
+  for (const auto& [name, copy] : copies_) names.push_back(name);
+  return names;
+}
+
+std::map<std::string, int64_t> StandbyReplicas::applied_offsets(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, int64_t> offsets;
+  auto it = copies_.find(name);
+  if (it == copies_.end()) return offsets;
+  for (const auto& store : it->second->stores) {
+    if (auto offset = it->second->state->changelog_offset(store.name))
+      offsets[store.name] = *offset;
+  }
+  return offsets;
+}
+
+void StandbyReplicas::loop() {
+  uint64_t synced = 0;
+  auto next_apply = Clock::now() + kApplyInterval;
+  for (;;) {
+    std::optional<std::map<std::string, StandbyTask>> wanted;
+    uint64_t generation = 0;
+    {
+      std::unique_lock lock(mutex_);
+      if (copies_.empty() && requested_ == synced && !stopping_)
+        changed_.wait_for(lock, std::chrono::milliseconds(200));
+      if (stopping_) break;
+      if (requested_ != synced) {
+        wanted = wanted_;
+        generation = requested_;
+      }
+    }
+    if (wanted) {
+      try {
+        sync(*wanted);
+      } catch (const std::exception& e) {
+        // The copies that could not be opened stay cold: their owner restores from the start.
+        spdlog::warn("standby replicas: {}", e.what());
+      }
+      synced = generation;
+      std::lock_guard lock(mutex_);
+      done_ = generation;
+      changed_.notify_all();
+    }
+    if (copies_.empty()) continue;
+    try {
+      std::unique_ptr<RdKafka::Message> message(consumer().consume(kPollMs));
+      const auto err = message->err();
+      if (err == RdKafka::ERR_NO_ERROR || err == RdKafka::ERR__PARTITION_EOF) {
+        for (auto& [name, copy] : copies_) {
+          if (copy->task.partition != message->partition()) continue;
+          for (std::size_t i = 0; i < copy->stores.size(); ++i) {
+            Copy::Store& store = copy->stores[i];
+            if (store.topic != message->topic_name()) continue;
+            if (err == RdKafka::ERR_NO_ERROR) {
+              RestoredRecord record;
+              if (message->key() != nullptr) record.key = *message->key();
+              if (message->payload() != nullptr)
+                record.value.emplace(static_cast<const char*>(message->payload()), message->len());
+              store.chunk.push_back(std::move(record));
+              store.next = message->offset() + 1;
+              if (store.chunk.size() >= kChunkRecords) apply(*copy, i);
+            } else {
+              // The end of committed data: past control records and aborted batches too.
+              store.next = std::max(store.next, message->offset());
+              apply(*copy, i);
+            }
+          }
+        }
+      } else if (err != RdKafka::ERR__TIMED_OUT) {
+        spdlog::debug("standby replicas: {}", message->errstr());
+      }
+      if (Clock::now() >= next_apply) {
+        apply_pending();
+        next_apply = Clock::now() + kApplyInterval;
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("standby replicas: {}", e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+  try {
+    apply_pending();
+  } catch (const std::exception& e) {
+    spdlog::warn("standby replicas: {}", e.what());
+  }
+  for (auto& [name, copy] : copies_) close_copy(*copy);
+  {
+    std::lock_guard lock(mutex_);
+    copies_.clear();
+  }
+  if (consumer_) {
+    consumer_->close();
+    consumer_.reset();
+  }
+}
+
+void StandbyReplicas::sync(const std::map<std::string, StandbyTask>& wanted) {
+  // Everything read so far goes into the state first: a reassignment drops what was fetched.
+  apply_pending();
+  bool changed = false;
+  for (auto it = copies_.begin(); it != copies_.end();) {
+    auto want = wanted.find(it->first);
+    if (want != wanted.end() && want->second == it->second->task) {
+      ++it;
+      continue;
+    }
+    close_copy(*it->second);
+    std::lock_guard lock(mutex_);
+    it = copies_.erase(it);
+    changed = true;
+  }
+  std::vector<StandbyTask> opening;
+  for (const auto& [name, task] : wanted) {
+    if (!copies_.contains(name)) opening.push_back(task);
+  }
+  if (!opening.empty()) {
+    open_copies(opening);
+    changed = true;
+  }
+  if (changed) reassign();
+}
+
+void StandbyReplicas::open_copies(const std::vector<StandbyTask>& tasks) {
+  std::vector<std::unique_ptr<Copy>> opened;
+  std::vector<TopicPartitionId> partitions;
+  for (const StandbyTask& task : tasks) {
+    auto copy = std::make_unique<Copy>();
+    copy->task = task;
+    std::vector<std::string> stores;
+    for (const auto& [store, topic] : task.changelogs) stores.push_back(store);
+    copy->state = std::make_unique<TaskStateDb>(state_root_ / task.name, stores);
+    for (const auto& [store, topic] : task.changelogs) {
+      Copy::Store entry{store, topic, copy->state->changelog_offset(store), 0, {}};
+      copy->stores.push_back(std::move(entry));
+      partitions.emplace_back(topic, task.partition);
+    }
+    opened.push_back(std::move(copy));
+  }
+  // Local state ahead of its changelog means the topic was recreated: that copy is rebuilt
+  // from the changelog alone, as the restorer does.
+  const std::vector<int64_t> ends =
+      list_offsets(consumer(), partitions, OffsetBound::end, kOffsetsTimeoutMs);
+  std::size_t at = 0;
+  for (auto& copy : opened) {
+    bool wipe = false;
+    for (const auto& store : copy->stores) {
+      wipe = wipe || (store.recorded && *store.recorded > ends[at]);
+      ++at;
+    }
+    if (wipe) {
+      spdlog::warn("standby state {} is ahead of its changelog; rebuilding it",
+                   copy->state->directory().string());
+      copy->state->wipe();
+      for (auto& store : copy->stores) store.recorded.reset();
+    }
+    for (auto& store : copy->stores) store.next = store.recorded.value_or(0);
+    if (queries_ != nullptr) {
+      for (const auto& store : copy->stores)
+        queries_->publish_standby(store.name, copy->task.partition, *copy->state);
+    }
+    spdlog::info("standby copy of {} opened", copy->task.name);
+    std::lock_guard lock(mutex_);
+    copies_.emplace(copy->task.name, std::move(copy));
+  }
+}
+
+void StandbyReplicas::close_copy(Copy& copy) {
+  // Queries stop before the state closes; withdraw_standby waits for running reads.
+  if (queries_ != nullptr) {
+    for (const auto& store : copy.stores)
+      queries_->withdraw_standby(store.name, copy.task.partition);
+  }
+  std::string offsets;
+  for (const auto& store : copy.stores) {
+    offsets += (offsets.empty() ? "" : ", ") + store.name + " " +
+               (store.recorded ? std::to_string(*store.recorded) : std::string("none"));
+  }
+  spdlog::info("standby copy of {} closed at changelog offsets {}", copy.task.name, offsets);
+  std::lock_guard lock(mutex_);
+  copy.state.reset();
+}
+
+void StandbyReplicas::reassign() {
+  std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
+  std::vector<RdKafka::TopicPartition*> partitions;
+  for (const auto& [name, copy] : copies_) {
+    for (const auto& store : copy->stores) {
+      owned.emplace_back(RdKafka::TopicPartition::create(
+          store.topic, copy->task.partition,
+          store.recorded ? *store.recorded
+                         : static_cast<int64_t>(RdKafka::Topic::OFFSET_BEGINNING)));
+      partitions.push_back(owned.back().get());
+    }
+  }
+  const RdKafka::ErrorCode err =
+      partitions.empty() ? consumer().unassign() : consumer().assign(partitions);
+  if (err != RdKafka::ERR_NO_ERROR)
+    throw std::runtime_error("cannot assign the standby changelogs: " + RdKafka::err2str(err));
+}
+
+void StandbyReplicas::apply_pending() {
+  for (auto& [name, copy] : copies_) {
+    for (std::size_t i = 0; i < copy->stores.size(); ++i) apply(*copy, i);
+  }
+}
+
+void StandbyReplicas::apply(Copy& copy, std::size_t index) {
+  Copy::Store& store = copy.stores[index];
+  if (!store.chunk.empty() || store.next != store.recorded.value_or(0)) {
+    copy.state->apply_restored(store.name, store.chunk, store.next);
+    applied_.fetch_add(static_cast<int64_t>(store.chunk.size()), std::memory_order_relaxed);
+    store.chunk.clear();
+    store.recorded = store.next;
+  }
+  if (queries_ == nullptr) return;
+  // The end of the changelog as of the latest fetch (cached: no broker round trip).
+  int64_t low = 0;
+  int64_t high = -1;
+  if (consumer_ == nullptr ||
+      consumer_->get_watermark_offsets(store.topic, copy.task.partition, &low, &high) !=
+          RdKafka::ERR_NO_ERROR)
+    high = -1;
+  queries_->standby_progress(store.name, copy.task.partition, high);
+}
+
+}  // namespace leifeng::runtime

@@ -1,0 +1,125 @@
+// Standby replicas on the real broker (issue 15): a warm copy tails a changelog into the task's
+// local state, recording the applied offset, is served to queries as a standby's while it is
+// warm, and once released the ChangelogRestorer restores only the tail written after it.
+#include "standby_replicas.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "changelog_restorer.hpp"
+#include "kafka_test_support.hpp"
+#include "leifeng/runtime/queryable_state.hpp"
+
+namespace leifeng::runtime::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<KeyedRecord> records(int first, int count) {
+  std::vector<KeyedRecord> out;
+  for (int i = first; i < first + count; ++i)
+    out.push_back({"k" + std::to_string(i % 200), "v" + std::to_string(i)});
+  return out;
+}
+
+// Waits up to 30 s until the copy has applied the changelog up to `offset`.
+bool reaches(const StandbyReplicas& standby, const std::string& task, int64_t offset) {
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (Clock::now() < deadline) {
+    const auto offsets = standby.applied_offsets(task);
+    auto it = offsets.find("counts");
+    if (it != offsets.end() && it->second >= offset) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST(StandbyReplicas, AWarmCopyLeavesOnlyTheTailToRestore) {
+  const std::string bootstrap = test_bootstrap_servers();
+  const std::string app = unique_name("standby");
+  const std::string changelog = app + "-counts-changelog";
+  create_topic(bootstrap, changelog, 1);
+  const auto root = std::filesystem::temp_directory_path() / app;
+  std::filesystem::remove_all(root);
+  produce_all(bootstrap, changelog, records(0, 3000));
+
+  const std::map<std::string, std::string> kafka{{"bootstrap.servers", bootstrap}};
+  Readiness readiness;
+  QueryableState queries(&readiness);
+  queries.declare_store("counts", 1);
+  const StandbyTask task{"counter_0", 0, {{"counts", changelog}}};
+  {
+    StandbyReplicas standby(kafka, app + "-standby", root, &queries);
+    standby.warm({task});
+    ASSERT_TRUE(reaches(standby, "counter_0", 3000));
+    EXPECT_EQ(standby.warm_tasks(), std::vector<std::string>{"counter_0"});
+    // Served as a standby's, with the last value of the key; the instance is not even ready.
+    const QueryResult read = queries.standby().get("counts", 0, "k7");
+    ASSERT_EQ(read.status, QueryStatus::ok);
+    EXPECT_TRUE(read.standby);
+    ASSERT_EQ(read.entries.size(), 1u);
+    EXPECT_EQ(read.entries[0].second, "v2807");
+    EXPECT_EQ(read.changelog_offset, 3000);
+    EXPECT_EQ(queries.get("counts", 0, "k7").status, QueryStatus::not_ready);
+
+    // It keeps tailing.
+    produce_all(bootstrap, changelog, records(3000, 500));
+    ASSERT_TRUE(reaches(standby, "counter_0", 3500));
+    EXPECT_GE(standby.applied_records(), 3500);
+
+    // Assigned here: released (closed, no longer served) before the owner opens the state.
+    standby.release({"counter_0"});
+    EXPECT_TRUE(standby.warm_tasks().empty());
+    EXPECT_EQ(queries.standby().get("counts", 0, "k7").status, QueryStatus::not_here);
+  }
+  // Written while nobody tailed: the tail the owner restores.
+  produce_all(bootstrap, changelog, records(3500, 40));
+  TaskStateDb state(root / "counter_0", {"counts"});
+  EXPECT_EQ(state.changelog_offset("counts"), 3500);
+  ChangelogRestorer restorer(kafka, app + "-restore");
+  std::atomic<bool> stop{false};
+  const RestoreResult restored =
+      restorer.restore({RestoreTarget{&state, "counts", changelog, 0}}, stop, {});
+  EXPECT_EQ(restored.records, 40);
+  EXPECT_EQ(state.changelog_offset("counts"), 3540);
+  EXPECT_EQ(state.read_committed("counts", "k107").entries.at(0).second, "v3507");
+  std::filesystem::remove_all(root);
+}
+
+// A copy whose task is no longer wanted is closed; warm() with a new set opens the new ones.
+TEST(StandbyReplicas, WarmReplacesTheSetOfCopies) {
+  const std::string bootstrap = test_bootstrap_servers();
+  const std::string app = unique_name("standby-set");
+  const std::string changelog = app + "-counts-changelog";
+  create_topic(bootstrap, changelog, 2);
+  const auto root = std::filesystem::temp_directory_path() / app;
+  std::filesystem::remove_all(root);
+  produce_all(bootstrap, changelog, records(0, 400));
+
+  StandbyReplicas standby({{"bootstrap.servers", bootstrap}}, app + "-standby", root, nullptr);
+  const StandbyTask zero{"counter_0", 0, {{"counts", changelog}}};
+  const StandbyTask one{"counter_1", 1, {{"counts", changelog}}};
+  standby.warm({zero, one});
+  ASSERT_TRUE(reaches(standby, "counter_0", 1));
+  ASSERT_TRUE(reaches(standby, "counter_1", 1));
+  standby.warm({one});
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (standby.warm_tasks().size() != 1 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(standby.warm_tasks(), std::vector<std::string>{"counter_1"});
+  // Its state is closed: the owner can open it.
+  TaskStateDb state(root / "counter_0", {"counts"});
+  EXPECT_TRUE(state.changelog_offset("counts").has_value());
+  standby.stop();
+  EXPECT_TRUE(standby.warm_tasks().empty());
+  std::filesystem::remove_all(root);
+}
+
+}  // namespace
+}  // namespace leifeng::runtime::testing
