@@ -258,7 +258,7 @@ grant_acls() {
   local p=$acl_prefix a=$acl_application
   local inputs=() outputs=() analyst=() t
   for t in hours activities needs; do inputs+=(--topic "$p.$t.v1"); done
-  for t in stars star-changes needs-status county-stats need-matches; do analyst+=(--topic "$p.$t.v1"); done
+  for t in stars star-changes needs-status county-stats need-matches stations; do analyst+=(--topic "$p.$t.v1"); done
   outputs=("${analyst[@]}" --topic "$p.dead-letter.v1")
   # Independent calls; each is a JVM start, so they run side by side.
   local pids=()

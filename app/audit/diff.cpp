@@ -74,6 +74,9 @@ std::string volunteer_key(const rapidjson::Value& record) {
 std::string need_key(const rapidjson::Value& record) {
   return string_member(record, "need_id");
 }
+std::string station_key(const rapidjson::Value& record) {
+  return string_member(record, "area_code") + "/" + string_member(record, "station_id");
+}
 std::string county_key(const rapidjson::Value& record) {
   return string_member(record, "area_code") + "/" + string_member(record, "period");
 }
@@ -280,6 +283,9 @@ AuditDiff diff_tables(const ReplayOutputs& live, const ReplayOutputs& replayed) 
   // SPEC §8: once every input is processed, every field but as_of is a function of the inputs.
   differ.compare_keyed({outputs::kNeedMatches, &need_key, {"as_of"}, false},
                        live.of(outputs::kNeedMatches), replayed.of(outputs::kNeedMatches));
+  // SPEC §9 as built: a station's months are a function of the inputs alone.
+  differ.compare_keyed({outputs::kStations, &station_key, {}, false}, live.of(outputs::kStations),
+                       replayed.of(outputs::kStations));
   return diff;
 }
 

@@ -118,7 +118,8 @@ void register_audit(CLI::App& cli, const GlobalOptions& global) {
   diff_command->add_option("--limit", diff->limit, "differences listed (the rest are counted)")
       ->capture_default_str();
   diff_command->footer(
-      "county-stats are compared without revision and as_of, need-matches without as_of; "
+      "county-stats are compared without revision and as_of, need-matches without as_of, "
+      "stations field by field; "
       "star-changes per volunteer in "
       "order; dead letters by reason, event_id and payload (their source differs between a "
       "file replay and live).");

@@ -264,19 +264,22 @@ void run_demo(DemoOptions options, GlobalOptions global) {
 
   // 5. The county table of the month, from the county-stats topic.
   step(5, "County statistics for " + options.start.substr(0, 7));
-  const std::vector<schemas::CountyStatsRecord> records =
-      export_county_stats(cluster.properties(), settings.runtime().topic_prefix);
+  report::ReportTables tables;
+  tables.county_stats = export_county_stats(cluster.properties(), settings.runtime().topic_prefix);
+  const std::vector<schemas::CountyStatsRecord>& records = tables.county_stats;
   const auto month = report::parse_report_month(options.start.substr(0, 7));
   if (!month) throw std::runtime_error("no month in --start " + options.start);
   const report::AreaNames names = configured_area_names(settings);
   std::cout << render_county_table(report::summarize_month(records, *month, names));
 
-  // 6. The HTML report.
+  // 6. The HTML report, with the idle stations and commendation candidates (SPEC §9).
   step(6, "Monthly report");
+  tables.stations = export_stations(cluster.properties(), settings.runtime().topic_prefix);
+  tables.stars = export_stars(cluster.properties(), settings.runtime().topic_prefix);
   const fs::path html = workdir / ("report-" + options.start.substr(0, 7) + ".html");
   {
     std::ofstream out(html, std::ios::binary | std::ios::trunc);
-    out << report::render_report(records, *month, names, report::ReportFormat::html);
+    out << report::render_report(tables, *month, names, report::ReportFormat::html);
     if (!out.flush()) throw std::runtime_error("cannot write " + html.string());
   }
   std::cout << "  HTML report: " << html.string() << '\n';

@@ -1,7 +1,7 @@
-// `leifeng report --month YYYY-MM` (SPEC §7): the monthly county report from county-stats
-// records (the live county-stats topic, or a replay directory with --from), as Markdown, CSV or a
-// self-contained HTML page. Exit codes: 0 written; 1 no statistics for that month; 2 bad arguments
-// or unreadable input (see app/report/README.md).
+// `leifeng report --month YYYY-MM` (SPEC §7): the monthly county report from the county-stats,
+// stations and stars tables (the live topics, or a replay directory with --from), as Markdown,
+// CSV or a self-contained HTML page. Exit codes: 0 written; 1 no statistics for that month; 2 bad
+// arguments or unreadable input (see app/report/README.md).
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -103,21 +103,27 @@ void run_report(const ReportOptions& options, const GlobalOptions& global) {
   }
   const report::ReportFormat format = choose_format(options);
   const report::AreaNames names = choose_area_names(options, global);
-  std::vector<schemas::CountyStatsRecord> records;
+  report::ReportTables tables;
   std::string origin;
   if (options.from_dir.empty()) {
-    // The live table: the latest committed value per key of the county-stats topic.
+    // The live tables: the latest committed value per key of the county-stats topic, and of
+    // the stations and stars topics for the lists of SPEC §9.
     const Settings settings = load_settings(global);
     KafkaCluster cluster(settings, "report");
-    records = export_county_stats(cluster.properties(), settings.runtime().topic_prefix);
+    const std::string& prefix = settings.runtime().topic_prefix;
+    tables.county_stats = export_county_stats(cluster.properties(), prefix);
     origin = "the county-stats topic";
+    if (!tables.county_stats.empty()) {
+      tables.stations = export_stations(cluster.properties(), prefix);
+      tables.stars = export_stars(cluster.properties(), prefix);
+    }
   } else {
-    records = report::read_county_stats_dir(options.from_dir);
+    tables = report::read_report_tables_dir(options.from_dir);
     origin = options.from_dir;
   }
   std::string document;
   try {
-    document = report::render_report(records, *month, names, format);
+    document = report::render_report(tables, *month, names, format);
   } catch (const report::NoReportData& e) {
     std::cerr << "leifeng: " << e.what() << " in " << origin << '\n';
     throw CLI::RuntimeError(1);
@@ -142,8 +148,8 @@ void register_report(CLI::App& cli, const GlobalOptions& global) {
                       "output file ending in .md, .csv or .html, which decides the format "
                       "(default: stdout)");
   command->add_option("--from", options->from_dir,
-                      "replay directory holding county-stats.jsonl (`leifeng replay --out`); "
-                      "default: the live county-stats topic");
+                      "replay directory holding county-stats.jsonl, stations.jsonl and "
+                      "stars.jsonl (`leifeng replay --out`); default: the live topics");
   command->add_option("--areas", options->areas_file,
                       "area names, \"area_code,name\" CSV (default: areas_file of -c, else "
                       "built-in)");

@@ -74,4 +74,26 @@ std::vector<schemas::CountyStatsRecord> export_county_stats(const runtime::Kafka
   return records;
 }
 
+std::vector<schemas::StationRecord> export_stations(const runtime::KafkaProperties& kafka,
+                                                    const std::string& topic_prefix) {
+  std::vector<schemas::StationRecord> records;
+  for (const auto& line : export_table(kafka, topic_prefix, outputs::kStations)) {
+    auto record = schemas::station_from_json(line);
+    if (!record) throw std::runtime_error("not a stations record: " + line);
+    records.push_back(std::move(*record));
+  }
+  return records;
+}
+
+std::vector<schemas::StarRecord> export_stars(const runtime::KafkaProperties& kafka,
+                                              const std::string& topic_prefix) {
+  std::vector<schemas::StarRecord> records;
+  for (const auto& line : export_table(kafka, topic_prefix, outputs::kStars)) {
+    auto record = schemas::star_record_from_json(line);
+    if (!record) throw std::runtime_error("not a stars record: " + line);
+    records.push_back(std::move(*record));
+  }
+  return records;
+}
+
 }  // namespace leifeng::app

@@ -25,6 +25,13 @@ const std::vector<std::string>& exportable_tables();
 std::vector<schemas::CountyStatsRecord> export_county_stats(const runtime::KafkaProperties& kafka,
                                                             const std::string& topic_prefix);
 
+// The stations and stars tables parsed (the report's lists, SPEC §9). Throw
+// std::runtime_error for a record of another form.
+std::vector<schemas::StationRecord> export_stations(const runtime::KafkaProperties& kafka,
+                                                    const std::string& topic_prefix);
+std::vector<schemas::StarRecord> export_stars(const runtime::KafkaProperties& kafka,
+                                              const std::string& topic_prefix);
+
 std::vector<std::string> export_table(const runtime::KafkaProperties& kafka,
                                       const std::string& topic_prefix, std::string_view table);
 

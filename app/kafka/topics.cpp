@@ -30,7 +30,7 @@ std::vector<runtime::TopicSpec> leifeng_topics(const runtime::RuntimeOptions& op
     add(processors::kafka_topic_name(options.topic_prefix, input), kKeepForever);
   for (const std::string_view output :
        {outputs::kStars, outputs::kStarChanges, outputs::kNeedsStatus, outputs::kCountyStats,
-        outputs::kNeedMatches}) {
+        outputs::kNeedMatches, outputs::kStations}) {
     add(processors::kafka_topic_name(options.topic_prefix, output),
         processors::is_table_output(output) ? kCompacted : kKeepForever);
   }

@@ -20,7 +20,8 @@ acls --add --allow-principal User:leifeng --operation Read \
   --topic "$p.hours.v1" --topic "$p.activities.v1" --topic "$p.needs.v1"
 acls --add --allow-principal User:leifeng --operation Write \
   --topic "$p.stars.v1" --topic "$p.star-changes.v1" --topic "$p.needs-status.v1" \
-  --topic "$p.county-stats.v1" --topic "$p.need-matches.v1" --topic "$p.dead-letter.v1"
+  --topic "$p.county-stats.v1" --topic "$p.need-matches.v1" --topic "$p.stations.v1" \
+  --topic "$p.dead-letter.v1"
 acls --add --allow-principal User:leifeng --operation Read --operation Write \
   --resource-pattern-type prefixed --topic "$a-"
 acls --add --allow-principal User:leifeng --operation Read --group "$a"
@@ -30,4 +31,4 @@ acls --add --allow-principal User:upstream --operation Write \
   --topic "$p.hours.v1" --topic "$p.activities.v1" --topic "$p.needs.v1"
 acls --add --allow-principal User:analyst --operation Read \
   --topic "$p.stars.v1" --topic "$p.star-changes.v1" --topic "$p.needs-status.v1" \
-  --topic "$p.county-stats.v1" --topic "$p.need-matches.v1"
+  --topic "$p.county-stats.v1" --topic "$p.need-matches.v1" --topic "$p.stations.v1"

@@ -30,6 +30,10 @@ Verdict ActivitiesProcessor::apply_to(ActivityState* state, const schemas::Event
     deltas_.add_dated(
         published->area_code, date,
         metric_for_category(Metric::activities_published_by_category, published->category), 1);
+    // SPEC §9: the area's county-stats count the station; a station is never taken back (the
+    // activity was published, whatever becomes of it).
+    if (published->station_id)
+      deltas_.use_station(published->area_code, date, *published->station_id);
   } else {
     if (state == nullptr) {
       return Verdict::rejected(Reason::unknown_reference, "activity_id",

@@ -48,9 +48,11 @@ constexpr std::array<std::string_view, kMetricCount> kMetricNames = {
     "volunteers.starred.3",
     "volunteers.starred.4",
     "volunteers.starred.5",
+    "stations.active",
 };
 
 constexpr uint8_t kFormatVersion = 1;
+constexpr uint8_t kFormatVersionWithStation = 2;  // version 1 and a station use after the changes
 
 void append_digits(std::string& out, int64_t value, int width) {
   char buffer[24];
@@ -126,8 +128,9 @@ std::string Period::str() const {
 
 namespace {
 // The wire format: version (1), area (4), as_of size (2), as_of, count (2), then per change
-// period kind (1), period value (4), metric (1), delta (8). Little-endian hosts only (x86-64,
-// arm64), fields copied with memcpy at a moving pointer.
+// period kind (1), period value (4), metric (1), delta (8); version 2 then adds a station use:
+// date (4, days since 1970-01-01), station id size (2), station id. Little-endian hosts only
+// (x86-64, arm64), fields copied with memcpy at a moving pointer.
 constexpr size_t kHeaderBytes = 1 + 4 + 2;
 constexpr size_t kChangeBytes = CountyDeltaReader::kChangeBytes;
 
@@ -153,6 +156,13 @@ void CountyDeltaWriter::begin(uint32_t area, std::string_view as_of, size_t max_
   count_at_ = static_cast<size_t>(at - bytes_.data()) + as_of.size();
   next_ = bytes_.data() + count_at_ + 2;
   count_ = 0;
+  has_station_ = false;
+}
+
+void CountyDeltaWriter::station(schemas::LocalDate date, std::string_view station_id) {
+  has_station_ = true;
+  station_date_ = date;
+  station_id_ = station_id;
 }
 
 void CountyDeltaWriter::add(Period period, Metric metric, int64_t delta) {
@@ -166,7 +176,16 @@ void CountyDeltaWriter::add(Period period, Metric metric, int64_t delta) {
 
 std::string_view CountyDeltaWriter::finish() {
   write<uint16_t>(bytes_.data() + count_at_, static_cast<uint16_t>(count_));
-  return {bytes_.data(), static_cast<size_t>(next_ - bytes_.data())};
+  const auto used = static_cast<size_t>(next_ - bytes_.data());
+  if (!has_station_) return {bytes_.data(), used};
+  bytes_[0] = static_cast<char>(kFormatVersionWithStation);
+  bytes_.resize(used + 4 + 2 + station_id_.size());
+  char* at = bytes_.data() + used;
+  at = write<int32_t>(at, station_date_.days);
+  at = write<uint16_t>(at, static_cast<uint16_t>(station_id_.size()));
+  std::memcpy(at, station_id_.data(), station_id_.size());
+  next_ = bytes_.data() + bytes_.size();
+  return {bytes_.data(), bytes_.size()};
 }
 
 bool CountyDeltaReader::open(std::string_view in) {
@@ -177,13 +196,28 @@ bool CountyDeltaReader::open(std::string_view in) {
   at = read(at, version);
   at = read(at, area_.value);
   at = read(at, as_of_size);
-  if (version != kFormatVersion || in.size() < kHeaderBytes + as_of_size + 2) return false;
+  if ((version != kFormatVersion && version != kFormatVersionWithStation) ||
+      in.size() < kHeaderBytes + as_of_size + 2) {
+    return false;
+  }
   as_of_ = {at, as_of_size};
   at += as_of_size;
   uint16_t count = 0;
   changes_ = read(at, count);
   count_ = count;
-  if (in.size() != kHeaderBytes + as_of_size + 2 + count_ * kChangeBytes) return false;
+  const size_t changes_end = kHeaderBytes + as_of_size + 2 + count_ * kChangeBytes;
+  station_id_ = {};
+  if (version == kFormatVersion) {
+    if (in.size() != changes_end) return false;
+  } else {
+    if (in.size() < changes_end + 4 + 2) return false;
+    const char* station = in.data() + changes_end;
+    uint16_t id_size = 0;
+    station = read(station, station_date_.days);
+    station = read(station, id_size);
+    if (id_size == 0 || in.size() != changes_end + 4 + 2 + id_size) return false;
+    station_id_ = {station, id_size};
+  }
   for (size_t i = 0; i < count_; ++i) {
     const char* change = changes_ + i * kChangeBytes;
     const auto kind = static_cast<uint8_t>(change[0]);
@@ -199,6 +233,7 @@ void encode_county_delta_into(const CountyDelta& delta, std::string& out) {
   for (const MetricDelta& change : delta.changes) {
     writer.add(change.period, change.metric, change.delta);
   }
+  if (delta.station) writer.station(delta.station->date, delta.station->station_id);
   out.assign(writer.finish());
 }
 
@@ -215,6 +250,11 @@ bool decode_county_delta_into(std::string_view in, CountyDelta& delta) {
   delta.as_of.assign(reader.as_of());
   delta.changes.resize(reader.size());
   for (size_t i = 0; i < reader.size(); ++i) delta.changes[i] = reader.change(i);
+  if (reader.has_station()) {
+    delta.station = StationUse{reader.station_date(), std::string(reader.station_id())};
+  } else {
+    delta.station.reset();
+  }
   return true;
 }
 
@@ -248,6 +288,18 @@ void CountyDeltaBatch::add_exact(schemas::AreaCode area, Period period, Metric m
 void CountyDeltaBatch::add_total(schemas::AreaCode area, Metric metric, int64_t delta) {
   add(target(area.value, Period::total()), metric, delta);
   add(target(area.prefecture().value, Period::total()), metric, delta);
+}
+
+void CountyDeltaBatch::use_station(schemas::AreaCode area, schemas::LocalDate date,
+                                   std::string_view station_id) {
+  station_.valid = true;
+  station_.area = area.value;
+  station_.city = area.prefecture().value;
+  station_.date = date;
+  station_.id.assign(station_id);
+  // Both areas get a message even if no metric of theirs changes.
+  target(station_.area, Period::total());
+  target(station_.city, Period::total());
 }
 
 void CountyDeltaBatch::add(uint32_t target, Metric metric, int64_t delta) {
@@ -287,6 +339,7 @@ uint32_t CountyDeltaBatch::target(uint32_t area, Period period) {
 void CountyDeltaBatch::clear() {
   order_.clear();
   dated_.valid = false;
+  station_.valid = false;
 }
 
 void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of) {
@@ -306,7 +359,10 @@ void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::
         if (t.sums[m] != 0) message_.add(t.period, static_cast<Metric>(m), t.sums[m]);
       }
     }
-    if (message_.size() == 0) continue;
+    if (station_.valid && (area == station_.area || area == station_.city)) {
+      message_.station(station_.date, station_.id);
+    }
+    if (message_.size() == 0 && !message_.has_station()) continue;
     // The key is the six-digit area code.
     uint32_t digits = area % 1000000;
     for (size_t d = key_.size(); d-- > 0; digits /= 10)

@@ -83,7 +83,15 @@ runtime::Topology topology(const ProcessorOptions& options, const std::string& a
                      });
   add_processor<ActivitiesProcessor>(topology, inputs::kActivities, options);
   add_processor<NeedsProcessor>(topology, inputs::kNeeds, options);
-  add_processor<CountyStatsProcessor>(topology, inputs::kCountyDeltas, options);
+  {
+    const std::vector<std::string> stores = {CountyStatsProcessor::kStoreName,
+                                             CountyStatsProcessor::kStationsStore};
+    topology.processor(CountyStatsProcessor::kStoreName, {std::string(inputs::kCountyDeltas)},
+                       stores, [options, stores](runtime::TaskContext& task) {
+                         return std::make_unique<CountyStatsProcessor>(
+                             options, task.store(stores[0]), task.store(stores[1]));
+                       });
+  }
   if (matching_on(options)) {
     topology.repartition(std::string(outputs::kMatchChanges));
     const std::vector<std::string> stores = {MatchingProcessor::kNeedsStore,

@@ -230,6 +230,17 @@ std::string to_json(const NeedMatchRecord& r) {
   return out.text("as_of", r.as_of).finish();
 }
 
+std::string to_json(const StationRecord& r) {
+  RecordWriter out;
+  out.text("area_code", r.area_code).text("station_id", r.station_id);
+  auto& w = out.raw();
+  out.string("months");
+  w.StartArray();
+  for (const std::string& month : r.months) out.string(month);
+  w.EndArray();
+  return out.finish();
+}
+
 std::string to_json(const CountyStatsRecord& r) {
   RecordWriter out;
   out.text("area_code", r.area_code).text("period", r.period);
@@ -411,6 +422,21 @@ std::optional<NeedMatchRecord> need_match_from_json(std::string_view json) {
       }
     }
     r.as_of = in.text("as_of");
+    return r;
+  });
+}
+
+std::optional<StationRecord> station_from_json(std::string_view json) {
+  return parse_record<StationRecord>(json, [](RecordReader& in) {
+    StationRecord r;
+    r.area_code = in.text("area_code");
+    r.station_id = in.text("station_id");
+    if (const rj::Value* months = in.array("months")) {
+      for (const rj::Value& month : months->GetArray()) {
+        if (!month.IsString()) return in.fail<StationRecord>();
+        r.months.emplace_back(month.GetString(), month.GetStringLength());
+      }
+    }
     return r;
   });
 }

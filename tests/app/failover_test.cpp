@@ -292,7 +292,7 @@ class Failover : public ::testing::Test {
   void expect_tables_equal_replay() {
     fs::create_directories(dir() / "live");
     for (const char* table :
-         {"stars", "star-changes", "needs-status", "county-stats", "dead-letter"}) {
+         {"stars", "star-changes", "needs-status", "county-stats", "dead-letter", "stations"}) {
       const CommandResult exported =
           cli_->run(std::string("export ") + table + " -o live/" + table + ".jsonl");
       ASSERT_EQ(exported.code, 0) << table << ": " << exported.err;
@@ -319,6 +319,8 @@ class Failover : public ::testing::Test {
     };
     compare("county-stats.jsonl", without_revision, false);
     compare("dead-letter.jsonl", without_source, true);
+    compare(
+        "stations.jsonl", [](const std::string& line) { return line; }, false);
   }
 
   void TearDown() override {

@@ -120,7 +120,7 @@ TEST(SecureCluster, RunIsExactlyOnceUnderSaslSslWithLeastPrivilege) {
 
   fs::create_directories(cli.dir() / "live");
   for (const char* table :
-       {"stars", "star-changes", "needs-status", "county-stats", "need-matches"}) {
+       {"stars", "star-changes", "needs-status", "county-stats", "need-matches", "stations"}) {
     const CommandResult exported =
         step("analyst", std::string("export ") + table + " -o live/" + table + ".jsonl");
     ASSERT_EQ(exported.code, 0) << table << ": " << exported.err;
@@ -128,7 +128,8 @@ TEST(SecureCluster, RunIsExactlyOnceUnderSaslSslWithLeastPrivilege) {
   // need-matches carry as_of, the time of the event that changed them: one record per need.
   EXPECT_EQ(read_lines(cli.dir() / "live" / "need-matches.jsonl").size(),
             read_lines(cli.dir() / "replay" / "need-matches.jsonl").size());
-  for (const char* table : {"stars.jsonl", "star-changes.jsonl", "needs-status.jsonl"}) {
+  for (const char* table :
+       {"stars.jsonl", "star-changes.jsonl", "needs-status.jsonl", "stations.jsonl"}) {
     const auto expected = read_lines(cli.dir() / "replay" / table);
     const auto actual = read_lines(cli.dir() / "live" / table);
     EXPECT_GT(expected.size(), 20u) << table;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "leifeng/generator/calendar.hpp"
+#include "leifeng/generator/city_plan.hpp"
 #include "leifeng/generator/generator.hpp"
 #include "leifeng/schemas/domain.hpp"
 #include "leifeng/schemas/validation.hpp"
@@ -245,6 +246,40 @@ TEST(GeneratorTest, DefaultCityIsAMonthOfAMidSizedCity) {
   for (const auto& [volunteer, minutes] : verified_minutes) starred += minutes >= 6000 ? 1 : 0;
   EXPECT_GT(starred, 30);
   EXPECT_LT(starred, 600);
+}
+
+// SPEC §9: across two months some stations go idle: each area's last kIdleStationsPerArea
+// stations are used in the first month only, so the second month's report lists them.
+TEST(GeneratorTest, SomeStationsGoIdleAfterTheFirstMonth) {
+  GeneratorOptions options = valid_only(small_city(7));
+  options.days = 61;                                               // 2027-03-01 .. 2027-04-30
+  std::map<std::string, std::set<std::string>> months_by_station;  // "<area>/<station>"
+  for (const std::string& line : lines_of(generate_text(options))) {
+    rapidjson::Document doc;
+    doc.Parse(line.c_str(), line.size());
+    if (std::string(doc["type"].GetString()) != "activity.published" ||
+        !doc.HasMember("station_id"))
+      continue;
+    const std::string key =
+        std::string(doc["area_code"].GetString()) + "/" + doc["station_id"].GetString();
+    // starts_at is written at +08:00: its first seven characters are the local month.
+    months_by_station[key].insert(std::string(doc["starts_at"].GetString()).substr(0, 7));
+  }
+  int idle_in_april = 0;
+  int used_in_both = 0;
+  for (const auto& [station, months] : months_by_station) {
+    const int number = std::stoi(station.substr(station.rfind('-') + 1));
+    const bool idle = months == std::set<std::string>{"2027-03"};
+    if (number > static_cast<int>(kStationsPerArea - kIdleStationsPerArea)) {
+      EXPECT_EQ(months, std::set<std::string>{"2027-03"}) << station;
+    }
+    idle_in_april += idle ? 1 : 0;
+    used_in_both += months.size() == 2 ? 1 : 0;
+  }
+  EXPECT_GE(idle_in_april, 10) << "about two idle stations per area";
+  EXPECT_GT(used_in_both, 10);  // the others stay in use
+  // Deterministic by seed, like the rest.
+  EXPECT_EQ(generate_text(options), generate_text(options));
 }
 
 TEST(GeneratorTest, EventsFlagScalesTheOutput) {

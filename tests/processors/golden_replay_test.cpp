@@ -65,6 +65,10 @@ TEST_P(GoldenReplay, OutputsEqualTheHandComputedOnes) {
   if (fs::exists(expected / "need-matches.jsonl")) {
     EXPECT_EQ(read_lines(out / "need-matches.jsonl"), read_lines(expected / "need-matches.jsonl"));
   }
+  // stations (SPEC §9): line by line where the scenario has worked them out.
+  if (fs::exists(expected / "stations.jsonl")) {
+    EXPECT_EQ(read_lines(out / "stations.jsonl"), read_lines(expected / "stations.jsonl"));
+  }
   std::vector<std::string> county;
   for (const auto& line : read_lines(out / "county-stats.jsonl")) {
     county.push_back(without_revision(line));
@@ -88,7 +92,7 @@ TEST_P(GoldenReplay, OutputsEqualTheHandComputedOnes) {
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, GoldenReplay,
                          ::testing::Values("hours_stars", "needs_activities", "bad_input",
-                                           "matching"));
+                                           "matching", "stations"));
 
 TEST(ReplayCommand, ReadsStandardInputAndCountsEveryLine) {
   const fs::path out = fresh_dir("stdin");

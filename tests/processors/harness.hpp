@@ -210,6 +210,14 @@ inline std::string activity_published(const std::string& id, const std::string& 
          "\"target_groups\":[\"general_public\"],\"starts_at\":" +
          q(starts_at) + ",\"ends_at\":" + q(ends_at) + "}";
 }
+// An activity.published naming `station` (SPEC §9), starting at `starts_at`.
+inline std::string activity_at_station(const std::string& id, const std::string& activity,
+                                       const std::string& area, const std::string& starts_at,
+                                       const std::string& station) {
+  std::string json = activity_published(id, activity, area, starts_at, starts_at);
+  json.pop_back();
+  return json + ",\"station_id\":" + q(station) + "}";
+}
 inline std::string activity_completed(const std::string& id, const std::string& activity,
                                       int participants, int beneficiaries,
                                       const std::string& at = "2027-03-10T18:00:00+08:00") {

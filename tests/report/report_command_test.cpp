@@ -40,6 +40,19 @@ class ReportCommand : public ::testing::Test {
            "\n"
         << R"({"area_code":"410421","period":"2027-03","metrics":{"hours.minutes_verified":125,"volunteers.active":1},"revision":2,"as_of":"2027-03-30T20:00:00+08:00"})"
            "\n";
+    // The tables of the lists (SPEC §9): one idle station and one candidate in 新华区.
+    std::ofstream(dir_ / "replay" / "stations.jsonl")
+        << R"({"area_code":"410400","station_id":"st-9","months":["2027-02"]})"
+           "\n"
+        << R"({"area_code":"410402","station_id":"st-1","months":["2027-02","2027-03"]})"
+           "\n"
+        << R"({"area_code":"410402","station_id":"st-9","months":["2027-02"]})"
+           "\n";
+    std::ofstream(dir_ / "replay" / "stars.jsonl")
+        << R"({"volunteer_id":"v-1","home_area":"410402","registered":true,"party_member":true,"star_level":3,"minutes_verified":18000,"logs_verified":60,"mean_quality_x100":400,"as_of":"2027-03-30T20:00:00+08:00"})"
+           "\n"
+        << R"({"volunteer_id":"v-2","home_area":"410402","registered":true,"party_member":false,"star_level":4,"minutes_verified":36000,"logs_verified":90,"mean_quality_x100":400,"as_of":"2027-03-30T20:00:00+08:00"})"
+           "\n";
   }
   void TearDown() override {
     if (!HasFailure()) fs::remove_all(dir_);
@@ -60,6 +73,23 @@ TEST_F(ReportCommand, MarkdownToStdout) {
       << run.out;
   EXPECT_NE(run.out.find("| **平顶山市** | 410400 | 14.6 | +4.6 | +45.8% | 5 |"),
             std::string::npos);
+  // SPEC §9 from stations.jsonl and stars.jsonl.
+  EXPECT_NE(run.out.find("\n- 新华区 (410402): `st-9`\n"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("\n- 新华区 (410402): `v-1` ★3\n"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("v-2"), std::string::npos);
+}
+
+TEST_F(ReportCommand, ListTablesMissingOrMalformedExitTwo) {
+  std::ofstream(dir_ / "replay" / "stars.jsonl", std::ios::app) << "{\"volunteer_id\":1}\n";
+  CommandResult run = leifeng({"report", "--month", "2027-03", "--from", "replay"});
+  EXPECT_EQ(run.code, 2);
+  EXPECT_NE(run.err.find("stars.jsonl:3: not a stars record"), std::string::npos) << run.err;
+  fs::remove(dir_ / "replay" / "stations.jsonl");
+  run = leifeng({"report", "--month", "2027-03", "--from", "replay"});
+  EXPECT_EQ(run.code, 2);
+  EXPECT_NE(run.err.find("stations.jsonl (expected a directory written by `leifeng replay"),
+            std::string::npos)
+      << run.err;
 }
 
 TEST_F(ReportCommand, FormatFromTheOutputFileAndExplicitFormat) {

@@ -163,19 +163,20 @@ TEST(CsvReport, OneHeaderAndOneRowPerArea) {
             "activities_completed,participants,needs_posted,needs_fulfilled,mean_fulfil_hours,"
             "registered_volunteers,stars_1,stars_2,stars_3,stars_4,stars_5,"
             "hours_neighborhood_watch,hours_caring_dedication,hours_paired_assistance,"
-            "hours_party_member_service,hours_window_service,hours_online_campaign");
+            "hours_party_member_service,hours_window_service,hours_online_campaign,"
+            "active_stations,idle_stations,commendation_candidates");
   EXPECT_EQ(lines[1],
             "2027-03,410402,新华区,county,12.5,2.5,25.0,4,3,2,25,5,2,2.5,10,3,1,0,0,0,"
-            "7.5,0.0,0.0,0.0,0.0,5.0");
+            "7.5,0.0,0.0,0.0,0.0,5.0,0,,");
   EXPECT_EQ(lines[2],
             "2027-03,410403,卫东区,county,0.0,-1.5,-100.0,0,0,0,0,0,0,,0,0,0,0,0,0,"
-            "0.0,0.0,0.0,0.0,0.0,0.0");
+            "0.0,0.0,0.0,0.0,0.0,0.0,0,,");
   EXPECT_EQ(lines[5],
             "2027-03,410421,宝丰县,county,2.1,,,1,0,0,0,1,0,,2,0,0,0,0,0,"
-            "0.0,2.1,0.0,0.0,0.0,0.0");
+            "0.0,2.1,0.0,0.0,0.0,0.0,0,,");
   EXPECT_EQ(lines[11],
             "2027-03,410400,平顶山市,city,14.6,4.6,45.8,5,3,2,25,6,2,2.5,12,3,1,0,0,0,"
-            "7.5,2.1,0.0,0.0,0.0,5.0");
+            "7.5,2.1,0.0,0.0,0.0,5.0,0,,");
 }
 
 TEST(CsvReport, QuotesNamesWithCommasAndQuotes) {

@@ -22,8 +22,8 @@ using namespace testing_support;
 namespace fs = std::filesystem;
 
 const fs::path kSchemaDir = LEIFENG_SCHEMA_DIR;
-const char* kOutputRecords[] = {"stars",        "star-changes", "needs-status",
-                                "county-stats", "dead-letter",  "need-matches"};
+const char* kOutputRecords[] = {"stars",       "star-changes", "needs-status", "county-stats",
+                                "dead-letter", "need-matches", "stations"};
 
 rapidjson::Document load(const std::string& name) {
   std::ifstream in(kSchemaDir / (name + ".schema.json"));
@@ -260,6 +260,8 @@ std::vector<std::pair<std::string, std::string>> output_examples() {
       {"need-matches",
        to_json(NeedMatchRecord{
            "need-2", "410402", "other", "micro_wish", "claimed", {}, "2027-03-06T09:30:00+08:00"})},
+      {"stations", to_json(StationRecord{"410402", "station-410402-03", {"2027-01", "2027-03"}})},
+      {"stations", to_json(StationRecord{"410400", "station-410402-03", {"2027-01"}})},
   };
 }
 

@@ -119,6 +119,16 @@ TEST(Records, NeedMatchExactJsonWithCandidatesInOrder) {
   EXPECT_FALSE(need_match_from_json(R"({"need_id":"n"})"));
 }
 
+TEST(Records, StationExactJsonWithMonthsInOrder) {
+  const StationRecord station{"410402", "station-410402-03", {"2027-01", "2027-03"}};
+  EXPECT_EQ(station.key(), "410402/station-410402-03");
+  EXPECT_EQ(to_json(station), R"({"area_code":"410402","station_id":"station-410402-03",)"
+                              R"("months":["2027-01","2027-03"]})");
+  EXPECT_EQ(station_from_json(to_json(station)), station);
+  EXPECT_FALSE(station_from_json(R"({"area_code":"410402","station_id":"s","months":[1]})"));
+  EXPECT_FALSE(station_from_json(R"({"area_code":"410402"})"));
+}
+
 TEST(Records, CountyStatsExactJsonWithSortedMetrics) {
   EXPECT_EQ(to_json(county_stats()),
             R"({"area_code":"410402","period":"2027-03","metrics":{"activities.published":3,)"

@@ -75,6 +75,7 @@ class Planner {
 
   void plan_activities() {
     Random rng = Random::stream(options_.seed, kActivityStream);
+    const std::string first_month = schemas::LocalDate{plan_.first_day}.month_str();
     by_day_.assign(plan_.days, {});
     by_day_area_.assign(static_cast<size_t>(plan_.days) * plan_.areas.size(), {});
     for (int64_t i = 0; i < size_.activities; ++i) {
@@ -94,6 +95,12 @@ class Planner {
       a.ends_at = a.starts_at + duration * kMinute;
       a.organizer = static_cast<uint32_t>(rng.below(kOrganizersPerArea)) + 1;
       if (rng.percent(60)) a.station = static_cast<uint32_t>(rng.below(kStationsPerArea)) + 1;
+      if (a.station && *a.station > kStationsPerArea - kIdleStationsPerArea &&
+          schemas::LocalDate{day}.month_str() != first_month) {
+        // Going idle: the same draw lands on a station still in use (no extra random number,
+        // so everything else the seed decides stays as it was).
+        a.station = (*a.station - 1) % (kStationsPerArea - kIdleStationsPerArea) + 1;
+      }
       if (rng.percent(70)) a.capacity = 5 * rng.between(2, 12);
 
       // Published one to ten days ahead, but not before the period starts (nor at night).

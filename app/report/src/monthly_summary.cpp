@@ -61,6 +61,7 @@ AreaSummary summarize_area(const std::string& code, const AreaNames& names,
   row.needs_posted = metric(current, "needs.posted");
   row.needs_fulfilled = metric(current, "needs.fulfilled");
   row.fulfil_minutes = metric(current, "needs.fulfil_minutes");
+  row.stations_active = metric(current, "stations.active");
   if (previous != nullptr)
     row.previous_minutes_verified = metric(previous, "hours.minutes_verified");
   row.volunteers_registered = metric(total, "volunteers.registered");
@@ -75,6 +76,12 @@ AreaSummary summarize_area(const std::string& code, const AreaNames& names,
 
 MonthlySummary summarize_month(const std::vector<CountyStatsRecord>& records, ReportMonth month,
                                const AreaNames& names) {
+  return summarize_month(ReportTables{records, {}, {}}, month, names);
+}
+
+MonthlySummary summarize_month(const ReportTables& tables, ReportMonth month,
+                               const AreaNames& names) {
+  const std::vector<CountyStatsRecord>& records = tables.county_stats;
   const std::string period = month.str();
   const std::optional<ReportMonth> before = month.previous();
   const std::string previous_period = before ? before->str() : "";
@@ -108,12 +115,21 @@ MonthlySummary summarize_month(const std::vector<CountyStatsRecord>& records, Re
   current.for_each_area(add_area);
   previous.for_each_area(add_area);
   total.for_each_area(add_area);
+  auto idle = idle_stations_by_county(tables.stations, month);
+  auto candidates = commendation_candidates_by_area(tables.stars);
+  for (const auto& entry : idle) add_area(entry.first);
+  for (const auto& entry : candidates) {
+    if (!is_city_code(entry.first)) add_area(entry.first);
+  }
 
   MonthlySummary summary{month, {}};
   for (const auto& [city, counties] : counties_by_city) {
     for (const std::string& code : counties) {
-      summary.areas.push_back(
+      AreaSummary& row = summary.areas.emplace_back(
           summarize_area(code, names, current.find(code), previous.find(code), total.find(code)));
+      if (auto it = idle.find(code); it != idle.end()) row.idle_stations = std::move(it->second);
+      if (auto it = candidates.find(code); it != candidates.end())
+        row.commendation_candidates = std::move(it->second);
     }
     summary.areas.push_back(
         summarize_area(city, names, current.find(city), previous.find(city), total.find(city)));

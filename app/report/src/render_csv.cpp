@@ -35,7 +35,7 @@ std::string render_csv(const MonthlySummary& summary) {
          "participants,needs_posted,needs_fulfilled,mean_fulfil_hours,registered_volunteers,"
          "stars_1,stars_2,stars_3,stars_4,stars_5";
   for (const Programme& programme : kProgrammes) csv << ",hours_" << programme.category;
-  csv << "\n";
+  csv << ",active_stations,idle_stations,commendation_candidates\n";
   const std::string month = summary.month.str();
   for (const AreaSummary& area : summary.areas) {
     csv << month << ',' << area.area_code << ',' << field(area.area_name) << ','
@@ -50,7 +50,15 @@ std::string render_csv(const MonthlySummary& summary) {
         << area.volunteers_registered;
     for (int64_t starred : area.volunteers_starred) csv << ',' << starred;
     for (int64_t minutes : area.minutes_verified_by_programme) csv << ',' << hours_text(minutes);
-    csv << "\n";
+    // The lists (SPEC §9) as ids separated by spaces; empty for a city.
+    csv << ',' << area.stations_active << ',';
+    std::string ids;
+    for (const std::string& id : area.idle_stations) ids += (ids.empty() ? "" : " ") + id;
+    csv << field(ids) << ',';
+    ids.clear();
+    for (const CommendationCandidate& c : area.commendation_candidates)
+      ids += (ids.empty() ? "" : " ") + c.volunteer_id;
+    csv << field(ids) << "\n";
   }
   return csv.str();
 }

@@ -173,6 +173,39 @@ void city_charts(std::ostringstream& html, const std::vector<const AreaSummary*>
   html << render_svg(hours) << render_svg(programmes) << render_svg(stars);
 }
 
+// SPEC §9: active and idle stations, commendation candidates; the lists per county.
+void stations_section(std::ostringstream& html, const MonthlySummary& summary) {
+  const std::string month = summary.month.str();
+  html << "<h2>Stations and commendation candidates</h2>\n<table>\n<thead><tr><th>Area</th>"
+          "<th>Code</th><th>Active stations</th><th>Idle stations</th>"
+          "<th>Commendation candidates (party members, ★"
+       << kCommendationMinStars << "+)</th></tr></thead>\n<tbody>\n";
+  for (const AreaSummary& area : summary.areas) {
+    area_cells(html, area);
+    number_cell(html, area.stations_active);
+    if (area.is_city) {
+      html << "<td>" << kAbsent << "</td><td>" << kAbsent << "</td></tr>\n";
+      continue;
+    }
+    html << "<td>";
+    for (std::size_t i = 0; i < area.idle_stations.size(); ++i)
+      html << (i == 0 ? "" : ", ") << text(area.idle_stations[i]);
+    html << "</td><td>";
+    for (std::size_t i = 0; i < area.commendation_candidates.size(); ++i) {
+      const CommendationCandidate& c = area.commendation_candidates[i];
+      html << (i == 0 ? "" : ", ") << text(c.volunteer_id) << " ★" << c.star_level;
+    }
+    html << "</td></tr>\n";
+  }
+  html << "</tbody>\n</table>\n<p class=\"note\">Active stations: distinct stations named by "
+          "activities starting in "
+       << month << ". Idle stations: had an activity before " << month
+       << " and none in it. Commendation candidates: party-member volunteers at ★"
+       << kCommendationMinStars
+       << " or more, by home area, at their star level when the tables were read. Ids "
+          "only.</p>\n";
+}
+
 }  // namespace
 
 std::string render_html(const MonthlySummary& summary) {
@@ -216,6 +249,7 @@ std::string render_html(const MonthlySummary& summary) {
           "all time, by home area.</p>\n"
        << "<h2>Verified hours by programme</h2>\n";
   programme_table(html, summary);
+  stations_section(html, summary);
   html << "</body>\n</html>\n";
   return html.str();
 }

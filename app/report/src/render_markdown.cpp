@@ -27,6 +27,48 @@ std::string area_cell(const AreaSummary& area) {
   return area.is_city ? "**" + cell(area.area_name) + "**" : cell(area.area_name);
 }
 
+// SPEC §9: active and idle stations, commendation candidates; the lists per county.
+void stations_and_commendations(std::ostringstream& md, const MonthlySummary& summary) {
+  const std::string month = summary.month.str();
+  md << "\n## Stations and commendation candidates\n\n"
+     << "| Area | Code | Active stations | Idle stations | Commendation candidates |\n"
+     << "|---|---|---:|---:|---:|\n";
+  for (const AreaSummary& area : summary.areas) {
+    md << "| " << area_cell(area) << " | " << area.area_code << " | " << area.stations_active;
+    if (area.is_city) {
+      md << " | " << kAbsent << " | " << kAbsent << " |\n";
+    } else {
+      md << " | " << area.idle_stations.size() << " | " << area.commendation_candidates.size()
+         << " |\n";
+    }
+  }
+  md << "\nActive stations: distinct stations named by activities starting in " << month
+     << ". Idle stations: had an activity before " << month
+     << " and none in it. Commendation candidates: party-member volunteers at ★"
+     << kCommendationMinStars
+     << " or more, by home area, at their star level when the tables were read. Ids only.\n\n"
+     << "### Idle stations\n\n";
+  for (const AreaSummary& area : summary.areas) {
+    if (area.is_city) continue;
+    md << "- " << cell(area.area_name) << " (" << area.area_code << "): ";
+    if (area.idle_stations.empty()) md << "none";
+    for (std::size_t i = 0; i < area.idle_stations.size(); ++i)
+      md << (i == 0 ? "" : ", ") << "`" << area.idle_stations[i] << "`";
+    md << "\n";
+  }
+  md << "\n### Commendation candidates\n\n";
+  for (const AreaSummary& area : summary.areas) {
+    if (area.is_city) continue;
+    md << "- " << cell(area.area_name) << " (" << area.area_code << "): ";
+    if (area.commendation_candidates.empty()) md << "none";
+    for (std::size_t i = 0; i < area.commendation_candidates.size(); ++i) {
+      const CommendationCandidate& c = area.commendation_candidates[i];
+      md << (i == 0 ? "" : ", ") << "`" << c.volunteer_id << "` ★" << c.star_level;
+    }
+    md << "\n";
+  }
+}
+
 }  // namespace
 
 std::string render_markdown(const MonthlySummary& summary) {
@@ -76,6 +118,7 @@ std::string render_markdown(const MonthlySummary& summary) {
     for (int64_t minutes : area.minutes_verified_by_programme) md << " | " << hours_text(minutes);
     md << " | " << hours_text(area.minutes_verified) << " |\n";
   }
+  stations_and_commendations(md, summary);
   return md.str();
 }
 

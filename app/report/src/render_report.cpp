@@ -4,7 +4,12 @@ namespace leifeng::report {
 
 std::string render_report(const std::vector<schemas::CountyStatsRecord>& records, ReportMonth month,
                           const AreaNames& names, ReportFormat format) {
-  const MonthlySummary summary = summarize_month(records, month, names);
+  return render_report(ReportTables{records, {}, {}}, month, names, format);
+}
+
+std::string render_report(const ReportTables& tables, ReportMonth month, const AreaNames& names,
+                          ReportFormat format) {
+  const MonthlySummary summary = summarize_month(tables, month, names);
   switch (format) {
     case ReportFormat::markdown:
       return render_markdown(summary);

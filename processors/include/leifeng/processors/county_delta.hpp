@@ -40,11 +40,12 @@ enum class Metric : uint8_t {
   needs_cancelled,
   needs_expired,
   needs_fulfil_minutes,
-  needs_open,                // total only
-  volunteers_registered,     // total only
-  volunteers_party_members,  // total only
-  volunteers_starred,        // + level - 1 (5), total only
-  count_ = volunteers_starred + 5,
+  needs_open,                                // total only
+  volunteers_registered,                     // total only
+  volunteers_party_members,                  // total only
+  volunteers_starred,                        // + level - 1 (5), total only
+  stations_active = volunteers_starred + 5,  // county-stats counts it from station uses
+  count_,
 };
 inline constexpr int kMetricCount = static_cast<int>(Metric::count_);
 
@@ -71,10 +72,19 @@ struct MetricDelta {
   friend bool operator==(const MetricDelta&, const MetricDelta&) = default;
 };
 
+// An activity naming a station (SPEC §9): the county-stats processor, keyed by area, knows
+// which stations an area has seen and so counts `stations.active` itself.
+struct StationUse {
+  schemas::LocalDate date;  // local date of the activity's starts_at
+  std::string station_id;
+  friend bool operator==(const StationUse&, const StationUse&) = default;
+};
+
 struct CountyDelta {
   schemas::AreaCode area;
   std::string as_of;  // occurred_at of the contributing event
   std::vector<MetricDelta> changes;
+  std::optional<StationUse> station{};  // {}: aggregate initialisers may leave it out
   friend bool operator==(const CountyDelta&, const CountyDelta&) = default;
 };
 
@@ -84,12 +94,18 @@ class CountyDeltaWriter {
   // Starts a message for `area` with room for up to `max_changes` changes.
   void begin(uint32_t area, std::string_view as_of, size_t max_changes);
   void add(Period period, Metric metric, int64_t delta);
+  // Adds a station use (format version 2); `station_id` must live until finish().
+  void station(schemas::LocalDate date, std::string_view station_id);
   size_t size() const { return count_; }
+  bool has_station() const { return has_station_; }
   // The message; valid until the next begin().
   std::string_view finish();
 
  private:
   std::string bytes_;
+  bool has_station_ = false;
+  schemas::LocalDate station_date_;
+  std::string_view station_id_;
   char* next_ = nullptr;
   size_t count_ = 0;
   size_t count_at_ = 0;  // offset of the change count
@@ -101,6 +117,10 @@ class CountyDeltaReader {
   // False when `bytes` is not a message of this format (version, sizes, periods, metrics).
   bool open(std::string_view bytes);
   schemas::AreaCode area() const { return area_; }
+  // A station use (version 2 messages only): its date and a non-empty station id.
+  bool has_station() const { return !station_id_.empty(); }
+  schemas::LocalDate station_date() const { return station_date_; }
+  std::string_view station_id() const { return station_id_; }
   std::string_view as_of() const { return as_of_; }
   size_t size() const { return count_; }
   MetricDelta change(size_t i) const {
@@ -120,6 +140,8 @@ class CountyDeltaReader {
   std::string_view as_of_;
   const char* changes_ = nullptr;
   size_t count_ = 0;
+  schemas::LocalDate station_date_;
+  std::string_view station_id_;
 };
 
 std::string encode_county_delta(const CountyDelta&);
@@ -140,6 +162,9 @@ class CountyDeltaBatch {
   void add_exact(schemas::AreaCode area, Period period, Metric metric, int64_t delta);
   // The `total` period in `area` and its city (the "total only" metrics).
   void add_total(schemas::AreaCode area, Metric metric, int64_t delta);
+  // An activity in `area` starting on `date` names `station_id`: told to the area and its city,
+  // which count `stations.active` (one station per event).
+  void use_station(schemas::AreaCode area, schemas::LocalDate date, std::string_view station_id);
   bool empty() const { return order_.empty(); }
   // Emits one message per area to output `topic` and clears the batch. Messages come in area
   // order, their changes in (period, metric) order.
@@ -172,6 +197,14 @@ class CountyDeltaBatch {
   std::vector<Target> targets_;  // slots reused across events: only metrics is reset
   std::vector<uint32_t> order_;  // the targets in use, in (area, period) order
   DatedTargets dated_;
+  struct Station {
+    bool valid = false;
+    uint32_t area = 0;  // the county; its city gets it too
+    uint32_t city = 0;
+    schemas::LocalDate date;
+    std::string id;
+  };
+  Station station_;
   std::array<char, 6> key_{};
   CountyDeltaWriter message_;  // reused: no allocation per event once warm
 };

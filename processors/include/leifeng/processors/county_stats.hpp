@@ -5,6 +5,7 @@
 #include <array>
 #include <cereal/types/array.hpp>
 #include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -31,12 +32,27 @@ struct CountyCell {
   }
 };
 
+// The days on which activities of one area named one station (SPEC §9), ascending: enough to
+// tell whether a use is the station's first of its day, month or all time in the area.
+struct StationDays {
+  std::vector<int32_t> days;  // local dates, days since 1970-01-01
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(days);
+  }
+};
+
 class CountyCellIndex;  // processors/src/internal
 
 class CountyStatsProcessor : public runtime::Processor {
  public:
   static constexpr const char* kStoreName = "county-stats";
-  CountyStatsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
+  // Per (area, station) the days it was used: keyed by area code (4 bytes big-endian) and the
+  // station id.
+  static constexpr const char* kStationsStore = "county-stations";
+  CountyStatsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store,
+                       runtime::KeyValueStore* stations_store);
 
   runtime::Outcome process(const runtime::InputRecord& record, runtime::Emitter& out) override;
   ~CountyStatsProcessor() override;
@@ -48,14 +64,20 @@ class CountyStatsProcessor : public runtime::Processor {
   void finish(runtime::Emitter& out) override;
 
   static schemas::CountyStatsRecord record_of(const CountyCell& cell);
+  // The stations table record of `days` of the station under store key `key`.
+  static schemas::StationRecord station_record_of(std::string_view key, const StationDays& days);
   const CountyCell* find(schemas::AreaCode area, Period period);
   // The store key of a cell: area and period big-endian, so an area's cells of one period
   // kind sit together in period order (the query server scans a range of days).
   static void cell_key(std::string& key, uint32_t area, Period period);
 
  private:
-  void apply(const CountyDeltaReader& delta);
+  void apply(const CountyDeltaReader& delta, runtime::Emitter& out);
   CountyCell& cell_from_store(uint32_t area, Period period);  // and into index_
+  // Records the station use of `delta` and returns the periods (day, month, total, in that
+  // order) in which the station is new to the area: each +1 stations.active.
+  size_t use_station(const CountyDeltaReader& delta, std::array<Period, 3>& new_in,
+                     runtime::Emitter& out);
 
   ProcessorOptions options_;
   runtime::TypedStore<CountyCell> cells_;
@@ -64,6 +86,7 @@ class CountyStatsProcessor : public runtime::Processor {
   // before_commit() emits. A hot cell (a prefecture's total) changes with almost every delta;
   // rendering its record each time was half of the live path's CPU.
   std::vector<const CountyCell*> changed_;
+  runtime::TypedStore<StationDays> stations_;
   std::string key_;
 };
 

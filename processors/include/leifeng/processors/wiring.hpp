@@ -32,6 +32,7 @@ inline constexpr std::string_view kNeedsStatus = "needs-status";
 inline constexpr std::string_view kCountyStats = "county-stats";
 inline constexpr std::string_view kDeadLetter = "dead-letter";
 inline constexpr std::string_view kNeedMatches = "need-matches";
+inline constexpr std::string_view kStations = "stations";                 // SPEC §9, as built
 inline constexpr std::string_view kCountyDeltas = inputs::kCountyDeltas;  // internal
 inline constexpr std::string_view kMatchChanges = inputs::kMatchChanges;  // internal
 }  // namespace outputs
@@ -50,13 +51,14 @@ struct OutputSpec {
 };
 
 // Every public output (SPEC §2, §6), in the order replay writes and audit compares them.
-inline constexpr std::array<OutputSpec, 6> kOutputs{{
+inline constexpr std::array<OutputSpec, 7> kOutputs{{
     {outputs::kStars, OutputKind::table},
     {outputs::kStarChanges, OutputKind::keyed_stream},
     {outputs::kNeedsStatus, OutputKind::table},
     {outputs::kCountyStats, OutputKind::table},
     {outputs::kDeadLetter, OutputKind::stream},
     {outputs::kNeedMatches, OutputKind::table},
+    {outputs::kStations, OutputKind::table},
 }};
 
 // The Kafka topic of a public logical name: <prefix>.<name>.v1 (SPEC §2). Internal streams

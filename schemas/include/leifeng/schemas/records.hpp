@@ -87,6 +87,16 @@ struct NeedMatchRecord {
   friend bool operator==(const NeedMatchRecord&, const NeedMatchRecord&) = default;
 };
 
+// leifeng.stations.v1, key "<area_code>/<station_id>" (SPEC §9, as built): the months in
+// which activities published with a start in that area named the station, in order.
+struct StationRecord {
+  std::string area_code;
+  std::string station_id;
+  std::vector<std::string> months;  // YYYY-MM, ascending
+  std::string key() const { return area_code + "/" + station_id; }
+  friend bool operator==(const StationRecord&, const StationRecord&) = default;
+};
+
 // Where a dead-lettered input came from: a Kafka message or a line of an events file.
 struct KafkaSource {
   std::string topic;
@@ -152,6 +162,7 @@ std::string to_json(const NeedStatusRecord&);
 std::string to_json(const CountyStatsRecord&);
 std::string to_json(const DeadLetterRecord&);
 std::string to_json(const NeedMatchRecord&);
+std::string to_json(const StationRecord&);
 
 // Parsing back what to_json wrote (export, audit diff, report). nullopt on anything else.
 std::optional<StarRecord> star_record_from_json(std::string_view);
@@ -160,5 +171,6 @@ std::optional<NeedStatusRecord> need_status_from_json(std::string_view);
 std::optional<CountyStatsRecord> county_stats_from_json(std::string_view);
 std::optional<DeadLetterRecord> dead_letter_from_json(std::string_view);
 std::optional<NeedMatchRecord> need_match_from_json(std::string_view);
+std::optional<StationRecord> station_from_json(std::string_view);
 
 }  // namespace leifeng::schemas

@@ -103,6 +103,9 @@ struct CityPlan {
 // Organisers per area: they publish activities, verify hours and claim needs.
 inline constexpr uint32_t kOrganizersPerArea = 24;
 inline constexpr uint32_t kStationsPerArea = 12;
+// The last station numbers of each area go idle: activities use them only in the period's
+// first calendar month, so a later month's report lists them as idle stations (SPEC §9).
+inline constexpr uint32_t kIdleStationsPerArea = 2;
 
 CityPlan plan_city(const GeneratorOptions& options, const CitySize& size);
 

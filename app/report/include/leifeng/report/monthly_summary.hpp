@@ -12,6 +12,7 @@
 #include "leifeng/report/area_names.hpp"
 #include "leifeng/report/programmes.hpp"
 #include "leifeng/report/report_month.hpp"
+#include "leifeng/report/station_lists.hpp"
 #include "leifeng/schemas/records.hpp"
 
 namespace leifeng::report {
@@ -36,6 +37,11 @@ struct AreaSummary {
   int64_t needs_posted = 0;
   int64_t needs_fulfilled = 0;
   int64_t fulfil_minutes = 0;
+  int64_t stations_active = 0;
+  // SPEC §9, county-level units only (empty for a city): stations idle this month, and the
+  // party-member volunteers at three stars or more by home area, as of the tables read.
+  std::vector<std::string> idle_stations;
+  std::vector<CommendationCandidate> commendation_candidates;
   // Of the previous month; nullopt when the area has no record for it.
   std::optional<int64_t> previous_minutes_verified;
   // Of the period `total`.
@@ -50,9 +56,21 @@ struct MonthlySummary {
   std::vector<AreaSummary> areas;
 };
 
+// What the report reads: the county-stats table, and for the lists of SPEC §9 the stations and
+// stars tables.
+struct ReportTables {
+  std::vector<schemas::CountyStatsRecord> county_stats;
+  std::vector<schemas::StationRecord> stations;
+  std::vector<schemas::StarRecord> stars;
+};
+
 // Picks the records of `month`, the month before and `total`. When a key occurs more than
 // once (a topic read without compaction) the highest revision counts, the later on a tie.
 // Throws NoReportData when no record has period `month`.
+// Counties with idle stations or commendation candidates are listed even without statistics.
+MonthlySummary summarize_month(const ReportTables& tables, ReportMonth month,
+                               const AreaNames& names);
+// County statistics alone: no idle stations, no candidates.
 MonthlySummary summarize_month(const std::vector<schemas::CountyStatsRecord>& records,
                                ReportMonth month, const AreaNames& names);
 

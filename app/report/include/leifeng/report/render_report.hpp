@@ -14,6 +14,9 @@ namespace leifeng::report {
 
 // Pure: the same records give the same bytes. Throws NoReportData when there is no record
 // for `month` (see summarize_month).
+std::string render_report(const ReportTables& tables, ReportMonth month, const AreaNames& names,
+                          ReportFormat format);
+// County statistics alone (no idle stations, no commendation candidates).
 std::string render_report(const std::vector<schemas::CountyStatsRecord>& records, ReportMonth month,
                           const AreaNames& names, ReportFormat format);
 
