@@ -50,11 +50,32 @@ TEST(TypedStoreTest, UpsertIsWrittenBackOnFlushAndReadAgainAfterIt) {
   ASSERT_TRUE(backing.data.contains("vol-1"));
   EXPECT_EQ(Counts::decode(backing.data["vol-1"]), 5);
 
-  // The cache is empty after a flush: the value comes back from the backing store.
+  // A small cache outlives the flush: the value is still decoded, and clean.
   const int gets_before = backing.gets;
   int64_t* value = store.find("vol-1");
   ASSERT_NE(value, nullptr);
   EXPECT_EQ(*value, 5);
+  EXPECT_EQ(backing.gets, gets_before);
+  store.flush();
+  EXPECT_EQ(backing.puts, 1) << "a clean value is not written again";
+  *store.find("vol-1") = 6;
+  store.mark_dirty("vol-1");
+  store.flush();
+  EXPECT_EQ(backing.puts, 2);
+  EXPECT_EQ(Counts::decode(backing.data["vol-1"]), 6);
+}
+
+TEST(TypedStoreTest, AFlushEmptiesACacheOfMoreThanTheRetainedKeys) {
+  RecordingStore backing;
+  Counts store(&backing);
+  for (size_t i = 0; i <= Counts::kRetainedKeys; ++i) store.upsert("vol-" + std::to_string(i)) = 1;
+  store.flush();
+  EXPECT_EQ(backing.puts, static_cast<int>(Counts::kRetainedKeys) + 1);
+  // Emptied: the value comes back from the backing store.
+  const int gets_before = backing.gets;
+  int64_t* value = store.find("vol-0");
+  ASSERT_NE(value, nullptr);
+  EXPECT_EQ(*value, 1);
   EXPECT_EQ(backing.gets, gets_before + 1);
 }
 

@@ -1,5 +1,6 @@
 // A typed view over a KeyValueStore with a write-back object cache, so that a hot key is
-// decoded once per commit interval instead of once per event. Values are serialised with
+// decoded once while it stays cached (across commits, up to kRetainedKeys keys) instead of
+// once per event. Values are serialised with
 // cereal's portable binary archive.
 //
 // Every access is one hash lookup: the cache entry carries its own dirty flag, keys are looked
@@ -86,19 +87,27 @@ class TypedStore {
     mark_dirty(*node);
   }
 
-  // Writes dirty values to the backing store and empties the cache (bounded memory).
+  // At most this many decoded values stay cached from one commit interval to the next.
+  static constexpr size_t kRetainedKeys = 16384;
+
+  // Writes dirty values to the backing store. The cache is kept while it holds at most
+  // kRetainedKeys keys, so that a key changed in every commit interval (an active volunteer)
+  // is not read and decoded again each time; beyond that it is emptied (bounded memory).
   void flush() {
     if (backing_ == nullptr) return;
-    for (const Node* node : dirty_) {
+    for (Node* node : dirty_) {
       if (node->present) {
         backing_->put(node->key, encode(node->value));
       } else {
         backing_->remove(node->key);
       }
+      node->dirty = false;
     }
     dirty_.clear();
-    slots_.clear();
-    nodes_.clear();
+    if (nodes_.size() > kRetainedKeys) {
+      slots_.clear();
+      nodes_.clear();
+    }
   }
 
   // Every cached value (file replay keeps everything in the cache), in first-access order.
@@ -213,7 +222,7 @@ class TypedStore {
   KeyValueStore* backing_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<Slot> slots_;  // size a power of two
-  std::vector<const Node*> dirty_;
+  std::vector<Node*> dirty_;
 };
 
 }  // namespace leifeng::runtime
