@@ -256,7 +256,7 @@ class StreamRuntime::Impl final : public RecordSink,
 
   std::map<TaskId, std::unique_ptr<StreamTask>> tasks_;
   // Warm copies of the partitions other instances own (null without standby_replicas); kept
-  // across rebalances and client rebuilds, stopped with the runtime.
+  // across rebalances, closed with the clients (disconnect) and warmed again after.
   std::unique_ptr<StandbyReplicas> standby_;
   int64_t standby_reported_ = 0;  // standby records already added to the metric
   std::map<std::size_t, int32_t> task_partitions_;
