@@ -294,6 +294,10 @@ TEST_F(StandbyTakeover, KilledOwnersPartitionsAreServedByTheStandbyAndTakenOverW
             << " ms\n";
   std::cout.flush();  // before the next fork: a child would write what is still buffered
 
+  // The killed owner's open transaction holds back read_committed readers (the survivor's
+  // consumer, export) until the broker aborts it after transaction.timeout.ms (30 s); only then
+  // can the survivor finish and the tables be complete.
+  std::this_thread::sleep_until(killed + std::chrono::seconds(35));
   ASSERT_TRUE(caught_up(cluster)) << first.log();
   ::kill(first.pid, SIGTERM);
   EXPECT_EQ(support::wait_for(first.pid), 0) << first.log();
