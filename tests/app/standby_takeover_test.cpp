@@ -230,7 +230,7 @@ class StandbyTakeover : public ::testing::Test {
 };
 
 // DISABLED: in two `.ci/run`s (ctest -j2, a loaded 2-core machine) the live tables came out
-// short after the takeover (stars 491 of 671, both times), though it passes alone (9 of 9 runs).
+// short after the takeover (stars 491 of 671, both times); alone it failed 1 of 8 runs (also 491).
 // That is an exactly-once failure with standby_replicas = 1 under investigation (issue 15);
 // run it with --gtest_also_run_disabled_tests.
 TEST_F(StandbyTakeover,
