@@ -1,6 +1,5 @@
 #include "changelog_restorer.hpp"
 
-#include "leifeng/runtime/kafka_client.hpp"
 #include "offset_lookup.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
@@ -19,56 +18,19 @@ namespace {
 // (each chunk records the offset it reaches, so the state stays a prefix of the changelog).
 constexpr std::size_t kChunkRecords = 20000;
 
-class RestoreConsumerEvents final : public RdKafka::EventCb {
- public:
-  explicit RestoreConsumerEvents(std::string client) : client_(std::move(client)) {}
-  void event_cb(RdKafka::Event& event) override { log_librdkafka_event(event, client_); }
-
- private:
-  std::string client_;
-};
-
 }  // namespace
 
 ChangelogRestorer::ChangelogRestorer(std::map<std::string, std::string> kafka_config,
                                      std::string group_id)
-    : kafka_config_(std::move(kafka_config)),
-      group_id_(std::move(group_id)),
-      events_(std::make_unique<RestoreConsumerEvents>(group_id_)) {}
-
-ChangelogRestorer::~ChangelogRestorer() {
-  if (consumer_) consumer_->close();
-}
-
-RdKafka::KafkaConsumer& ChangelogRestorer::consumer() {
-  if (consumer_) return *consumer_;
-  auto properties = kafka_config_;
-  // Assigned partitions only: the group id is required by the client but never joined, and
-  // nothing is committed.
-  properties["group.id"] = group_id_;
-  properties["enable.auto.commit"] = "false";
-  properties["enable.auto.offset.store"] = "false";
-  properties["isolation.level"] = "read_committed";
-  properties["enable.partition.eof"] = "true";
-  properties["auto.offset.reset"] = "earliest";
-  // An empty changelog partition should report its end at once, not after the broker's wait.
-  properties["fetch.wait.max.ms"] = "10";
-  auto conf = new_kafka_conf(properties);
-  std::string error;
-  if (conf->set("event_cb", events_.get(), error) != RdKafka::Conf::CONF_OK)
-    throw std::runtime_error("cannot set the changelog restore consumer's callbacks: " + error);
-  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
-  if (!consumer_)
-    throw std::runtime_error("cannot create the changelog restore consumer: " + error);
-  return *consumer_;
-}
+    // An empty changelog partition should report its end at once, not after the broker's wait.
+    : consumer_(std::move(kafka_config), std::move(group_id), 10, "changelog restore") {}
 
 RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targets,
                                          const std::atomic<bool>& stop, const ProgressFn& progress,
                                          int timeout_ms) {
   RestoreResult result;
   if (targets.empty()) return result;
-  RdKafka::KafkaConsumer& reader = consumer();
+  RdKafka::KafkaConsumer& reader = consumer_.get();
 
   // Local state ahead of its changelog means the topic was recreated: the local data
   // describes records that no longer exist, so that task is rebuilt from the changelog alone.

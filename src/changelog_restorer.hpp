@@ -14,12 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "changelog_consumer.hpp"
 #include "state_db.hpp"
-
-namespace RdKafka {
-class KafkaConsumer;
-class EventCb;
-}  // namespace RdKafka
 
 namespace leifeng::runtime {
 
@@ -51,9 +47,6 @@ class ChangelogRestorer {
 
   // `kafka_config`: librdkafka properties (bootstrap.servers and the [kafka] table).
   ChangelogRestorer(std::map<std::string, std::string> kafka_config, std::string group_id);
-  ~ChangelogRestorer();
-  ChangelogRestorer(const ChangelogRestorer&) = delete;
-  ChangelogRestorer& operator=(const ChangelogRestorer&) = delete;
 
   // Restores all targets together (one assignment, so the waits for the ends overlap).
   // Throws std::runtime_error when Kafka cannot be read within `timeout_ms`.
@@ -61,14 +54,9 @@ class ChangelogRestorer {
                         const ProgressFn& progress, int timeout_ms = 300000);
 
  private:
-  RdKafka::KafkaConsumer& consumer();
-
-  std::map<std::string, std::string> kafka_config_;
-  std::string group_id_;
-  // librdkafka's lines and errors of the consumer through the logger. Not told to the
-  // runtime's connection state: they are served only on the next restore, long after.
-  std::unique_ptr<RdKafka::EventCb> events_;
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  // librdkafka's lines and errors of the consumer go to the logger. Not told to the runtime's
+  // connection state: they are served only on the next restore, long after.
+  ChangelogConsumer consumer_;
 };
 
 }  // namespace leifeng::runtime

@@ -8,7 +8,6 @@
 #include <stdexcept>
 #include <utility>
 
-#include "leifeng/runtime/kafka_client.hpp"
 #include "leifeng/runtime/queryable_state.hpp"
 #include "offset_lookup.hpp"
 
@@ -23,15 +22,6 @@ constexpr std::size_t kChunkRecords = 20000;
 // consume() waits at most this long, so release() and stop() are served quickly.
 constexpr int kPollMs = 20;
 constexpr int kOffsetsTimeoutMs = 30000;
-
-class StandbyConsumerEvents final : public RdKafka::EventCb {
- public:
-  explicit StandbyConsumerEvents(std::string client) : client_(std::move(client)) {}
-  void event_cb(RdKafka::Event& event) override { log_librdkafka_event(event, client_); }
-
- private:
-  std::string client_;
-};
 
 }  // namespace
 
@@ -51,35 +41,12 @@ struct StandbyReplicas::Copy {
 StandbyReplicas::StandbyReplicas(std::map<std::string, std::string> kafka_config,
                                  std::string group_id, std::filesystem::path state_root,
                                  QueryableState* queries)
-    : kafka_config_(std::move(kafka_config)),
-      group_id_(std::move(group_id)),
-      state_root_(std::move(state_root)),
+    : state_root_(std::move(state_root)),
       queries_(queries),
-      events_(std::make_unique<StandbyConsumerEvents>(group_id_)) {}
+      consumer_(std::move(kafka_config), std::move(group_id), 100, "standby") {}
 
 StandbyReplicas::~StandbyReplicas() {
   stop();
-}
-
-RdKafka::KafkaConsumer& StandbyReplicas::consumer() {
-  if (consumer_) return *consumer_;
-  auto properties = kafka_config_;
-  // Assigned partitions only: the group id is required by the client but never joined, and
-  // nothing is committed (the offsets live in the local state).
-  properties["group.id"] = group_id_;
-  properties["enable.auto.commit"] = "false";
-  properties["enable.auto.offset.store"] = "false";
-  properties["isolation.level"] = "read_committed";
-  properties["enable.partition.eof"] = "true";
-  properties["auto.offset.reset"] = "earliest";
-  properties["fetch.wait.max.ms"] = "100";
-  auto conf = new_kafka_conf(properties);
-  std::string error;
-  if (conf->set("event_cb", events_.get(), error) != RdKafka::Conf::CONF_OK)
-    throw std::runtime_error("cannot set the standby consumer's callbacks: " + error);
-  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
-  if (!consumer_) throw std::runtime_error("cannot create the standby consumer: " + error);
-  return *consumer_;
 }
 
 void StandbyReplicas::warm(std::vector<StandbyTask> tasks) {
@@ -165,7 +132,7 @@ void StandbyReplicas::loop() {
     }
     if (copies_.empty()) continue;
     try {
-      std::unique_ptr<RdKafka::Message> message(consumer().consume(kPollMs));
+      std::unique_ptr<RdKafka::Message> message(consumer_.get().consume(kPollMs));
       const auto err = message->err();
       if (err == RdKafka::ERR_NO_ERROR || err == RdKafka::ERR__PARTITION_EOF) {
         for (auto& [name, copy] : copies_) {
@@ -210,10 +177,7 @@ void StandbyReplicas::loop() {
     std::lock_guard lock(mutex_);
     copies_.clear();
   }
-  if (consumer_) {
-    consumer_->close();
-    consumer_.reset();
-  }
+  consumer_.close();
 }
 
 void StandbyReplicas::sync(const std::map<std::string, StandbyTask>& wanted) {
@@ -261,7 +225,7 @@ void StandbyReplicas::open_copies(const std::vector<StandbyTask>& tasks) {
   // Local state ahead of its changelog means the topic was recreated: that copy is rebuilt
   // from the changelog alone, as the restorer does.
   const std::vector<int64_t> ends =
-      list_offsets(consumer(), partitions, OffsetBound::end, kOffsetsTimeoutMs);
+      list_offsets(consumer_.get(), partitions, OffsetBound::end, kOffsetsTimeoutMs);
   std::size_t at = 0;
   for (auto& copy : opened) {
     bool wipe = false;
@@ -315,7 +279,7 @@ void StandbyReplicas::reassign() {
     }
   }
   const RdKafka::ErrorCode err =
-      partitions.empty() ? consumer().unassign() : consumer().assign(partitions);
+      partitions.empty() ? consumer_.get().unassign() : consumer_.get().assign(partitions);
   if (err != RdKafka::ERR_NO_ERROR)
     throw std::runtime_error("cannot assign the standby changelogs: " + RdKafka::err2str(err));
 }
@@ -338,8 +302,8 @@ void StandbyReplicas::apply(Copy& copy, std::size_t index) {
   // The end of the changelog as of the latest fetch (cached: no broker round trip).
   int64_t low = 0;
   int64_t high = -1;
-  if (consumer_ == nullptr ||
-      consumer_->get_watermark_offsets(store.topic, copy.task.partition, &low, &high) !=
+  if (!consumer_.created() ||
+      consumer_.get().get_watermark_offsets(store.topic, copy.task.partition, &low, &high) !=
           RdKafka::ERR_NO_ERROR)
     high = -1;
   queries_->standby_progress(store.name, copy.task.partition, high);

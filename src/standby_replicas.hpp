@@ -25,12 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include "changelog_consumer.hpp"
 #include "state_db.hpp"
-
-namespace RdKafka {
-class KafkaConsumer;
-class EventCb;
-}  // namespace RdKafka
 
 namespace leifeng::runtime {
 
@@ -80,14 +76,10 @@ class StandbyReplicas {
   void reassign();
   void apply_pending();
   void apply(Copy& copy, std::size_t store);
-  RdKafka::KafkaConsumer& consumer();
 
-  std::map<std::string, std::string> kafka_config_;
-  std::string group_id_;
   std::filesystem::path state_root_;
   QueryableState* queries_;
-  std::unique_ptr<RdKafka::EventCb> events_;
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  ChangelogConsumer consumer_;
   std::atomic<int64_t> applied_{0};
 
   // Owned by the standby thread (copies_ read under mutex_ by the accessors).
