@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "../runtime/kafka_test_support.hpp"
 #include "leifeng/schemas/records.hpp"
 #include "leifeng/test_support/comparable_lines.hpp"
 #include "leifeng/test_support/files.hpp"
@@ -89,40 +90,12 @@ class ClusterView {
     return leaders;
   }
 
-  // Records the group has not committed yet on `topics` (high watermark - committed offset);
-  // -1 when the cluster does not answer.
+  // Records the group has not committed yet on `topics` (kafka_test_support.hpp); -1 when the
+  // cluster does not answer.
   int64_t group_lag(const std::string& group, const std::vector<std::string>& topics) {
-    char error[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_of_view().c_str(), error, sizeof error);
-    rd_kafka_conf_set(conf, "group.id", group.c_str(), error, sizeof error);
-    rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
-    if (consumer == nullptr) return -1;
-    int64_t lag = 0;
-    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(16);
-    for (const auto& topic : topics) {
-      const auto leaders_of = leaders(topic);
-      for (std::size_t p = 0; p < leaders_of.size(); ++p)
-        rd_kafka_topic_partition_list_add(list, topic.c_str(), static_cast<int32_t>(p));
-    }
-    if (list->cnt == 0 || rd_kafka_committed(consumer, list, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      lag = -1;
-    } else {
-      for (int i = 0; i < list->cnt && lag >= 0; ++i) {
-        int64_t low = 0;
-        int64_t high = 0;
-        if (rd_kafka_query_watermark_offsets(consumer, list->elems[i].topic,
-                                             list->elems[i].partition, &low, &high,
-                                             10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-          lag = -1;
-        } else if (high > low) {
-          lag += high - std::max(low, list->elems[i].offset);
-        }
-      }
-    }
-    rd_kafka_topic_partition_list_destroy(list);
-    rd_kafka_destroy(consumer);
-    return lag;
+    std::map<std::string, int> partitions;
+    for (const auto& topic : topics) partitions[topic] = static_cast<int>(leaders(topic).size());
+    return leifeng::runtime::testing::group_lag(bootstrap_of_view(), group, partitions);
   }
 
  private:

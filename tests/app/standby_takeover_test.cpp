@@ -85,8 +85,8 @@ struct Instance {
   pid_t pid = -1;
 };
 
-// Sum of the high watermarks of every partition of the topics whose name starts with
-// `prefix` and ends with `suffix`; and the group's uncommitted records on `topics`.
+// The topics of a prefix, their records, the group's uncommitted records and the open
+// transactions on them.
 class Cluster {
  public:
   explicit Cluster(const std::string& bootstrap) : bootstrap_(bootstrap) {
@@ -129,38 +129,11 @@ class Cluster {
     return total;
   }
 
-  // -1 when the cluster does not answer.
   int64_t group_lag(const std::string& group, const std::map<std::string, int>& topics) {
-    char error[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_.c_str(), error, sizeof error);
-    rd_kafka_conf_set(conf, "group.id", group.c_str(), error, sizeof error);
-    rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
-    if (consumer == nullptr) return -1;
-    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(16);
-    for (const auto& [topic, partitions] : topics) {
-      for (int p = 0; p < partitions; ++p)
-        rd_kafka_topic_partition_list_add(list, topic.c_str(), p);
-    }
-    int64_t lag = 0;
-    if (list->cnt == 0 || rd_kafka_committed(consumer, list, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      lag = -1;
-    } else {
-      for (int i = 0; i < list->cnt && lag >= 0; ++i) {
-        int64_t low = 0;
-        int64_t high = 0;
-        if (rd_kafka_query_watermark_offsets(consumer, list->elems[i].topic,
-                                             list->elems[i].partition, &low, &high,
-                                             10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-          lag = -1;
-        } else if (high > low) {
-          lag += high - std::max(low, list->elems[i].offset);
-        }
-      }
-    }
-    rd_kafka_topic_partition_list_destroy(list);
-    rd_kafka_destroy(consumer);
-    return lag;
+    return support::group_lag(bootstrap_, group, topics);
+  }
+  int open_transactions(const std::map<std::string, int>& topics) {
+    return support::open_transactions(bootstrap_, topics);
   }
 
  private:
@@ -229,12 +202,7 @@ class StandbyTakeover : public ::testing::Test {
   Instance second{cli, "second"};
 };
 
-// DISABLED: in two `.ci/run`s (ctest -j2, a loaded 2-core machine) the live tables came out
-// short after the takeover (stars 491 of 671, both times); alone it failed 1 of 8 runs (also 491).
-// That is an exactly-once failure with standby_replicas = 1 under investigation (issue 15);
-// run it with --gtest_also_run_disabled_tests.
-TEST_F(StandbyTakeover,
-       DISABLED_KilledOwnersPartitionsAreServedByTheStandbyAndTakenOverWithOnlyTheTail) {
+TEST_F(StandbyTakeover, KilledOwnersPartitionsAreServedByTheStandbyAndTakenOverWithOnlyTheTail) {
   ASSERT_NO_FATAL_FAILURE(publish(0));
   first.start();
   second.start();
@@ -255,7 +223,12 @@ TEST_F(StandbyTakeover,
     }
   }
   ASSERT_FALSE(moved.empty()) << "no volunteer is served by the second instance\n" << first.log();
-  EXPECT_NE(first.log().find("standby copy of"), std::string::npos) << first.log();
+  // The copies open on the standby's own thread, after the assignment.
+  const auto warming = Clock::now();
+  while (first.log().find("standby copy of") == std::string::npos &&
+         Clock::now() - warming < std::chrono::seconds(15))
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_NE(first.log().find("standby copy of"), std::string::npos) << first.log();
   // The standby applies what the owner commits about every 50 ms.
   std::this_thread::sleep_for(std::chrono::seconds(2));
 
@@ -299,10 +272,23 @@ TEST_F(StandbyTakeover,
             << " ms\n";
   std::cout.flush();  // before the next fork: a child would write what is still buffered
 
-  // The killed owner's open transaction holds back read_committed readers (the survivor's
-  // consumer, export) until the broker aborts it after transaction.timeout.ms (30 s); only then
-  // can the survivor finish and the tables be complete.
-  std::this_thread::sleep_until(killed + std::chrono::seconds(35));
+  // The killed owner's open transaction holds back every read_committed reader of the
+  // partitions it wrote (the survivor's consumer of the county deltas, export) until the broker
+  // aborts it: transaction.timeout.ms (30 s) after it began, at the broker's next check for
+  // timed-out transactions (every 10 s). Only then can the survivor finish.
+  std::map<std::string, int> written = cluster.topics(cli.prefix() + ".", "");
+  written.merge(cluster.topics(cli.prefix() + "-", ""));
+  int open = -1;
+  while (Clock::now() - killed < std::chrono::seconds(90)) {
+    open = cluster.open_transactions(written);
+    if (open == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  ASSERT_EQ(open, 0) << "an open transaction still holds back readers 90 s after the kill";
+  std::cout << "  kill -9 -> the dead owner's transaction aborted "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed).count()
+            << " ms\n";
+  std::cout.flush();
   ASSERT_TRUE(caught_up(cluster)) << first.log();
   ::kill(first.pid, SIGTERM);
   EXPECT_EQ(support::wait_for(first.pid), 0) << first.log();

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -102,6 +103,79 @@ void produce_all(const std::string& bootstrap, const std::string& topic,
   }
   if (producer->flush(60000) != RdKafka::ERR_NO_ERROR || producer->outq_len() != 0)
     throw std::runtime_error("records to " + topic + " not delivered");
+}
+
+namespace {
+
+rd_kafka_t* new_consumer(const std::string& bootstrap, const std::string& group,
+                         const char* isolation) {
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error);
+  if (!group.empty()) rd_kafka_conf_set(conf, "group.id", group.c_str(), error, sizeof error);
+  rd_kafka_conf_set(conf, "isolation.level", isolation, error, sizeof error);
+  return rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+}
+
+rd_kafka_topic_partition_list_t* partitions_of(const std::map<std::string, int>& topics) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(64);
+  for (const auto& [topic, partitions] : topics) {
+    for (int p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(list, topic.c_str(), p);
+  }
+  return list;
+}
+
+// The end offset of every partition of `topics` as a reader with `isolation` sees it (the last
+// stable offset for read_committed); empty when the cluster does not answer.
+std::vector<int64_t> end_offsets(const std::string& bootstrap,
+                                 const std::map<std::string, int>& topics, const char* isolation) {
+  rd_kafka_t* consumer = new_consumer(bootstrap, "", isolation);
+  if (consumer == nullptr) return {};
+  rd_kafka_topic_partition_list_t* list = partitions_of(topics);
+  for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = RD_KAFKA_OFFSET_END;
+  std::vector<int64_t> offsets;
+  if (rd_kafka_offsets_for_times(consumer, list, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < list->cnt; ++i) offsets.push_back(list->elems[i].offset);
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  rd_kafka_destroy(consumer);
+  return offsets;
+}
+
+}  // namespace
+
+int64_t group_lag(const std::string& bootstrap, const std::string& group,
+                  const std::map<std::string, int>& topics) {
+  rd_kafka_t* consumer = new_consumer(bootstrap, group, "read_uncommitted");
+  if (consumer == nullptr) return -1;
+  rd_kafka_topic_partition_list_t* list = partitions_of(topics);
+  int64_t lag = 0;
+  if (list->cnt == 0 || rd_kafka_committed(consumer, list, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    lag = -1;
+  } else {
+    for (int i = 0; i < list->cnt && lag >= 0; ++i) {
+      int64_t low = 0;
+      int64_t high = 0;
+      if (rd_kafka_query_watermark_offsets(consumer, list->elems[i].topic, list->elems[i].partition,
+                                           &low, &high, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        lag = -1;
+      } else if (high > low) {
+        lag += high - std::max(low, list->elems[i].offset);
+      }
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  rd_kafka_destroy(consumer);
+  return lag;
+}
+
+int open_transactions(const std::string& bootstrap, const std::map<std::string, int>& topics) {
+  const std::vector<int64_t> stable = end_offsets(bootstrap, topics, "read_committed");
+  const std::vector<int64_t> written = end_offsets(bootstrap, topics, "read_uncommitted");
+  if (stable.empty() || stable.size() != written.size()) return -1;
+  int open = 0;
+  for (std::size_t i = 0; i < stable.size(); ++i) open += stable[i] < written[i] ? 1 : 0;
+  return open;
 }
 
 std::vector<ReadRecord> read_committed(const std::string& bootstrap, const std::string& topic) {

@@ -39,6 +39,17 @@ struct ReadRecord {
 // Every committed record of `topic`, in partition and offset order.
 std::vector<ReadRecord> read_committed(const std::string& bootstrap, const std::string& topic);
 
+// Records the consumer group has not committed yet on `topics` (topic -> partition count): the
+// high watermark as a read_uncommitted reader sees it (every record written, an open
+// transaction's too) minus the committed offset. So 0 means the group has processed and
+// committed everything written, which it cannot before an open transaction on its inputs ends.
+// -1 when the cluster does not answer.
+int64_t group_lag(const std::string& bootstrap, const std::string& group,
+                  const std::map<std::string, int>& topics);
+// The partitions of `topics` whose last stable offset is behind their high watermark: an open
+// transaction there holds back read_committed readers. -1 when the cluster does not answer.
+int open_transactions(const std::string& bootstrap, const std::map<std::string, int>& topics);
+
 // Checks that each key's records hold the values "1", "2", ... "n" in offset order with n the
 // expected count (an output written twice would repeat a number). Returns "" when they do,
 // else the first differences.
