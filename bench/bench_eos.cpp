@@ -29,19 +29,13 @@
 #include "leifeng/runtime/topic_admin.hpp"
 
 using namespace leifeng::runtime;
+#include "kafka_bench_support.hpp"
+
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::unique_ptr<RdKafka::Conf> conf_of(const std::map<std::string, std::string>& properties) {
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  std::string error;
-  for (const auto& [name, value] : properties) {
-    if (conf->set(name, value, error) != RdKafka::Conf::CONF_OK)
-      throw std::runtime_error(name + ": " + error);
-  }
-  return conf;
-}
+using leifeng::bench::conf_of;
 
 void fill(const std::string& bootstrap, const std::string& topic, int records, int keys) {
   auto conf = conf_of(

@@ -22,26 +22,14 @@
 #include <string>
 #include <vector>
 
+#include "kafka_bench_support.hpp"
+
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::unique_ptr<RdKafka::Conf> conf_of(const std::map<std::string, std::string>& properties) {
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  std::string error;
-  for (const auto& [name, value] : properties) {
-    if (conf->set(name, value, error) != RdKafka::Conf::CONF_OK)
-      throw std::runtime_error(name + ": " + error);
-  }
-  return conf;
-}
-
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
+using leifeng::bench::conf_of;
+using leifeng::bench::cpu_seconds;
 
 std::vector<std::string> split(const std::string& list) {
   std::vector<std::string> parts;

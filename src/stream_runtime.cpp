@@ -268,6 +268,9 @@ class StreamRuntime::Impl final : public RecordSink,
   // When the uncommitted work (processed records or positions moved past control records at
   // the end of a partition) must be committed: one commit interval after it started.
   std::optional<Clock::time_point> commit_due_;
+  // From when that work may commit early, as soon as nothing fetched waits to be processed
+  // (light load); meaningful while commit_due_ is set.
+  Clock::time_point early_commit_from_;
   bool delivery_failed_ = false;
   std::string delivery_error_;
   int64_t processed_in_transaction_ = 0;
@@ -687,8 +690,10 @@ void StreamRuntime::Impl::begin_if_needed() {
 }
 
 void StreamRuntime::Impl::commit_due_after_interval() {
-  if (!commit_due_)
-    commit_due_ = Clock::now() + std::chrono::milliseconds(options_.commit_interval_ms);
+  if (commit_due_) return;
+  const auto now = Clock::now();
+  commit_due_ = now + std::chrono::milliseconds(options_.commit_interval_ms);
+  early_commit_from_ = now + std::chrono::milliseconds(options_.min_commit_interval_ms);
 }
 
 bool StreamRuntime::Impl::any_uncommitted() const {
@@ -1084,8 +1089,12 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(*commit_due_ - now).count();
       timeout_ms = static_cast<int>(std::clamp<int64_t>(left, 0, kIdlePollMs));
+      // Past the shortest transaction, an empty queue commits at once (below).
+      if (now >= early_commit_from_) timeout_ms = 0;
     }
     std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout_ms));
+    // Nothing fetched waits: the input is not arriving faster than it is processed.
+    const bool drained = message->err() == RdKafka::ERR__TIMED_OUT;
     rebalance_.rethrow_pending();
     handle(*message);
     if (++since_poll >= 1000 || message->err() != RdKafka::ERR_NO_ERROR) {
@@ -1098,7 +1107,11 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
       next_reconnect_probe = now + kReconnectProbeInterval;
       probe_connection();
     }
-    if (commit_due_ && now >= *commit_due_) commit(true);
+    // Under load a transaction lasts the commit interval; under light load it commits as soon
+    // as the input is drained, which bounds the latency of each record by little more than
+    // the commit itself.
+    if (commit_due_ && (now >= *commit_due_ || (drained && now >= early_commit_from_)))
+      commit(true);
     report_progress_if_due(now);
     if (until_caught_up && !commit_due_ && !in_transaction_ && now >= next_check) {
       next_check = now + kCaughtUpCheckInterval;

@@ -90,6 +90,7 @@ partitions = 3
 replication_factor = 2
 [runtime]
 commit_interval_ms = 250
+min_commit_interval_ms = 25
 metrics_port = 9464
 [kafka]
 bootstrap.servers = "10.0.0.1:9092"
@@ -103,6 +104,7 @@ bootstrap.servers = "10.0.0.1:9092"
   EXPECT_EQ(config.runtime.partitions, 3);
   EXPECT_EQ(config.runtime.replication_factor, 2);
   EXPECT_EQ(config.runtime.commit_interval_ms, 250);
+  EXPECT_EQ(config.runtime.min_commit_interval_ms, 25);
   EXPECT_EQ(config.runtime.metrics_port, 9464);
   EXPECT_EQ(config.runtime.bootstrap_servers, "10.0.0.1:9092");
   EXPECT_EQ(config.runtime.kafka,

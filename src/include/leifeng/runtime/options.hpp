@@ -40,8 +40,12 @@ struct RuntimeOptions {
   // retention.ms of the dead-letter topic, which copies rejected input as it came (personal
   // data in it included), so it must not be kept forever like the inputs. 30 days.
   int64_t dead_letter_retention_ms = int64_t{30} * 24 * 60 * 60 * 1000;
-  // Length of one Kafka transaction.
+  // Length of one Kafka transaction under load: its first record waits at most this long for
+  // the commit that makes its outputs visible.
   int32_t commit_interval_ms = 100;
+  // Under light load a transaction commits as soon as no fetched input waits to be processed,
+  // once it is at least this old; >= commit_interval_ms turns early commits off.
+  int32_t min_commit_interval_ms = 10;
   // Standby replicas (standby_replicas.hpp): 0 = none; 1 = this instance keeps a warm copy of
   // every store partition it does not own, tailing its changelog, so that taking one over
   // restores only the tail (with k instances every partition has k-1 copies).
