@@ -16,20 +16,28 @@ constexpr int kServiceTypes = static_cast<int>(schemas::ServiceType::other) + 1;
 constexpr auto kPublicNeed = static_cast<uint8_t>(schemas::NeedKind::public_need);
 constexpr auto kOpen = static_cast<uint8_t>(NeedStatus::open);
 
-void put_area(std::string& key, uint32_t area) {
-  for (int i = 0; i < 4; ++i) key.push_back(static_cast<char>(area >> (24 - 8 * i)));
+// Fixed-width binary keys, area first (big-endian): a county's entries sit together. Built on
+// the stack: a key per lookup costs no allocation.
+template <size_t N>
+struct BinaryKey {
+  char bytes[N];
+  operator std::string_view() const { return {bytes, N}; }
+};
+void put_area(char* key, uint32_t area) {
+  for (int i = 0; i < 4; ++i) key[i] = static_cast<char>(area >> (24 - 8 * i));
 }
-// Fixed-width binary keys, area first (big-endian): a county's entries sit together.
-std::string open_key(uint32_t area, uint8_t service_type) {
-  std::string key;
-  put_area(key, area);
-  key.push_back(static_cast<char>(service_type));
+BinaryKey<5> open_key(uint32_t area, uint8_t service_type) {
+  BinaryKey<5> key;
+  put_area(key.bytes, area);
+  key.bytes[4] = static_cast<char>(service_type);
   return key;
 }
-std::string pool_key(uint32_t area, uint8_t service_type, bool party, uint8_t star) {
-  std::string key = open_key(area, service_type);
-  key.push_back(static_cast<char>(party ? 1 : 0));
-  key.push_back(static_cast<char>(star));
+BinaryKey<7> pool_key(uint32_t area, uint8_t service_type, bool party, uint8_t star) {
+  BinaryKey<7> key;
+  put_area(key.bytes, area);
+  key.bytes[4] = static_cast<char>(service_type);
+  key.bytes[5] = static_cast<char>(party ? 1 : 0);
+  key.bytes[6] = static_cast<char>(star);
   return key;
 }
 
@@ -51,45 +59,46 @@ uint64_t fnv_continue(uint64_t hash, std::string_view bytes) {
   return hash;
 }
 
-// Calls fn(id, fnv_continue(seed, id)) for every id of a sorted pool. The bytes every id shares
-// (the common prefix of the first and the last) are hashed once, and ids of equal length are
-// hashed four at a time: FNV-1a is a chain of multiplies byte after byte, so four independent
-// chains keep the multiplier busy where one waits on each result.
+// Calls fn(record, fnv_continue(seed, id)) for every id of a pool (SortedIds::view(record) is
+// the id). The bytes every id shares (the common prefix of the first and the last, the pool
+// being sorted) are hashed once, and ids are hashed four at a time: FNV-1a is a chain of
+// multiplies byte after byte, so four independent chains keep the multiplier busy where one
+// waits on each result. Ids of one length (uniform pool) are read with no length per id.
 template <class Fn>
-void hash_pool(uint64_t seed, const std::vector<std::string>& ids, Fn&& fn) {
-  if (ids.empty()) return;
-  const std::string& first = ids.front();
-  const std::string& last = ids.back();
+void hash_pool(uint64_t seed, const SortedIds& ids, Fn&& fn) {
+  const size_t count = ids.size();
+  if (count == 0) return;
+  const std::string_view first = ids.at(0);
+  const std::string_view last = ids.at(count - 1);
   size_t shared = 0;
   while (shared < first.size() && shared < last.size() && first[shared] == last[shared]) ++shared;
-  const uint64_t base = fnv_continue(seed, std::string_view(first).substr(0, shared));
-  size_t i = 0;
-  for (; i + 4 <= ids.size(); i += 4) {
-    const std::string& a = ids[i];
-    const std::string& b = ids[i + 1];
-    const std::string& c = ids[i + 2];
-    const std::string& d = ids[i + 3];
-    const size_t n = a.size();
-    if (b.size() != n || c.size() != n || d.size() != n) {
-      for (size_t k = i; k < i + 4; ++k) {
-        fn(ids[k], fnv_continue(base, std::string_view(ids[k]).substr(shared)));
+  const uint64_t base = fnv_continue(seed, first.substr(0, shared));
+  const size_t stride = ids.stride();
+  const char* record = ids.data();
+  const char* const end = record + count * stride;
+  auto one = [&](const char* r) { fn(r, fnv_continue(base, SortedIds::view(r).substr(shared))); };
+  if (ids.uniform()) {
+    const size_t n = ids.width();
+    constexpr size_t kLength = 2;  // the length field before each id
+    for (; record + 4 * stride <= end; record += 4 * stride) {
+      const char* a = record + kLength;
+      const char* b = a + stride;
+      const char* c = b + stride;
+      const char* d = c + stride;
+      uint64_t ha = base, hb = base, hc = base, hd = base;
+      for (size_t k = shared; k < n; ++k) {
+        ha = (ha ^ static_cast<unsigned char>(a[k])) * kFnvPrime;
+        hb = (hb ^ static_cast<unsigned char>(b[k])) * kFnvPrime;
+        hc = (hc ^ static_cast<unsigned char>(c[k])) * kFnvPrime;
+        hd = (hd ^ static_cast<unsigned char>(d[k])) * kFnvPrime;
       }
-      continue;
+      fn(record, ha);
+      fn(record + stride, hb);
+      fn(record + 2 * stride, hc);
+      fn(record + 3 * stride, hd);
     }
-    uint64_t ha = base, hb = base, hc = base, hd = base;
-    for (size_t k = shared; k < n; ++k) {
-      ha = (ha ^ static_cast<unsigned char>(a[k])) * kFnvPrime;
-      hb = (hb ^ static_cast<unsigned char>(b[k])) * kFnvPrime;
-      hc = (hc ^ static_cast<unsigned char>(c[k])) * kFnvPrime;
-      hd = (hd ^ static_cast<unsigned char>(d[k])) * kFnvPrime;
-    }
-    fn(a, ha);
-    fn(b, hb);
-    fn(c, hc);
-    fn(d, hd);
   }
-  for (; i < ids.size(); ++i)
-    fn(ids[i], fnv_continue(base, std::string_view(ids[i]).substr(shared)));
+  for (; record < end; record += stride) one(record);
 }
 
 }  // namespace
@@ -173,12 +182,12 @@ std::vector<Candidate> MatchingProcessor::top_candidates(uint32_t area, uint8_t 
   // rank group costs its hashes and little more. The buffer is reused: no allocation per need.
   auto& best = group_;
   auto by_hash = [](const GroupEntry& a, const GroupEntry& b) {
-    return a.hash != b.hash ? a.hash < b.hash : *a.id < *b.id;
+    return a.hash != b.hash ? a.hash < b.hash : a.id < b.id;
   };
   auto take = [&] {
     std::sort_heap(best.begin(), best.end(), by_hash);
     for (const GroupEntry& entry : best) {
-      top.push_back({*entry.id, entry.party_member, entry.star_level, entry.hash});
+      top.push_back({std::string(entry.id), entry.party_member, entry.star_level, entry.hash});
     }
     best.clear();
   };
@@ -187,9 +196,9 @@ std::vector<Candidate> MatchingProcessor::top_candidates(uint32_t area, uint8_t 
     if (const VolunteerPool* pool = pools_.find(pool_key(area, service_type, party, star))) {
       // Above `bar` a volunteer cannot enter a full heap: one comparison for most of them.
       uint64_t bar = best.size() < room ? UINT64_MAX : best.front().hash;
-      hash_pool(prefix, pool->ids, [&](const std::string& id, uint64_t hash) {
+      hash_pool(prefix, pool->ids, [&](const char* record, uint64_t hash) {
         if (hash > bar) return;
-        const GroupEntry entry{hash, &id, party, star};
+        const GroupEntry entry{hash, SortedIds::view(record), party, star};
         if (best.size() < room) {
           best.push_back(entry);
           std::push_heap(best.begin(), best.end(), by_hash);
@@ -233,7 +242,7 @@ void MatchingProcessor::on_need_status(const MatchChange& change, runtime::Emitt
   NeedMatchState* need = needs_.find(change.id);
   if (need == nullptr || need->status == change.status) return;
   if (need->status == kOpen) {
-    const std::string key = open_key(need->area, need->service_type);
+    const auto key = open_key(need->area, need->service_type);
     if (OpenNeeds* open = open_needs_.find(key)) {
       auto& list = open->needs;
       const auto it = std::find_if(list.begin(), list.end(),
@@ -277,12 +286,9 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
     if (before && before->has_skill(service)) {
       if (VolunteerPool* pool = pools_.find(
               pool_key(change.area, service, before->party_member, before->star_level))) {
-        auto& ids = pool->ids;
-        const auto it = std::lower_bound(ids.begin(), ids.end(), volunteer_id);
-        if (it != ids.end() && *it == volunteer_id) ids.erase(it);
-        const std::string key =
-            pool_key(change.area, service, before->party_member, before->star_level);
-        if (ids.empty()) {
+        pool->ids.erase(volunteer_id);
+        const auto key = pool_key(change.area, service, before->party_member, before->star_level);
+        if (pool->ids.empty()) {
           pools_.erase(key);
         } else {
           pools_.mark_dirty(key);
@@ -290,10 +296,8 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
       }
     }
     if (after && after->has_skill(service)) {
-      auto& ids =
-          pools_.upsert(pool_key(change.area, service, after->party_member, after->star_level)).ids;
-      const auto it = std::lower_bound(ids.begin(), ids.end(), volunteer_id);
-      if (it == ids.end() || *it != volunteer_id) ids.insert(it, volunteer_id);
+      pools_.upsert(pool_key(change.area, service, after->party_member, after->star_level))
+          .ids.insert(volunteer_id);
     }
   }
   // Then the open needs of the service types concerned whose top K the volunteer is in or can
@@ -302,7 +306,7 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
   for (int s = 0; s < kServiceTypes; ++s) {
     const auto service = static_cast<uint8_t>(s);
     if (((services >> s) & 1u) == 0) continue;
-    const std::string key = open_key(change.area, service);
+    const auto key = open_key(change.area, service);
     OpenNeeds* open = open_needs_.find(key);
     if (open == nullptr) continue;
     const bool eligible_before = before && before->has_skill(service);

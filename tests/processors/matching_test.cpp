@@ -145,6 +145,28 @@ TEST(MatchChangeCodec, RoundTripsEveryKindAndRejectsOtherBytes) {
   EXPECT_FALSE(decode_match_change("\x02" + bytes.substr(1)));
 }
 
+TEST(MatchChangeCodec, EmittedKeyedByTheAreasSixDigits) {
+  struct Captured : runtime::Emitter {
+    std::vector<std::pair<std::string, std::string>> records;  // key, value
+    void emit(std::string_view, std::string_view key, std::string_view value) override {
+      records.emplace_back(std::string(key), std::string(value));
+    }
+  } out;
+  MatchChange change;
+  change.kind = MatchChange::Kind::need_status;
+  change.as_of = kAt;
+  change.id = "n-1";
+  for (const uint32_t area : {410402u, 10100u}) {
+    change.area = area;
+    emit_match_change(out, "match-changes", change);
+  }
+  ASSERT_EQ(out.records.size(), 2u);
+  EXPECT_EQ(out.records[0].first, "410402");
+  EXPECT_EQ(out.records[1].first, "010100");  // leading zero kept, as AreaCode::str writes it
+  EXPECT_EQ(out.records[1].first, schemas::AreaCode{10100}.str());
+  EXPECT_EQ(decode_match_change(out.records[0].second)->area, 410402u);
+}
+
 TEST_F(Matching, EligibleAreRegisteredInTheNeedsAreaWithItsServiceType) {
   join("v-ok", kArea, false, {"counseling", "tutoring"});
   join("v-elsewhere", kOther, false);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "leifeng/processors/event_processor.hpp"
+#include "leifeng/processors/internal/sorted_ids.hpp"
 #include "leifeng/processors/match_change.hpp"
 #include "leifeng/runtime/typed_store.hpp"
 
@@ -69,12 +70,20 @@ struct NeedMatchState {
   }
 };
 
-// The volunteers of one (area, service type, party member, star level), sorted by id.
+// The volunteers of one (area, service type, party member, star level), sorted by id. Stored
+// as the list of ids (the format a std::vector<std::string> had).
 struct VolunteerPool {
-  std::vector<std::string> ids;
+  SortedIds ids;
   template <class Archive>
-  void serialize(Archive& ar) {
-    ar(ids);
+  void save(Archive& ar) const {
+    const std::vector<std::string> list = ids.to_vector();
+    ar(list);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    std::vector<std::string> list;
+    ar(list);
+    ids.assign(list);
   }
 };
 
@@ -144,7 +153,7 @@ class MatchingProcessor : public runtime::Processor {
   // top_candidates' scratch: the best of one rank group, as a heap.
   struct GroupEntry {
     uint64_t hash;
-    const std::string* id;
+    std::string_view id;  // in a pool
     bool party_member;
     uint8_t star_level;
   };
