@@ -177,15 +177,15 @@ std::vector<Candidate> MatchingProcessor::top_candidates(uint32_t area, uint8_t 
   // The hash state after need_id + "/", shared by every volunteer of the need.
   const uint64_t prefix = match_hash(need_id, "");
   // Volunteers of equal rank but for the hash: every one is hashed (a need spreads over them),
-  // but only the best that fit are kept, in a max-heap of at most `room` entries whose front is
-  // the worst kept. Most volunteers of a large group lose one comparison with the front, so a
-  // rank group costs its hashes and little more. The buffer is reused: no allocation per need.
+  // but only the best that fit are kept, in a list of at most `room` entries sorted by hash
+  // (then id) whose back is the worst kept. Most volunteers of a large group lose one
+  // comparison with the back, so a rank group costs its hashes and little more. The buffer is
+  // reused: no allocation per need.
   auto& best = group_;
   auto by_hash = [](const GroupEntry& a, const GroupEntry& b) {
     return a.hash != b.hash ? a.hash < b.hash : a.id < b.id;
   };
   auto take = [&] {
-    std::sort_heap(best.begin(), best.end(), by_hash);
     for (const GroupEntry& entry : best) {
       top.push_back({std::string(entry.id), entry.party_member, entry.star_level, entry.hash});
     }
@@ -194,20 +194,17 @@ std::vector<Candidate> MatchingProcessor::top_candidates(uint32_t area, uint8_t 
   auto gather = [&](bool party, uint8_t star) {
     const size_t room = max_candidates_ - top.size();
     if (const VolunteerPool* pool = pools_.find(pool_key(area, service_type, party, star))) {
-      // Above `bar` a volunteer cannot enter a full heap: one comparison for most of them.
-      uint64_t bar = best.size() < room ? UINT64_MAX : best.front().hash;
+      // Above `bar` a volunteer cannot enter a full list: one comparison for most of them.
+      uint64_t bar = best.size() < room ? UINT64_MAX : best.back().hash;
       hash_pool(prefix, pool->ids, [&](const char* record, uint64_t hash) {
         if (hash > bar) return;
         const GroupEntry entry{hash, SortedIds::view(record), party, star};
-        if (best.size() < room) {
-          best.push_back(entry);
-          std::push_heap(best.begin(), best.end(), by_hash);
-        } else if (by_hash(entry, best.front())) {
-          std::pop_heap(best.begin(), best.end(), by_hash);
-          best.back() = entry;
-          std::push_heap(best.begin(), best.end(), by_hash);
+        if (best.size() == room) {
+          if (!by_hash(entry, best.back())) return;
+          best.pop_back();
         }
-        if (best.size() == room) bar = best.front().hash;
+        best.insert(std::upper_bound(best.begin(), best.end(), entry, by_hash), entry);
+        if (best.size() == room) bar = best.back().hash;
       });
     }
   };
@@ -232,7 +229,11 @@ void MatchingProcessor::on_need_posted(const MatchChange& change, runtime::Emitt
   need.status = kOpen;
   need.as_of = change.as_of;
   need.candidates = top_candidates(need.area, need.service_type, need.kind, change.id);
-  OpenNeed open{change.id, need.kind, static_cast<uint16_t>(need.candidates.size()), {}};
+  OpenNeed open{change.id,
+                need.kind,
+                static_cast<uint16_t>(need.candidates.size()),
+                {},
+                match_hash(change.id, "")};
   if (!need.candidates.empty()) open.last = rank_key(need.kind, need.candidates.back());
   open_needs_.upsert(open_key(need.area, need.service_type)).needs.push_back(std::move(open));
   emit(change.id, need, out);
@@ -265,14 +266,14 @@ void MatchingProcessor::on_need_status(const MatchChange& change, runtime::Emitt
   emit(change.id, *need, out);
 }
 
-bool MatchingProcessor::reaches(const OpenNeed& open, const MatchProfile& p,
-                                std::string_view volunteer_id) const {
-  if (open.count < max_candidates_) return true;
+MatchingProcessor::Reach MatchingProcessor::reaches(const OpenNeed& open,
+                                                    const MatchProfile& p) const {
+  if (open.count < max_candidates_) return Reach::yes;
   const RankKey last = open.last;
   const uint8_t party = open.kind == kPublicNeed && p.party_member ? 1 : 0;
-  if (party != last.party) return party > last.party;
-  if (p.star_level != last.star) return p.star_level > last.star;
-  return match_hash(open.need_id, volunteer_id) <= last.hash;  // equal: look at the need
+  if (party != last.party) return party > last.party ? Reach::yes : Reach::no;
+  if (p.star_level != last.star) return p.star_level > last.star ? Reach::yes : Reach::no;
+  return Reach::if_hash_at_most_last;  // equal: look at the need
 }
 
 void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter& out) {
@@ -314,9 +315,13 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
         after && after->has_skill(service) ? after : std::nullopt;
     bool changed_index = false;
     for (OpenNeed& entry : open->needs) {
-      const bool touched = (eligible_before && reaches(entry, *before, volunteer_id)) ||
-                           (now && reaches(entry, *now, volunteer_id));
-      if (!touched) continue;
+      const Reach was = eligible_before ? reaches(entry, *before) : Reach::no;
+      const Reach is = now ? reaches(entry, *now) : Reach::no;
+      if (was != Reach::yes && is != Reach::yes) {
+        // The match hash is the same for both profiles: computed at most once.
+        if (was == Reach::no && is == Reach::no) continue;
+        if (fnv_continue(entry.hash_prefix, volunteer_id) > entry.last.hash) continue;
+      }
       NeedMatchState* need = needs_.find(entry.need_id);
       if (need == nullptr) continue;
       ++needs_revised_;

@@ -398,6 +398,19 @@ TEST(MatchingRestart, StateSurvivesAFlushAndRestartOfTheProcessors) {
   EXPECT_EQ(last->candidates.size(), 2u);
 }
 
+// An open need's hash prefix is not stored: it is computed again when the index is read back.
+TEST(MatchingRestart, AnOpenNeedReadBackHasItsHashPrefix) {
+  OpenNeeds open;
+  open.needs.push_back({"need-7", 1, 5, RankKey{0, 2, 99}, match_hash("need-7", "")});
+  const auto bytes = runtime::TypedStore<OpenNeeds>::encode(open);
+  const OpenNeeds back = runtime::TypedStore<OpenNeeds>::decode(bytes);
+  ASSERT_EQ(back.needs.size(), 1u);
+  EXPECT_EQ(back.needs[0].need_id, "need-7");
+  EXPECT_EQ(back.needs[0].last, (RankKey{0, 2, 99}));
+  EXPECT_EQ(back.needs[0].hash_prefix, match_hash("need-7", ""));
+  EXPECT_NE(back.needs[0].hash_prefix, 0u);
+}
+
 // SPEC §8: once every input is processed the table is a function of the final state alone,
 // whatever the interleaving of volunteers' and needs' events.
 TEST(MatchingOrder, TheFinalTableDoesNotDependOnTheInterleaving) {

@@ -94,9 +94,13 @@ struct OpenNeed {
   uint8_t kind = 0;
   uint16_t count = 0;  // candidates now
   RankKey last;        // the key of the last candidate, when count > 0
+  // match_hash(need_id, ""): the hash state every volunteer's match hash continues from. Not
+  // stored; set when the entry is made or read back.
+  uint64_t hash_prefix = 0;
   template <class Archive>
   void serialize(Archive& ar) {
     ar(need_id, kind, count, last.party, last.star, last.hash);
+    if constexpr (Archive::is_loading::value) hash_prefix = match_hash(need_id, "");
   }
 };
 struct OpenNeeds {
@@ -141,7 +145,8 @@ class MatchingProcessor : public runtime::Processor {
   bool revise(NeedMatchState& need, const std::string& need_id, const std::string& volunteer_id,
               const std::optional<MatchProfile>& now);
   // Whether a volunteer of profile `p` reaches the top K of `open` (enters, or is in it).
-  bool reaches(const OpenNeed& open, const MatchProfile& p, std::string_view volunteer_id) const;
+  enum class Reach : uint8_t { no, yes, if_hash_at_most_last };
+  Reach reaches(const OpenNeed& open, const MatchProfile& p) const;
   void emit(const std::string& need_id, const NeedMatchState& need, runtime::Emitter& out) const;
 
   ProcessorOptions options_;
