@@ -59,13 +59,15 @@ uint64_t fnv_continue(uint64_t hash, std::string_view bytes) {
   return hash;
 }
 
-// Calls fn(record, fnv_continue(seed, id)) for every id of a pool (SortedIds::view(record) is
-// the id). The bytes every id shares (the common prefix of the first and the last, the pool
-// being sorted) are hashed once, and ids are hashed four at a time: FNV-1a is a chain of
-// multiplies byte after byte, so four independent chains keep the multiplier busy where one
-// waits on each result. Ids of one length (uniform pool) are read with no length per id.
+// Calls bar = fn(record, hash) for every id of a pool whose hash = fnv_continue(seed, id) is at
+// most `bar` (SortedIds::view(record) is the id): the test stays in the loop, and most ids of
+// a large pool lose it. The bytes every id shares (the common prefix of the first and the
+// last, the pool being sorted) are hashed once, and ids are hashed four at a time: FNV-1a is a
+// chain of multiplies byte after byte, so four independent chains keep the multiplier busy
+// where one waits on each result. Ids of one length (uniform pool) are read with no length
+// per id.
 template <class Fn>
-void hash_pool(uint64_t seed, const SortedIds& ids, Fn&& fn) {
+void hash_pool(uint64_t seed, const SortedIds& ids, uint64_t bar, Fn&& fn) {
   const size_t count = ids.size();
   if (count == 0) return;
   const std::string_view first = ids.at(0);
@@ -76,7 +78,6 @@ void hash_pool(uint64_t seed, const SortedIds& ids, Fn&& fn) {
   const size_t stride = ids.stride();
   const char* record = ids.data();
   const char* const end = record + count * stride;
-  auto one = [&](const char* r) { fn(r, fnv_continue(base, SortedIds::view(r).substr(shared))); };
   if (ids.uniform()) {
     const size_t n = ids.width();
     constexpr size_t kLength = 2;  // the length field before each id
@@ -92,13 +93,16 @@ void hash_pool(uint64_t seed, const SortedIds& ids, Fn&& fn) {
         hc = (hc ^ static_cast<unsigned char>(c[k])) * kFnvPrime;
         hd = (hd ^ static_cast<unsigned char>(d[k])) * kFnvPrime;
       }
-      fn(record, ha);
-      fn(record + stride, hb);
-      fn(record + 2 * stride, hc);
-      fn(record + 3 * stride, hd);
+      if (ha <= bar) bar = fn(record, ha);
+      if (hb <= bar) bar = fn(record + stride, hb);
+      if (hc <= bar) bar = fn(record + 2 * stride, hc);
+      if (hd <= bar) bar = fn(record + 3 * stride, hd);
     }
   }
-  for (; record < end; record += stride) one(record);
+  for (; record < end; record += stride) {
+    const uint64_t hash = fnv_continue(base, SortedIds::view(record).substr(shared));
+    if (hash <= bar) bar = fn(record, hash);
+  }
 }
 
 }  // namespace
@@ -194,17 +198,16 @@ std::vector<Candidate> MatchingProcessor::top_candidates(uint32_t area, uint8_t 
   auto gather = [&](bool party, uint8_t star) {
     const size_t room = max_candidates_ - top.size();
     if (const VolunteerPool* pool = pools_.find(pool_key(area, service_type, party, star))) {
-      // Above `bar` a volunteer cannot enter a full list: one comparison for most of them.
-      uint64_t bar = best.size() < room ? UINT64_MAX : best.back().hash;
-      hash_pool(prefix, pool->ids, [&](const char* record, uint64_t hash) {
-        if (hash > bar) return;
+      // Above the bar (the worst kept hash) a volunteer cannot enter a full list.
+      const uint64_t bar = best.size() < room ? UINT64_MAX : best.back().hash;
+      hash_pool(prefix, pool->ids, bar, [&](const char* record, uint64_t hash) {
         const GroupEntry entry{hash, SortedIds::view(record), party, star};
         if (best.size() == room) {
-          if (!by_hash(entry, best.back())) return;
+          if (!by_hash(entry, best.back())) return best.back().hash;
           best.pop_back();
         }
         best.insert(std::upper_bound(best.begin(), best.end(), entry, by_hash), entry);
-        if (best.size() == room) bar = best.back().hash;
+        return best.size() == room ? best.back().hash : UINT64_MAX;
       });
     }
   };

@@ -145,6 +145,25 @@ TEST(MatchChangeCodec, RoundTripsEveryKindAndRejectsOtherBytes) {
   EXPECT_FALSE(decode_match_change("\x02" + bytes.substr(1)));
 }
 
+// The documented layout, byte by byte (match_change.hpp): state and in-flight messages written
+// by an earlier build read back the same.
+TEST(MatchChangeCodec, WritesTheDocumentedBytes) {
+  MatchChange change;
+  change.area = 410402;  // 0x00064322
+  change.as_of = "t";
+  change.id = "v1";
+  change.after = MatchProfile{true, 3, 0x0102};
+  EXPECT_EQ(encode_match_change(change),
+            std::string("\x01\x01\x22\x43\x06\x00\x01\x00t\x02\x00v1\x02\x01\x03\x02\x01", 18));
+  MatchChange status;
+  status.kind = MatchChange::Kind::need_status;
+  status.area = 410402;
+  status.id = "n";
+  status.status = 2;
+  EXPECT_EQ(encode_match_change(status),
+            std::string("\x01\x03\x22\x43\x06\x00\x00\x00\x01\x00n\x02", 12));
+}
+
 TEST(MatchChangeCodec, EmittedKeyedByTheAreasSixDigits) {
   struct Captured : runtime::Emitter {
     std::vector<std::pair<std::string, std::string>> records;  // key, value
