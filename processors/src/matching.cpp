@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "leifeng/processors/internal/need_match_json.hpp"
 #include "leifeng/processors/needs.hpp"
 #include "leifeng/processors/wiring.hpp"
 
@@ -381,7 +382,7 @@ bool MatchingProcessor::revise(NeedMatchState& need, const std::string& need_id,
 void MatchingProcessor::emit(const std::string& need_id, const NeedMatchState& need,
                              runtime::Emitter& out) const {
   if (!options_.emit_table_updates) return;
-  out.emit(outputs::kNeedMatches, need_id, schemas::to_json(record_of(need_id, need)));
+  out.emit(outputs::kNeedMatches, need_id, need_match_json(need_id, need));
 }
 
 schemas::NeedMatchRecord MatchingProcessor::record_of(const std::string& need_id,
@@ -402,7 +403,7 @@ schemas::NeedMatchRecord MatchingProcessor::record_of(const std::string& need_id
 void MatchingProcessor::finish(runtime::Emitter& out) {
   if (options_.emit_table_updates) return;
   needs_.for_each([&](const std::string& need_id, const NeedMatchState& need) {
-    out.emit(outputs::kNeedMatches, need_id, schemas::to_json(record_of(need_id, need)));
+    out.emit(outputs::kNeedMatches, need_id, need_match_json(need_id, need));
   });
 }
 

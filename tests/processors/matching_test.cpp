@@ -6,6 +6,7 @@
 #include <random>
 
 #include "harness.hpp"
+#include "leifeng/processors/internal/need_match_json.hpp"
 #include "leifeng/processors/match_change.hpp"
 #include "leifeng/processors/matching.hpp"
 
@@ -114,6 +115,39 @@ TEST(MatchHash, IsFnv1a64OfNeedSlashVolunteer) {
   EXPECT_EQ(fnv1a64("foobar"), 0x85944171f73967e8ull);  // published FNV-1a 64 test vector
   EXPECT_EQ(match_hash("need-1", "v-1"), fnv1a64("need-1/v-1"));
   EXPECT_EQ(match_hash("需要", "v"), fnv1a64("需要/v"));  // UTF-8 bytes
+}
+
+// The direct writer gives the bytes of the general record writer, for every status, kind and
+// service type, with and without candidates, and for texts that need escaping.
+TEST(NeedMatchJson, SameBytesAsTheRecordWriter) {
+  NeedMatchState need;
+  need.area = 10100;  // a leading zero
+  need.as_of = kAt;
+  auto same = [&](const std::string& need_id) {
+    EXPECT_EQ(need_match_json(need_id, need),
+              schemas::to_json(MatchingProcessor::record_of(need_id, need)))
+        << need_id;
+  };
+  for (int status = 0; status <= static_cast<int>(NeedStatus::expired); ++status) {
+    for (int kind = 0; kind <= 1; ++kind) {
+      for (int service = 0; service <= static_cast<int>(schemas::ServiceType::other); ++service) {
+        need.status = static_cast<uint8_t>(status);
+        need.kind = static_cast<uint8_t>(kind);
+        need.service_type = static_cast<uint8_t>(service);
+        same("need-1");
+      }
+    }
+  }
+  need.area = 410402;
+  need.candidates = {{"vol-000001", true, 5, 1}, {"志愿者-2", false, 0, 2}, {"v3", false, 12, 3}};
+  same("need-2");
+  same("需要-3");
+  need.candidates.push_back({"v\"4\\", true, 1, 4});  // escaped: the general writer
+  same("need-4");
+  need.candidates.pop_back();
+  same("need\n5");
+  need.as_of = "a\tb";
+  same("need-6");
 }
 
 TEST(MatchChangeCodec, RoundTripsEveryKindAndRejectsOtherBytes) {
