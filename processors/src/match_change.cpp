@@ -67,13 +67,13 @@ class Reader {
     const uint32_t low = u16();
     return low | (static_cast<uint32_t>(u16()) << 16);
   }
-  std::string text() {
+  std::string_view text() {
     const uint16_t size = u16();
     if (!ok_ || bytes_.size() - at_ < size) {
       ok_ = false;
       return {};
     }
-    std::string out(bytes_.substr(at_, size));
+    const std::string_view out = bytes_.substr(at_, size);
     at_ += size;
     return out;
   }
@@ -134,19 +134,23 @@ std::string encode_match_change(const MatchChange& change) {
   return bytes;
 }
 
-std::optional<MatchChange> decode_match_change(std::string_view bytes) {
+bool decode_match_change(std::string_view bytes, MatchChange& change) {
   Reader in(bytes);
-  if (in.u8() != kVersion) return std::nullopt;
-  MatchChange change;
+  if (in.u8() != kVersion) return false;
   const uint8_t kind = in.u8();
   change.area = in.u32();
-  change.as_of = in.text();
-  change.id = in.text();
+  change.as_of.assign(in.text());  // assign: the strings' buffers are reused
+  change.id.assign(in.text());
+  change.before.reset();
+  change.after.reset();
+  change.need_kind = 0;
+  change.service_type = 0;
+  change.status = 0;
   switch (kind) {
     case static_cast<uint8_t>(MatchChange::Kind::volunteer): {
       change.kind = MatchChange::Kind::volunteer;
       const uint8_t flags = in.u8();
-      if (flags > 3) return std::nullopt;
+      if (flags > 3) return false;
       if (flags & 1) change.before = in.profile();
       if (flags & 2) change.after = in.profile();
       break;
@@ -161,12 +165,15 @@ std::optional<MatchChange> decode_match_change(std::string_view bytes) {
       change.status = in.u8();
       break;
     default:
-      return std::nullopt;
+      return false;
   }
-  if (!in.ok() || !in.done() || change.id.empty() ||
-      !schemas::AreaCode{change.area}.is_county_level()) {
-    return std::nullopt;
-  }
+  return in.ok() && in.done() && !change.id.empty() &&
+         schemas::AreaCode{change.area}.is_county_level();
+}
+
+std::optional<MatchChange> decode_match_change(std::string_view bytes) {
+  MatchChange change;
+  if (!decode_match_change(bytes, change)) return std::nullopt;
   return change;
 }
 

@@ -150,15 +150,14 @@ void MatchingProcessor::flush() {
 
 runtime::Outcome MatchingProcessor::process(const runtime::InputRecord& record,
                                             runtime::Emitter& out) {
-  const auto change = decode_match_change(record.value);
-  if (!change) {
+  if (!decode_match_change(record.value, change_)) {
     // Only leifeng writes this stream; a bad record means a foreign writer or a format change.
     emit_dead_letter(record,
                      {schemas::Reason::malformed, "", "not a match change of format version 1"},
                      std::nullopt, std::nullopt, std::nullopt, options_, out);
     return runtime::Outcome::dead_lettered;
   }
-  apply(*change, out);
+  apply(change_, out);
   return runtime::Outcome::applied;
 }
 
@@ -205,9 +204,14 @@ std::vector<Candidate> MatchingProcessor::top_candidates(uint32_t area, uint8_t 
         const GroupEntry entry{hash, SortedIds::view(record), party, star};
         if (best.size() == room) {
           if (!by_hash(entry, best.back())) return best.back().hash;
-          best.pop_back();
+          best.back() = entry;
+        } else {
+          best.push_back(entry);
         }
-        best.insert(std::upper_bound(best.begin(), best.end(), entry, by_hash), entry);
+        // Into place from the back: the list is short (at most max_candidates).
+        for (size_t i = best.size() - 1; i > 0 && by_hash(best[i], best[i - 1]); --i) {
+          std::swap(best[i], best[i - 1]);
+        }
         return best.size() == room ? best.back().hash : UINT64_MAX;
       });
     }
@@ -345,8 +349,11 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
 bool MatchingProcessor::revise(NeedMatchState& need, const std::string& need_id,
                                const std::string& volunteer_id,
                                const std::optional<MatchProfile>& now) {
+  // Whether the list changes is known from the case, without a copy to compare with: a
+  // candidate leaving, a candidate's party or star changing (both are in the record) and a
+  // volunteer entering all change it; a refill cannot bring the old list back, since the
+  // volunteer's entry has left it or changed.
   auto& list = need.candidates;
-  const std::vector<Candidate> old = list;
   const bool full = list.size() >= max_candidates_;
   auto by_rank = [&](const Candidate& a, const Candidate& b) {
     return candidate_before(need.kind, a, b);
@@ -360,6 +367,9 @@ bool MatchingProcessor::revise(NeedMatchState& need, const std::string& need_id,
       refill = full;  // a volunteer outside the top K may take the place
     } else {
       const Candidate was = *it;
+      if (was.party_member == now->party_member && was.star_level == now->star_level) {
+        return false;
+      }
       it->party_member = now->party_member;
       it->star_level = now->star_level;
       std::sort(list.begin(), list.end(), by_rank);
@@ -374,9 +384,11 @@ bool MatchingProcessor::revise(NeedMatchState& need, const std::string& need_id,
     list.insert(std::upper_bound(list.begin(), list.end(), candidate, by_rank),
                 std::move(candidate));
     if (list.size() > max_candidates_) list.pop_back();
+  } else {
+    return false;
   }
   if (refill) list = top_candidates(need.area, need.service_type, need.kind, need_id);
-  return list != old;
+  return true;
 }
 
 void MatchingProcessor::emit(const std::string& need_id, const NeedMatchState& need,

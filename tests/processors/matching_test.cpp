@@ -169,8 +169,11 @@ TEST(MatchChangeCodec, RoundTripsEveryKindAndRejectsOtherBytes) {
   status.need_kind = 0;
   status.service_type = 0;
   status.status = 2;
-  for (const MatchChange& change : {volunteer, posted, status}) {
+  MatchChange reused;  // decoded into one after the other: nothing of the previous one stays
+  for (const MatchChange& change : {volunteer, posted, status, volunteer}) {
     EXPECT_EQ(decode_match_change(encode_match_change(change)), change);
+    ASSERT_TRUE(decode_match_change(encode_match_change(change), reused));
+    EXPECT_EQ(reused, change);
   }
   const std::string bytes = encode_match_change(volunteer);
   EXPECT_FALSE(decode_match_change(""));
