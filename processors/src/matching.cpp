@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "leifeng/processors/internal/need_match_json.hpp"
 #include "leifeng/processors/needs.hpp"
 #include "leifeng/processors/wiring.hpp"
 
@@ -16,20 +17,28 @@ constexpr int kServiceTypes = static_cast<int>(schemas::ServiceType::other) + 1;
 constexpr auto kPublicNeed = static_cast<uint8_t>(schemas::NeedKind::public_need);
 constexpr auto kOpen = static_cast<uint8_t>(NeedStatus::open);
 
-void put_area(std::string& key, uint32_t area) {
-  for (int i = 0; i < 4; ++i) key.push_back(static_cast<char>(area >> (24 - 8 * i)));
+// Fixed-width binary keys, area first (big-endian): a county's entries sit together. Built on
+// the stack: a key per lookup costs no allocation.
+template <size_t N>
+struct BinaryKey {
+  char bytes[N];
+  operator std::string_view() const { return {bytes, N}; }
+};
+void put_area(char* key, uint32_t area) {
+  for (int i = 0; i < 4; ++i) key[i] = static_cast<char>(area >> (24 - 8 * i));
 }
-// Fixed-width binary keys, area first (big-endian): a county's entries sit together.
-std::string open_key(uint32_t area, uint8_t service_type) {
-  std::string key;
-  put_area(key, area);
-  key.push_back(static_cast<char>(service_type));
+BinaryKey<5> open_key(uint32_t area, uint8_t service_type) {
+  BinaryKey<5> key;
+  put_area(key.bytes, area);
+  key.bytes[4] = static_cast<char>(service_type);
   return key;
 }
-std::string pool_key(uint32_t area, uint8_t service_type, bool party, uint8_t star) {
-  std::string key = open_key(area, service_type);
-  key.push_back(static_cast<char>(party ? 1 : 0));
-  key.push_back(static_cast<char>(star));
+BinaryKey<7> pool_key(uint32_t area, uint8_t service_type, bool party, uint8_t star) {
+  BinaryKey<7> key;
+  put_area(key.bytes, area);
+  key.bytes[4] = static_cast<char>(service_type);
+  key.bytes[5] = static_cast<char>(party ? 1 : 0);
+  key.bytes[6] = static_cast<char>(star);
   return key;
 }
 
@@ -51,45 +60,50 @@ uint64_t fnv_continue(uint64_t hash, std::string_view bytes) {
   return hash;
 }
 
-// Calls fn(id, fnv_continue(seed, id)) for every id of a sorted pool. The bytes every id shares
-// (the common prefix of the first and the last) are hashed once, and ids of equal length are
-// hashed four at a time: FNV-1a is a chain of multiplies byte after byte, so four independent
-// chains keep the multiplier busy where one waits on each result.
+// Calls bar = fn(record, hash) for every id of a pool whose hash = fnv_continue(seed, id) is at
+// most `bar` (SortedIds::view(record) is the id): the test stays in the loop, and most ids of
+// a large pool lose it. The bytes every id shares (the common prefix of the first and the
+// last, the pool being sorted) are hashed once, and ids are hashed four at a time: FNV-1a is a
+// chain of multiplies byte after byte, so four independent chains keep the multiplier busy
+// where one waits on each result. Ids of one length (uniform pool) are read with no length
+// per id.
 template <class Fn>
-void hash_pool(uint64_t seed, const std::vector<std::string>& ids, Fn&& fn) {
-  if (ids.empty()) return;
-  const std::string& first = ids.front();
-  const std::string& last = ids.back();
+void hash_pool(uint64_t seed, const SortedIds& ids, uint64_t bar, Fn&& fn) {
+  const size_t count = ids.size();
+  if (count == 0) return;
+  const std::string_view first = ids.at(0);
+  const std::string_view last = ids.at(count - 1);
   size_t shared = 0;
   while (shared < first.size() && shared < last.size() && first[shared] == last[shared]) ++shared;
-  const uint64_t base = fnv_continue(seed, std::string_view(first).substr(0, shared));
-  size_t i = 0;
-  for (; i + 4 <= ids.size(); i += 4) {
-    const std::string& a = ids[i];
-    const std::string& b = ids[i + 1];
-    const std::string& c = ids[i + 2];
-    const std::string& d = ids[i + 3];
-    const size_t n = a.size();
-    if (b.size() != n || c.size() != n || d.size() != n) {
-      for (size_t k = i; k < i + 4; ++k) {
-        fn(ids[k], fnv_continue(base, std::string_view(ids[k]).substr(shared)));
+  const uint64_t base = fnv_continue(seed, first.substr(0, shared));
+  const size_t stride = ids.stride();
+  const char* record = ids.data();
+  const char* const end = record + count * stride;
+  if (ids.uniform()) {
+    const size_t n = ids.width();
+    constexpr size_t kLength = 2;  // the length field before each id
+    for (; record + 4 * stride <= end; record += 4 * stride) {
+      const char* a = record + kLength;
+      const char* b = a + stride;
+      const char* c = b + stride;
+      const char* d = c + stride;
+      uint64_t ha = base, hb = base, hc = base, hd = base;
+      for (size_t k = shared; k < n; ++k) {
+        ha = (ha ^ static_cast<unsigned char>(a[k])) * kFnvPrime;
+        hb = (hb ^ static_cast<unsigned char>(b[k])) * kFnvPrime;
+        hc = (hc ^ static_cast<unsigned char>(c[k])) * kFnvPrime;
+        hd = (hd ^ static_cast<unsigned char>(d[k])) * kFnvPrime;
       }
-      continue;
+      if (ha <= bar) bar = fn(record, ha);
+      if (hb <= bar) bar = fn(record + stride, hb);
+      if (hc <= bar) bar = fn(record + 2 * stride, hc);
+      if (hd <= bar) bar = fn(record + 3 * stride, hd);
     }
-    uint64_t ha = base, hb = base, hc = base, hd = base;
-    for (size_t k = shared; k < n; ++k) {
-      ha = (ha ^ static_cast<unsigned char>(a[k])) * kFnvPrime;
-      hb = (hb ^ static_cast<unsigned char>(b[k])) * kFnvPrime;
-      hc = (hc ^ static_cast<unsigned char>(c[k])) * kFnvPrime;
-      hd = (hd ^ static_cast<unsigned char>(d[k])) * kFnvPrime;
-    }
-    fn(a, ha);
-    fn(b, hb);
-    fn(c, hc);
-    fn(d, hd);
   }
-  for (; i < ids.size(); ++i)
-    fn(ids[i], fnv_continue(base, std::string_view(ids[i]).substr(shared)));
+  for (; record < end; record += stride) {
+    const uint64_t hash = fnv_continue(base, SortedIds::view(record).substr(shared));
+    if (hash <= bar) bar = fn(record, hash);
+  }
 }
 
 }  // namespace
@@ -136,15 +150,14 @@ void MatchingProcessor::flush() {
 
 runtime::Outcome MatchingProcessor::process(const runtime::InputRecord& record,
                                             runtime::Emitter& out) {
-  const auto change = decode_match_change(record.value);
-  if (!change) {
+  if (!decode_match_change(record.value, change_)) {
     // Only leifeng writes this stream; a bad record means a foreign writer or a format change.
     emit_dead_letter(record,
                      {schemas::Reason::malformed, "", "not a match change of format version 1"},
                      std::nullopt, std::nullopt, std::nullopt, options_, out);
     return runtime::Outcome::dead_lettered;
   }
-  apply(*change, out);
+  apply(change_, out);
   return runtime::Outcome::applied;
 }
 
@@ -168,37 +181,38 @@ std::vector<Candidate> MatchingProcessor::top_candidates(uint32_t area, uint8_t 
   // The hash state after need_id + "/", shared by every volunteer of the need.
   const uint64_t prefix = match_hash(need_id, "");
   // Volunteers of equal rank but for the hash: every one is hashed (a need spreads over them),
-  // but only the best that fit are kept, in a max-heap of at most `room` entries whose front is
-  // the worst kept. Most volunteers of a large group lose one comparison with the front, so a
-  // rank group costs its hashes and little more. The buffer is reused: no allocation per need.
+  // but only the best that fit are kept, in a list of at most `room` entries sorted by hash
+  // (then id) whose back is the worst kept. Most volunteers of a large group lose one
+  // comparison with the back, so a rank group costs its hashes and little more. The buffer is
+  // reused: no allocation per need.
   auto& best = group_;
   auto by_hash = [](const GroupEntry& a, const GroupEntry& b) {
-    return a.hash != b.hash ? a.hash < b.hash : *a.id < *b.id;
+    return a.hash != b.hash ? a.hash < b.hash : a.id < b.id;
   };
   auto take = [&] {
-    std::sort_heap(best.begin(), best.end(), by_hash);
     for (const GroupEntry& entry : best) {
-      top.push_back({*entry.id, entry.party_member, entry.star_level, entry.hash});
+      top.push_back({std::string(entry.id), entry.party_member, entry.star_level, entry.hash});
     }
     best.clear();
   };
   auto gather = [&](bool party, uint8_t star) {
     const size_t room = max_candidates_ - top.size();
     if (const VolunteerPool* pool = pools_.find(pool_key(area, service_type, party, star))) {
-      // Above `bar` a volunteer cannot enter a full heap: one comparison for most of them.
-      uint64_t bar = best.size() < room ? UINT64_MAX : best.front().hash;
-      hash_pool(prefix, pool->ids, [&](const std::string& id, uint64_t hash) {
-        if (hash > bar) return;
-        const GroupEntry entry{hash, &id, party, star};
-        if (best.size() < room) {
-          best.push_back(entry);
-          std::push_heap(best.begin(), best.end(), by_hash);
-        } else if (by_hash(entry, best.front())) {
-          std::pop_heap(best.begin(), best.end(), by_hash);
+      // Above the bar (the worst kept hash) a volunteer cannot enter a full list.
+      const uint64_t bar = best.size() < room ? UINT64_MAX : best.back().hash;
+      hash_pool(prefix, pool->ids, bar, [&](const char* record, uint64_t hash) {
+        const GroupEntry entry{hash, SortedIds::view(record), party, star};
+        if (best.size() == room) {
+          if (!by_hash(entry, best.back())) return best.back().hash;
           best.back() = entry;
-          std::push_heap(best.begin(), best.end(), by_hash);
+        } else {
+          best.push_back(entry);
         }
-        if (best.size() == room) bar = best.front().hash;
+        // Into place from the back: the list is short (at most max_candidates).
+        for (size_t i = best.size() - 1; i > 0 && by_hash(best[i], best[i - 1]); --i) {
+          std::swap(best[i], best[i - 1]);
+        }
+        return best.size() == room ? best.back().hash : UINT64_MAX;
       });
     }
   };
@@ -223,7 +237,11 @@ void MatchingProcessor::on_need_posted(const MatchChange& change, runtime::Emitt
   need.status = kOpen;
   need.as_of = change.as_of;
   need.candidates = top_candidates(need.area, need.service_type, need.kind, change.id);
-  OpenNeed open{change.id, need.kind, static_cast<uint16_t>(need.candidates.size()), {}};
+  OpenNeed open{change.id,
+                need.kind,
+                static_cast<uint16_t>(need.candidates.size()),
+                {},
+                match_hash(change.id, "")};
   if (!need.candidates.empty()) open.last = rank_key(need.kind, need.candidates.back());
   open_needs_.upsert(open_key(need.area, need.service_type)).needs.push_back(std::move(open));
   emit(change.id, need, out);
@@ -233,7 +251,7 @@ void MatchingProcessor::on_need_status(const MatchChange& change, runtime::Emitt
   NeedMatchState* need = needs_.find(change.id);
   if (need == nullptr || need->status == change.status) return;
   if (need->status == kOpen) {
-    const std::string key = open_key(need->area, need->service_type);
+    const auto key = open_key(need->area, need->service_type);
     if (OpenNeeds* open = open_needs_.find(key)) {
       auto& list = open->needs;
       const auto it = std::find_if(list.begin(), list.end(),
@@ -256,14 +274,14 @@ void MatchingProcessor::on_need_status(const MatchChange& change, runtime::Emitt
   emit(change.id, *need, out);
 }
 
-bool MatchingProcessor::reaches(const OpenNeed& open, const MatchProfile& p,
-                                std::string_view volunteer_id) const {
-  if (open.count < max_candidates_) return true;
+MatchingProcessor::Reach MatchingProcessor::reaches(const OpenNeed& open,
+                                                    const MatchProfile& p) const {
+  if (open.count < max_candidates_) return Reach::yes;
   const RankKey last = open.last;
   const uint8_t party = open.kind == kPublicNeed && p.party_member ? 1 : 0;
-  if (party != last.party) return party > last.party;
-  if (p.star_level != last.star) return p.star_level > last.star;
-  return match_hash(open.need_id, volunteer_id) <= last.hash;  // equal: look at the need
+  if (party != last.party) return party > last.party ? Reach::yes : Reach::no;
+  if (p.star_level != last.star) return p.star_level > last.star ? Reach::yes : Reach::no;
+  return Reach::if_hash_at_most_last;  // equal: look at the need
 }
 
 void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter& out) {
@@ -277,12 +295,9 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
     if (before && before->has_skill(service)) {
       if (VolunteerPool* pool = pools_.find(
               pool_key(change.area, service, before->party_member, before->star_level))) {
-        auto& ids = pool->ids;
-        const auto it = std::lower_bound(ids.begin(), ids.end(), volunteer_id);
-        if (it != ids.end() && *it == volunteer_id) ids.erase(it);
-        const std::string key =
-            pool_key(change.area, service, before->party_member, before->star_level);
-        if (ids.empty()) {
+        pool->ids.erase(volunteer_id);
+        const auto key = pool_key(change.area, service, before->party_member, before->star_level);
+        if (pool->ids.empty()) {
           pools_.erase(key);
         } else {
           pools_.mark_dirty(key);
@@ -290,10 +305,8 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
       }
     }
     if (after && after->has_skill(service)) {
-      auto& ids =
-          pools_.upsert(pool_key(change.area, service, after->party_member, after->star_level)).ids;
-      const auto it = std::lower_bound(ids.begin(), ids.end(), volunteer_id);
-      if (it == ids.end() || *it != volunteer_id) ids.insert(it, volunteer_id);
+      pools_.upsert(pool_key(change.area, service, after->party_member, after->star_level))
+          .ids.insert(volunteer_id);
     }
   }
   // Then the open needs of the service types concerned whose top K the volunteer is in or can
@@ -302,7 +315,7 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
   for (int s = 0; s < kServiceTypes; ++s) {
     const auto service = static_cast<uint8_t>(s);
     if (((services >> s) & 1u) == 0) continue;
-    const std::string key = open_key(change.area, service);
+    const auto key = open_key(change.area, service);
     OpenNeeds* open = open_needs_.find(key);
     if (open == nullptr) continue;
     const bool eligible_before = before && before->has_skill(service);
@@ -310,9 +323,13 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
         after && after->has_skill(service) ? after : std::nullopt;
     bool changed_index = false;
     for (OpenNeed& entry : open->needs) {
-      const bool touched = (eligible_before && reaches(entry, *before, volunteer_id)) ||
-                           (now && reaches(entry, *now, volunteer_id));
-      if (!touched) continue;
+      const Reach was = eligible_before ? reaches(entry, *before) : Reach::no;
+      const Reach is = now ? reaches(entry, *now) : Reach::no;
+      if (was != Reach::yes && is != Reach::yes) {
+        // The match hash is the same for both profiles: computed at most once.
+        if (was == Reach::no && is == Reach::no) continue;
+        if (fnv_continue(entry.hash_prefix, volunteer_id) > entry.last.hash) continue;
+      }
       NeedMatchState* need = needs_.find(entry.need_id);
       if (need == nullptr) continue;
       ++needs_revised_;
@@ -332,8 +349,11 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
 bool MatchingProcessor::revise(NeedMatchState& need, const std::string& need_id,
                                const std::string& volunteer_id,
                                const std::optional<MatchProfile>& now) {
+  // Whether the list changes is known from the case, without a copy to compare with: a
+  // candidate leaving, a candidate's party or star changing (both are in the record) and a
+  // volunteer entering all change it; a refill cannot bring the old list back, since the
+  // volunteer's entry has left it or changed.
   auto& list = need.candidates;
-  const std::vector<Candidate> old = list;
   const bool full = list.size() >= max_candidates_;
   auto by_rank = [&](const Candidate& a, const Candidate& b) {
     return candidate_before(need.kind, a, b);
@@ -347,6 +367,9 @@ bool MatchingProcessor::revise(NeedMatchState& need, const std::string& need_id,
       refill = full;  // a volunteer outside the top K may take the place
     } else {
       const Candidate was = *it;
+      if (was.party_member == now->party_member && was.star_level == now->star_level) {
+        return false;
+      }
       it->party_member = now->party_member;
       it->star_level = now->star_level;
       std::sort(list.begin(), list.end(), by_rank);
@@ -361,15 +384,17 @@ bool MatchingProcessor::revise(NeedMatchState& need, const std::string& need_id,
     list.insert(std::upper_bound(list.begin(), list.end(), candidate, by_rank),
                 std::move(candidate));
     if (list.size() > max_candidates_) list.pop_back();
+  } else {
+    return false;
   }
   if (refill) list = top_candidates(need.area, need.service_type, need.kind, need_id);
-  return list != old;
+  return true;
 }
 
 void MatchingProcessor::emit(const std::string& need_id, const NeedMatchState& need,
                              runtime::Emitter& out) const {
   if (!options_.emit_table_updates) return;
-  out.emit(outputs::kNeedMatches, need_id, schemas::to_json(record_of(need_id, need)));
+  out.emit(outputs::kNeedMatches, need_id, need_match_json(need_id, need));
 }
 
 schemas::NeedMatchRecord MatchingProcessor::record_of(const std::string& need_id,
@@ -390,7 +415,7 @@ schemas::NeedMatchRecord MatchingProcessor::record_of(const std::string& need_id
 void MatchingProcessor::finish(runtime::Emitter& out) {
   if (options_.emit_table_updates) return;
   needs_.for_each([&](const std::string& need_id, const NeedMatchState& need) {
-    out.emit(outputs::kNeedMatches, need_id, schemas::to_json(record_of(need_id, need)));
+    out.emit(outputs::kNeedMatches, need_id, need_match_json(need_id, need));
   });
 }
 

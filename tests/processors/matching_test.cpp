@@ -6,6 +6,7 @@
 #include <random>
 
 #include "harness.hpp"
+#include "leifeng/processors/internal/need_match_json.hpp"
 #include "leifeng/processors/match_change.hpp"
 #include "leifeng/processors/matching.hpp"
 
@@ -116,6 +117,39 @@ TEST(MatchHash, IsFnv1a64OfNeedSlashVolunteer) {
   EXPECT_EQ(match_hash("需要", "v"), fnv1a64("需要/v"));  // UTF-8 bytes
 }
 
+// The direct writer gives the bytes of the general record writer, for every status, kind and
+// service type, with and without candidates, and for texts that need escaping.
+TEST(NeedMatchJson, SameBytesAsTheRecordWriter) {
+  NeedMatchState need;
+  need.area = 10100;  // a leading zero
+  need.as_of = kAt;
+  auto same = [&](const std::string& need_id) {
+    EXPECT_EQ(need_match_json(need_id, need),
+              schemas::to_json(MatchingProcessor::record_of(need_id, need)))
+        << need_id;
+  };
+  for (int status = 0; status <= static_cast<int>(NeedStatus::expired); ++status) {
+    for (int kind = 0; kind <= 1; ++kind) {
+      for (int service = 0; service <= static_cast<int>(schemas::ServiceType::other); ++service) {
+        need.status = static_cast<uint8_t>(status);
+        need.kind = static_cast<uint8_t>(kind);
+        need.service_type = static_cast<uint8_t>(service);
+        same("need-1");
+      }
+    }
+  }
+  need.area = 410402;
+  need.candidates = {{"vol-000001", true, 5, 1}, {"志愿者-2", false, 0, 2}, {"v3", false, 12, 3}};
+  same("need-2");
+  same("需要-3");
+  need.candidates.push_back({"v\"4\\", true, 1, 4});  // escaped: the general writer
+  same("need-4");
+  need.candidates.pop_back();
+  same("need\n5");
+  need.as_of = "a\tb";
+  same("need-6");
+}
+
 TEST(MatchChangeCodec, RoundTripsEveryKindAndRejectsOtherBytes) {
   MatchChange volunteer;
   volunteer.area = 410402;
@@ -135,14 +169,58 @@ TEST(MatchChangeCodec, RoundTripsEveryKindAndRejectsOtherBytes) {
   status.need_kind = 0;
   status.service_type = 0;
   status.status = 2;
-  for (const MatchChange& change : {volunteer, posted, status}) {
+  MatchChange reused;  // decoded into one after the other: nothing of the previous one stays
+  for (const MatchChange& change : {volunteer, posted, status, volunteer}) {
     EXPECT_EQ(decode_match_change(encode_match_change(change)), change);
+    ASSERT_TRUE(decode_match_change(encode_match_change(change), reused));
+    EXPECT_EQ(reused, change);
   }
   const std::string bytes = encode_match_change(volunteer);
   EXPECT_FALSE(decode_match_change(""));
   EXPECT_FALSE(decode_match_change(bytes.substr(0, bytes.size() - 1)));
   EXPECT_FALSE(decode_match_change(bytes + "x"));
   EXPECT_FALSE(decode_match_change("\x02" + bytes.substr(1)));
+}
+
+// The documented layout, byte by byte (match_change.hpp): state and in-flight messages written
+// by an earlier build read back the same.
+TEST(MatchChangeCodec, WritesTheDocumentedBytes) {
+  MatchChange change;
+  change.area = 410402;  // 0x00064322
+  change.as_of = "t";
+  change.id = "v1";
+  change.after = MatchProfile{true, 3, 0x0102};
+  EXPECT_EQ(encode_match_change(change),
+            std::string("\x01\x01\x22\x43\x06\x00\x01\x00t\x02\x00v1\x02\x01\x03\x02\x01", 18));
+  MatchChange status;
+  status.kind = MatchChange::Kind::need_status;
+  status.area = 410402;
+  status.id = "n";
+  status.status = 2;
+  EXPECT_EQ(encode_match_change(status),
+            std::string("\x01\x03\x22\x43\x06\x00\x00\x00\x01\x00n\x02", 12));
+}
+
+TEST(MatchChangeCodec, EmittedKeyedByTheAreasSixDigits) {
+  struct Captured : runtime::Emitter {
+    std::vector<std::pair<std::string, std::string>> records;  // key, value
+    void emit(std::string_view, std::string_view key, std::string_view value) override {
+      records.emplace_back(std::string(key), std::string(value));
+    }
+  } out;
+  MatchChange change;
+  change.kind = MatchChange::Kind::need_status;
+  change.as_of = kAt;
+  change.id = "n-1";
+  for (const uint32_t area : {410402u, 10100u}) {
+    change.area = area;
+    emit_match_change(out, "match-changes", change);
+  }
+  ASSERT_EQ(out.records.size(), 2u);
+  EXPECT_EQ(out.records[0].first, "410402");
+  EXPECT_EQ(out.records[1].first, "010100");  // leading zero kept, as AreaCode::str writes it
+  EXPECT_EQ(out.records[1].first, schemas::AreaCode{10100}.str());
+  EXPECT_EQ(decode_match_change(out.records[0].second)->area, 410402u);
 }
 
 TEST_F(Matching, EligibleAreRegisteredInTheNeedsAreaWithItsServiceType) {
@@ -374,6 +452,19 @@ TEST(MatchingRestart, StateSurvivesAFlushAndRestartOfTheProcessors) {
   const auto last = schemas::need_match_from_json(records.back().value);
   ASSERT_TRUE(last);
   EXPECT_EQ(last->candidates.size(), 2u);
+}
+
+// An open need's hash prefix is not stored: it is computed again when the index is read back.
+TEST(MatchingRestart, AnOpenNeedReadBackHasItsHashPrefix) {
+  OpenNeeds open;
+  open.needs.push_back({"need-7", 1, 5, RankKey{0, 2, 99}, match_hash("need-7", "")});
+  const auto bytes = runtime::TypedStore<OpenNeeds>::encode(open);
+  const OpenNeeds back = runtime::TypedStore<OpenNeeds>::decode(bytes);
+  ASSERT_EQ(back.needs.size(), 1u);
+  EXPECT_EQ(back.needs[0].need_id, "need-7");
+  EXPECT_EQ(back.needs[0].last, (RankKey{0, 2, 99}));
+  EXPECT_EQ(back.needs[0].hash_prefix, match_hash("need-7", ""));
+  EXPECT_NE(back.needs[0].hash_prefix, 0u);
 }
 
 // SPEC §8: once every input is processed the table is a function of the final state alone,

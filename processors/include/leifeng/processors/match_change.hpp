@@ -51,6 +51,9 @@ struct MatchChange {
 std::string encode_match_change(const MatchChange& change);
 // nullopt for anything encode_match_change did not write.
 std::optional<MatchChange> decode_match_change(std::string_view bytes);
+// The same into `change`, reusing its strings' buffers (one decode per message); false (and
+// `change` unspecified) for anything encode_match_change did not write.
+bool decode_match_change(std::string_view bytes, MatchChange& change);
 
 // Emits `change` to `stream`, keyed by its area's six digits.
 void emit_match_change(runtime::Emitter& out, std::string_view stream, const MatchChange& change);

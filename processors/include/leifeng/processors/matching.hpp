@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "leifeng/processors/event_processor.hpp"
+#include "leifeng/processors/internal/sorted_ids.hpp"
 #include "leifeng/processors/match_change.hpp"
 #include "leifeng/runtime/typed_store.hpp"
 
@@ -69,12 +70,20 @@ struct NeedMatchState {
   }
 };
 
-// The volunteers of one (area, service type, party member, star level), sorted by id.
+// The volunteers of one (area, service type, party member, star level), sorted by id. Stored
+// as the list of ids (the format a std::vector<std::string> had).
 struct VolunteerPool {
-  std::vector<std::string> ids;
+  SortedIds ids;
   template <class Archive>
-  void serialize(Archive& ar) {
-    ar(ids);
+  void save(Archive& ar) const {
+    const std::vector<std::string> list = ids.to_vector();
+    ar(list);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    std::vector<std::string> list;
+    ar(list);
+    ids.assign(list);
   }
 };
 
@@ -85,9 +94,13 @@ struct OpenNeed {
   uint8_t kind = 0;
   uint16_t count = 0;  // candidates now
   RankKey last;        // the key of the last candidate, when count > 0
+  // match_hash(need_id, ""): the hash state every volunteer's match hash continues from. Not
+  // stored; set when the entry is made or read back.
+  uint64_t hash_prefix = 0;
   template <class Archive>
   void serialize(Archive& ar) {
     ar(need_id, kind, count, last.party, last.star, last.hash);
+    if constexpr (Archive::is_loading::value) hash_prefix = match_hash(need_id, "");
   }
 };
 struct OpenNeeds {
@@ -132,7 +145,8 @@ class MatchingProcessor : public runtime::Processor {
   bool revise(NeedMatchState& need, const std::string& need_id, const std::string& volunteer_id,
               const std::optional<MatchProfile>& now);
   // Whether a volunteer of profile `p` reaches the top K of `open` (enters, or is in it).
-  bool reaches(const OpenNeed& open, const MatchProfile& p, std::string_view volunteer_id) const;
+  enum class Reach : uint8_t { no, yes, if_hash_at_most_last };
+  Reach reaches(const OpenNeed& open, const MatchProfile& p) const;
   void emit(const std::string& need_id, const NeedMatchState& need, runtime::Emitter& out) const;
 
   ProcessorOptions options_;
@@ -141,10 +155,11 @@ class MatchingProcessor : public runtime::Processor {
   runtime::TypedStore<VolunteerPool> pools_;
   runtime::TypedStore<OpenNeeds> open_needs_;
   int64_t needs_revised_ = 0;
+  MatchChange change_;  // the message being applied, decoded into reused buffers
   // top_candidates' scratch: the best of one rank group, as a heap.
   struct GroupEntry {
     uint64_t hash;
-    const std::string* id;
+    std::string_view id;  // in a pool
     bool party_member;
     uint8_t star_level;
   };
