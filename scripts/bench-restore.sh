@@ -18,22 +18,14 @@ work=${TMPDIR:-/tmp}/leifeng-bench-restore
 
 die() { echo "bench-restore.sh: $*" >&2; exit 1; }
 
-if [[ ! -f $build/CMakeCache.txt ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLEIFENG_BENCHMARKS=ON >/dev/null
-fi
-cmake --build "$build" --target leifeng -j2 >/dev/null
+source "$root/scripts/bench-lib.sh"
+bench_build "$build" leifeng
 leifeng=$build/app/leifeng
 
 rm -rf "$work"
 mkdir -p "$work"
 "$leifeng" generate --events "$events" --seed 7 -o "$work/events.jsonl" 2>/dev/null
-bootstrap=$("$root/scripts/kafka.sh" start "$work/kafka" | tail -1)
-run_pid=
-cleanup() {
-  [[ -n $run_pid ]] && kill "$run_pid" 2>/dev/null
-  "$root/scripts/kafka.sh" stop "$work/kafka" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
+bench_broker "$work/kafka"
 printf '[app]\nstate_dir = "%s"\n' "$work/state" >"$work/leifeng.toml"
 kafka=(-c "$work/leifeng.toml" --bootstrap-servers "$bootstrap")
 "$leifeng" "${kafka[@]}" topics create >/dev/null 2>&1
@@ -44,6 +36,7 @@ echo "broker: $bootstrap; state of $events events built ($(du -sm "$work/state" 
 
 for ((r = 1; r <= rounds; r++)); do
   rm -rf "$work/state"
+  : >"$work/restore-$r.err"
   "$leifeng" "${kafka[@]}" run --progress-interval 0 >/dev/null 2>"$work/restore-$r.err" &
   run_pid=$!
   for _ in $(seq 1 600); do
