@@ -57,8 +57,12 @@ Verdict ActivitiesProcessor::apply_to(ActivityState* state, const schemas::Event
       return Verdict::rejected(Reason::unknown_type, "type", "not an event of topic activities");
     }
   }
-  deltas_.emit(out, outputs::kCountyDeltas, event.envelope.occurred_at.text);
+  deltas_.end_event(out, outputs::kCountyDeltas, event.envelope.occurred_at.text);
   return Verdict::applied();
+}
+
+void ActivitiesProcessor::before_commit(runtime::Emitter& out) {
+  deltas_.emit(out, outputs::kCountyDeltas);
 }
 
 }  // namespace leifeng::processors

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <deque>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "leifeng/schemas/copy_text.hpp"
 
@@ -264,6 +268,87 @@ std::optional<CountyDelta> decode_county_delta(std::string_view bytes) {
   return delta;
 }
 
+// The sums of the interval, by (area, period), with a hash index (thousands of targets).
+struct CountyDeltaBatch::Pending {
+  struct Target {
+    uint32_t area = 0;
+    uint64_t period_order = 0;
+    Period period;
+    uint64_t touched = 0;  // bit m: some event changed metric m by a nonzero sum
+    uint32_t as_of = 0;    // index into as_ofs: of the last event that touched the target
+    uint32_t rank = 0;     // emit(): 0 for the station's message, else as_of + 1
+    std::array<int64_t, kMetricCount> sums{};
+  };
+  struct Station {
+    uint32_t area = 0;
+    uint32_t city = 0;
+    schemas::LocalDate date;
+    std::string id;
+    uint32_t as_of = 0;
+  };
+  std::vector<Target> targets;
+  std::unordered_map<uint64_t, uint32_t> index;  // (area, period_order) -> targets
+  std::unordered_set<uint32_t> areas;            // of targets and stations
+  std::vector<Station> stations;                 // at most one per area
+  std::deque<std::string> as_ofs;                // distinct; deque: the views below stay valid
+  std::unordered_map<std::string_view, uint32_t> as_of_ids;
+  // emit(): the targets, and a marker (target == kNone) per station area, in message order.
+  static constexpr uint32_t kNone = UINT32_MAX;
+  struct Entry {
+    uint32_t area;
+    uint32_t rank;
+    uint64_t period_order;
+    uint32_t target;
+    friend bool operator<(const Entry& a, const Entry& b) {
+      return std::tie(a.area, a.rank, a.period_order, a.target) <
+             std::tie(b.area, b.rank, b.period_order, b.target);
+    }
+  };
+  std::vector<Entry> entries;
+
+  uint32_t as_of_id(std::string_view as_of) {
+    if (!as_ofs.empty() && as_ofs.back() == as_of) return static_cast<uint32_t>(as_ofs.size() - 1);
+    const auto found = as_of_ids.find(as_of);
+    if (found != as_of_ids.end()) return found->second;
+    const auto id = static_cast<uint32_t>(as_ofs.size());
+    as_ofs.emplace_back(as_of);
+    as_of_ids.emplace(as_ofs.back(), id);
+    return id;
+  }
+  Target& target(uint32_t area, uint64_t period_order, Period period) {
+    // area < 2^20 (six digits), period_order < 2^34.
+    const uint64_t key = uint64_t{area} << 36 | period_order;
+    const auto [at, inserted] = index.try_emplace(key, static_cast<uint32_t>(targets.size()));
+    if (!inserted) return targets[at->second];
+    Target& t = targets.emplace_back();
+    t.area = area;
+    t.period_order = period_order;
+    t.period = period;
+    areas.insert(area);
+    return t;
+  }
+  const Station* station_of(uint32_t area) const {
+    for (const Station& station : stations) {
+      if (station.area == area || station.city == area) return &station;
+    }
+    return nullptr;
+  }
+  bool empty() const { return targets.empty() && stations.empty(); }
+  void clear() {
+    targets.clear();
+    index.clear();
+    areas.clear();
+    stations.clear();
+    as_of_ids.clear();
+    as_ofs.clear();
+  }
+};
+
+CountyDeltaBatch::CountyDeltaBatch(size_t max_targets)
+    : max_targets_(max_targets), pending_(std::make_unique<Pending>()) {}
+
+CountyDeltaBatch::~CountyDeltaBatch() = default;
+
 void CountyDeltaBatch::add_dated(schemas::AreaCode area, schemas::LocalDate date, Metric metric,
                                  int64_t delta) {
   if (!dated_.valid || dated_.area != area.value || dated_.date != date) {
@@ -297,9 +382,6 @@ void CountyDeltaBatch::use_station(schemas::AreaCode area, schemas::LocalDate da
   station_.city = area.prefecture().value;
   station_.date = date;
   station_.id.assign(station_id);
-  // Both areas get a message even if no metric of theirs changes.
-  target(station_.area, Period::total());
-  target(station_.city, Period::total());
 }
 
 void CountyDeltaBatch::add(uint32_t target, Metric metric, int64_t delta) {
@@ -313,63 +395,156 @@ void CountyDeltaBatch::add(uint32_t target, Metric metric, int64_t delta) {
   t.sums[m] += delta;
 }
 
+namespace {
+// The sign bit flipped: unsigned order of the value is its signed order.
+uint64_t period_order_of(Period period) {
+  return uint64_t{static_cast<uint8_t>(period.kind)} << 32 |
+         (static_cast<uint32_t>(period.value) ^ 0x80000000u);
+}
+}  // namespace
+
 uint32_t CountyDeltaBatch::target(uint32_t area, Period period) {
-  // The sign bit flipped: unsigned order of the value is its signed order.
-  const uint64_t period_order = uint64_t{static_cast<uint8_t>(period.kind)} << 32 |
-                                (static_cast<uint32_t>(period.value) ^ 0x80000000u);
-  const auto used = static_cast<uint32_t>(order_.size());
-  for (uint32_t i = 0; i < used; ++i) {
+  const uint64_t period_order = period_order_of(period);
+  for (uint32_t i = 0; i < used_; ++i) {
     if (targets_[i].area == area && targets_[i].period_order == period_order) return i;
   }
-  if (used == targets_.size()) targets_.emplace_back();
-  Target& t = targets_[used];
+  if (used_ == targets_.size()) targets_.emplace_back();
+  Target& t = targets_[used_];
   t.area = area;
   t.period_order = period_order;
   t.period = period;
   t.metrics = 0;
-  // Insertion into the (area, period) order: a few targets per event.
-  auto before = [&](uint32_t index) {
-    const Target& other = targets_[index];
-    return area < other.area || (area == other.area && period_order < other.period_order);
-  };
-  order_.insert(std::find_if(order_.begin(), order_.end(), before), used);
-  return used;
+  return used_++;
 }
 
 void CountyDeltaBatch::clear() {
-  order_.clear();
+  used_ = 0;
   dated_.valid = false;
   station_.valid = false;
 }
 
-void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of) {
-  size_t next = 0;
-  while (next < order_.size()) {
-    const uint32_t area = targets_[order_[next]].area;
-    size_t end = next;
-    size_t max_changes = 0;
-    for (; end < order_.size() && targets_[order_[end]].area == area; ++end) {
-      max_changes += static_cast<size_t>(std::popcount(targets_[order_[end]].metrics));
+bool CountyDeltaBatch::empty() const {
+  return used_ == 0 && !station_.valid && pending_->empty();
+}
+
+size_t CountyDeltaBatch::pending_targets() const {
+  return pending_->targets.size();
+}
+
+void CountyDeltaBatch::end_event(runtime::Emitter& out, std::string_view topic,
+                                 std::string_view as_of) {
+  Pending& pending = *pending_;
+  if (station_.valid &&
+      (pending.areas.count(station_.area) != 0 || pending.areas.count(station_.city) != 0)) {
+    // The station's cells may hold sums of earlier events: those go first, so that the
+    // station's message can go first among what follows in its areas.
+    emit(out, topic);
+  }
+  bool as_of_known = false;
+  uint32_t as_of_id = 0;
+  auto id = [&] {
+    if (!as_of_known) as_of_id = pending.as_of_id(as_of);
+    as_of_known = true;
+    return as_of_id;
+  };
+  for (uint32_t i = 0; i < used_; ++i) {
+    const Target& t = targets_[i];
+    uint64_t nonzero = 0;
+    for (uint64_t bits = t.metrics; bits != 0; bits &= bits - 1) {
+      const auto m = static_cast<size_t>(std::countr_zero(bits));
+      if (t.sums[m] != 0) nonzero |= uint64_t{1} << m;
     }
-    message_.begin(area, as_of, max_changes);
-    for (; next < end; ++next) {
-      const Target& t = targets_[order_[next]];
-      for (uint64_t bits = t.metrics; bits != 0; bits &= bits - 1) {
-        const auto m = static_cast<size_t>(std::countr_zero(bits));
-        if (t.sums[m] != 0) message_.add(t.period, static_cast<Metric>(m), t.sums[m]);
+    if (nonzero == 0) continue;  // no change of this cell: it is not touched
+    Pending::Target& p = pending.target(t.area, t.period_order, t.period);
+    for (uint64_t bits = nonzero; bits != 0; bits &= bits - 1) {
+      const auto m = static_cast<size_t>(std::countr_zero(bits));
+      const uint64_t bit = uint64_t{1} << m;
+      if ((p.touched & bit) == 0) {
+        p.touched |= bit;
+        p.sums[m] = 0;
       }
+      p.sums[m] += t.sums[m];
     }
-    if (station_.valid && (area == station_.area || area == station_.city)) {
-      message_.station(station_.date, station_.id);
-    }
-    if (message_.size() == 0 && !message_.has_station()) continue;
-    // The key is the six-digit area code.
-    uint32_t digits = area % 1000000;
-    for (size_t d = key_.size(); d-- > 0; digits /= 10)
-      key_[d] = static_cast<char>('0' + digits % 10);
-    out.emit(topic, std::string_view(key_.data(), key_.size()), message_.finish());
+    p.as_of = id();
+  }
+  if (station_.valid) {
+    pending.stations.push_back({station_.area, station_.city, station_.date, station_.id, id()});
+    pending.areas.insert(station_.area);
+    pending.areas.insert(station_.city);
   }
   clear();
+  if (pending.targets.size() > max_targets_) emit(out, topic);
+}
+
+void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic) {
+  Pending& pending = *pending_;
+  if (pending.empty()) return;
+  std::vector<Pending::Entry>& entries = pending.entries;
+  entries.clear();
+  for (uint32_t i = 0; i < pending.targets.size(); ++i) {
+    Pending::Target& t = pending.targets[i];
+    const Pending::Station* station = pending.station_of(t.area);
+    t.rank = station != nullptr && station->as_of == t.as_of ? 0 : t.as_of + 1;
+    entries.push_back({t.area, t.rank, t.period_order, i});
+  }
+  for (const Pending::Station& station : pending.stations) {
+    entries.push_back({station.area, 0, 0, Pending::kNone});
+    entries.push_back({station.city, 0, 0, Pending::kNone});
+  }
+  std::sort(entries.begin(), entries.end());
+  for (size_t begin = 0; begin < entries.size();) {
+    size_t end = begin;
+    while (end < entries.size() && entries[end].area == entries[begin].area) ++end;
+    emit_area(out, topic, begin, end);
+    begin = end;
+  }
+  pending.clear();
+}
+
+// The messages of one area: entries [begin, end), one message per rank (as_of), split where a
+// message would pass kMaxChanges.
+void CountyDeltaBatch::emit_area(runtime::Emitter& out, std::string_view topic, size_t begin,
+                                 size_t end) {
+  Pending& pending = *pending_;
+  const std::vector<Pending::Entry>& entries = pending.entries;
+  const uint32_t area = entries[begin].area;
+  const Pending::Station* station = pending.station_of(area);
+  uint32_t digits = area % 1000000;  // the key is the six-digit area code
+  for (size_t d = key_.size(); d-- > 0; digits /= 10)
+    key_[d] = static_cast<char>('0' + digits % 10);
+  const std::string_view key(key_.data(), key_.size());
+  auto send = [&] {
+    if (message_.size() > 0 || message_.has_station()) out.emit(topic, key, message_.finish());
+  };
+  while (begin < end) {
+    const uint32_t rank = entries[begin].rank;
+    size_t group_end = begin;
+    size_t changes = 0;
+    for (; group_end < end && entries[group_end].rank == rank; ++group_end) {
+      if (entries[group_end].target != Pending::kNone) {
+        changes +=
+            static_cast<size_t>(std::popcount(pending.targets[entries[group_end].target].touched));
+      }
+    }
+    const std::string_view as_of = rank == 0 ? std::string_view(pending.as_ofs[station->as_of])
+                                             : std::string_view(pending.as_ofs[rank - 1]);
+    const size_t capacity = std::min(changes, kMaxChanges + kMetricCount);
+    message_.begin(area, as_of, capacity);
+    if (rank == 0) message_.station(station->date, station->id);
+    for (; begin < group_end; ++begin) {
+      if (entries[begin].target == Pending::kNone) continue;
+      const Pending::Target& t = pending.targets[entries[begin].target];
+      if (message_.size() + static_cast<size_t>(std::popcount(t.touched)) > capacity) {
+        send();  // a whole cell per message
+        message_.begin(area, as_of, capacity);
+      }
+      for (uint64_t bits = t.touched; bits != 0; bits &= bits - 1) {
+        const auto m = static_cast<size_t>(std::countr_zero(bits));
+        message_.add(t.period, static_cast<Metric>(m), t.sums[m]);
+      }
+    }
+    send();
+  }
 }
 
 }  // namespace leifeng::processors

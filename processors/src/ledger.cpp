@@ -269,7 +269,7 @@ void LedgerProcessor::rerate(VolunteerState& volunteer, const Profile& before,
     count(before, -1);
     count(after, 1);
   }
-  deltas_.emit(out, outputs::kCountyDeltas, volunteer.as_of);
+  deltas_.end_event(out, outputs::kCountyDeltas, volunteer.as_of);
   if (!(before == after) && matching_on(options())) {
     if (skills_read) {
       tell_matching(before, after, volunteer.as_of, out);
@@ -336,6 +336,10 @@ void LedgerProcessor::finish(runtime::Emitter& out) {
   store().for_each([&](const std::string& volunteer_id, const VolunteerState& state) {
     out.emit(outputs::kStars, volunteer_id, schemas::to_json(star_record(volunteer_id, state)));
   });
+}
+
+void LedgerProcessor::before_commit(runtime::Emitter& out) {
+  deltas_.emit(out, outputs::kCountyDeltas);
 }
 
 }  // namespace leifeng::processors

@@ -99,7 +99,7 @@ Verdict NeedsProcessor::apply_to(NeedState* state, const schemas::Event& event,
       deltas_.add_total(area, Metric::needs_open, -1);
     }
   }
-  deltas_.emit(out, outputs::kCountyDeltas, at.text);
+  deltas_.end_event(out, outputs::kCountyDeltas, at.text);
   if (matching_on(options())) {
     MatchChange change;
     change.area = state->area;
@@ -147,6 +147,10 @@ void NeedsProcessor::finish(runtime::Emitter& out) {
   store().for_each([&](const std::string& need_id, const NeedState& state) {
     out.emit(outputs::kNeedsStatus, need_id, schemas::to_json(status_record(need_id, state)));
   });
+}
+
+void NeedsProcessor::before_commit(runtime::Emitter& out) {
+  deltas_.emit(out, outputs::kCountyDeltas);
 }
 
 }  // namespace leifeng::processors

@@ -110,7 +110,8 @@ TEST(CountyDeltaBatch, MatchesSortingEveryDelta) {
     const std::vector<CountyDelta> expected = reference.messages(as_of);
     Recorder out;
     ASSERT_FALSE(batch.empty());
-    batch.emit(out, "deltas", as_of);
+    batch.end_event(out, "deltas", as_of);
+    batch.emit(out, "deltas");  // an interval of one event: its messages as they always were
     EXPECT_TRUE(batch.empty());
     ASSERT_EQ(out.decoded, expected) << "event " << event;
     ASSERT_EQ(out.encoded.size(), expected.size());
@@ -133,7 +134,9 @@ TEST(CountyDeltaBatch, EncodesTheSameMessagesInOrder) {
   batch.add_dated(county, march_5, Metric::logs_submitted, 1);
   batch.add_dated(county, march_5, Metric::logs_submitted, -1);
   Recorder out;
-  batch.emit(out, "deltas", "t1");
+  batch.end_event(out, "deltas", "t1");
+  EXPECT_TRUE(out.encoded.empty());  // until the commit
+  batch.emit(out, "deltas");
   ASSERT_EQ(out.encoded.size(), 2u);
   const std::vector<MetricDelta> expected = {
       {Period::day(march_5), Metric::logs_verified, 1},
@@ -147,11 +150,13 @@ TEST(CountyDeltaBatch, EncodesTheSameMessagesInOrder) {
   EXPECT_EQ(out.encoded[1].first, "410403");
   EXPECT_EQ(out.encoded[1].second, encode_county_delta({county, "t1", expected}));
 
+  // A rejected event's deltas are dropped, not the interval's.
   batch.add_total(county, Metric::needs_open, 1);
   batch.clear();
   EXPECT_TRUE(batch.empty());
   out.encoded.clear();
-  batch.emit(out, "deltas", "t2");
+  batch.end_event(out, "deltas", "t2");
+  batch.emit(out, "deltas");
   EXPECT_TRUE(out.encoded.empty());
 }
 

@@ -211,7 +211,8 @@ TEST(StationUseBatch, TellsTheCountyAndItsCity) {
     }
     std::vector<std::pair<std::string, CountyDelta>> messages;
   } out;
-  batch.emit(out, "county-deltas", "t");
+  batch.end_event(out, "county-deltas", "t");
+  batch.emit(out, "county-deltas");
   ASSERT_EQ(out.messages.size(), 2u);
   EXPECT_EQ(out.messages[0].first, "410400");
   EXPECT_EQ(out.messages[1].first, "410402");
@@ -223,7 +224,8 @@ TEST(StationUseBatch, TellsTheCountyAndItsCity) {
   // The next event of the batch names no station.
   batch.add_dated(schemas::AreaCode{410402}, date, Metric::activities_completed, 1);
   out.messages.clear();
-  batch.emit(out, "county-deltas", "t");
+  batch.end_event(out, "county-deltas", "t");
+  batch.emit(out, "county-deltas");
   for (const auto& [key, delta] : out.messages) EXPECT_FALSE(delta.station) << key;
 }
 
