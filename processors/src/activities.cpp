@@ -8,7 +8,8 @@ using schemas::Reason;
 
 ActivitiesProcessor::ActivitiesProcessor(const ProcessorOptions& options,
                                          runtime::KeyValueStore* store)
-    : AggregateProcessor(schemas::InputTopic::activities, options, store) {}
+    : AggregateProcessor(schemas::InputTopic::activities, options, store),
+      deltas_(county_delta_bound(options.sum_county_deltas)) {}
 
 Verdict ActivitiesProcessor::apply_to(ActivityState* state, const schemas::Event& event,
                                       runtime::Emitter& out) {

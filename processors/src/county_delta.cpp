@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <deque>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "leifeng/schemas/copy_text.hpp"
 
@@ -290,8 +290,10 @@ struct CountyDeltaBatch::Pending {
   std::unordered_map<uint64_t, uint32_t> index;  // (area, period_order) -> targets
   std::unordered_set<uint32_t> areas;            // of targets and stations
   std::vector<Station> stations;                 // at most one per area
-  std::deque<std::string> as_ofs;                // distinct; deque: the views below stay valid
-  std::unordered_map<std::string_view, uint32_t> as_of_ids;
+  // The as_of of each event that touched something, in one buffer (no allocation per event);
+  // an event with the as_of of the one before shares its entry.
+  std::string as_of_text;
+  std::vector<std::pair<uint32_t, uint32_t>> as_of_spans;  // offset, size into as_of_text
   // emit(): the targets, and a marker (target == kNone) per station area, in message order.
   static constexpr uint32_t kNone = UINT32_MAX;
   struct Entry {
@@ -307,13 +309,17 @@ struct CountyDeltaBatch::Pending {
   std::vector<Entry> entries;
 
   uint32_t as_of_id(std::string_view as_of) {
-    if (!as_ofs.empty() && as_ofs.back() == as_of) return static_cast<uint32_t>(as_ofs.size() - 1);
-    const auto found = as_of_ids.find(as_of);
-    if (found != as_of_ids.end()) return found->second;
-    const auto id = static_cast<uint32_t>(as_ofs.size());
-    as_ofs.emplace_back(as_of);
-    as_of_ids.emplace(as_ofs.back(), id);
-    return id;
+    if (!as_of_spans.empty() &&
+        as_of_text.compare(as_of_spans.back().first, std::string::npos, as_of) == 0) {
+      return static_cast<uint32_t>(as_of_spans.size() - 1);
+    }
+    as_of_spans.emplace_back(static_cast<uint32_t>(as_of_text.size()),
+                             static_cast<uint32_t>(as_of.size()));
+    as_of_text.append(as_of);
+    return static_cast<uint32_t>(as_of_spans.size() - 1);
+  }
+  std::string_view as_of(uint32_t id) const {
+    return std::string_view(as_of_text).substr(as_of_spans[id].first, as_of_spans[id].second);
   }
   Target& target(uint32_t area, uint64_t period_order, Period period) {
     // area < 2^20 (six digits), period_order < 2^34.
@@ -339,8 +345,8 @@ struct CountyDeltaBatch::Pending {
     index.clear();
     areas.clear();
     stations.clear();
-    as_of_ids.clear();
-    as_ofs.clear();
+    as_of_text.clear();
+    as_of_spans.clear();
   }
 };
 
@@ -433,6 +439,7 @@ size_t CountyDeltaBatch::pending_targets() const {
 
 void CountyDeltaBatch::end_event(runtime::Emitter& out, std::string_view topic,
                                  std::string_view as_of) {
+  if (max_targets_ == 0) return emit_event(out, topic, as_of);
   Pending& pending = *pending_;
   if (station_.valid &&
       (pending.areas.count(station_.area) != 0 || pending.areas.count(station_.city) != 0)) {
@@ -474,6 +481,63 @@ void CountyDeltaBatch::end_event(runtime::Emitter& out, std::string_view topic,
   }
   clear();
   if (pending.targets.size() > max_targets_) emit(out, topic);
+}
+
+// One event's sums, one message per area with its station, at once (max_targets_ == 0).
+void CountyDeltaBatch::emit_event(runtime::Emitter& out, std::string_view topic,
+                                  std::string_view as_of) {
+  // (area, period) order: insertion sort of the event's handful of targets.
+  std::array<uint32_t, 64> small{};
+  std::vector<uint32_t> large;
+  uint32_t* order = small.data();
+  if (used_ > small.size()) {
+    large.resize(used_);
+    order = large.data();
+  }
+  auto before = [&](uint32_t a, uint32_t b) {
+    return std::tie(targets_[a].area, targets_[a].period_order) <
+           std::tie(targets_[b].area, targets_[b].period_order);
+  };
+  for (uint32_t i = 0; i < used_; ++i) {
+    uint32_t j = i;
+    for (; j > 0 && before(i, order[j - 1]); --j) order[j] = order[j - 1];
+    order[j] = i;
+  }
+  // The station's areas get a message even if no metric of theirs changes.
+  uint32_t station_areas[2] = {std::min(station_.area, station_.city),
+                               std::max(station_.area, station_.city)};
+  size_t next_station = station_.valid ? 0 : 2;
+  size_t next = 0;
+  while (next < used_ || next_station < 2) {
+    uint32_t area = next < used_ ? targets_[order[next]].area : UINT32_MAX;
+    if (next_station < 2 && station_areas[next_station] <= area) {
+      area = station_areas[next_station];
+      ++next_station;
+      if (next_station < 2 && station_areas[next_station] == area) ++next_station;
+    }
+    size_t end = next;
+    size_t max_changes = 0;
+    for (; end < used_ && targets_[order[end]].area == area; ++end) {
+      max_changes += static_cast<size_t>(std::popcount(targets_[order[end]].metrics));
+    }
+    message_.begin(area, as_of, max_changes);
+    for (; next < end; ++next) {
+      const Target& t = targets_[order[next]];
+      for (uint64_t bits = t.metrics; bits != 0; bits &= bits - 1) {
+        const auto m = static_cast<size_t>(std::countr_zero(bits));
+        if (t.sums[m] != 0) message_.add(t.period, static_cast<Metric>(m), t.sums[m]);
+      }
+    }
+    if (station_.valid && (area == station_.area || area == station_.city)) {
+      message_.station(station_.date, station_.id);
+    }
+    if (message_.size() == 0 && !message_.has_station()) continue;
+    uint32_t digits = area % 1000000;  // the key is the six-digit area code
+    for (size_t d = key_.size(); d-- > 0; digits /= 10)
+      key_[d] = static_cast<char>('0' + digits % 10);
+    out.emit(topic, std::string_view(key_.data(), key_.size()), message_.finish());
+  }
+  clear();
 }
 
 void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic) {
@@ -526,8 +590,7 @@ void CountyDeltaBatch::emit_area(runtime::Emitter& out, std::string_view topic, 
             static_cast<size_t>(std::popcount(pending.targets[entries[group_end].target].touched));
       }
     }
-    const std::string_view as_of = rank == 0 ? std::string_view(pending.as_ofs[station->as_of])
-                                             : std::string_view(pending.as_ofs[rank - 1]);
+    const std::string_view as_of = pending.as_of(rank == 0 ? station->as_of : rank - 1);
     const size_t capacity = std::min(changes, kMaxChanges + kMetricCount);
     message_.begin(area, as_of, capacity);
     if (rank == 0) message_.station(station->date, station->id);

@@ -58,7 +58,9 @@ LedgerProcessor::Profile LedgerProcessor::profile_of(const VolunteerState& state
 
 LedgerProcessor::LedgerProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store,
                                  runtime::KeyValueStore* history)
-    : AggregateProcessor(schemas::InputTopic::hours, options, store), history_(history) {}
+    : AggregateProcessor(schemas::InputTopic::hours, options, store),
+      deltas_(county_delta_bound(options.sum_county_deltas)),
+      history_(history) {}
 
 void LedgerProcessor::flush() {
   AggregateProcessor::flush();

@@ -30,7 +30,8 @@ int64_t fulfil_minutes(int64_t posted_epoch_nanos, int64_t fulfilled_epoch_nanos
 }
 
 NeedsProcessor::NeedsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store)
-    : AggregateProcessor(schemas::InputTopic::needs, options, store) {}
+    : AggregateProcessor(schemas::InputTopic::needs, options, store),
+      deltas_(county_delta_bound(options.sum_county_deltas)) {}
 
 Verdict NeedsProcessor::apply_to(NeedState* state, const schemas::Event& event,
                                  runtime::Emitter& out) {

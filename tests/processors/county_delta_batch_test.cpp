@@ -76,9 +76,12 @@ TEST(CountyDeltaBatch, MatchesSortingEveryDelta) {
   auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
   const uint32_t areas[] = {410402, 410403, 410502, 130102};
   const int32_t days[] = {-1, 0, 20880, 20881, 20909, 20910};  // 1969-12-31 .. month ends
-  // Reused across events, as in the processors.
-  CountyDeltaBatch batch;
-  for (int event = 0; event < 2000; ++event) {
+  // Reused across events, as in the processors: one that sends each event's messages at once
+  // (bound 0: in-process replay) and one that sums (live), here committed after every event.
+  CountyDeltaBatch at_once(0);
+  CountyDeltaBatch summing;
+  for (int event = 0; event < 4000; ++event) {
+    CountyDeltaBatch& batch = event % 2 == 0 ? at_once : summing;
     ReferenceBatch reference;
     const int adds = 1 + pick(12);
     schemas::AreaCode area{areas[0]};

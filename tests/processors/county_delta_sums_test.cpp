@@ -234,7 +234,7 @@ TEST(CountyDeltaSums, CountyStatsEqualThoseOfOneMessagePerEventButRevision) {
   const uint32_t areas[] = {410402, 410403, 410502, 130102};
   const int32_t days[] = {20880, 20881, 20909, 20910, 20940};
   const char* stations[] = {"s1", "s2", "s3"};
-  CountyDeltaBatch per_event;
+  CountyDeltaBatch per_event(/*max_targets=*/0);  // one message per event and area
   CountyDeltaBatch summed(/*max_targets=*/60);
   County reference;
   County county;
@@ -274,7 +274,6 @@ TEST(CountyDeltaSums, CountyStatsEqualThoseOfOneMessagePerEventButRevision) {
     // Sometimes the as_of of an earlier event again (same occurred_at).
     const std::string as_of = "t" + std::to_string(pick(10) == 0 ? event / 2 : event);
     per_event.end_event(reference, "deltas", as_of);
-    per_event.emit(reference, "deltas");
     summed.end_event(county, "deltas", as_of);
     if (pick(100) == 0) summed.emit(county, "deltas");
   }

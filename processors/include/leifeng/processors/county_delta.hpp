@@ -171,7 +171,8 @@ bool decode_county_delta_into(std::string_view bytes, CountyDelta& delta);
 class CountyDeltaBatch {
  public:
   // Past this many (area, period) targets pending, end_event() emits: bounded memory when a
-  // commit is far away (in-process replay commits once, at the end).
+  // commit is far away. 0: end_event() sends the event's sums at once, one message per area,
+  // with the event's as_of (as before issue 17; the in-process replays).
   static constexpr size_t kDefaultMaxTargets = 4096;
   // At most this many changes per message (a message must fit a Kafka record; the format
   // counts changes in 16 bits): a larger group is split between cells.
@@ -237,11 +238,18 @@ class CountyDeltaBatch {
   };
   Station station_;  // of the current event
   size_t max_targets_;
+  void emit_event(runtime::Emitter& out, std::string_view topic, std::string_view as_of);
   struct Pending;  // the interval's sums, in county_delta.cpp
   std::unique_ptr<Pending> pending_;
   std::array<char, 6> key_{};
   CountyDeltaWriter message_;  // reused: no allocation per message once warm
 };
+
+// The bound of a processor's CountyDeltaBatch: summing over the commit interval, or 0: one
+// message per event and area, sent by end_event().
+inline size_t county_delta_bound(bool sum) {
+  return sum ? CountyDeltaBatch::kDefaultMaxTargets : 0;
+}
 
 // Civil calendar helpers shared by the processors.
 struct CivilDate {
