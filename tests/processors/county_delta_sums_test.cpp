@@ -56,6 +56,22 @@ TEST(CountyDeltaSums, ATouchedCellIsSentEvenWhenItsSumIsZero) {
   EXPECT_TRUE(batch.empty());
 }
 
+// What a touched cell whose sum is 0 comes to: the county-stats processor creates the cell,
+// with no metric, and renders its record (SPEC §5: it exists, with an empty `metrics`).
+TEST(CountyDeltaSums, AZeroChangeCreatesTheCell) {
+  Pipeline pipeline;
+  pipeline.send_deltas({kCounty, "t1", {{Period::total(), Metric::needs_open, 0}}});
+  const CountyCell* cell = pipeline.county().find(kCounty, Period::total());
+  ASSERT_NE(cell, nullptr);
+  EXPECT_EQ(cell->revision, 1);
+  EXPECT_EQ(cell->as_of, "t1");
+  pipeline.flush();
+  const auto records = pipeline.on(outputs::kCountyStats);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].key, "410403/total");
+  EXPECT_NE(records[0].value.find(R"("metrics":{})"), std::string::npos) << records[0].value;
+}
+
 TEST(CountyDeltaSums, OneMessagePerAreaAndAsOfEachCellWithItsLastEvent) {
   CountyDeltaBatch batch;
   Messages out;
