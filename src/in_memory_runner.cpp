@@ -1,5 +1,6 @@
 #include "leifeng/runtime/in_memory_runner.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
@@ -118,6 +119,17 @@ InMemoryRunner::InMemoryRunner(Topology topology, Emitter& outputs, State state)
     for (const std::string& input : subs[index].inputs) consumer_of_.emplace(input, index);
     tasks_.push_back(std::make_unique<Task>(subs[index], state_));
   }
+  // Commit order: first the sub-topologies fed from outside only, then the repartition
+  // readers, each group in declaration order (one level of repartition, as the domain has).
+  for (const bool reads_repartition : {false, true}) {
+    for (std::size_t index = 0; index < subs.size(); ++index) {
+      const auto& inputs = subs[index].inputs;
+      const bool reads = std::any_of(inputs.begin(), inputs.end(), [&](const std::string& input) {
+        return topology_.is_repartition(input);
+      });
+      if (reads == reads_repartition) commit_order_.push_back(tasks_[index].get());
+    }
+  }
   route();
 }
 
@@ -146,14 +158,13 @@ Emitter& InMemoryRunner::emitter() {
 }
 
 void InMemoryRunner::finish() {
-  for (auto& task : tasks_) task->processor().finish(*router_);
+  for (Task* task : commit_order_) task->processor().before_commit(*router_);
+  for (Task* task : commit_order_) task->processor().finish(*router_);
 }
 
 void InMemoryRunner::flush() {
-  for (auto& task : tasks_) {
-    task->processor().before_commit(*router_);
-    task->processor().flush();
-  }
+  for (Task* task : commit_order_) task->processor().before_commit(*router_);
+  for (Task* task : commit_order_) task->processor().flush();
 }
 
 void InMemoryRunner::restart() {

@@ -9,13 +9,15 @@
 namespace leifeng::app {
 
 // Tables are taken once at the end (Processor::finish): the same final values as the live
-// per-update records, without formatting one per event.
+// per-update records, without formatting one per event. County deltas go one message per event
+// (their consumer runs before emit() returns: nothing to save by summing them).
 inline processors::ProcessorOptions in_process_options(const processors::DomainConfig& config,
                                                        processors::SourceNaming source) {
   processors::ProcessorOptions options;
   options.config = config;
   options.source = std::move(source);
   options.emit_table_updates = false;
+  options.sum_county_deltas = false;
   return options;
 }
 

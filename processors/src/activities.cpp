@@ -8,7 +8,8 @@ using schemas::Reason;
 
 ActivitiesProcessor::ActivitiesProcessor(const ProcessorOptions& options,
                                          runtime::KeyValueStore* store)
-    : AggregateProcessor(schemas::InputTopic::activities, options, store) {}
+    : AggregateProcessor(schemas::InputTopic::activities, options, store),
+      deltas_(county_delta_bound(options.sum_county_deltas)) {}
 
 Verdict ActivitiesProcessor::apply_to(ActivityState* state, const schemas::Event& event,
                                       runtime::Emitter& out) {
@@ -57,8 +58,12 @@ Verdict ActivitiesProcessor::apply_to(ActivityState* state, const schemas::Event
       return Verdict::rejected(Reason::unknown_type, "type", "not an event of topic activities");
     }
   }
-  deltas_.emit(out, outputs::kCountyDeltas, event.envelope.occurred_at.text);
+  deltas_.end_event(out, outputs::kCountyDeltas, event.envelope.occurred_at.text);
   return Verdict::applied();
+}
+
+void ActivitiesProcessor::before_commit(runtime::Emitter& out) {
+  deltas_.emit(out, outputs::kCountyDeltas);
 }
 
 }  // namespace leifeng::processors

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
 
 #include "leifeng/schemas/copy_text.hpp"
 
@@ -264,6 +268,93 @@ std::optional<CountyDelta> decode_county_delta(std::string_view bytes) {
   return delta;
 }
 
+// The sums of the interval, by (area, period), with a hash index (thousands of targets).
+struct CountyDeltaBatch::Pending {
+  struct Target {
+    uint32_t area = 0;
+    uint64_t period_order = 0;
+    Period period;
+    uint64_t touched = 0;  // bit m: some event changed metric m by a nonzero sum
+    uint32_t as_of = 0;    // index into as_ofs: of the last event that touched the target
+    uint32_t rank = 0;     // emit(): 0 for the station's message, else as_of + 1
+    std::array<int64_t, kMetricCount> sums{};
+  };
+  struct Station {
+    uint32_t area = 0;
+    uint32_t city = 0;
+    schemas::LocalDate date;
+    std::string id;
+    uint32_t as_of = 0;
+  };
+  std::vector<Target> targets;
+  std::unordered_map<uint64_t, uint32_t> index;  // (area, period_order) -> targets
+  std::unordered_set<uint32_t> areas;            // of targets and stations
+  std::vector<Station> stations;                 // at most one per area
+  // The as_of of each event that touched something, in one buffer (no allocation per event);
+  // an event with the as_of of the one before shares its entry.
+  std::string as_of_text;
+  std::vector<std::pair<uint32_t, uint32_t>> as_of_spans;  // offset, size into as_of_text
+  // emit(): the targets, and a marker (target == kNone) per station area, in message order.
+  static constexpr uint32_t kNone = UINT32_MAX;
+  struct Entry {
+    uint32_t area;
+    uint32_t rank;
+    uint64_t period_order;
+    uint32_t target;
+    friend bool operator<(const Entry& a, const Entry& b) {
+      return std::tie(a.area, a.rank, a.period_order, a.target) <
+             std::tie(b.area, b.rank, b.period_order, b.target);
+    }
+  };
+  std::vector<Entry> entries;
+
+  uint32_t as_of_id(std::string_view as_of) {
+    if (!as_of_spans.empty() &&
+        as_of_text.compare(as_of_spans.back().first, std::string::npos, as_of) == 0) {
+      return static_cast<uint32_t>(as_of_spans.size() - 1);
+    }
+    as_of_spans.emplace_back(static_cast<uint32_t>(as_of_text.size()),
+                             static_cast<uint32_t>(as_of.size()));
+    as_of_text.append(as_of);
+    return static_cast<uint32_t>(as_of_spans.size() - 1);
+  }
+  std::string_view as_of(uint32_t id) const {
+    return std::string_view(as_of_text).substr(as_of_spans[id].first, as_of_spans[id].second);
+  }
+  Target& target(uint32_t area, uint64_t period_order, Period period) {
+    // area < 2^20 (six digits), period_order < 2^34.
+    const uint64_t key = uint64_t{area} << 36 | period_order;
+    const auto [at, inserted] = index.try_emplace(key, static_cast<uint32_t>(targets.size()));
+    if (!inserted) return targets[at->second];
+    Target& t = targets.emplace_back();
+    t.area = area;
+    t.period_order = period_order;
+    t.period = period;
+    areas.insert(area);
+    return t;
+  }
+  const Station* station_of(uint32_t area) const {
+    for (const Station& station : stations) {
+      if (station.area == area || station.city == area) return &station;
+    }
+    return nullptr;
+  }
+  bool empty() const { return targets.empty() && stations.empty(); }
+  void clear() {
+    targets.clear();
+    index.clear();
+    areas.clear();
+    stations.clear();
+    as_of_text.clear();
+    as_of_spans.clear();
+  }
+};
+
+CountyDeltaBatch::CountyDeltaBatch(size_t max_targets)
+    : max_targets_(max_targets), pending_(std::make_unique<Pending>()) {}
+
+CountyDeltaBatch::~CountyDeltaBatch() = default;
+
 void CountyDeltaBatch::add_dated(schemas::AreaCode area, schemas::LocalDate date, Metric metric,
                                  int64_t delta) {
   if (!dated_.valid || dated_.area != area.value || dated_.date != date) {
@@ -297,9 +388,6 @@ void CountyDeltaBatch::use_station(schemas::AreaCode area, schemas::LocalDate da
   station_.city = area.prefecture().value;
   station_.date = date;
   station_.id.assign(station_id);
-  // Both areas get a message even if no metric of theirs changes.
-  target(station_.area, Period::total());
-  target(station_.city, Period::total());
 }
 
 void CountyDeltaBatch::add(uint32_t target, Metric metric, int64_t delta) {
@@ -313,47 +401,128 @@ void CountyDeltaBatch::add(uint32_t target, Metric metric, int64_t delta) {
   t.sums[m] += delta;
 }
 
+namespace {
+// The sign bit flipped: unsigned order of the value is its signed order.
+uint64_t period_order_of(Period period) {
+  return uint64_t{static_cast<uint8_t>(period.kind)} << 32 |
+         (static_cast<uint32_t>(period.value) ^ 0x80000000u);
+}
+}  // namespace
+
 uint32_t CountyDeltaBatch::target(uint32_t area, Period period) {
-  // The sign bit flipped: unsigned order of the value is its signed order.
-  const uint64_t period_order = uint64_t{static_cast<uint8_t>(period.kind)} << 32 |
-                                (static_cast<uint32_t>(period.value) ^ 0x80000000u);
-  const auto used = static_cast<uint32_t>(order_.size());
-  for (uint32_t i = 0; i < used; ++i) {
+  const uint64_t period_order = period_order_of(period);
+  for (uint32_t i = 0; i < used_; ++i) {
     if (targets_[i].area == area && targets_[i].period_order == period_order) return i;
   }
-  if (used == targets_.size()) targets_.emplace_back();
-  Target& t = targets_[used];
+  if (used_ == targets_.size()) targets_.emplace_back();
+  Target& t = targets_[used_];
   t.area = area;
   t.period_order = period_order;
   t.period = period;
   t.metrics = 0;
-  // Insertion into the (area, period) order: a few targets per event.
-  auto before = [&](uint32_t index) {
-    const Target& other = targets_[index];
-    return area < other.area || (area == other.area && period_order < other.period_order);
-  };
-  order_.insert(std::find_if(order_.begin(), order_.end(), before), used);
-  return used;
+  return used_++;
 }
 
 void CountyDeltaBatch::clear() {
-  order_.clear();
+  used_ = 0;
   dated_.valid = false;
   station_.valid = false;
 }
 
-void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of) {
+bool CountyDeltaBatch::empty() const {
+  return used_ == 0 && !station_.valid && pending_->empty();
+}
+
+size_t CountyDeltaBatch::pending_targets() const {
+  return pending_->targets.size();
+}
+
+void CountyDeltaBatch::end_event(runtime::Emitter& out, std::string_view topic,
+                                 std::string_view as_of) {
+  if (max_targets_ == 0) return emit_event(out, topic, as_of);
+  Pending& pending = *pending_;
+  if (station_.valid &&
+      (pending.areas.count(station_.area) != 0 || pending.areas.count(station_.city) != 0)) {
+    // The station's cells may hold sums of earlier events: those go first, so that the
+    // station's message can go first among what follows in its areas.
+    emit(out, topic);
+  }
+  bool as_of_known = false;
+  uint32_t as_of_id = 0;
+  auto id = [&] {
+    if (!as_of_known) as_of_id = pending.as_of_id(as_of);
+    as_of_known = true;
+    return as_of_id;
+  };
+  for (uint32_t i = 0; i < used_; ++i) {
+    const Target& t = targets_[i];
+    uint64_t nonzero = 0;
+    for (uint64_t bits = t.metrics; bits != 0; bits &= bits - 1) {
+      const auto m = static_cast<size_t>(std::countr_zero(bits));
+      if (t.sums[m] != 0) nonzero |= uint64_t{1} << m;
+    }
+    if (nonzero == 0) continue;  // no change of this cell: it is not touched
+    Pending::Target& p = pending.target(t.area, t.period_order, t.period);
+    for (uint64_t bits = nonzero; bits != 0; bits &= bits - 1) {
+      const auto m = static_cast<size_t>(std::countr_zero(bits));
+      const uint64_t bit = uint64_t{1} << m;
+      if ((p.touched & bit) == 0) {
+        p.touched |= bit;
+        p.sums[m] = 0;
+      }
+      p.sums[m] += t.sums[m];
+    }
+    p.as_of = id();
+  }
+  if (station_.valid) {
+    pending.stations.push_back({station_.area, station_.city, station_.date, station_.id, id()});
+    pending.areas.insert(station_.area);
+    pending.areas.insert(station_.city);
+  }
+  clear();
+  if (pending.targets.size() > max_targets_) emit(out, topic);
+}
+
+// One event's sums, one message per area with its station, at once (max_targets_ == 0).
+void CountyDeltaBatch::emit_event(runtime::Emitter& out, std::string_view topic,
+                                  std::string_view as_of) {
+  // (area, period) order: insertion sort of the event's handful of targets.
+  std::array<uint32_t, 64> small{};
+  std::vector<uint32_t> large;
+  uint32_t* order = small.data();
+  if (used_ > small.size()) {
+    large.resize(used_);
+    order = large.data();
+  }
+  auto before = [&](uint32_t a, uint32_t b) {
+    return std::tie(targets_[a].area, targets_[a].period_order) <
+           std::tie(targets_[b].area, targets_[b].period_order);
+  };
+  for (uint32_t i = 0; i < used_; ++i) {
+    uint32_t j = i;
+    for (; j > 0 && before(i, order[j - 1]); --j) order[j] = order[j - 1];
+    order[j] = i;
+  }
+  // The station's areas get a message even if no metric of theirs changes.
+  uint32_t station_areas[2] = {std::min(station_.area, station_.city),
+                               std::max(station_.area, station_.city)};
+  size_t next_station = station_.valid ? 0 : 2;
   size_t next = 0;
-  while (next < order_.size()) {
-    const uint32_t area = targets_[order_[next]].area;
+  while (next < used_ || next_station < 2) {
+    uint32_t area = next < used_ ? targets_[order[next]].area : UINT32_MAX;
+    if (next_station < 2 && station_areas[next_station] <= area) {
+      area = station_areas[next_station];
+      ++next_station;
+      if (next_station < 2 && station_areas[next_station] == area) ++next_station;
+    }
     size_t end = next;
     size_t max_changes = 0;
-    for (; end < order_.size() && targets_[order_[end]].area == area; ++end) {
-      max_changes += static_cast<size_t>(std::popcount(targets_[order_[end]].metrics));
+    for (; end < used_ && targets_[order[end]].area == area; ++end) {
+      max_changes += static_cast<size_t>(std::popcount(targets_[order[end]].metrics));
     }
     message_.begin(area, as_of, max_changes);
     for (; next < end; ++next) {
-      const Target& t = targets_[order_[next]];
+      const Target& t = targets_[order[next]];
       for (uint64_t bits = t.metrics; bits != 0; bits &= bits - 1) {
         const auto m = static_cast<size_t>(std::countr_zero(bits));
         if (t.sums[m] != 0) message_.add(t.period, static_cast<Metric>(m), t.sums[m]);
@@ -363,13 +532,82 @@ void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic, std::
       message_.station(station_.date, station_.id);
     }
     if (message_.size() == 0 && !message_.has_station()) continue;
-    // The key is the six-digit area code.
-    uint32_t digits = area % 1000000;
+    uint32_t digits = area % 1000000;  // the key is the six-digit area code
     for (size_t d = key_.size(); d-- > 0; digits /= 10)
       key_[d] = static_cast<char>('0' + digits % 10);
     out.emit(topic, std::string_view(key_.data(), key_.size()), message_.finish());
   }
   clear();
+}
+
+void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic) {
+  Pending& pending = *pending_;
+  if (pending.empty()) return;
+  std::vector<Pending::Entry>& entries = pending.entries;
+  entries.clear();
+  for (uint32_t i = 0; i < pending.targets.size(); ++i) {
+    Pending::Target& t = pending.targets[i];
+    const Pending::Station* station = pending.station_of(t.area);
+    t.rank = station != nullptr && station->as_of == t.as_of ? 0 : t.as_of + 1;
+    entries.push_back({t.area, t.rank, t.period_order, i});
+  }
+  for (const Pending::Station& station : pending.stations) {
+    entries.push_back({station.area, 0, 0, Pending::kNone});
+    entries.push_back({station.city, 0, 0, Pending::kNone});
+  }
+  std::sort(entries.begin(), entries.end());
+  for (size_t begin = 0; begin < entries.size();) {
+    size_t end = begin;
+    while (end < entries.size() && entries[end].area == entries[begin].area) ++end;
+    emit_area(out, topic, begin, end);
+    begin = end;
+  }
+  pending.clear();
+}
+
+// The messages of one area: entries [begin, end), one message per rank (as_of), split where a
+// message would pass kMaxChanges.
+void CountyDeltaBatch::emit_area(runtime::Emitter& out, std::string_view topic, size_t begin,
+                                 size_t end) {
+  Pending& pending = *pending_;
+  const std::vector<Pending::Entry>& entries = pending.entries;
+  const uint32_t area = entries[begin].area;
+  const Pending::Station* station = pending.station_of(area);
+  uint32_t digits = area % 1000000;  // the key is the six-digit area code
+  for (size_t d = key_.size(); d-- > 0; digits /= 10)
+    key_[d] = static_cast<char>('0' + digits % 10);
+  const std::string_view key(key_.data(), key_.size());
+  auto send = [&] {
+    if (message_.size() > 0 || message_.has_station()) out.emit(topic, key, message_.finish());
+  };
+  while (begin < end) {
+    const uint32_t rank = entries[begin].rank;
+    size_t group_end = begin;
+    size_t changes = 0;
+    for (; group_end < end && entries[group_end].rank == rank; ++group_end) {
+      if (entries[group_end].target != Pending::kNone) {
+        changes +=
+            static_cast<size_t>(std::popcount(pending.targets[entries[group_end].target].touched));
+      }
+    }
+    const std::string_view as_of = pending.as_of(rank == 0 ? station->as_of : rank - 1);
+    const size_t capacity = std::min(changes, kMaxChanges + kMetricCount);
+    message_.begin(area, as_of, capacity);
+    if (rank == 0) message_.station(station->date, station->id);
+    for (; begin < group_end; ++begin) {
+      if (entries[begin].target == Pending::kNone) continue;
+      const Pending::Target& t = pending.targets[entries[begin].target];
+      if (message_.size() + static_cast<size_t>(std::popcount(t.touched)) > capacity) {
+        send();  // a whole cell per message
+        message_.begin(area, as_of, capacity);
+      }
+      for (uint64_t bits = t.touched; bits != 0; bits &= bits - 1) {
+        const auto m = static_cast<size_t>(std::countr_zero(bits));
+        message_.add(t.period, static_cast<Metric>(m), t.sums[m]);
+      }
+    }
+    send();
+  }
 }
 
 }  // namespace leifeng::processors

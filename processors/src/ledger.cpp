@@ -58,7 +58,9 @@ LedgerProcessor::Profile LedgerProcessor::profile_of(const VolunteerState& state
 
 LedgerProcessor::LedgerProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store,
                                  runtime::KeyValueStore* history)
-    : AggregateProcessor(schemas::InputTopic::hours, options, store), history_(history) {}
+    : AggregateProcessor(schemas::InputTopic::hours, options, store),
+      deltas_(county_delta_bound(options.sum_county_deltas)),
+      history_(history) {}
 
 void LedgerProcessor::flush() {
   AggregateProcessor::flush();
@@ -269,7 +271,7 @@ void LedgerProcessor::rerate(VolunteerState& volunteer, const Profile& before,
     count(before, -1);
     count(after, 1);
   }
-  deltas_.emit(out, outputs::kCountyDeltas, volunteer.as_of);
+  deltas_.end_event(out, outputs::kCountyDeltas, volunteer.as_of);
   if (!(before == after) && matching_on(options())) {
     if (skills_read) {
       tell_matching(before, after, volunteer.as_of, out);
@@ -336,6 +338,10 @@ void LedgerProcessor::finish(runtime::Emitter& out) {
   store().for_each([&](const std::string& volunteer_id, const VolunteerState& state) {
     out.emit(outputs::kStars, volunteer_id, schemas::to_json(star_record(volunteer_id, state)));
   });
+}
+
+void LedgerProcessor::before_commit(runtime::Emitter& out) {
+  deltas_.emit(out, outputs::kCountyDeltas);
 }
 
 }  // namespace leifeng::processors

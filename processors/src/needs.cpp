@@ -30,7 +30,8 @@ int64_t fulfil_minutes(int64_t posted_epoch_nanos, int64_t fulfilled_epoch_nanos
 }
 
 NeedsProcessor::NeedsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store)
-    : AggregateProcessor(schemas::InputTopic::needs, options, store) {}
+    : AggregateProcessor(schemas::InputTopic::needs, options, store),
+      deltas_(county_delta_bound(options.sum_county_deltas)) {}
 
 Verdict NeedsProcessor::apply_to(NeedState* state, const schemas::Event& event,
                                  runtime::Emitter& out) {
@@ -99,7 +100,7 @@ Verdict NeedsProcessor::apply_to(NeedState* state, const schemas::Event& event,
       deltas_.add_total(area, Metric::needs_open, -1);
     }
   }
-  deltas_.emit(out, outputs::kCountyDeltas, at.text);
+  deltas_.end_event(out, outputs::kCountyDeltas, at.text);
   if (matching_on(options())) {
     MatchChange change;
     change.area = state->area;
@@ -147,6 +148,10 @@ void NeedsProcessor::finish(runtime::Emitter& out) {
   store().for_each([&](const std::string& need_id, const NeedState& state) {
     out.emit(outputs::kNeedsStatus, need_id, schemas::to_json(status_record(need_id, state)));
   });
+}
+
+void NeedsProcessor::before_commit(runtime::Emitter& out) {
+  deltas_.emit(out, outputs::kCountyDeltas);
 }
 
 }  // namespace leifeng::processors

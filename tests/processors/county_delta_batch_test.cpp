@@ -76,9 +76,12 @@ TEST(CountyDeltaBatch, MatchesSortingEveryDelta) {
   auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
   const uint32_t areas[] = {410402, 410403, 410502, 130102};
   const int32_t days[] = {-1, 0, 20880, 20881, 20909, 20910};  // 1969-12-31 .. month ends
-  // Reused across events, as in the processors.
-  CountyDeltaBatch batch;
-  for (int event = 0; event < 2000; ++event) {
+  // Reused across events, as in the processors: one that sends each event's messages at once
+  // (bound 0: in-process replay) and one that sums (live), here committed after every event.
+  CountyDeltaBatch at_once(0);
+  CountyDeltaBatch summing;
+  for (int event = 0; event < 4000; ++event) {
+    CountyDeltaBatch& batch = event % 2 == 0 ? at_once : summing;
     ReferenceBatch reference;
     const int adds = 1 + pick(12);
     schemas::AreaCode area{areas[0]};
@@ -110,7 +113,8 @@ TEST(CountyDeltaBatch, MatchesSortingEveryDelta) {
     const std::vector<CountyDelta> expected = reference.messages(as_of);
     Recorder out;
     ASSERT_FALSE(batch.empty());
-    batch.emit(out, "deltas", as_of);
+    batch.end_event(out, "deltas", as_of);
+    batch.emit(out, "deltas");  // an interval of one event: its messages as they always were
     EXPECT_TRUE(batch.empty());
     ASSERT_EQ(out.decoded, expected) << "event " << event;
     ASSERT_EQ(out.encoded.size(), expected.size());
@@ -133,7 +137,9 @@ TEST(CountyDeltaBatch, EncodesTheSameMessagesInOrder) {
   batch.add_dated(county, march_5, Metric::logs_submitted, 1);
   batch.add_dated(county, march_5, Metric::logs_submitted, -1);
   Recorder out;
-  batch.emit(out, "deltas", "t1");
+  batch.end_event(out, "deltas", "t1");
+  EXPECT_TRUE(out.encoded.empty());  // until the commit
+  batch.emit(out, "deltas");
   ASSERT_EQ(out.encoded.size(), 2u);
   const std::vector<MetricDelta> expected = {
       {Period::day(march_5), Metric::logs_verified, 1},
@@ -147,11 +153,13 @@ TEST(CountyDeltaBatch, EncodesTheSameMessagesInOrder) {
   EXPECT_EQ(out.encoded[1].first, "410403");
   EXPECT_EQ(out.encoded[1].second, encode_county_delta({county, "t1", expected}));
 
+  // A rejected event's deltas are dropped, not the interval's.
   batch.add_total(county, Metric::needs_open, 1);
   batch.clear();
   EXPECT_TRUE(batch.empty());
   out.encoded.clear();
-  batch.emit(out, "deltas", "t2");
+  batch.end_event(out, "deltas", "t2");
+  batch.emit(out, "deltas");
   EXPECT_TRUE(out.encoded.empty());
 }
 

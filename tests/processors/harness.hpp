@@ -41,6 +41,7 @@ class Pipeline : public runtime::Emitter {
   // Recreates the processors over the same stores (a restart after a flush).
   void restart() { runner_.restart(); }
   void flush() { runner_.flush(); }
+  int64_t routed(std::string_view stream) const { return runner_.routed(stream); }
   const runtime::MemoryStore& store(std::string_view name) const {
     const runtime::MemoryStore* store = runner_.store(name);
     if (store == nullptr) throw std::logic_error("no store " + std::string(name));
@@ -56,12 +57,19 @@ class Pipeline : public runtime::Emitter {
   }
 
   // Sends one message to the processor of input `topic` with message key `key` (nullopt: a
-  // Kafka message without a key). Every county delta it causes must be applied.
+  // Kafka message without a key). Every county delta it causes must be applied: an input event
+  // is its own commit interval for the county deltas its processor sums up (before_commit),
+  // unless `sum_deltas` is set (then flush() sends them).
   runtime::Outcome send(std::string_view topic, std::optional<std::string_view> key,
                         const std::string& value) {
     ++offset_;
     const int64_t bad_deltas_before = county_deltas_dead_lettered;
     const runtime::Outcome outcome = runner_.process({topic, 0, offset_, key, value});
+    if (!sum_deltas) {
+      runtime::Processor& processor = runner_.processor_of(topic);
+      if (dynamic_cast<EventProcessor*>(&processor) != nullptr)
+        processor.before_commit(runner_.emitter());
+    }
     ++outcomes[outcome];
     EXPECT_EQ(county_deltas_dead_lettered, bad_deltas_before) << "after " << value;
     return outcome;
@@ -107,6 +115,7 @@ class Pipeline : public runtime::Emitter {
   static constexpr std::string_view kCountyDeltasTopic = "\"leifeng-county-deltas\"";
   std::vector<Emitted> emitted;
   std::map<runtime::Outcome, int64_t> outcomes;
+  bool sum_deltas = false;
   int64_t county_deltas_dead_lettered = 0;
 
  private:

@@ -201,30 +201,34 @@ TEST(StationUseCodec, RoundTripsAndRejectsBadTrailers) {
 }
 
 TEST(StationUseBatch, TellsTheCountyAndItsCity) {
-  CountyDeltaBatch batch;
-  const schemas::LocalDate date = *schemas::parse_date("2027-03-05");
-  batch.add_dated(schemas::AreaCode{410402}, date, Metric::activities_published, 1);
-  batch.use_station(schemas::AreaCode{410402}, date, "s1");
-  struct Capture : runtime::Emitter {
-    void emit(std::string_view, std::string_view key, std::string_view value) override {
-      messages.emplace_back(std::string(key), *decode_county_delta(value));
+  for (const size_t bound : {size_t{0}, CountyDeltaBatch::kDefaultMaxTargets}) {
+    CountyDeltaBatch batch(bound);
+    const schemas::LocalDate date = *schemas::parse_date("2027-03-05");
+    batch.add_dated(schemas::AreaCode{410402}, date, Metric::activities_published, 1);
+    batch.use_station(schemas::AreaCode{410402}, date, "s1");
+    struct Capture : runtime::Emitter {
+      void emit(std::string_view, std::string_view key, std::string_view value) override {
+        messages.emplace_back(std::string(key), *decode_county_delta(value));
+      }
+      std::vector<std::pair<std::string, CountyDelta>> messages;
+    } out;
+    batch.end_event(out, "county-deltas", "t");
+    batch.emit(out, "county-deltas");
+    ASSERT_EQ(out.messages.size(), 2u);
+    EXPECT_EQ(out.messages[0].first, "410400");
+    EXPECT_EQ(out.messages[1].first, "410402");
+    for (const auto& [key, delta] : out.messages) {
+      ASSERT_TRUE(delta.station) << key;
+      EXPECT_EQ(delta.station->station_id, "s1");
+      EXPECT_EQ(delta.station->date, date);
     }
-    std::vector<std::pair<std::string, CountyDelta>> messages;
-  } out;
-  batch.emit(out, "county-deltas", "t");
-  ASSERT_EQ(out.messages.size(), 2u);
-  EXPECT_EQ(out.messages[0].first, "410400");
-  EXPECT_EQ(out.messages[1].first, "410402");
-  for (const auto& [key, delta] : out.messages) {
-    ASSERT_TRUE(delta.station) << key;
-    EXPECT_EQ(delta.station->station_id, "s1");
-    EXPECT_EQ(delta.station->date, date);
+    // The next event of the batch names no station.
+    batch.add_dated(schemas::AreaCode{410402}, date, Metric::activities_completed, 1);
+    out.messages.clear();
+    batch.end_event(out, "county-deltas", "t");
+    batch.emit(out, "county-deltas");
+    for (const auto& [key, delta] : out.messages) EXPECT_FALSE(delta.station) << key;
   }
-  // The next event of the batch names no station.
-  batch.add_dated(schemas::AreaCode{410402}, date, Metric::activities_completed, 1);
-  out.messages.clear();
-  batch.emit(out, "county-deltas", "t");
-  for (const auto& [key, delta] : out.messages) EXPECT_FALSE(delta.station) << key;
 }
 
 }  // namespace

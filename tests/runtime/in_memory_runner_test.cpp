@@ -1,6 +1,7 @@
 // The in-process driver of a topology: repartition streams routed to their consumer as bytes,
 // before emit() returns; other outputs out; state in the processors or in MemoryStores that a
-// restart finds again; finish() in declaration order.
+// restart finds again; before_commit(), flush() and finish() in commit order: producers of
+// repartition streams before their consumers, otherwise declaration order.
 #include "leifeng/runtime/in_memory_runner.hpp"
 
 #include <gtest/gtest.h>
@@ -96,7 +97,7 @@ TEST(InMemoryRunner, RestartFindsTheFlushedStateInTheStores) {
   EXPECT_EQ(runner.store("missing"), nullptr);
 }
 
-TEST(InMemoryRunner, FinishesEveryProcessorInDeclarationOrder) {
+TEST(InMemoryRunner, FinishesProcessorsOfOutsideInputsInDeclarationOrder) {
   Topology topology("app");
   topology.input("a", "a-topic").input("b", "b-topic").output("done", "done-topic");
   topology.processor("second", {"b"}, {},
@@ -107,6 +108,69 @@ TEST(InMemoryRunner, FinishesEveryProcessorInDeclarationOrder) {
   InMemoryRunner runner(std::move(topology), out);
   runner.finish();
   const std::vector<Recorded> expected = {{"done", "second", "done"}, {"done", "first", "done"}};
+  EXPECT_EQ(out.records, expected);
+}
+
+// Sums its inputs and sends the sum to a repartition stream only in before_commit().
+class DeferringProcessor final : public Processor {
+ public:
+  Outcome process(const InputRecord&, Emitter&) override {
+    ++sum_;
+    return Outcome::applied;
+  }
+  void before_commit(Emitter& out) override {
+    if (sum_ > 0) out.emit("sums", "k", std::to_string(sum_));
+    sum_ = 0;
+  }
+
+ private:
+  int sum_ = 0;
+};
+
+// Renders in before_commit() what reached it since the last commit, and on finish() the total.
+class RenderingProcessor final : public Processor {
+ public:
+  Outcome process(const InputRecord& record, Emitter&) override {
+    received_ += std::stoi(std::string(record.value));
+    return Outcome::applied;
+  }
+  void before_commit(Emitter& out) override {
+    if (received_ > 0) out.emit("rendered", "k", std::to_string(received_));
+    total_ += received_;
+    received_ = 0;
+  }
+  void finish(Emitter& out) override { out.emit("rendered", "total", std::to_string(total_)); }
+
+ private:
+  int received_ = 0;
+  int total_ = 0;
+};
+
+// The consumer of the repartition stream is declared first: flush() and finish() still let the
+// producer send what it deferred before the consumer renders (commit order).
+Topology deferring_topology() {
+  Topology topology("app");
+  topology.input("in", "in-topic").output("rendered", "rendered-topic").repartition("sums");
+  topology.processor("render", {"sums"}, {},
+                     [](TaskContext&) { return std::make_unique<RenderingProcessor>(); });
+  topology.processor("sum", {"in"}, {},
+                     [](TaskContext&) { return std::make_unique<DeferringProcessor>(); });
+  return topology;
+}
+
+TEST(InMemoryRunner, CommitsProducersOfRepartitionStreamsBeforeTheirConsumers) {
+  Recorder out;
+  InMemoryRunner runner(deferring_topology(), out);
+  runner.process(in("k", 1));
+  runner.process(in("k", 2));
+  EXPECT_TRUE(out.records.empty());
+  runner.flush();
+  EXPECT_EQ(out.records, (std::vector<Recorded>{{"rendered", "k", "2"}}));
+  EXPECT_EQ(runner.routed("sums"), 1);
+  runner.process(in("k", 3));
+  runner.finish();  // a last commit, then finish()
+  const std::vector<Recorded> expected = {
+      {"rendered", "k", "2"}, {"rendered", "k", "1"}, {"rendered", "total", "3"}};
   EXPECT_EQ(out.records, expected);
 }
 

@@ -31,6 +31,8 @@ class ActivitiesProcessor : public AggregateProcessor<ActivityState> {
  public:
   static constexpr const char* kStoreName = "activities";
   ActivitiesProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
+  // The county deltas summed since the last commit (CountyDeltaBatch), sent now.
+  void before_commit(runtime::Emitter& out) override;
 
  protected:
   Verdict apply_to(ActivityState* state, const schemas::Event& event,

@@ -1,12 +1,14 @@
 // Signed changes to county statistics (SPEC §5), the internal stream between the processors
 // keyed by volunteer, activity or need and the county-stats processor keyed by area. One
-// message per (event, target area): key = the six-digit area code, value = a compact binary
-// list of (period, metric, delta) plus the event's occurred_at.
+// message per (target area, as_of) and commit interval: key = the six-digit area code, value =
+// a compact binary list of (period, metric, delta), summed over the interval's events, plus
+// the occurred_at of the last event that changed those cells.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,7 +84,7 @@ struct StationUse {
 
 struct CountyDelta {
   schemas::AreaCode area;
-  std::string as_of;  // occurred_at of the contributing event
+  std::string as_of;  // occurred_at of the last event that changed these cells
   std::vector<MetricDelta> changes;
   std::optional<StationUse> station{};  // {}: aggregate initialisers may leave it out
   friend bool operator==(const CountyDelta&, const CountyDelta&) = default;
@@ -152,10 +154,33 @@ std::optional<CountyDelta> decode_county_delta(std::string_view bytes);
 // not a delta of this format.
 bool decode_county_delta_into(std::string_view bytes, CountyDelta& delta);
 
-// Collects the deltas one event causes and emits one message per target area. Every county
-// metric also goes to the prefecture city; zero sums are dropped.
+// Collects the deltas of the events of a commit interval and emits their sums (issue 17: a
+// message per event and area was most of what the live path wrote). Every county metric also
+// goes to the prefecture city. Per event: add_*() and use_station(), then end_event() or, for
+// a rejected event, clear(). At the commit: emit().
+//
+// What the county-stats processor makes of the sums is what it made of one message per event
+// (SPEC §5), but for `revision`:
+// - a cell (area, period) exists when an event changed one of its metrics by a nonzero sum:
+//   such a metric is "touched" and is sent even when the interval's sum nets to 0;
+// - a cell's `as_of` is that of the last event that touched it: per area one message per
+//   distinct as_of, each cell in the message of its last event;
+// - a station use (SPEC §9) may open the day, month and total cells of its area and city; the
+//   message with the station goes first in both areas, and a station whose area or city holds
+//   anything pending sends the pending sums first. So a message carries at most one station.
 class CountyDeltaBatch {
  public:
+  // Past this many (area, period) targets pending, end_event() emits: bounded memory when a
+  // commit is far away. 0: end_event() sends the event's sums at once, one message per area,
+  // with the event's as_of (as before issue 17; the in-process replays).
+  static constexpr size_t kDefaultMaxTargets = 4096;
+  // At most this many changes per message (a message must fit a Kafka record; the format
+  // counts changes in 16 bits): a larger group is split between cells.
+  static constexpr size_t kMaxChanges = 4096;
+
+  explicit CountyDeltaBatch(size_t max_targets = kDefaultMaxTargets);
+  ~CountyDeltaBatch();
+
   // Day, month and total of `date` in `area` and its city.
   void add_dated(schemas::AreaCode area, schemas::LocalDate date, Metric metric, int64_t delta);
   // One period in one area only (distinct counts: the caller knows each area's transitions).
@@ -165,17 +190,23 @@ class CountyDeltaBatch {
   // An activity in `area` starting on `date` names `station_id`: told to the area and its city,
   // which count `stations.active` (one station per event).
   void use_station(schemas::AreaCode area, schemas::LocalDate date, std::string_view station_id);
-  bool empty() const { return order_.empty(); }
-  // Emits one message per area to output `topic` and clears the batch. Messages come in area
-  // order, their changes in (period, metric) order.
-  void emit(runtime::Emitter& out, std::string_view topic, std::string_view as_of);
+  // Drops the current event's deltas (the pending sums stay).
   void clear();
+  // The current event was applied at `as_of`: its nonzero sums join the pending ones. Emits to
+  // output `topic` first when its station needs it, and after when the bound is passed.
+  void end_event(runtime::Emitter& out, std::string_view topic, std::string_view as_of);
+  // Emits the pending sums to output `topic` and forgets them. Messages come in area order;
+  // within an area the station's first, then one per as_of in the order the as_ofs came; the
+  // changes of a message in (period, metric) order.
+  void emit(runtime::Emitter& out, std::string_view topic);
+  // No pending sums and no deltas of a current event.
+  bool empty() const;
+  size_t pending_targets() const;
 
  private:
   static_assert(kMetricCount <= 64, "Target::metrics is a 64-bit set");
-  // The sums of one (area, period). An event touches a handful of these (day, month and total
-  // of one or two dates, in a county and its city), so summing as the deltas arrive and
-  // keeping the targets in order is cheaper than sorting every single delta at emit.
+  // The sums of one (area, period) in the current event: it touches a handful of these (day,
+  // month and total of one or two dates, in a county and its city), found by a short scan.
   struct Target {
     uint32_t area = 0;
     uint64_t period_order = 0;  // (kind, value) as one unsigned number in Period order
@@ -193,9 +224,10 @@ class CountyDeltaBatch {
   };
   void add(uint32_t target, Metric metric, int64_t delta);
   uint32_t target(uint32_t area, Period period);  // index into targets_, created if new
+  void emit_area(runtime::Emitter& out, std::string_view topic, size_t begin, size_t end);
 
   std::vector<Target> targets_;  // slots reused across events: only metrics is reset
-  std::vector<uint32_t> order_;  // the targets in use, in (area, period) order
+  uint32_t used_ = 0;            // targets_ in use by the current event
   DatedTargets dated_;
   struct Station {
     bool valid = false;
@@ -204,10 +236,20 @@ class CountyDeltaBatch {
     schemas::LocalDate date;
     std::string id;
   };
-  Station station_;
+  Station station_;  // of the current event
+  size_t max_targets_;
+  void emit_event(runtime::Emitter& out, std::string_view topic, std::string_view as_of);
+  struct Pending;  // the interval's sums, in county_delta.cpp
+  std::unique_ptr<Pending> pending_;
   std::array<char, 6> key_{};
-  CountyDeltaWriter message_;  // reused: no allocation per event once warm
+  CountyDeltaWriter message_;  // reused: no allocation per message once warm
 };
+
+// The bound of a processor's CountyDeltaBatch: summing over the commit interval, or 0: one
+// message per event and area, sent by end_event().
+inline size_t county_delta_bound(bool sum) {
+  return sum ? CountyDeltaBatch::kDefaultMaxTargets : 0;
+}
 
 // Civil calendar helpers shared by the processors.
 struct CivilDate {

@@ -37,6 +37,11 @@ struct ProcessorOptions {
   // take the final value of every key from Processor::finish(): the same tables without
   // formatting a record per event.
   bool emit_table_updates = true;
+  // Sum the county deltas of a commit interval into few messages (live, CountyDeltaBatch).
+  // The in-process replays turn this off: one message per event and area, straight to the
+  // county-stats processor, so that a cell's as_of follows the input order across processors
+  // and nothing is summed twice.
+  bool sum_county_deltas = true;
 };
 
 // What became of one input: applied, a duplicate, or dead-lettered with its rejection.

@@ -62,6 +62,8 @@ class LedgerProcessor : public AggregateProcessor<VolunteerState> {
 
   void flush() override;
   void finish(runtime::Emitter& out) override;  // the stars table, when deferred
+  // The county deltas summed since the last commit (CountyDeltaBatch), sent now.
+  void before_commit(runtime::Emitter& out) override;
   // A volunteer's kept star changes, or null (tests, audit).
   const StarHistory* star_history(const std::string& volunteer_id) {
     return history_.find(volunteer_id);

@@ -47,6 +47,8 @@ class NeedsProcessor : public AggregateProcessor<NeedState> {
   NeedsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
 
   void finish(runtime::Emitter& out) override;  // the needs-status table, when deferred
+  // The county deltas summed since the last commit (CountyDeltaBatch), sent now.
+  void before_commit(runtime::Emitter& out) override;
   static schemas::NeedStatusRecord status_record(const std::string& need_id,
                                                  const NeedState& state);
 

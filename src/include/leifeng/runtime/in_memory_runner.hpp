@@ -60,10 +60,13 @@ class InMemoryRunner {
   // The processor that consumes logical input `input`; throws TopologyError if none does.
   Processor& processor_of(std::string_view input);
 
-  // The input has ended: finish() of every processor, in the order they were declared (the
-  // records they emit are routed as usual).
+  // The input has ended: a last before_commit() of every processor, then finish() of every
+  // processor, both in commit order (below); the records they emit are routed as usual.
   void finish();
-  // flush() of every processor.
+  // A commit: before_commit() of every processor in commit order, then flush() of every one.
+  // Commit order puts the processors that read only outside inputs ahead of those that read a
+  // repartition stream, so that what the first defer until the commit (e.g. county deltas
+  // summed over the interval) reaches the others before they render their own deferred records.
   void flush();
   // State::in_stores: flushes, then replaces every processor by a new one over the same
   // stores. Throws std::logic_error with State::in_processors.
@@ -84,6 +87,7 @@ class InMemoryRunner {
   State state_;
   std::unique_ptr<Router> router_;
   std::vector<std::unique_ptr<Task>> tasks_;  // one per sub-topology, in declaration order
+  std::vector<Task*> commit_order_;           // the same tasks in commit order (flush())
   std::map<std::string, std::size_t, std::less<>> consumer_of_;  // logical input -> task
 };
 
