@@ -210,37 +210,38 @@ std::vector<Candidate> MatchingProcessor::top_candidates(uint32_t area, uint8_t 
     }
     best.clear();
   };
-  auto scan = [&](const SortedIds& ids, bool party, uint8_t star) {
-    // Above the bar (the worst kept hash) a volunteer cannot enter a full list.
-    const size_t room = max_candidates_ - top.size();
-    const uint64_t bar = best.size() < room ? UINT64_MAX : best.back().hash;
-    hash_pool(prefix, ids, bar, [&](const char* record, uint64_t hash) {
-      const GroupEntry entry{hash, SortedIds::view(record), party, star};
-      if (best.size() == room) {
-        if (!by_hash(entry, best.back())) return best.back().hash;
-        best.back() = entry;
-      } else {
-        best.push_back(entry);
-      }
-      // Into place from the back: the list is short (at most max_candidates).
-      for (size_t i = best.size() - 1; i > 0 && by_hash(best[i], best[i - 1]); --i) {
-        std::swap(best[i], best[i - 1]);
-      }
-      return best.size() == room ? best.back().hash : UINT64_MAX;
-    });
-  };
-  auto gather = [&](bool party, uint8_t star) {
+  // Inlined as it was before pages existed (its size would otherwise make it a call per pool).
+  auto gather = [&](bool party, uint8_t star) __attribute__((always_inline)) {
     const auto key = pool_key(area, service_type, party, star);
     const VolunteerPool* pool = pools_.find(key);
     if (pool == nullptr) return;
-    if (pool->pages == 0) {
-      scan(pool->ids, party, star);
-      return;
+    // A pool in one record is its own only part; a paged pool's parts are its pages, in an
+    // order that does not matter: the best are kept by (hash, id) whatever comes first.
+    const VolunteerPool* const* parts = &pool;
+    size_t count = 1;
+    if (pool->pages > 0) [[unlikely]] {
+      const auto& pages = pool_pages(key, *pool);
+      parts = pages.data();
+      count = pages.size();
     }
-    // The order of the pages does not matter: the best are kept by (hash, id) whatever comes
-    // first.
-    for (uint32_t p = 0; p < pool->pages; ++p) {
-      if (const VolunteerPool* page = pools_.find(page_key(key, p))) scan(page->ids, party, star);
+    const size_t room = max_candidates_ - top.size();
+    for (size_t part = 0; part < count; ++part) {
+      // Above the bar (the worst kept hash) a volunteer cannot enter a full list.
+      const uint64_t bar = best.size() < room ? UINT64_MAX : best.back().hash;
+      hash_pool(prefix, parts[part]->ids, bar, [&](const char* record, uint64_t hash) {
+        const GroupEntry entry{hash, SortedIds::view(record), party, star};
+        if (best.size() == room) {
+          if (!by_hash(entry, best.back())) return best.back().hash;
+          best.back() = entry;
+        } else {
+          best.push_back(entry);
+        }
+        // Into place from the back: the list is short (at most max_candidates).
+        for (size_t i = best.size() - 1; i > 0 && by_hash(best[i], best[i - 1]); --i) {
+          std::swap(best[i], best[i - 1]);
+        }
+        return best.size() == room ? best.back().hash : UINT64_MAX;
+      });
     }
   };
   const bool party_first = kind == kPublicNeed;
@@ -270,7 +271,13 @@ void MatchingProcessor::on_need_posted(const MatchChange& change, runtime::Emitt
                 {},
                 match_hash(change.id, "")};
   if (!need.candidates.empty()) open.last = rank_key(need.kind, need.candidates.back());
-  open_insert(open_key(need.area, need.service_type), std::move(open));
+  const auto key = open_key(need.area, need.service_type);
+  OpenNeeds& list = open_needs_.upsert(key);
+  if (list.pages == 0 && list.bytes + open.record_bytes() <= kMaxMatchRecordBytes) [[likely]] {
+    list.add(std::move(open));
+  } else {
+    open_insert(key, list, std::move(open));
+  }
   emit(change.id, need, out);
 }
 
@@ -305,13 +312,31 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
   // The pools first: a need that loses a candidate refills from them.
   for (int s = 0; s < kServiceTypes; ++s) {
     const auto service = static_cast<uint8_t>(s);
+    // A pool in one record is changed here, a paged one by pool_insert and pool_erase.
     if (before && before->has_skill(service)) {
-      pool_erase(pool_key(change.area, service, before->party_member, before->star_level),
-                 volunteer_id);
+      const auto key = pool_key(change.area, service, before->party_member, before->star_level);
+      if (VolunteerPool* pool = pools_.find(key)) {
+        if (pool->pages > 0) [[unlikely]] {
+          pool_erase(key, *pool, volunteer_id);
+        } else {
+          pool->ids.erase(volunteer_id);
+          if (pool->ids.empty()) {
+            pools_.erase(key);
+          } else {
+            pools_.mark_dirty(key);
+          }
+        }
+      }
     }
     if (after && after->has_skill(service)) {
-      pool_insert(pool_key(change.area, service, after->party_member, after->star_level),
-                  volunteer_id);
+      const auto key = pool_key(change.area, service, after->party_member, after->star_level);
+      VolunteerPool& pool = pools_.upsert(key);
+      if (pool.pages == 0 && pool.record_bytes() + VolunteerPool::entry_bytes(volunteer_id) <=
+                                 kMaxMatchRecordBytes) [[likely]] {
+        pool.ids.insert(volunteer_id);
+      } else {
+        pool_insert(key, pool, volunteer_id);
+      }
     }
   }
   // Then the open needs of the service types concerned whose top K the volunteer is in or can
@@ -323,49 +348,46 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
     const auto key = open_key(change.area, service);
     OpenNeeds* open = open_needs_.find(key);
     if (open == nullptr) continue;
-    if (open->pages == 0) {
-      revise_open(*open, key, change, service, out);
-      continue;
-    }
-    for (uint32_t p = 0; p < open->pages; ++p) {
-      const PageKey page_at = page_key(key, p);
-      if (OpenNeeds* page = open_needs_.find(page_at)) {
-        revise_open(*page, page_at, change, service, out);
+    const bool eligible_before = before && before->has_skill(service);
+    const std::optional<MatchProfile> now =
+        after && after->has_skill(service) ? after : std::nullopt;
+    // A list in one record is its own only part; a paged list's parts are its pages.
+    const uint32_t parts = open->pages > 0 ? open->pages : 1;
+    for (uint32_t part = 0; part < parts; ++part) {
+      OpenNeeds* needs = open;
+      if (open->pages > 0) [[unlikely]] {
+        needs = open_needs_.find(page_key(key, part));
+        if (needs == nullptr) continue;
+      }
+      bool changed_index = false;
+      for (OpenNeed& entry : needs->needs) {
+        const Reach was = eligible_before ? reaches(entry, *before) : Reach::no;
+        const Reach is = now ? reaches(entry, *now) : Reach::no;
+        if (was != Reach::yes && is != Reach::yes) {
+          // The match hash is the same for both profiles: computed at most once.
+          if (was == Reach::no && is == Reach::no) continue;
+          if (fnv_continue(entry.hash_prefix, volunteer_id) > entry.last.hash) continue;
+        }
+        NeedMatchState* need = needs_.find(entry.need_id);
+        if (need == nullptr) continue;
+        ++needs_revised_;
+        if (!revise(*need, entry.need_id, volunteer_id, now)) continue;
+        need->as_of = change.as_of;
+        needs_.mark_dirty(entry.need_id);
+        entry.count = static_cast<uint16_t>(need->candidates.size());
+        entry.last =
+            need->candidates.empty() ? RankKey{} : rank_key(need->kind, need->candidates.back());
+        changed_index = true;
+        emit(entry.need_id, *need, out);
+      }
+      if (!changed_index) continue;
+      if (open->pages > 0) {
+        open_needs_.mark_dirty(page_key(key, part));
+      } else {
+        open_needs_.mark_dirty(key);
       }
     }
   }
-}
-
-void MatchingProcessor::revise_open(OpenNeeds& open, std::string_view key,
-                                    const MatchChange& change, uint8_t service,
-                                    runtime::Emitter& out) {
-  const std::string& volunteer_id = change.id;
-  const std::optional<MatchProfile>& before = change.before;
-  const std::optional<MatchProfile>& after = change.after;
-  const bool eligible_before = before && before->has_skill(service);
-  const std::optional<MatchProfile> now = after && after->has_skill(service) ? after : std::nullopt;
-  bool changed_index = false;
-  for (OpenNeed& entry : open.needs) {
-    const Reach was = eligible_before ? reaches(entry, *before) : Reach::no;
-    const Reach is = now ? reaches(entry, *now) : Reach::no;
-    if (was != Reach::yes && is != Reach::yes) {
-      // The match hash is the same for both profiles: computed at most once.
-      if (was == Reach::no && is == Reach::no) continue;
-      if (fnv_continue(entry.hash_prefix, volunteer_id) > entry.last.hash) continue;
-    }
-    NeedMatchState* need = needs_.find(entry.need_id);
-    if (need == nullptr) continue;
-    ++needs_revised_;
-    if (!revise(*need, entry.need_id, volunteer_id, now)) continue;
-    need->as_of = change.as_of;
-    needs_.mark_dirty(entry.need_id);
-    entry.count = static_cast<uint16_t>(need->candidates.size());
-    entry.last =
-        need->candidates.empty() ? RankKey{} : rank_key(need->kind, need->candidates.back());
-    changed_index = true;
-    emit(entry.need_id, *need, out);
-  }
-  if (changed_index) open_needs_.mark_dirty(key);
 }
 
 // Paging (SPEC §8 As built): a pool or open-needs list stays one record, as it always was,
@@ -377,8 +399,17 @@ void MatchingProcessor::revise_open(OpenNeeds& open, std::string_view key,
 // whole entries in no order that matters: ranking keeps the best by (hash, id) whatever it
 // reads first, and the open needs were in no particular order already.
 
-void MatchingProcessor::pool_insert(std::string_view key, std::string_view id) {
-  VolunteerPool& head = pools_.upsert(key);
+const std::vector<const VolunteerPool*>& MatchingProcessor::pool_pages(std::string_view key,
+                                                                       const VolunteerPool& head) {
+  page_parts_.clear();
+  for (uint32_t p = 0; p < head.pages; ++p) {
+    if (const VolunteerPool* page = pools_.find(page_key(key, p))) page_parts_.push_back(page);
+  }
+  return page_parts_;
+}
+
+void MatchingProcessor::pool_insert(std::string_view key, VolunteerPool& head,
+                                    std::string_view id) {
   const size_t entry = VolunteerPool::entry_bytes(id);
   if (head.pages == 0) {
     if (head.record_bytes() + entry <= kMaxMatchRecordBytes || head.ids.contains(id)) {
@@ -408,18 +439,9 @@ void MatchingProcessor::pool_insert(std::string_view key, std::string_view id) {
   ++head.pages;
 }
 
-void MatchingProcessor::pool_erase(std::string_view key, std::string_view id) {
-  VolunteerPool* head = pools_.find(key);
-  if (head == nullptr) return;
-  if (head->pages == 0) {
-    head->ids.erase(id);
-    if (head->ids.empty()) {
-      pools_.erase(key);
-    } else {
-      pools_.mark_dirty(key);
-    }
-    return;
-  }
+void MatchingProcessor::pool_erase(std::string_view key, VolunteerPool& paged,
+                                   std::string_view id) {
+  VolunteerPool* head = &paged;
   std::vector<VolunteerPool*> pages(head->pages, nullptr);
   bool erased = false;
   for (uint32_t p = 0; p < head->pages; ++p) {
@@ -459,8 +481,7 @@ void MatchingProcessor::pool_erase(std::string_view key, std::string_view id) {
   if (head->ids.empty()) pools_.erase(key);
 }
 
-void MatchingProcessor::open_insert(std::string_view key, OpenNeed need) {
-  OpenNeeds& head = open_needs_.upsert(key);
+void MatchingProcessor::open_insert(std::string_view key, OpenNeeds& head, OpenNeed need) {
   if (head.pages == 0) {
     if (head.bytes + need.record_bytes() <= kMaxMatchRecordBytes) {
       head.add(std::move(need));

@@ -25,6 +25,9 @@ constexpr auto kCounseling = static_cast<uint8_t>(schemas::ServiceType::counseli
 constexpr auto kMicroWish = static_cast<uint8_t>(schemas::NeedKind::micro_wish);
 constexpr auto kPublicNeed = static_cast<uint8_t>(schemas::NeedKind::public_need);
 const std::string kAt = "2027-03-01T08:00:00+08:00";
+// Well under a topic's default max.message.bytes (1 MB), whatever the bound is set to.
+constexpr size_t kBrokerSafe = 256 * 1024;
+static_assert(kMaxMatchRecordBytes <= kBrokerSafe);
 
 // A store that remembers the largest value ever written to it.
 class SizedStore : public runtime::KeyValueStore {
@@ -152,6 +155,7 @@ class MatchingBounds : public ::testing::Test {
     flush();
     for (const SizedStore* store : {&needs, &pools, &open_needs}) {
       EXPECT_LE(store->largest_put, kMaxMatchRecordBytes) << when;
+      EXPECT_LE(store->largest_put, kBrokerSafe) << when;
       EXPECT_LE(store->largest_now(), kMaxMatchRecordBytes) << when;
     }
     EXPECT_LE(out.largest, kMaxMatchRecordBytes) << when;

@@ -210,13 +210,15 @@ class MatchingProcessor : public runtime::Processor {
   void on_volunteer(const MatchChange& change, runtime::Emitter& out);
   // A pool or open-needs list under `key` is one record, or when it would outgrow
   // kMaxMatchRecordBytes a head (the page count) and pages "<key>#<n>", n = 0 .. count - 1.
-  void pool_insert(std::string_view key, std::string_view id);
-  void pool_erase(std::string_view key, std::string_view id);
-  void open_insert(std::string_view key, OpenNeed need);
+  // `head` is the record under `key`: pool_insert and open_insert are called when it is paged
+  // or the entry would take it past the bound, pool_erase when it is paged.
+  void pool_insert(std::string_view key, VolunteerPool& head, std::string_view id);
+  void pool_erase(std::string_view key, VolunteerPool& head, std::string_view id);
+  void open_insert(std::string_view key, OpenNeeds& head, OpenNeed need);
   void open_erase(std::string_view key, std::string_view need_id);
-  // Revises the needs of one open-needs record (a whole list or a page) for a volunteer change.
-  void revise_open(OpenNeeds& open, std::string_view key, const MatchChange& change,
-                   uint8_t service, runtime::Emitter& out);
+  // The pages of a paged pool (head.pages > 0) that are there, in page_parts_.
+  const std::vector<const VolunteerPool*>& pool_pages(std::string_view key,
+                                                      const VolunteerPool& head);
   // The best K eligible volunteers of a need, from the pools.
   std::vector<Candidate> top_candidates(uint32_t area, uint8_t service_type, uint8_t kind,
                                         std::string_view need_id);
@@ -244,6 +246,7 @@ class MatchingProcessor : public runtime::Processor {
     uint8_t star_level;
   };
   std::vector<GroupEntry> group_;
+  std::vector<const VolunteerPool*> page_parts_;  // pool_pages' result, reused
 };
 
 // A candidate's key for a need of `kind`.
