@@ -8,6 +8,8 @@
 //   - needs: per need its status and current candidates (the top K, K = max_candidates);
 //   - open needs: per (area, service type) the open needs and each one's K-th candidate key,
 //     so that a volunteer change loads only the needs whose top K it can enter or leave.
+// No record grows with the number of volunteers or needs: a pool or open-needs list that would
+// pass kMaxMatchRecordBytes is kept in pages (see "Paging" in matching.cpp).
 #pragma once
 
 #include <cereal/types/string.hpp>
