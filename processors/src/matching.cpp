@@ -42,6 +42,21 @@ BinaryKey<7> pool_key(uint32_t area, uint8_t service_type, bool party, uint8_t s
   return key;
 }
 
+// Page `page` of the paged record `key`: the key, '#', the page number (big-endian u32).
+struct PageKey {
+  char bytes[16];
+  size_t size;
+  operator std::string_view() const { return {bytes, size}; }
+};
+PageKey page_key(std::string_view key, uint32_t page) {
+  PageKey out;
+  std::copy(key.begin(), key.end(), out.bytes);
+  out.bytes[key.size()] = '#';
+  put_area(out.bytes + key.size() + 1, page);
+  out.size = key.size() + 5;
+  return out;
+}
+
 bool candidate_before(uint8_t kind, const Candidate& a, const Candidate& b) {
   const RankKey ka = rank_key(kind, a);
   const RankKey kb = rank_key(kind, b);
@@ -195,12 +210,25 @@ std::vector<Candidate> MatchingProcessor::top_candidates(uint32_t area, uint8_t 
     }
     best.clear();
   };
-  auto gather = [&](bool party, uint8_t star) {
+  // Inlined as it was before pages existed (its size would otherwise make it a call per pool).
+  auto gather = [&](bool party, uint8_t star) __attribute__((always_inline)) {
+    const auto key = pool_key(area, service_type, party, star);
+    const VolunteerPool* pool = pools_.find(key);
+    if (pool == nullptr) return;
+    // A pool in one record is its own only part; a paged pool's parts are its pages, in an
+    // order that does not matter: the best are kept by (hash, id) whatever comes first.
+    const VolunteerPool* const* parts = &pool;
+    size_t count = 1;
+    if (pool->pages > 0) [[unlikely]] {
+      const auto& pages = pool_pages(key, *pool);
+      parts = pages.data();
+      count = pages.size();
+    }
     const size_t room = max_candidates_ - top.size();
-    if (const VolunteerPool* pool = pools_.find(pool_key(area, service_type, party, star))) {
+    for (size_t part = 0; part < count; ++part) {
       // Above the bar (the worst kept hash) a volunteer cannot enter a full list.
       const uint64_t bar = best.size() < room ? UINT64_MAX : best.back().hash;
-      hash_pool(prefix, pool->ids, bar, [&](const char* record, uint64_t hash) {
+      hash_pool(prefix, parts[part]->ids, bar, [&](const char* record, uint64_t hash) {
         const GroupEntry entry{hash, SortedIds::view(record), party, star};
         if (best.size() == room) {
           if (!by_hash(entry, best.back())) return best.back().hash;
@@ -243,7 +271,13 @@ void MatchingProcessor::on_need_posted(const MatchChange& change, runtime::Emitt
                 {},
                 match_hash(change.id, "")};
   if (!need.candidates.empty()) open.last = rank_key(need.kind, need.candidates.back());
-  open_needs_.upsert(open_key(need.area, need.service_type)).needs.push_back(std::move(open));
+  const auto key = open_key(need.area, need.service_type);
+  OpenNeeds& list = open_needs_.upsert(key);
+  if (list.pages == 0 && list.bytes + open.record_bytes() <= kMaxMatchRecordBytes) [[likely]] {
+    list.add(std::move(open));
+  } else {
+    open_insert(key, list, std::move(open));
+  }
   emit(change.id, need, out);
 }
 
@@ -251,21 +285,7 @@ void MatchingProcessor::on_need_status(const MatchChange& change, runtime::Emitt
   NeedMatchState* need = needs_.find(change.id);
   if (need == nullptr || need->status == change.status) return;
   if (need->status == kOpen) {
-    const auto key = open_key(need->area, need->service_type);
-    if (OpenNeeds* open = open_needs_.find(key)) {
-      auto& list = open->needs;
-      const auto it = std::find_if(list.begin(), list.end(),
-                                   [&](const OpenNeed& n) { return n.need_id == change.id; });
-      if (it != list.end()) {
-        *it = std::move(list.back());
-        list.pop_back();
-        if (list.empty()) {
-          open_needs_.erase(key);
-        } else {
-          open_needs_.mark_dirty(key);
-        }
-      }
-    }
+    open_erase(open_key(need->area, need->service_type), change.id);
     need->candidates.clear();
   }
   need->status = change.status;
@@ -292,21 +312,31 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
   // The pools first: a need that loses a candidate refills from them.
   for (int s = 0; s < kServiceTypes; ++s) {
     const auto service = static_cast<uint8_t>(s);
+    // A pool in one record is changed here, a paged one by pool_insert and pool_erase.
     if (before && before->has_skill(service)) {
-      if (VolunteerPool* pool = pools_.find(
-              pool_key(change.area, service, before->party_member, before->star_level))) {
-        pool->ids.erase(volunteer_id);
-        const auto key = pool_key(change.area, service, before->party_member, before->star_level);
-        if (pool->ids.empty()) {
-          pools_.erase(key);
+      const auto key = pool_key(change.area, service, before->party_member, before->star_level);
+      if (VolunteerPool* pool = pools_.find(key)) {
+        if (pool->pages > 0) [[unlikely]] {
+          pool_erase(key, *pool, volunteer_id);
         } else {
-          pools_.mark_dirty(key);
+          pool->ids.erase(volunteer_id);
+          if (pool->ids.empty()) {
+            pools_.erase(key);
+          } else {
+            pools_.mark_dirty(key);
+          }
         }
       }
     }
     if (after && after->has_skill(service)) {
-      pools_.upsert(pool_key(change.area, service, after->party_member, after->star_level))
-          .ids.insert(volunteer_id);
+      const auto key = pool_key(change.area, service, after->party_member, after->star_level);
+      VolunteerPool& pool = pools_.upsert(key);
+      if (pool.pages == 0 && pool.record_bytes() + VolunteerPool::entry_bytes(volunteer_id) <=
+                                 kMaxMatchRecordBytes) [[likely]] {
+        pool.ids.insert(volunteer_id);
+      } else {
+        pool_insert(key, pool, volunteer_id);
+      }
     }
   }
   // Then the open needs of the service types concerned whose top K the volunteer is in or can
@@ -321,28 +351,208 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
     const bool eligible_before = before && before->has_skill(service);
     const std::optional<MatchProfile> now =
         after && after->has_skill(service) ? after : std::nullopt;
-    bool changed_index = false;
-    for (OpenNeed& entry : open->needs) {
-      const Reach was = eligible_before ? reaches(entry, *before) : Reach::no;
-      const Reach is = now ? reaches(entry, *now) : Reach::no;
-      if (was != Reach::yes && is != Reach::yes) {
-        // The match hash is the same for both profiles: computed at most once.
-        if (was == Reach::no && is == Reach::no) continue;
-        if (fnv_continue(entry.hash_prefix, volunteer_id) > entry.last.hash) continue;
+    // A list in one record is its own only part; a paged list's parts are its pages.
+    const uint32_t parts = open->pages > 0 ? open->pages : 1;
+    for (uint32_t part = 0; part < parts; ++part) {
+      OpenNeeds* needs = open;
+      if (open->pages > 0) [[unlikely]] {
+        needs = open_needs_.find(page_key(key, part));
+        if (needs == nullptr) continue;
       }
-      NeedMatchState* need = needs_.find(entry.need_id);
-      if (need == nullptr) continue;
-      ++needs_revised_;
-      if (!revise(*need, entry.need_id, volunteer_id, now)) continue;
-      need->as_of = change.as_of;
-      needs_.mark_dirty(entry.need_id);
-      entry.count = static_cast<uint16_t>(need->candidates.size());
-      entry.last =
-          need->candidates.empty() ? RankKey{} : rank_key(need->kind, need->candidates.back());
-      changed_index = true;
-      emit(entry.need_id, *need, out);
+      bool changed_index = false;
+      for (OpenNeed& entry : needs->needs) {
+        const Reach was = eligible_before ? reaches(entry, *before) : Reach::no;
+        const Reach is = now ? reaches(entry, *now) : Reach::no;
+        if (was != Reach::yes && is != Reach::yes) {
+          // The match hash is the same for both profiles: computed at most once.
+          if (was == Reach::no && is == Reach::no) continue;
+          if (fnv_continue(entry.hash_prefix, volunteer_id) > entry.last.hash) continue;
+        }
+        NeedMatchState* need = needs_.find(entry.need_id);
+        if (need == nullptr) continue;
+        ++needs_revised_;
+        if (!revise(*need, entry.need_id, volunteer_id, now)) continue;
+        need->as_of = change.as_of;
+        needs_.mark_dirty(entry.need_id);
+        entry.count = static_cast<uint16_t>(need->candidates.size());
+        entry.last =
+            need->candidates.empty() ? RankKey{} : rank_key(need->kind, need->candidates.back());
+        changed_index = true;
+        emit(entry.need_id, *need, out);
+      }
+      if (!changed_index) continue;
+      if (open->pages > 0) {
+        open_needs_.mark_dirty(page_key(key, part));
+      } else {
+        open_needs_.mark_dirty(key);
+      }
     }
-    if (changed_index) open_needs_.mark_dirty(key);
+  }
+}
+
+// Paging (SPEC §8 As built): a pool or open-needs list stays one record, as it always was,
+// until an addition would take it past kMaxMatchRecordBytes. Then its record becomes a head
+// holding only the page count and its entries move to page 0, new ones going to the last page
+// while it has room and to a new page after it. A page left empty takes the last page's
+// entries, so pages stay numbered 0 .. count - 1; a paged list that shrinks to a quarter of the
+// bound is one record again (a quarter, not the bound: no flip-flop at the edge). A page holds
+// whole entries in no order that matters: ranking keeps the best by (hash, id) whatever it
+// reads first, and the open needs were in no particular order already.
+
+const std::vector<const VolunteerPool*>& MatchingProcessor::pool_pages(std::string_view key,
+                                                                       const VolunteerPool& head) {
+  page_parts_.clear();
+  for (uint32_t p = 0; p < head.pages; ++p) {
+    if (const VolunteerPool* page = pools_.find(page_key(key, p))) page_parts_.push_back(page);
+  }
+  return page_parts_;
+}
+
+void MatchingProcessor::pool_insert(std::string_view key, VolunteerPool& head,
+                                    std::string_view id) {
+  const size_t entry = VolunteerPool::entry_bytes(id);
+  if (head.pages == 0) {
+    if (head.record_bytes() + entry <= kMaxMatchRecordBytes || head.ids.contains(id)) {
+      head.ids.insert(id);
+      return;
+    }
+    VolunteerPool& first = pools_.upsert(page_key(key, 0));
+    first = VolunteerPool{};
+    first.ids = std::move(head.ids);
+    head.ids = SortedIds{};
+    head.pages = 1;
+  } else {
+    for (uint32_t p = 0; p < head.pages; ++p) {
+      const VolunteerPool* page = pools_.find(page_key(key, p));
+      if (page != nullptr && page->ids.contains(id)) return;
+    }
+  }
+  VolunteerPool* last = pools_.find(page_key(key, head.pages - 1));
+  if (last != nullptr && last->record_bytes() + entry <= kMaxMatchRecordBytes) {
+    last->ids.insert(id);
+    pools_.mark_dirty(page_key(key, head.pages - 1));
+    return;
+  }
+  VolunteerPool& fresh = pools_.upsert(page_key(key, head.pages));
+  fresh = VolunteerPool{};
+  fresh.ids.insert(id);
+  ++head.pages;
+}
+
+void MatchingProcessor::pool_erase(std::string_view key, VolunteerPool& paged,
+                                   std::string_view id) {
+  VolunteerPool* head = &paged;
+  std::vector<VolunteerPool*> pages(head->pages, nullptr);
+  bool erased = false;
+  for (uint32_t p = 0; p < head->pages; ++p) {
+    pages[p] = pools_.find(page_key(key, p));
+    if (erased || pages[p] == nullptr || !pages[p]->ids.erase(id)) continue;
+    erased = true;
+    pools_.mark_dirty(page_key(key, p));
+  }
+  if (!erased) return;
+  for (uint32_t p = 0; p < pages.size();) {
+    if (pages[p] != nullptr && !pages[p]->ids.empty()) {
+      ++p;
+      continue;
+    }
+    // The last page takes the empty one's number.
+    const auto last = static_cast<uint32_t>(pages.size() - 1);
+    if (p != last && pages[last] != nullptr) {
+      if (pages[p] == nullptr) pages[p] = &pools_.upsert(page_key(key, p));
+      std::swap(pages[p]->ids, pages[last]->ids);
+      pools_.mark_dirty(page_key(key, p));
+    }
+    pools_.erase(page_key(key, last));
+    pages.pop_back();
+  }
+  head->pages = static_cast<uint32_t>(pages.size());
+  pools_.mark_dirty(key);
+  size_t bytes = kListRecordBytes;
+  for (const VolunteerPool* page : pages) bytes += page->record_bytes() - kListRecordBytes;
+  if (bytes > kMaxMatchRecordBytes / 4) return;
+  std::vector<std::string> ids;
+  for (uint32_t p = 0; p < pages.size(); ++p) {
+    for (size_t i = 0; i < pages[p]->ids.size(); ++i) ids.emplace_back(pages[p]->ids.at(i));
+    pools_.erase(page_key(key, p));
+  }
+  head->pages = 0;
+  head->ids.assign(ids);
+  if (head->ids.empty()) pools_.erase(key);
+}
+
+void MatchingProcessor::open_insert(std::string_view key, OpenNeeds& head, OpenNeed need) {
+  if (head.pages == 0) {
+    if (head.bytes + need.record_bytes() <= kMaxMatchRecordBytes) {
+      head.add(std::move(need));
+      return;
+    }
+    OpenNeeds& first = open_needs_.upsert(page_key(key, 0));
+    first = std::move(head);
+    head = OpenNeeds{};
+    head.pages = 1;
+  }
+  OpenNeeds* last = open_needs_.find(page_key(key, head.pages - 1));
+  if (last != nullptr && last->bytes + need.record_bytes() <= kMaxMatchRecordBytes) {
+    last->add(std::move(need));
+    open_needs_.mark_dirty(page_key(key, head.pages - 1));
+    return;
+  }
+  OpenNeeds& fresh = open_needs_.upsert(page_key(key, head.pages));
+  fresh = OpenNeeds{};
+  fresh.add(std::move(need));
+  ++head.pages;
+}
+
+void MatchingProcessor::open_erase(std::string_view key, std::string_view need_id) {
+  OpenNeeds* head = open_needs_.find(key);
+  if (head == nullptr) return;
+  if (head->pages == 0) {
+    if (!head->remove(need_id)) return;
+    if (head->needs.empty()) {
+      open_needs_.erase(key);
+    } else {
+      open_needs_.mark_dirty(key);
+    }
+    return;
+  }
+  std::vector<OpenNeeds*> pages(head->pages, nullptr);
+  bool removed = false;
+  for (uint32_t p = 0; p < head->pages; ++p) {
+    pages[p] = open_needs_.find(page_key(key, p));
+    if (removed || pages[p] == nullptr || !pages[p]->remove(need_id)) continue;
+    removed = true;
+    open_needs_.mark_dirty(page_key(key, p));
+  }
+  if (!removed) return;
+  for (uint32_t p = 0; p < pages.size();) {
+    if (pages[p] != nullptr && !pages[p]->needs.empty()) {
+      ++p;
+      continue;
+    }
+    const auto last = static_cast<uint32_t>(pages.size() - 1);
+    if (p != last && pages[last] != nullptr) {
+      if (pages[p] == nullptr) pages[p] = &open_needs_.upsert(page_key(key, p));
+      std::swap(*pages[p], *pages[last]);
+      open_needs_.mark_dirty(page_key(key, p));
+    }
+    open_needs_.erase(page_key(key, last));
+    pages.pop_back();
+  }
+  head->pages = static_cast<uint32_t>(pages.size());
+  open_needs_.mark_dirty(key);
+  size_t bytes = kListRecordBytes;
+  for (const OpenNeeds* page : pages) bytes += page->bytes - kListRecordBytes;
+  if (bytes > kMaxMatchRecordBytes / 4) return;
+  OpenNeeds whole;
+  for (uint32_t p = 0; p < pages.size(); ++p) {
+    for (OpenNeed& need : pages[p]->needs) whole.add(std::move(need));
+    open_needs_.erase(page_key(key, p));
+  }
+  if (whole.needs.empty()) {
+    open_needs_.erase(key);
+  } else {
+    *head = std::move(whole);
   }
 }
 

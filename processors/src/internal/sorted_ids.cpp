@@ -53,6 +53,7 @@ bool SortedIds::insert(std::string_view id) {
   bytes_.insert(at_byte, stride(), '\0');
   put(bytes_.data() + at_byte, id);
   if (id.size() < width_) ++shorter_;
+  id_bytes_ += id.size();
   return true;
 }
 
@@ -60,6 +61,7 @@ bool SortedIds::erase(std::string_view id) {
   const size_t i = lower_bound(id);
   if (i >= size() || at(i) != id) return false;
   if (id.size() < width_) --shorter_;
+  id_bytes_ -= id.size();
   bytes_.erase(i * stride(), stride());
   return true;
 }
@@ -83,9 +85,11 @@ void SortedIds::assign(const std::vector<std::string>& ids) {
   bytes_.assign(sorted.size() * (kLengthBytes + width), '\0');
   width_ = width;
   shorter_ = 0;
+  id_bytes_ = 0;
   for (size_t i = 0; i < sorted.size(); ++i) {
     put(bytes_.data() + i * stride(), sorted[i]);
     if (sorted[i].size() < width) ++shorter_;
+    id_bytes_ += sorted[i].size();
   }
 }
 

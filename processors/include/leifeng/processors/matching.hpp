@@ -8,6 +8,8 @@
 //   - needs: per need its status and current candidates (the top K, K = max_candidates);
 //   - open needs: per (area, service type) the open needs and each one's K-th candidate key,
 //     so that a volunteer change loads only the needs whose top K it can enter or leave.
+// No record grows with the number of volunteers or needs: a pool or open-needs list that would
+// pass kMaxMatchRecordBytes is kept in pages (see "Paging" in matching.cpp).
 #pragma once
 
 #include <cereal/types/string.hpp>
@@ -70,20 +72,48 @@ struct NeedMatchState {
   }
 };
 
+// Every record of the matching stores holds at most this many bytes (SPEC §8 As built): a pool
+// or an open-needs list that would outgrow it is kept in pages. A need's record is bounded by
+// max_candidates and the id lengths already.
+inline constexpr size_t kMaxMatchRecordBytes = 64 * 1024;
+// A paged list's head record: this count where the list's size would be, then the page count.
+// A plain list never has it, so records written before paging existed read as they were.
+inline constexpr cereal::size_type kPagedMark = ~cereal::size_type{0};
+// The bytes of a record holding a list: the archive's byte order flag and the list's size.
+inline constexpr size_t kListRecordBytes = 1 + sizeof(cereal::size_type);
+
 // The volunteers of one (area, service type, party member, star level), sorted by id. Stored
-// as the list of ids (the format a std::vector<std::string> had).
+// as the list of ids (the format a std::vector<std::string> had). A pool larger than
+// kMaxMatchRecordBytes is paged: its record is a head holding the page count, and its ids are
+// spread over the pages (sorted within each page, the pages in no particular order).
 struct VolunteerPool {
-  SortedIds ids;
+  SortedIds ids;       // a whole pool, or one page of a paged pool
+  uint32_t pages = 0;  // > 0: the head of a paged pool (its own ids are empty)
+  // The size of this record once encoded.
+  size_t record_bytes() const { return kListRecordBytes + ids.size() * 8 + ids.id_bytes(); }
+  static size_t entry_bytes(std::string_view id) { return 8 + id.size(); }
   template <class Archive>
   void save(Archive& ar) const {
+    if (pages > 0) {
+      ar(cereal::make_size_tag(kPagedMark), pages);
+      return;
+    }
     const std::vector<std::string> list = ids.to_vector();
     ar(list);
   }
   template <class Archive>
   void load(Archive& ar) {
-    std::vector<std::string> list;
-    ar(list);
+    cereal::size_type count = 0;
+    ar(cereal::make_size_tag(count));
+    if (count == kPagedMark) {
+      ar(pages);
+      ids = SortedIds{};
+      return;
+    }
+    std::vector<std::string> list(static_cast<size_t>(count));
+    for (std::string& id : list) ar(id);
     ids.assign(list);
+    pages = 0;
   }
 };
 
@@ -102,12 +132,55 @@ struct OpenNeed {
     ar(need_id, kind, count, last.party, last.star, last.hash);
     if constexpr (Archive::is_loading::value) hash_prefix = match_hash(need_id, "");
   }
+  // The size of its encoding: the id with its length, kind, count, party, star, hash.
+  size_t record_bytes() const { return 8 + need_id.size() + 1 + 2 + 1 + 1 + 8; }
 };
+// The open needs of one (area, service type), paged like a pool when they outgrow
+// kMaxMatchRecordBytes. Entries change through add and remove, which keep `bytes`.
 struct OpenNeeds {
-  std::vector<OpenNeed> needs;  // in no particular order
+  std::vector<OpenNeed> needs;      // in no particular order; a whole list or one page
+  uint32_t pages = 0;               // > 0: the head of a paged list (its own needs are empty)
+  size_t bytes = kListRecordBytes;  // the size of this record once encoded (not stored)
+  size_t record_bytes() const { return pages > 0 ? kListRecordBytes + 4 : bytes; }
+  void add(OpenNeed need) {
+    bytes += need.record_bytes();
+    needs.push_back(std::move(need));
+  }
+  // Removes `need_id`'s entry, the last one taking its place; false when it is not there.
+  bool remove(std::string_view need_id) {
+    for (OpenNeed& n : needs) {
+      if (n.need_id != need_id) continue;
+      bytes -= n.record_bytes();
+      n = std::move(needs.back());
+      needs.pop_back();
+      return true;
+    }
+    return false;
+  }
   template <class Archive>
-  void serialize(Archive& ar) {
+  void save(Archive& ar) const {
+    if (pages > 0) {
+      ar(cereal::make_size_tag(kPagedMark), pages);
+      return;
+    }
     ar(needs);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    cereal::size_type count = 0;
+    ar(cereal::make_size_tag(count));
+    needs.clear();
+    bytes = kListRecordBytes;
+    pages = 0;
+    if (count == kPagedMark) {
+      ar(pages);
+      return;
+    }
+    needs.resize(static_cast<size_t>(count));
+    for (OpenNeed& need : needs) {
+      ar(need);
+      bytes += need.record_bytes();
+    }
   }
 };
 
@@ -137,6 +210,17 @@ class MatchingProcessor : public runtime::Processor {
   void on_need_posted(const MatchChange& change, runtime::Emitter& out);
   void on_need_status(const MatchChange& change, runtime::Emitter& out);
   void on_volunteer(const MatchChange& change, runtime::Emitter& out);
+  // A pool or open-needs list under `key` is one record, or when it would outgrow
+  // kMaxMatchRecordBytes a head (the page count) and pages "<key>#<n>", n = 0 .. count - 1.
+  // `head` is the record under `key`: pool_insert and open_insert are called when it is paged
+  // or the entry would take it past the bound, pool_erase when it is paged.
+  void pool_insert(std::string_view key, VolunteerPool& head, std::string_view id);
+  void pool_erase(std::string_view key, VolunteerPool& head, std::string_view id);
+  void open_insert(std::string_view key, OpenNeeds& head, OpenNeed need);
+  void open_erase(std::string_view key, std::string_view need_id);
+  // The pages of a paged pool (head.pages > 0) that are there, in page_parts_.
+  const std::vector<const VolunteerPool*>& pool_pages(std::string_view key,
+                                                      const VolunteerPool& head);
   // The best K eligible volunteers of a need, from the pools.
   std::vector<Candidate> top_candidates(uint32_t area, uint8_t service_type, uint8_t kind,
                                         std::string_view need_id);
@@ -164,6 +248,7 @@ class MatchingProcessor : public runtime::Processor {
     uint8_t star_level;
   };
   std::vector<GroupEntry> group_;
+  std::vector<const VolunteerPool*> page_parts_;  // pool_pages' result, reused
 };
 
 // A candidate's key for a need of `kind`.

@@ -33,6 +33,8 @@ class SortedIds {
   // True when every id has the length width() (ids of one format): a scan needs no length.
   bool uniform() const { return shorter_ == 0; }
   size_t width() const { return width_; }
+  // The bytes of every id together (lengths not counted): what a record of the ids grows with.
+  size_t id_bytes() const { return id_bytes_; }
 
   std::vector<std::string> to_vector() const;
   // Replaces the contents by `ids` (any order; duplicates kept once).
@@ -64,7 +66,8 @@ class SortedIds {
   static void put(char* record, std::string_view id);
   std::string bytes_;
   size_t width_ = 0;
-  size_t shorter_ = 0;  // ids shorter than width_
+  size_t shorter_ = 0;   // ids shorter than width_
+  size_t id_bytes_ = 0;  // the sum of the ids' lengths
 };
 
 }  // namespace leifeng::processors
