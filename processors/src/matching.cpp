@@ -57,6 +57,77 @@ PageKey page_key(std::string_view key, uint32_t page) {
   return out;
 }
 
+// The paging both lists share (VolunteerPool, OpenNeeds: a `pages` count in the head, entries
+// in page records, record_bytes() and empty()). `head` is the record under `key`.
+
+// Adds an entry to a list that is paged or that the entry would take past the bound:
+// `add(list)` puts it into the list given; `entry` is its encoded size.
+template <class List, class Add>
+void insert_paged(runtime::TypedStore<List>& store, std::string_view key, List& head, size_t entry,
+                  Add&& add) {
+  if (head.pages == 0) {
+    List& first = store.upsert(page_key(key, 0));
+    first = std::move(head);
+    head = List{};
+    head.pages = 1;
+  }
+  List* last = store.find(page_key(key, head.pages - 1));
+  if (last != nullptr && last->record_bytes() + entry <= kMaxMatchRecordBytes) {
+    add(*last);
+    store.mark_dirty(page_key(key, head.pages - 1));
+    return;
+  }
+  List& fresh = store.upsert(page_key(key, head.pages));
+  fresh = List{};
+  add(fresh);
+  ++head.pages;
+}
+
+// Removes an entry from a paged list: `remove(page)` takes it out of that page and says
+// whether it was there. A page left empty takes the last page's entries, and a list that
+// shrinks to a quarter of the bound is one record again: `join(pages)` gives their entries as
+// one list.
+template <class List, class Remove, class Join>
+void erase_paged(runtime::TypedStore<List>& store, std::string_view key, List& head,
+                 Remove&& remove, Join&& join) {
+  std::vector<List*> pages(head.pages, nullptr);
+  bool removed = false;
+  for (uint32_t p = 0; p < head.pages; ++p) {
+    pages[p] = store.find(page_key(key, p));
+    if (removed || pages[p] == nullptr || !remove(*pages[p])) continue;
+    removed = true;
+    store.mark_dirty(page_key(key, p));
+  }
+  if (!removed) return;
+  for (uint32_t p = 0; p < pages.size();) {
+    if (pages[p] != nullptr && !pages[p]->empty()) {
+      ++p;
+      continue;
+    }
+    // The last page takes the empty one's number.
+    const auto last = static_cast<uint32_t>(pages.size() - 1);
+    if (p != last && pages[last] != nullptr) {
+      if (pages[p] == nullptr) pages[p] = &store.upsert(page_key(key, p));
+      std::swap(*pages[p], *pages[last]);
+      store.mark_dirty(page_key(key, p));
+    }
+    store.erase(page_key(key, last));
+    pages.pop_back();
+  }
+  head.pages = static_cast<uint32_t>(pages.size());
+  store.mark_dirty(key);
+  size_t bytes = kListRecordBytes;
+  for (const List* page : pages) bytes += page->record_bytes() - kListRecordBytes;
+  if (bytes > kMaxMatchRecordBytes / 4) return;
+  List whole = join(pages);
+  for (uint32_t p = 0; p < pages.size(); ++p) store.erase(page_key(key, p));
+  if (whole.empty()) {
+    store.erase(key);
+  } else {
+    head = std::move(whole);
+  }
+}
+
 bool candidate_before(uint8_t kind, const Candidate& a, const Candidate& b) {
   const RankKey ka = rank_key(kind, a);
   const RankKey kb = rank_key(kind, b);
@@ -410,98 +481,43 @@ const std::vector<const VolunteerPool*>& MatchingProcessor::pool_pages(std::stri
 
 void MatchingProcessor::pool_insert(std::string_view key, VolunteerPool& head,
                                     std::string_view id) {
-  const size_t entry = VolunteerPool::entry_bytes(id);
   if (head.pages == 0) {
-    if (head.record_bytes() + entry <= kMaxMatchRecordBytes || head.ids.contains(id)) {
+    if (head.record_bytes() + VolunteerPool::entry_bytes(id) <= kMaxMatchRecordBytes ||
+        head.ids.contains(id)) {
       head.ids.insert(id);
       return;
     }
-    VolunteerPool& first = pools_.upsert(page_key(key, 0));
-    first = VolunteerPool{};
-    first.ids = std::move(head.ids);
-    head.ids = SortedIds{};
-    head.pages = 1;
   } else {
     for (uint32_t p = 0; p < head.pages; ++p) {
       const VolunteerPool* page = pools_.find(page_key(key, p));
       if (page != nullptr && page->ids.contains(id)) return;
     }
   }
-  VolunteerPool* last = pools_.find(page_key(key, head.pages - 1));
-  if (last != nullptr && last->record_bytes() + entry <= kMaxMatchRecordBytes) {
-    last->ids.insert(id);
-    pools_.mark_dirty(page_key(key, head.pages - 1));
-    return;
-  }
-  VolunteerPool& fresh = pools_.upsert(page_key(key, head.pages));
-  fresh = VolunteerPool{};
-  fresh.ids.insert(id);
-  ++head.pages;
+  insert_paged(pools_, key, head, VolunteerPool::entry_bytes(id),
+               [&](VolunteerPool& list) { list.ids.insert(id); });
 }
 
-void MatchingProcessor::pool_erase(std::string_view key, VolunteerPool& paged,
-                                   std::string_view id) {
-  VolunteerPool* head = &paged;
-  std::vector<VolunteerPool*> pages(head->pages, nullptr);
-  bool erased = false;
-  for (uint32_t p = 0; p < head->pages; ++p) {
-    pages[p] = pools_.find(page_key(key, p));
-    if (erased || pages[p] == nullptr || !pages[p]->ids.erase(id)) continue;
-    erased = true;
-    pools_.mark_dirty(page_key(key, p));
-  }
-  if (!erased) return;
-  for (uint32_t p = 0; p < pages.size();) {
-    if (pages[p] != nullptr && !pages[p]->ids.empty()) {
-      ++p;
-      continue;
-    }
-    // The last page takes the empty one's number.
-    const auto last = static_cast<uint32_t>(pages.size() - 1);
-    if (p != last && pages[last] != nullptr) {
-      if (pages[p] == nullptr) pages[p] = &pools_.upsert(page_key(key, p));
-      std::swap(pages[p]->ids, pages[last]->ids);
-      pools_.mark_dirty(page_key(key, p));
-    }
-    pools_.erase(page_key(key, last));
-    pages.pop_back();
-  }
-  head->pages = static_cast<uint32_t>(pages.size());
-  pools_.mark_dirty(key);
-  size_t bytes = kListRecordBytes;
-  for (const VolunteerPool* page : pages) bytes += page->record_bytes() - kListRecordBytes;
-  if (bytes > kMaxMatchRecordBytes / 4) return;
-  std::vector<std::string> ids;
-  for (uint32_t p = 0; p < pages.size(); ++p) {
-    for (size_t i = 0; i < pages[p]->ids.size(); ++i) ids.emplace_back(pages[p]->ids.at(i));
-    pools_.erase(page_key(key, p));
-  }
-  head->pages = 0;
-  head->ids.assign(ids);
-  if (head->ids.empty()) pools_.erase(key);
+void MatchingProcessor::pool_erase(std::string_view key, VolunteerPool& head, std::string_view id) {
+  erase_paged(
+      pools_, key, head, [&](VolunteerPool& page) { return page.ids.erase(id); },
+      [](const std::vector<VolunteerPool*>& pages) {
+        std::vector<std::string> ids;
+        for (const VolunteerPool* page : pages) {
+          for (size_t i = 0; i < page->ids.size(); ++i) ids.emplace_back(page->ids.at(i));
+        }
+        VolunteerPool whole;
+        whole.ids.assign(ids);
+        return whole;
+      });
 }
 
 void MatchingProcessor::open_insert(std::string_view key, OpenNeeds& head, OpenNeed need) {
-  if (head.pages == 0) {
-    if (head.bytes + need.record_bytes() <= kMaxMatchRecordBytes) {
-      head.add(std::move(need));
-      return;
-    }
-    OpenNeeds& first = open_needs_.upsert(page_key(key, 0));
-    first = std::move(head);
-    head = OpenNeeds{};
-    head.pages = 1;
-  }
-  OpenNeeds* last = open_needs_.find(page_key(key, head.pages - 1));
-  if (last != nullptr && last->bytes + need.record_bytes() <= kMaxMatchRecordBytes) {
-    last->add(std::move(need));
-    open_needs_.mark_dirty(page_key(key, head.pages - 1));
+  if (head.pages == 0 && head.bytes + need.record_bytes() <= kMaxMatchRecordBytes) {
+    head.add(std::move(need));
     return;
   }
-  OpenNeeds& fresh = open_needs_.upsert(page_key(key, head.pages));
-  fresh = OpenNeeds{};
-  fresh.add(std::move(need));
-  ++head.pages;
+  insert_paged(open_needs_, key, head, need.record_bytes(),
+               [&](OpenNeeds& list) { list.add(std::move(need)); });
 }
 
 void MatchingProcessor::open_erase(std::string_view key, std::string_view need_id) {
@@ -516,44 +532,15 @@ void MatchingProcessor::open_erase(std::string_view key, std::string_view need_i
     }
     return;
   }
-  std::vector<OpenNeeds*> pages(head->pages, nullptr);
-  bool removed = false;
-  for (uint32_t p = 0; p < head->pages; ++p) {
-    pages[p] = open_needs_.find(page_key(key, p));
-    if (removed || pages[p] == nullptr || !pages[p]->remove(need_id)) continue;
-    removed = true;
-    open_needs_.mark_dirty(page_key(key, p));
-  }
-  if (!removed) return;
-  for (uint32_t p = 0; p < pages.size();) {
-    if (pages[p] != nullptr && !pages[p]->needs.empty()) {
-      ++p;
-      continue;
-    }
-    const auto last = static_cast<uint32_t>(pages.size() - 1);
-    if (p != last && pages[last] != nullptr) {
-      if (pages[p] == nullptr) pages[p] = &open_needs_.upsert(page_key(key, p));
-      std::swap(*pages[p], *pages[last]);
-      open_needs_.mark_dirty(page_key(key, p));
-    }
-    open_needs_.erase(page_key(key, last));
-    pages.pop_back();
-  }
-  head->pages = static_cast<uint32_t>(pages.size());
-  open_needs_.mark_dirty(key);
-  size_t bytes = kListRecordBytes;
-  for (const OpenNeeds* page : pages) bytes += page->bytes - kListRecordBytes;
-  if (bytes > kMaxMatchRecordBytes / 4) return;
-  OpenNeeds whole;
-  for (uint32_t p = 0; p < pages.size(); ++p) {
-    for (OpenNeed& need : pages[p]->needs) whole.add(std::move(need));
-    open_needs_.erase(page_key(key, p));
-  }
-  if (whole.needs.empty()) {
-    open_needs_.erase(key);
-  } else {
-    *head = std::move(whole);
-  }
+  erase_paged(
+      open_needs_, key, *head, [&](OpenNeeds& page) { return page.remove(need_id); },
+      [](const std::vector<OpenNeeds*>& pages) {
+        OpenNeeds whole;
+        for (OpenNeeds* page : pages) {
+          for (OpenNeed& need : page->needs) whole.add(std::move(need));
+        }
+        return whole;
+      });
 }
 
 bool MatchingProcessor::revise(NeedMatchState& need, const std::string& need_id,

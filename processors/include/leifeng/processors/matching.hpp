@@ -91,6 +91,7 @@ struct VolunteerPool {
   uint32_t pages = 0;  // > 0: the head of a paged pool (its own ids are empty)
   // The size of this record once encoded.
   size_t record_bytes() const { return kListRecordBytes + ids.size() * 8 + ids.id_bytes(); }
+  bool empty() const { return ids.empty(); }
   static size_t entry_bytes(std::string_view id) { return 8 + id.size(); }
   template <class Archive>
   void save(Archive& ar) const {
@@ -142,6 +143,7 @@ struct OpenNeeds {
   uint32_t pages = 0;               // > 0: the head of a paged list (its own needs are empty)
   size_t bytes = kListRecordBytes;  // the size of this record once encoded (not stored)
   size_t record_bytes() const { return pages > 0 ? kListRecordBytes + 4 : bytes; }
+  bool empty() const { return needs.empty(); }
   void add(OpenNeed need) {
     bytes += need.record_bytes();
     needs.push_back(std::move(need));
