@@ -37,8 +37,9 @@ void add_topics_inspection(CLI::App& topics, const GlobalOptions& global);
 void register_audit(CLI::App& cli, const GlobalOptions& global);
 // Modes other commands gain for audits. Each adds its options to the command and returns what
 // the command's callback calls first: the exit code when the mode was chosen, else nullopt.
-// `replay --from-topics [--from TIME] [--to TIME]` (commands/replay_from_topics.cpp):
-std::function<std::optional<int>(const std::string& out_dir)> add_replay_from_topics(
+// `replay --from-topics [--from TIME] [--to TIME]` (commands/replay_from_topics.cpp), on
+// `threads` threads:
+std::function<std::optional<int>(const std::string& out_dir, int threads)> add_replay_from_topics(
     CLI::App& replay, const GlobalOptions& global);
 // `export --inputs [FILE]` (commands/export_inputs.cpp); `output` is export's -o value:
 std::function<std::optional<int>(const std::string& output)> add_export_inputs(

@@ -1,5 +1,6 @@
 // `leifeng replay --input FILE --out DIR` (SPEC §7): recomputes every table from an events
 // file with the processors that run live, no Kafka needed.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -7,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "commands/commands.hpp"
 #include "drivers/file_replay.hpp"
@@ -17,9 +19,15 @@ namespace leifeng::app {
 
 namespace {
 
+// One thread per core, the most a replay of this machine can use.
+int default_replay_threads() {
+  return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 64);
+}
+
 struct ReplayOptions {
   std::string input;
   std::string out_dir;
+  int threads = default_replay_threads();
 };
 
 void run_replay(const ReplayOptions& options, const GlobalOptions& global) {
@@ -30,7 +38,7 @@ void run_replay(const ReplayOptions& options, const GlobalOptions& global) {
   // state of millions of events one object at a time is a noticeable part of a run. A static
   // pointer keeps them reachable, so leak checkers do not count them.
   static Replay* kept_replay = nullptr;
-  kept_replay = new Replay(config, options.input);
+  kept_replay = new Replay(config, options.input, options.threads);
   Replay& replay = *kept_replay;
   read_events_file(options.input, replay, [](int64_t events_read, double seconds) {
     std::fprintf(stderr, "replay: %lld events read (%.0f/s)\n", static_cast<long long>(events_read),
@@ -58,13 +66,18 @@ void register_replay(CLI::App& cli, const GlobalOptions& global) {
   CLI::Option* input =
       command->add_option("--input", options->input, "JSON Lines events file, '-' for stdin");
   command->add_option("--out", options->out_dir, "directory for the output tables")->required();
+  command
+      ->add_option("--threads", options->threads,
+                   "threads to apply the events on (default: the number of cores); the outputs "
+                   "are the same with any number")
+      ->check(CLI::Range(1, 64));
   // `replay --from-topics` (audits): replay_from_topics.cpp.
   auto from_topics = add_replay_from_topics(*command, global);
   input->excludes(command->get_option("--from-topics"));
   command->callback([options, from_topics, &global] {
     std::optional<int> code;
     try {
-      code = from_topics(options->out_dir);
+      code = from_topics(options->out_dir, options->threads);
       if (!code && options->input.empty())
         throw std::runtime_error("give --input FILE or --from-topics");
       if (!code) run_replay(*options, global);

@@ -30,7 +30,7 @@ struct FromTopicsOptions {
 };
 
 int run_replay_from_topics(const FromTopicsOptions& options, const std::string& out_dir,
-                           const GlobalOptions& global) {
+                           int threads, const GlobalOptions& global) {
   setup_logging("warn");
   runtime::TimestampRange range;
   if (!options.from.empty()) range.from_ms = parse_time_bound(options.from, "--from");
@@ -41,10 +41,12 @@ int run_replay_from_topics(const FromTopicsOptions& options, const std::string& 
   std::fprintf(stderr, "replay: reading %s.{hours,activities,needs}.v1 from %s\n", prefix.c_str(),
                cluster.bootstrap_servers().c_str());
   const TopicReplay replay = replay_from_topics(
-      cluster.properties(), prefix, settings.domain, range, [](int64_t events, double seconds) {
+      cluster.properties(), prefix, settings.domain, range,
+      [](int64_t events, double seconds) {
         std::fprintf(stderr, "replay: %lld events read (%.0f/s)\n", static_cast<long long>(events),
                      static_cast<double>(events) / seconds);
-      });
+      },
+      threads);
   write_replay_outputs(out_dir, replay.outputs, replay.summary);
   const ReplaySummary& summary = replay.summary;
   const double rate =
@@ -62,7 +64,7 @@ int run_replay_from_topics(const FromTopicsOptions& options, const std::string& 
 
 }  // namespace
 
-std::function<std::optional<int>(const std::string&)> add_replay_from_topics(
+std::function<std::optional<int>(const std::string&, int)> add_replay_from_topics(
     CLI::App& replay, const GlobalOptions& global) {
   auto options = std::make_shared<FromTopicsOptions>();
   CLI::Option* flag = replay.add_flag(
@@ -80,9 +82,9 @@ std::function<std::optional<int>(const std::string&)> add_replay_from_topics(
                   "3339 time")
       ->needs(flag);
   replay.footer(kWhyInProcess);
-  return [options, &global](const std::string& out_dir) -> std::optional<int> {
+  return [options, &global](const std::string& out_dir, int threads) -> std::optional<int> {
     if (!options->enabled) return std::nullopt;
-    return run_replay_from_topics(*options, out_dir, global);
+    return run_replay_from_topics(*options, out_dir, threads, global);
   };
 }
 

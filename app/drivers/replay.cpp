@@ -8,6 +8,8 @@
 
 #include "drivers/in_process_options.hpp"
 #include "drivers/line_limit.hpp"
+#include "drivers/parallel_replay.hpp"
+#include "drivers/replay_engine.hpp"
 #include "drivers/table_rows.hpp"
 #include "leifeng/runtime/in_memory_runner.hpp"
 
@@ -31,8 +33,6 @@ std::string ReplaySummary::to_json() const {
   return json;
 }
 
-namespace {
-
 // The processor of an input topic as the domain's type: a replay decodes a line once, to route
 // it by its type, and hands the decoded event on (EventProcessor::handle).
 processors::EventProcessor& event_processor(runtime::InMemoryRunner& runner,
@@ -53,7 +53,45 @@ size_t output_index(std::string_view output) {
   throw std::invalid_argument("replay: unknown output " + std::string(output));
 }
 
-}  // namespace
+void count_verdict(ReplaySummary& summary, const processors::Verdict& verdict) {
+  switch (verdict.outcome) {
+    case runtime::Outcome::applied:
+      ++summary.applied;
+      break;
+    case runtime::Outcome::duplicate:
+      ++summary.duplicates;
+      break;
+    case runtime::Outcome::dead_lettered:
+      ++summary.dead_lettered;
+      if (verdict.rejection) ++summary.by_reason[static_cast<size_t>(verdict.rejection->reason)];
+      break;
+  }
+}
+
+bool is_blank_line(std::string_view line) {
+  return line.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+schemas::InputTopic replay_input_topic(std::string_view input) {
+  for (const auto topic :
+       {schemas::InputTopic::hours, schemas::InputTopic::activities, schemas::InputTopic::needs}) {
+    if (processors::input_of(topic) == input) return topic;
+  }
+  throw std::invalid_argument("replay: unknown input " + std::string(input));
+}
+
+void order_rows(TableRows& rows, processors::OutputKind kind) {
+  switch (kind) {
+    case processors::OutputKind::table:
+      rows.sort_by_key(/*latest_only=*/true);
+      break;
+    case processors::OutputKind::keyed_stream:
+      rows.sort_by_key(/*latest_only=*/false);
+      break;
+    case processors::OutputKind::stream:
+      break;
+  }
+}
 
 std::vector<std::string>& ReplayOutputs::of(std::string_view output) {
   return lines_[output_index(output)];
@@ -62,10 +100,13 @@ const std::vector<std::string>& ReplayOutputs::of(std::string_view output) const
   return lines_[output_index(output)];
 }
 
-// The topology in an InMemoryRunner; the runner hands every public output back to emit().
-class Replay::Impl : public runtime::Emitter {
+namespace {
+
+// The topology in one InMemoryRunner on the calling thread; the runner hands every public
+// output back to emit().
+class SerialReplay final : public ReplayEngine, public runtime::Emitter {
  public:
-  Impl(const processors::DomainConfig& config, processors::SourceNaming source)
+  SerialReplay(const processors::DomainConfig& config, processors::SourceNaming source)
       : options_(in_process_options(config, std::move(source))),
         rules_(config.validation_rules()),
         max_line_bytes_(config.max_line_bytes),
@@ -79,8 +120,8 @@ class Replay::Impl : public runtime::Emitter {
   }
 
   // Decodes the line now and applies it kLookahead lines later (see Queued). `line` is copied.
-  void feed(std::string_view line, int64_t line_number) {
-    if (is_blank(line)) return;
+  void feed(std::string_view line, int64_t line_number) override {
+    if (is_blank_line(line)) return;
     if (static_cast<int64_t>(line.size()) > max_line_bytes_) {
       return feed_oversize(oversize_prefix(line), static_cast<int64_t>(line.size()), line_number);
     }
@@ -92,7 +133,7 @@ class Replay::Impl : public runtime::Emitter {
 
   // Every line of `lines` (newline-separated; the last newline may be missing), without copies
   // while the lines are read: only the few still queued when this returns are copied.
-  int64_t feed_lines(std::string_view lines, int64_t first_line_number) {
+  int64_t feed_lines(std::string_view lines, int64_t first_line_number) override {
     int64_t line_number = first_line_number;
     while (!lines.empty()) {
       const size_t newline = lines.find('\n');
@@ -100,7 +141,7 @@ class Replay::Impl : public runtime::Emitter {
       lines.remove_prefix(newline == std::string_view::npos ? lines.size() : newline + 1);
       if (static_cast<int64_t>(line.size()) > max_line_bytes_) {
         feed_oversize(oversize_prefix(line), static_cast<int64_t>(line.size()), line_number);
-      } else if (!is_blank(line)) {
+      } else if (!is_blank_line(line)) {
         Queued& next = enqueue();
         next.line = line;
         decode_queued(next, line_number);
@@ -120,7 +161,7 @@ class Replay::Impl : public runtime::Emitter {
   }
 
   // Queued like any line, already rejected; the prefix is copied.
-  void feed_oversize(std::string_view prefix, int64_t bytes, int64_t line_number) {
+  void feed_oversize(std::string_view prefix, int64_t bytes, int64_t line_number) override {
     Queued& next = enqueue();
     next.owned.assign(prefix);
     next.line = next.owned;
@@ -132,63 +173,37 @@ class Replay::Impl : public runtime::Emitter {
     run_lookahead_steps();
   }
 
-  int64_t max_line_bytes() const { return max_line_bytes_; }
+  int64_t max_line_bytes() const override { return max_line_bytes_; }
 
   void drain() {
     while (queued_ > 0) apply_oldest();
   }
 
   void feed_message(std::string_view input, int32_t partition, int64_t offset,
-                    std::optional<std::string_view> key, std::string_view value) {
+                    std::optional<std::string_view> key, std::string_view value) override {
     drain();  // keep the order of lines fed before
-    const schemas::InputTopic topic = input_topic(input);
+    const schemas::InputTopic topic = replay_input_topic(input);
     ++summary_.events_read;
     // The logical name outlives the record (dead letters name the topic from it).
     const runtime::InputRecord record{processors::input_of(topic), partition, offset, key, value};
     // A message without a key is checked as one with an empty key: it fails the key check.
     schemas::DecodeResult decoded =
         schemas::decode_event(value, rules_, topic, key.value_or(std::string_view{}));
-    count(processor_of(topic).handle(record, decoded, runner_.emitter()));
+    count_verdict(summary_, processor_of(topic).handle(record, decoded, runner_.emitter()));
   }
 
-  void count(const processors::Verdict& verdict) {
-    switch (verdict.outcome) {
-      case runtime::Outcome::applied:
-        ++summary_.applied;
-        break;
-      case runtime::Outcome::duplicate:
-        ++summary_.duplicates;
-        break;
-      case runtime::Outcome::dead_lettered:
-        ++summary_.dead_lettered;
-        if (verdict.rejection) ++summary_.by_reason[static_cast<size_t>(verdict.rejection->reason)];
-        break;
-    }
+  int64_t routed(std::string_view stream) const override { return runner_.routed(stream); }
+  const ReplaySummary& summary() const override { return summary_; }
+
+  // Applies what is queued, lets the processors emit their tables (Processor::finish) and puts
+  // every output in file order.
+  OutputRows& complete() override {
+    drain();
+    runner_.finish();
+    for (size_t i = 0; i < processors::kOutputs.size(); ++i)
+      order_rows(rows_[i], processors::kOutputs[i].kind);
+    return rows_;
   }
-
-  ReplayOutputs finish() {
-    complete();
-    ReplayOutputs result;
-    for (size_t i = 0; i < processors::kOutputs.size(); ++i) {
-      result.of(processors::kOutputs[i].name) = rows_[i].lines();
-    }
-    return result;
-  }
-
-  void write_outputs(const std::filesystem::path& dir) {
-    complete();
-    create_output_dir(dir);
-    for (size_t i = 0; i < processors::kOutputs.size(); ++i) {
-      const TableRows& rows = rows_[i];
-      write_file(dir / output_file_name(processors::kOutputs[i].name),
-                 [&rows](std::FILE* out) { return rows.write(out); });
-    }
-    write_lines(dir / "summary.json", {summary_.to_json()});
-  }
-
-  int64_t routed(std::string_view stream) const { return runner_.routed(stream); }
-
-  ReplaySummary summary_;
 
  private:
   // A decoded line waiting for its turn. Step s of the lookahead runs s * kStepDistance lines
@@ -207,10 +222,6 @@ class Replay::Impl : public runtime::Emitter {
     processors::EventProcessor* processor = nullptr;  // null: not decoded, dead-lettered
     processors::EventProcessor::Lookahead ahead;
   };
-
-  static bool is_blank(std::string_view line) {
-    return line.find_first_not_of(" \t\r") == std::string_view::npos;
-  }
 
   // The queue slot for the next line, after applying the oldest line if the queue is full.
   Queued& enqueue() {
@@ -245,27 +256,6 @@ class Replay::Impl : public runtime::Emitter {
     }
   }
 
-  // Applies what is queued, lets the processors emit their tables (Processor::finish) and puts
-  // every output in file order (OutputKind).
-  void complete() {
-    if (completed_) throw std::logic_error("Replay: finished twice");
-    completed_ = true;
-    drain();
-    runner_.finish();
-    for (size_t i = 0; i < processors::kOutputs.size(); ++i) {
-      switch (processors::kOutputs[i].kind) {
-        case processors::OutputKind::table:
-          rows_[i].sort_by_key(/*latest_only=*/true);
-          break;
-        case processors::OutputKind::keyed_stream:
-          rows_[i].sort_by_key(/*latest_only=*/false);
-          break;
-        case processors::OutputKind::stream:
-          break;
-      }
-    }
-  }
-
   void apply_oldest() {
     Queued& queued = queue_[first_];
     first_ = (first_ + 1) % kLookahead;
@@ -282,15 +272,7 @@ class Replay::Impl : public runtime::Emitter {
                                    std::nullopt, options_, runner_.emitter());
       verdict = processors::Verdict::rejected(decoded.rejection());
     }
-    count(verdict);
-  }
-
-  static schemas::InputTopic input_topic(std::string_view input) {
-    for (const auto topic : {schemas::InputTopic::hours, schemas::InputTopic::activities,
-                             schemas::InputTopic::needs}) {
-      if (processors::input_of(topic) == input) return topic;
-    }
-    throw std::invalid_argument("replay: unknown input " + std::string(input));
+    count_verdict(summary_, verdict);
   }
 
   processors::EventProcessor& processor_of(schemas::InputTopic topic) {
@@ -313,12 +295,21 @@ class Replay::Impl : public runtime::Emitter {
   processors::EventProcessor& activities_;
   processors::EventProcessor& needs_;
   // Output rows as emitted, one per processors::kOutputs (tables: once per key, at finish).
-  std::array<TableRows, processors::kOutputs.size()> rows_;
-  bool completed_ = false;
+  OutputRows rows_;
+  ReplaySummary summary_;
   std::array<Queued, kLookahead> queue_;
   size_t first_ = 0;  // the oldest queued line
   size_t queued_ = 0;
 };
+
+std::unique_ptr<ReplayEngine> make_engine(const processors::DomainConfig& config,
+                                          processors::SourceNaming source, int threads) {
+  if (threads < 1) throw std::invalid_argument("replay: threads must be at least 1");
+  if (threads == 1) return std::make_unique<SerialReplay>(config, std::move(source));
+  return make_parallel_replay(config, std::move(source), threads);
+}
+
+}  // namespace
 
 std::vector<std::string> sorted_by_key(KeyedTable table) {
   std::vector<std::pair<std::string, std::string>> rows(std::make_move_iterator(table.begin()),
@@ -356,10 +347,10 @@ processors::SourceNaming file_source(std::string source_name) {
 }
 }  // namespace
 
-Replay::Replay(const processors::DomainConfig& config, std::string source_name)
-    : impl_(std::make_unique<Impl>(config, file_source(std::move(source_name)))) {}
-Replay::Replay(const processors::DomainConfig& config, processors::SourceNaming source)
-    : impl_(std::make_unique<Impl>(config, std::move(source))) {}
+Replay::Replay(const processors::DomainConfig& config, std::string source_name, int threads)
+    : impl_(make_engine(config, file_source(std::move(source_name)), threads)) {}
+Replay::Replay(const processors::DomainConfig& config, processors::SourceNaming source, int threads)
+    : impl_(make_engine(config, std::move(source), threads)) {}
 Replay::~Replay() = default;
 
 void Replay::feed(std::string_view line, int64_t line_number) {
@@ -379,16 +370,31 @@ void Replay::feed_message(std::string_view input, int32_t partition, int64_t off
   impl_->feed_message(input, partition, offset, key, value);
 }
 const ReplaySummary& Replay::summary() const {
-  return impl_->summary_;
+  return impl_->summary();
 }
 int64_t Replay::routed(std::string_view stream) const {
   return impl_->routed(stream);
 }
 ReplayOutputs Replay::finish() {
-  return impl_->finish();
+  if (completed_) throw std::logic_error("Replay: finished twice");
+  completed_ = true;
+  OutputRows& rows = impl_->complete();
+  ReplayOutputs result;
+  for (size_t i = 0; i < processors::kOutputs.size(); ++i)
+    result.of(processors::kOutputs[i].name) = rows[i].lines();
+  return result;
 }
 void Replay::write_outputs(const std::filesystem::path& dir) {
-  impl_->write_outputs(dir);
+  if (completed_) throw std::logic_error("Replay: finished twice");
+  completed_ = true;
+  OutputRows& rows = impl_->complete();
+  create_output_dir(dir);
+  for (size_t i = 0; i < processors::kOutputs.size(); ++i) {
+    const TableRows& output = rows[i];
+    write_file(dir / output_file_name(processors::kOutputs[i].name),
+               [&output](std::FILE* out) { return output.write(out); });
+  }
+  write_lines(dir / "summary.json", {impl_->summary().to_json()});
 }
 
 bool write_lines(std::FILE* out, const std::vector<std::string>& lines) {

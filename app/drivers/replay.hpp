@@ -49,13 +49,17 @@ class ReplayOutputs {
 // Called now and then while replaying: events read so far and seconds since the start.
 using ReplayProgress = std::function<void(int64_t events_read, double seconds)>;
 
+class ReplayEngine;  // replay_engine.hpp
+
 class Replay {
  public:
-  // `source_name` is what dead-letter records give as `source.file`.
-  Replay(const processors::DomainConfig& config, std::string source_name);
+  // `source_name` is what dead-letter records give as `source.file`. With `threads` above 1
+  // the inputs are applied on that many threads, split by aggregate id as the live topics are
+  // partitioned, with the same outputs (parallel_replay.hpp).
+  Replay(const processors::DomainConfig& config, std::string source_name, int threads = 1);
   // Replay from topics: dead letters name their source as `source` says (live: the Kafka
   // topic, partition and offset).
-  Replay(const processors::DomainConfig& config, processors::SourceNaming source);
+  Replay(const processors::DomainConfig& config, processors::SourceNaming source, int threads = 1);
   ~Replay();
   Replay(const Replay&) = delete;
   Replay& operator=(const Replay&) = delete;
@@ -92,8 +96,8 @@ class Replay {
   void write_outputs(const std::filesystem::path& dir);
 
  private:
-  class Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<ReplayEngine> impl_;
+  bool completed_ = false;
 };
 
 // Latest value per key, as the processors' tables hold them.

@@ -1,6 +1,7 @@
 #include "drivers/table_rows.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace leifeng::app {
 
@@ -27,6 +28,20 @@ void TableRows::sort_by_key(bool latest_only) {
     ++kept;
   }
   rows_.resize(kept);
+}
+
+void TableRows::merge_sorted(TableRows&& other) {
+  const auto middle = static_cast<std::ptrdiff_t>(rows_.size());
+  rows_.insert(rows_.end(), std::make_move_iterator(other.rows_.begin()),
+               std::make_move_iterator(other.rows_.end()));
+  // Moved chunks keep their heap buffers, so the rows still point into them. They go in front:
+  // add() keeps filling this one's last chunk.
+  chunks_.insert(chunks_.begin(), std::make_move_iterator(other.chunks_.begin()),
+                 std::make_move_iterator(other.chunks_.end()));
+  other.rows_.clear();
+  other.chunks_.clear();
+  std::inplace_merge(rows_.begin(), rows_.begin() + middle, rows_.end(),
+                     [](const Row& a, const Row& b) { return a.key < b.key; });
 }
 
 std::vector<std::string> TableRows::lines() const {

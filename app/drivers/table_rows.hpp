@@ -27,6 +27,10 @@ class TableRows {
   // row of every key stays (tables: a later value replaces an earlier one).
   void sort_by_key(bool latest_only);
 
+  // Both this and `other` sorted by key (sort_by_key): merges other's rows in, after this one's
+  // rows of the same key, and takes over its memory. `other` is left empty.
+  void merge_sorted(TableRows&& other);
+
   std::vector<std::string> lines() const;  // the values in row order
   // Every value followed by '\n', in row order. False on a write error.
   bool write(std::FILE* out) const;

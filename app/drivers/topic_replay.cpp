@@ -41,14 +41,14 @@ int64_t read_input_topics(
 TopicReplay replay_from_topics(const runtime::KafkaProperties& kafka,
                                const std::string& topic_prefix,
                                const processors::DomainConfig& config,
-                               const runtime::TimestampRange& range,
-                               const ReplayProgress& progress) {
+                               const runtime::TimestampRange& range, const ReplayProgress& progress,
+                               int threads) {
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
   auto last_report = started;
   processors::SourceNaming source;
   source.topic_prefix = topic_prefix;
-  Replay replay(config, source);
+  Replay replay(config, source, threads);
   read_input_topics(kafka, topic_prefix, range,
                     [&](std::string_view input, const runtime::TopicRecord& record) {
                       // A message without a value reaches the live processor as empty text.

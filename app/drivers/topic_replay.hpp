@@ -47,6 +47,6 @@ TopicReplay replay_from_topics(const runtime::KafkaProperties& kafka,
                                const std::string& topic_prefix,
                                const processors::DomainConfig& config,
                                const runtime::TimestampRange& range,
-                               const ReplayProgress& progress = {});
+                               const ReplayProgress& progress = {}, int threads = 1);
 
 }  // namespace leifeng::app
