@@ -1,10 +1,13 @@
 #include "changelog_restorer.hpp"
 
 #include "offset_lookup.hpp"
+#include "restore_chunk.hpp"
 
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -16,7 +19,13 @@ namespace {
 
 // Applied in chunks so memory stays bounded and an interrupted restore keeps its progress
 // (each chunk records the offset it reaches, so the state stays a prefix of the changelog).
-constexpr std::size_t kChunkRecords = 20000;
+// Large chunks skip more superseded versions of a key (restore_chunk.hpp).
+constexpr std::size_t kChunkRecords = 100000;
+// Bytes of keys and values held in all chunks: past this, the largest chunk is written.
+constexpr std::size_t kHeldBytes = std::size_t{64} << 20;
+// Restored bytes in memtables across all tasks: past this, the task holding the most starts a
+// flush (restored writes skip the WAL, so nothing else flushes them before 64 MB per store).
+constexpr std::size_t kUnflushedBytes = std::size_t{128} << 20;
 
 }  // namespace
 
@@ -62,7 +71,7 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
   struct Progress {
     std::optional<int64_t> local;  // the offset recorded before the restore
     int64_t next = 0;
-    std::vector<RestoredRecord> chunk;
+    RestoreChunk chunk;
     RestoreProgress report;
     bool done = false;
   };
@@ -95,13 +104,41 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
       throw std::runtime_error("cannot assign changelogs: " + RdKafka::err2str(err));
   }
 
+  std::size_t held_total = 0;
+  std::map<TaskStateDb*, std::size_t> unflushed;
+  std::size_t unflushed_total = 0;
   auto apply_chunk = [&](std::size_t i) {
     Progress& p = states[i];
-    targets[i].state->apply_restored(targets[i].store, p.chunk, p.next);
-    p.report.restored += static_cast<int64_t>(p.chunk.size());
+    p.report.restored += static_cast<int64_t>(p.chunk.records());
+    held_total -= p.chunk.bytes();
+    const std::size_t bytes = p.chunk.write(*targets[i].state, targets[i].store, p.next);
     p.report.remaining = p.done ? 0 : std::max<int64_t>(0, highs[i] - p.next);
-    p.chunk.clear();
     if (progress) progress(p.report);
+    unflushed[targets[i].state] += bytes;
+    unflushed_total += bytes;
+    if (unflushed_total < kUnflushedBytes) return;
+    auto largest =
+        std::max_element(unflushed.begin(), unflushed.end(),
+                         [](const auto& a, const auto& b) { return a.second < b.second; });
+    largest->first->make_restore_durable(false);
+    unflushed_total -= largest->second;
+    largest->second = 0;
+  };
+
+  // Messages come in runs of one partition (a fetch response holds a batch per partition), so
+  // the last match answers most look-ups without building the topic's name.
+  const rd_kafka_topic_t* last_topic = nullptr;
+  int32_t last_partition = -1;
+  std::size_t last_index = 0;
+  auto target_of = [&](RdKafka::Message& message) -> std::optional<std::size_t> {
+    const auto* raw = static_cast<const rd_kafka_message_t*>(message.c_ptr());
+    if (raw->rkt == last_topic && raw->partition == last_partition) return last_index;
+    auto it = index.find({message.topic_name(), message.partition()});
+    if (it == index.end()) return std::nullopt;
+    last_topic = raw->rkt;
+    last_partition = raw->partition;
+    last_index = it->second;
+    return last_index;
   };
 
   std::size_t remaining = partitions.size();
@@ -115,18 +152,34 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
     std::unique_ptr<RdKafka::Message> message(reader.consume(200));
     const auto err = message->err();
     if (err == RdKafka::ERR_NO_ERROR || err == RdKafka::ERR__PARTITION_EOF) {
-      auto it = index.find({message->topic_name(), message->partition()});
-      if (it == index.end()) continue;
-      Progress& p = states[it->second];
+      const auto i = target_of(*message);
+      if (!i) continue;
+      Progress& p = states[*i];
       if (p.done) continue;
       if (err == RdKafka::ERR_NO_ERROR) {
-        RestoredRecord record;
-        if (message->key() != nullptr) record.key = *message->key();
+        // Below the next offset: left in the queue by an earlier assignment of the partition.
+        if (message->offset() < p.next) continue;
+        const std::string_view key =
+            message->key_pointer() == nullptr
+                ? std::string_view()
+                : std::string_view(static_cast<const char*>(message->key_pointer()),
+                                   message->key_len());
+        std::optional<std::string_view> value;
         if (message->payload() != nullptr)
-          record.value.emplace(static_cast<const char*>(message->payload()), message->len());
-        p.chunk.push_back(std::move(record));
+          value.emplace(static_cast<const char*>(message->payload()), message->len());
+        held_total -= p.chunk.bytes();
+        p.chunk.add(key, value);
+        held_total += p.chunk.bytes();
         p.next = message->offset() + 1;
-        if (p.chunk.size() >= kChunkRecords) apply_chunk(it->second);
+        if (p.chunk.records() >= kChunkRecords) {
+          apply_chunk(*i);
+        } else if (held_total >= kHeldBytes) {
+          std::size_t largest = *i;
+          for (std::size_t j = 0; j < states.size(); ++j) {
+            if (states[j].chunk.bytes() > states[largest].chunk.bytes()) largest = j;
+          }
+          apply_chunk(largest);
+        }
       } else {
         // The end of committed data: past control records and aborted batches too.
         p.next = std::max(p.next, message->offset());
@@ -153,9 +206,13 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
     Progress& p = states[i];
     // Also records the offset for a store new here whose changelog is empty, so the next
     // start knows the state exists.
-    if (!p.chunk.empty() || !p.local || p.next != *p.local) apply_chunk(i);
+    if (p.chunk.records() > 0 || !p.local || p.next != *p.local) apply_chunk(i);
     result.records += p.report.restored;
   }
+  // Into table files before the tasks write with the WAL again: all flushes start first so
+  // that they run side by side, then each is waited for.
+  for (auto& [state, bytes] : unflushed) state->make_restore_durable(false);
+  for (auto& [state, bytes] : unflushed) state->make_restore_durable(true);
   if (!partitions.empty()) reader.unassign();
   return result;
 }
