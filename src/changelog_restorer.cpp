@@ -22,7 +22,7 @@ namespace {
 // Large chunks skip more superseded versions of a key (restore_chunk.hpp).
 constexpr std::size_t kChunkRecords = 100000;
 // Bytes of keys and values held in all chunks: past this, the largest chunk is written.
-constexpr std::size_t kHeldBytes = std::size_t{64} << 20;
+constexpr std::size_t kHeldBytes = std::size_t{128} << 20;
 // Restored bytes in memtables across all tasks: past this, the task holding the most starts a
 // flush (restored writes skip the WAL, so nothing else flushes them before 64 MB per store).
 constexpr std::size_t kUnflushedBytes = std::size_t{128} << 20;
@@ -69,13 +69,15 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
   }
 
   struct Progress {
-    std::optional<int64_t> local;  // the offset recorded before the restore
+    std::optional<int64_t> local;     // the offset recorded before the restore
+    std::optional<int64_t> recorded;  // the offset recorded now
     int64_t next = 0;
     RestoreChunk chunk;
     RestoreProgress report;
     bool done = false;
   };
   std::vector<Progress> states(targets.size());
+  std::map<TaskStateDb*, int> unfinished;  // store partitions of the task not at their end yet
   std::map<std::pair<std::string, int32_t>, std::size_t> index;
   std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
   std::vector<RdKafka::TopicPartition*> partitions;
@@ -83,6 +85,7 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
     const RestoreTarget& target = targets[i];
     Progress& p = states[i];
     p.local = target.state->changelog_offset(target.store);
+    p.recorded = p.local;
     p.next = p.local.value_or(0);
     p.report =
         RestoreProgress{target.store, target.partition, 0, std::max<int64_t>(0, highs[i] - p.next)};
@@ -98,6 +101,7 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
         target.topic, target.partition,
         p.local ? *p.local : static_cast<int64_t>(RdKafka::Topic::OFFSET_BEGINNING)));
     partitions.push_back(owned.back().get());
+    ++unfinished[target.state];
   }
   if (!partitions.empty()) {
     if (auto err = reader.assign(partitions); err != RdKafka::ERR_NO_ERROR)
@@ -112,6 +116,7 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
     p.report.restored += static_cast<int64_t>(p.chunk.records());
     held_total -= p.chunk.bytes();
     const std::size_t bytes = p.chunk.write(*targets[i].state, targets[i].store, p.next);
+    p.recorded = p.next;
     p.report.remaining = p.done ? 0 : std::max<int64_t>(0, highs[i] - p.next);
     if (progress) progress(p.report);
     unflushed[targets[i].state] += bytes;
@@ -185,6 +190,14 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
         p.next = std::max(p.next, message->offset());
         p.done = true;
         --remaining;
+        if (p.chunk.records() > 0 || p.recorded != p.next) apply_chunk(*i);
+        // The task's flush can run while the other changelogs are still read.
+        TaskStateDb* state = targets[*i].state;
+        if (--unfinished[state] == 0) {
+          state->make_restore_durable(false);
+          unflushed_total -= unflushed[state];
+          unflushed[state] = 0;
+        }
       }
     } else if (err != RdKafka::ERR__TIMED_OUT) {
       spdlog::warn("restoring changelogs: {}", message->errstr());
@@ -206,7 +219,7 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
     Progress& p = states[i];
     // Also records the offset for a store new here whose changelog is empty, so the next
     // start knows the state exists.
-    if (p.chunk.records() > 0 || !p.local || p.next != *p.local) apply_chunk(i);
+    if (p.chunk.records() > 0 || p.recorded != p.next) apply_chunk(i);
     result.records += p.report.restored;
   }
   // Into table files before the tasks write with the WAL again: all flushes start first so
