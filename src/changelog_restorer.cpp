@@ -1,10 +1,14 @@
 #include "changelog_restorer.hpp"
 
 #include "offset_lookup.hpp"
+#include "restore_chunk.hpp"
 
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -16,7 +20,51 @@ namespace {
 
 // Applied in chunks so memory stays bounded and an interrupted restore keeps its progress
 // (each chunk records the offset it reaches, so the state stays a prefix of the changelog).
-constexpr std::size_t kChunkRecords = 20000;
+// Large chunks skip more superseded versions of a key (restore_chunk.hpp).
+constexpr std::size_t kChunkRecords = 100000;
+// Bytes of keys and values held in all chunks: past this, the largest chunk is written.
+constexpr std::size_t kHeldBytes = std::size_t{128} << 20;
+// Restored bytes in memtables across all tasks: past this, the task holding the most starts a
+// flush (restored writes skip the WAL, so nothing else flushes them before 64 MB per store).
+constexpr std::size_t kUnflushedBytes = std::size_t{128} << 20;
+
+// The messages of one call to the consumer's queue; destroys them when the next call or the
+// end of the restore comes.
+class FetchedBatch {
+ public:
+  explicit FetchedBatch(rd_kafka_t* consumer) : queue_(rd_kafka_queue_get_consumer(consumer)) {}
+  ~FetchedBatch() {
+    clear();
+    rd_kafka_queue_destroy(queue_);
+  }
+  FetchedBatch(const FetchedBatch&) = delete;
+  FetchedBatch& operator=(const FetchedBatch&) = delete;
+
+  // Takes what is queued, or waits up to `timeout_ms` for one message when nothing is (a batch
+  // call itself would wait for its batch to fill).
+  void next(int timeout_ms) {
+    clear();
+    const ssize_t taken =
+        rd_kafka_consume_batch_queue(queue_, 0, messages_.data(), messages_.size());
+    if (taken > 0) {
+      count_ = static_cast<std::size_t>(taken);
+    } else if (rd_kafka_message_t* one = rd_kafka_consume_queue(queue_, timeout_ms)) {
+      messages_[0] = one;
+      count_ = 1;
+    }
+  }
+  rd_kafka_message_t* const* begin() const { return messages_.data(); }
+  rd_kafka_message_t* const* end() const { return messages_.data() + count_; }
+
+ private:
+  void clear() {
+    for (std::size_t k = 0; k < count_; ++k) rd_kafka_message_destroy(messages_[k]);
+    count_ = 0;
+  }
+  rd_kafka_queue_t* queue_;
+  std::array<rd_kafka_message_t*, 1000> messages_{};
+  std::size_t count_ = 0;
+};
 
 }  // namespace
 
@@ -60,13 +108,15 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
   }
 
   struct Progress {
-    std::optional<int64_t> local;  // the offset recorded before the restore
+    std::optional<int64_t> local;     // the offset recorded before the restore
+    std::optional<int64_t> recorded;  // the offset recorded now
     int64_t next = 0;
-    std::vector<RestoredRecord> chunk;
+    RestoreChunk chunk;
     RestoreProgress report;
     bool done = false;
   };
   std::vector<Progress> states(targets.size());
+  std::map<TaskStateDb*, int> unfinished;  // store partitions of the task not at their end yet
   std::map<std::pair<std::string, int32_t>, std::size_t> index;
   std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
   std::vector<RdKafka::TopicPartition*> partitions;
@@ -74,6 +124,7 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
     const RestoreTarget& target = targets[i];
     Progress& p = states[i];
     p.local = target.state->changelog_offset(target.store);
+    p.recorded = p.local;
     p.next = p.local.value_or(0);
     p.report =
         RestoreProgress{target.store, target.partition, 0, std::max<int64_t>(0, highs[i] - p.next)};
@@ -89,22 +140,103 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
         target.topic, target.partition,
         p.local ? *p.local : static_cast<int64_t>(RdKafka::Topic::OFFSET_BEGINNING)));
     partitions.push_back(owned.back().get());
+    ++unfinished[target.state];
   }
   if (!partitions.empty()) {
     if (auto err = reader.assign(partitions); err != RdKafka::ERR_NO_ERROR)
       throw std::runtime_error("cannot assign changelogs: " + RdKafka::err2str(err));
   }
 
+  std::size_t held_total = 0;
+  std::map<TaskStateDb*, std::size_t> unflushed;
+  std::size_t unflushed_total = 0;
   auto apply_chunk = [&](std::size_t i) {
     Progress& p = states[i];
-    targets[i].state->apply_restored(targets[i].store, p.chunk, p.next);
-    p.report.restored += static_cast<int64_t>(p.chunk.size());
+    p.report.restored += static_cast<int64_t>(p.chunk.records());
+    held_total -= p.chunk.bytes();
+    const std::size_t bytes = p.chunk.write(*targets[i].state, targets[i].store, p.next);
+    p.recorded = p.next;
     p.report.remaining = p.done ? 0 : std::max<int64_t>(0, highs[i] - p.next);
-    p.chunk.clear();
     if (progress) progress(p.report);
+    unflushed[targets[i].state] += bytes;
+    unflushed_total += bytes;
+    if (unflushed_total < kUnflushedBytes) return;
+    auto largest =
+        std::max_element(unflushed.begin(), unflushed.end(),
+                         [](const auto& a, const auto& b) { return a.second < b.second; });
+    largest->first->make_restore_durable(false);
+    unflushed_total -= largest->second;
+    largest->second = 0;
+  };
+
+  // Messages come in runs of one partition (a fetch response holds a batch per partition), so
+  // the last match answers most look-ups without building the topic's name.
+  const rd_kafka_topic_t* last_topic = nullptr;
+  int32_t last_partition = -1;
+  std::size_t last_index = 0;
+  auto target_of = [&](const rd_kafka_message_t& message) -> std::optional<std::size_t> {
+    if (message.rkt == last_topic && message.partition == last_partition) return last_index;
+    auto it = index.find({rd_kafka_topic_name(message.rkt), message.partition});
+    if (it == index.end()) return std::nullopt;
+    last_topic = message.rkt;
+    last_partition = message.partition;
+    last_index = it->second;
+    return last_index;
   };
 
   std::size_t remaining = partitions.size();
+  auto handle = [&](const rd_kafka_message_t& message) {
+    const auto err = message.err;
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      spdlog::warn("restoring changelogs: {}", rd_kafka_message_errstr(&message));
+      return;
+    }
+    const auto i = target_of(message);
+    if (!i) return;
+    Progress& p = states[*i];
+    if (p.done) return;
+    if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      // The end of committed data: past control records and aborted batches too.
+      p.next = std::max(p.next, message.offset);
+      p.done = true;
+      --remaining;
+      if (p.chunk.records() > 0 || p.recorded != p.next) apply_chunk(*i);
+      // The task's flush can run while the other changelogs are still read.
+      TaskStateDb* state = targets[*i].state;
+      if (--unfinished[state] == 0) {
+        state->make_restore_durable(false);
+        unflushed_total -= unflushed[state];
+        unflushed[state] = 0;
+      }
+      return;
+    }
+    // Below the next offset: left in the queue by an earlier assignment of the partition.
+    if (message.offset < p.next) return;
+    const std::string_view key =
+        message.key == nullptr
+            ? std::string_view()
+            : std::string_view(static_cast<const char*>(message.key), message.key_len);
+    std::optional<std::string_view> value;
+    if (message.payload != nullptr)
+      value.emplace(static_cast<const char*>(message.payload), message.len);
+    held_total -= p.chunk.bytes();
+    p.chunk.add(key, value);
+    held_total += p.chunk.bytes();
+    p.next = message.offset + 1;
+    if (p.chunk.records() >= kChunkRecords) {
+      apply_chunk(*i);
+    } else if (held_total >= kHeldBytes) {
+      std::size_t largest = *i;
+      for (std::size_t j = 0; j < states.size(); ++j) {
+        if (states[j].chunk.bytes() > states[largest].chunk.bytes()) largest = j;
+      }
+      apply_chunk(largest);
+    }
+  };
+
+  // librdkafka's C API hands out the queued messages in batches, one lock and no wake-up per
+  // message (the C++ consume() takes one at a time).
+  FetchedBatch fetched(reader.c_ptr());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   auto next_note = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (remaining > 0) {
@@ -112,29 +244,10 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
       result.interrupted = true;
       break;
     }
-    std::unique_ptr<RdKafka::Message> message(reader.consume(200));
-    const auto err = message->err();
-    if (err == RdKafka::ERR_NO_ERROR || err == RdKafka::ERR__PARTITION_EOF) {
-      auto it = index.find({message->topic_name(), message->partition()});
-      if (it == index.end()) continue;
-      Progress& p = states[it->second];
-      if (p.done) continue;
-      if (err == RdKafka::ERR_NO_ERROR) {
-        RestoredRecord record;
-        if (message->key() != nullptr) record.key = *message->key();
-        if (message->payload() != nullptr)
-          record.value.emplace(static_cast<const char*>(message->payload()), message->len());
-        p.chunk.push_back(std::move(record));
-        p.next = message->offset() + 1;
-        if (p.chunk.size() >= kChunkRecords) apply_chunk(it->second);
-      } else {
-        // The end of committed data: past control records and aborted batches too.
-        p.next = std::max(p.next, message->offset());
-        p.done = true;
-        --remaining;
-      }
-    } else if (err != RdKafka::ERR__TIMED_OUT) {
-      spdlog::warn("restoring changelogs: {}", message->errstr());
+    fetched.next(200);
+    for (const rd_kafka_message_t* message : fetched) {
+      handle(*message);
+      if (remaining == 0) break;
     }
     const auto now = std::chrono::steady_clock::now();
     if (remaining > 0 && now > deadline)
@@ -153,9 +266,13 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
     Progress& p = states[i];
     // Also records the offset for a store new here whose changelog is empty, so the next
     // start knows the state exists.
-    if (!p.chunk.empty() || !p.local || p.next != *p.local) apply_chunk(i);
+    if (p.chunk.records() > 0 || p.recorded != p.next) apply_chunk(i);
     result.records += p.report.restored;
   }
+  // Into table files before the tasks write with the WAL again: all flushes start first so
+  // that they run side by side, then each is waited for.
+  for (auto& [state, bytes] : unflushed) state->make_restore_durable(false);
+  for (auto& [state, bytes] : unflushed) state->make_restore_durable(true);
   if (!partitions.empty()) reader.unassign();
   return result;
 }

@@ -34,6 +34,23 @@ rocksdb::Options db_options(const StateDbOptions& limits) {
 
 }  // namespace
 
+RestoreBatch::RestoreBatch(rocksdb::ColumnFamilyHandle* family, std::string store)
+    : family_(family), store_(std::move(store)), batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+RestoreBatch::RestoreBatch(RestoreBatch&&) noexcept = default;
+RestoreBatch& RestoreBatch::operator=(RestoreBatch&&) noexcept = default;
+RestoreBatch::~RestoreBatch() = default;
+
+void RestoreBatch::put(std::string_view key, std::string_view value) {
+  batch_->Put(family_, rocksdb::Slice(key.data(), key.size()),
+              rocksdb::Slice(value.data(), value.size()));
+  ++records_;
+}
+
+void RestoreBatch::erase(std::string_view key) {
+  batch_->Delete(family_, rocksdb::Slice(key.data(), key.size()));
+  ++records_;
+}
+
 TaskStateDb::TaskStateDb(std::filesystem::path directory, const std::vector<std::string>& stores,
                          StateDbOptions options)
     : directory_(std::move(directory)), options_(options), store_names_(stores) {
@@ -189,6 +206,7 @@ CommittedRead TaskStateDb::scan_committed(std::string_view store, std::string_vi
 
 void TaskStateDb::apply_committed(
     const std::map<std::string, int64_t, std::less<>>& changelog_offsets) {
+  make_restore_durable();
   rocksdb::WriteBatch batch;
   for (const auto& [name, store] : stores_) store->stage(batch);
   for (const auto& [name, offset] : changelog_offsets) {
@@ -216,6 +234,7 @@ bool TaskStateDb::has_pending() const {
 
 void TaskStateDb::apply_restored(std::string_view store, const std::vector<RestoredRecord>& records,
                                  int64_t next_offset) {
+  make_restore_durable();
   const BufferedStore& target = this->store(store);
   rocksdb::ColumnFamilyHandle* family = nullptr;
   for (auto* handle : families_) {
@@ -237,6 +256,39 @@ void TaskStateDb::apply_restored(std::string_view store, const std::vector<Resto
   written(batch.GetDataSize());
 }
 
+RestoreBatch TaskStateDb::restore_batch(std::string_view store) {
+  return RestoreBatch(family_of(store), std::string(store));
+}
+
+std::size_t TaskStateDb::write_restored(RestoreBatch& batch, int64_t next_offset) {
+  batch.batch_->Put(families_[0], offset_key(batch.store_), std::to_string(next_offset));
+  rocksdb::WriteOptions options;
+  // The changelog can rebuild whatever a crash loses; see the header for why the state stays
+  // consistent.
+  options.disableWAL = true;
+  unlogged_ = true;
+  const rocksdb::Status status = db_->Write(options, batch.batch_.get());
+  if (!status.ok())
+    throw StateError("cannot write restored state to " + directory_.string() + ": " +
+                     status.ToString());
+  const std::size_t bytes = batch.batch_->GetDataSize();
+  batch.batch_->Clear();
+  batch.records_ = 0;
+  return bytes;
+}
+
+void TaskStateDb::make_restore_durable(bool wait) {
+  if (!unlogged_) return;
+  rocksdb::FlushOptions flush;
+  flush.wait = wait;
+  flush.allow_write_stall = true;
+  const rocksdb::Status status = db_->Flush(flush, families_);
+  if (!status.ok())
+    throw StateError("cannot flush restored state in " + directory_.string() + ": " +
+                     status.ToString());
+  if (wait) unlogged_ = false;
+}
+
 void TaskStateDb::written(std::size_t bytes) {
   unflushed_bytes_ += bytes;
   if (unflushed_bytes_ < options_.max_wal_bytes) return;
@@ -253,6 +305,7 @@ void TaskStateDb::written(std::size_t bytes) {
 
 void TaskStateDb::wipe() {
   close(false);
+  unlogged_ = false;
   const rocksdb::Status status = rocksdb::DestroyDB(directory_.string(), db_options(options_));
   if (!status.ok())
     throw StateError("cannot delete state " + directory_.string() + ": " + status.ToString());

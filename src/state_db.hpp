@@ -23,6 +23,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace leifeng::runtime {
@@ -48,6 +49,27 @@ struct StateDbOptions {
 struct RestoredRecord {
   std::string key;
   std::optional<std::string> value;
+};
+
+// Changelog records of one store staged by a full restore (TaskStateDb::restore_batch), copied
+// once, straight from the fetched messages.
+class RestoreBatch {
+ public:
+  RestoreBatch(RestoreBatch&&) noexcept;
+  RestoreBatch& operator=(RestoreBatch&&) noexcept;
+  ~RestoreBatch();
+
+  void put(std::string_view key, std::string_view value);
+  void erase(std::string_view key);
+  std::size_t records() const { return records_; }
+
+ private:
+  friend class TaskStateDb;
+  RestoreBatch(rocksdb::ColumnFamilyHandle* family, std::string store);
+  rocksdb::ColumnFamilyHandle* family_;
+  std::string store_;
+  std::unique_ptr<rocksdb::WriteBatch> batch_;
+  std::size_t records_ = 0;
 };
 
 // What a query read from the committed state of one store, with the changelog offset that
@@ -95,6 +117,25 @@ class TaskStateDb {
   void apply_restored(std::string_view store, const std::vector<RestoredRecord>& records,
                       int64_t next_offset);
 
+  // The fast path of a full restore (ChangelogRestorer). Records are staged in a RestoreBatch
+  // and written with their offset by write_restored, atomically but without the write-ahead
+  // log: a crash before the memtables are flushed loses the batch and its offset together, so
+  // the state on disk stays a consistent prefix of the changelog and the next start replays
+  // from the offset that prefix records. Flushes are atomic across all column families
+  // (atomic_flush), so a flush never writes the data of a batch without its offset or the
+  // other way round. A logged write must never land on top of unflushed unlogged writes (WAL
+  // recovery would replay it onto a state missing what came before it), so apply_committed
+  // and apply_restored first call make_restore_durable, as does closing.
+  // `store` must stay valid until the batch is written; a wipe() invalidates open batches.
+  RestoreBatch restore_batch(std::string_view store);
+  // Writes the batch and `next_offset` (the next changelog offset to read) and empties the
+  // batch. Returns the bytes written, which sit in memtables until a flush.
+  std::size_t write_restored(RestoreBatch& batch, int64_t next_offset);
+  // Starts (wait = false) or completes a flush of all unlogged restore writes; with wait, they
+  // are in table files on return. Does nothing when there are none.
+  void make_restore_durable(bool wait = true);
+  bool has_unlogged_writes() const { return unlogged_; }
+
   // Deletes all local state (all stores and offsets), e.g. when it is ahead of its changelog
   // because the changelog topic was recreated.
   void wipe();
@@ -115,6 +156,7 @@ class TaskStateDb {
   std::vector<rocksdb::ColumnFamilyHandle*> families_;  // [0] = default, then stores in order
   std::map<std::string, std::unique_ptr<BufferedStore>, std::less<>> stores_;
   std::size_t unflushed_bytes_ = 0;
+  bool unlogged_ = false;  // write_restored wrote since the last completed flush
 };
 
 }  // namespace leifeng::runtime

@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "restore_chunk.hpp"
 #include "state_db.hpp"
 
 namespace leifeng::runtime {
@@ -29,6 +30,15 @@ std::string wal_files(const std::filesystem::path& dir) {
       files += entry.path().filename().string() + " " + std::to_string(entry.file_size()) + "\n";
   }
   return files;
+}
+
+// The files a killed process leaves behind: a copy of the directory while the database is open
+// (what it wrote to the WAL and table files is in the copy; its memtables are not).
+std::filesystem::path crash_copy(const std::filesystem::path& dir) {
+  const std::filesystem::path copy = dir.string() + "-crash";
+  std::filesystem::remove_all(copy);
+  std::filesystem::copy(dir, copy, std::filesystem::copy_options::recursive);
+  return copy;
 }
 
 // One commit as the runtime makes them: a record in a store and the offsets in the default
@@ -108,6 +118,76 @@ TEST_F(StateStoreTest, RestoredRecordsApplyWithTheirOffset) {
   EXPECT_EQ(state.store("counts").get("y"), "2");
   EXPECT_EQ(state.changelog_offset("counts"), 42);
   EXPECT_FALSE(state.has_pending());
+}
+
+TEST_F(StateStoreTest, UnloggedRestoreIsLostTogetherWithItsOffsetUntilFlushed) {
+  TaskStateDb state(dir_, {"counts"});
+  RestoreBatch batch = state.restore_batch("counts");
+  batch.put("x", "1");
+  batch.put("y", "2");
+  batch.erase("y");
+  EXPECT_EQ(batch.records(), 3u);
+  state.write_restored(batch, 42);
+  EXPECT_EQ(batch.records(), 0u);
+  EXPECT_EQ(state.store("counts").get("x"), "1");
+  EXPECT_FALSE(state.store("counts").get("y").has_value());
+  EXPECT_EQ(state.changelog_offset("counts"), 42);
+  EXPECT_TRUE(state.has_unlogged_writes());
+  {
+    TaskStateDb crashed(crash_copy(dir_), {"counts"});
+    EXPECT_FALSE(crashed.store("counts").get("x").has_value());
+    EXPECT_FALSE(crashed.changelog_offset("counts").has_value());
+  }
+  state.make_restore_durable();
+  EXPECT_FALSE(state.has_unlogged_writes());
+  TaskStateDb flushed(crash_copy(dir_), {"counts"});
+  EXPECT_EQ(flushed.store("counts").get("x"), "1");
+  EXPECT_EQ(flushed.changelog_offset("counts"), 42);
+  std::filesystem::remove_all(dir_.string() + "-crash");
+}
+
+TEST_F(StateStoreTest, LoggedWritesAfterAnUnloggedRestoreKeepTheRestore) {
+  // Replaying a commit's WAL record onto a state missing the restore before it would leave
+  // the commit's offset over data that is not there.
+  TaskStateDb state(dir_, {"counts"});
+  RestoreBatch batch = state.restore_batch("counts");
+  batch.put("restored", "1");
+  state.write_restored(batch, 10);
+  state.store("counts").put("committed", "2");
+  state.apply_committed({{"counts", 11}});
+  TaskStateDb crashed(crash_copy(dir_), {"counts"});
+  EXPECT_EQ(crashed.store("counts").get("restored"), "1");
+  EXPECT_EQ(crashed.store("counts").get("committed"), "2");
+  EXPECT_EQ(crashed.changelog_offset("counts"), 11);
+  std::filesystem::remove_all(dir_.string() + "-crash");
+}
+
+TEST_F(StateStoreTest, RestoreChunkKeepsTheLastRecordPerKey) {
+  TaskStateDb state(dir_, {"counts"});
+  RestoreChunk chunk;
+  chunk.add("a", "1");
+  chunk.add("b", "22");
+  chunk.add("a", "333");
+  chunk.add("b", std::nullopt);
+  chunk.add("c", "4");
+  chunk.add("d", "5");
+  chunk.add("d", std::nullopt);
+  chunk.add("d", "66");
+  EXPECT_EQ(chunk.records(), 8u);
+  EXPECT_EQ(chunk.bytes(), std::string("a333bc4d66").size());
+  EXPECT_GT(chunk.write(state, "counts", 8), 0u);
+  EXPECT_EQ(chunk.records(), 0u);
+  EXPECT_EQ(chunk.bytes(), 0u);
+  EXPECT_EQ(state.store("counts").get("a"), "333");
+  EXPECT_FALSE(state.store("counts").get("b").has_value());
+  EXPECT_EQ(state.store("counts").get("c"), "4");
+  EXPECT_EQ(state.store("counts").get("d"), "66");
+  EXPECT_EQ(state.changelog_offset("counts"), 8);
+  // A deletion in a later chunk removes what an earlier one wrote.
+  chunk.add("a", std::nullopt);
+  chunk.write(state, "counts", 9);
+  EXPECT_FALSE(state.store("counts").get("a").has_value());
+  EXPECT_EQ(state.changelog_offset("counts"), 9);
 }
 
 TEST_F(StateStoreTest, WipeForgetsDataAndOffsets) {
