@@ -21,6 +21,9 @@ namespace {
 // Inputs per batch: large enough that the two waits per batch cost little, small enough that
 // a batch's text and decoded events stay a few MB.
 constexpr size_t kBatchInputs = 8192;
+// A batch also ends once its text reaches this size, so long lines cannot make the batches in
+// flight hold more than about kBatchesInFlight * (kBatchBytes + max_line_bytes).
+constexpr size_t kBatchBytes = 4 << 20;
 // Batches read ahead of the oldest one not yet through the second stage: enough that a thread
 // always finds work while another waits for its turn on a shard or on the second stage.
 constexpr int64_t kBatchesInFlight = 4;
@@ -378,7 +381,10 @@ class ParallelReplay final : public ReplayEngine, public runtime::Emitter {
   // The slot of the next input, its text copied into the batch (which is submitted first if
   // full).
   Input& next_input(Input::Kind kind, std::string_view text) {
-    if (filling_->size == filling_->inputs.size()) submit();
+    if (filling_->size == filling_->inputs.size() ||
+        (filling_->size > 0 && filling_->text.size() + text.size() > kBatchBytes)) {
+      submit();
+    }
     ++summary_.events_read;
     Input& input = filling_->inputs[filling_->size++];
     input.kind = kind;

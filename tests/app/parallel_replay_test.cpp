@@ -128,6 +128,29 @@ TEST(ParallelReplay, CountsTheRepartitionRecordsAsTheOneThreadReplay) {
             serial.routed(processors::outputs::kMatchChanges));
 }
 
+TEST(ParallelReplay, LongLinesEndBatchesEarlyAndChangeNothing) {
+  // 40 lines of 300 KB (a volunteer's skills padded with spaces) between generated ones: a
+  // batch ends at its byte bound long before 8,192 inputs.
+  std::string text = generated(14, 3'000);
+  std::string padded;
+  size_t at = 0;
+  for (int i = 0; i < 40; ++i) {
+    const size_t next = text.find('\n', at + text.size() / 41) + 1;
+    padded.append(text, at, next - at);
+    at = next;
+    padded += R"({"event_id":"long-)" + std::to_string(i) +
+              R"(","type":"volunteer.registered","schema_version":1,)"
+              R"("occurred_at":"2027-03-01T08:00:00+08:00","volunteer_id":"vol-long-)" +
+              std::to_string(i) + R"(","area_code":"410402","party_member":false,"skills":[)" +
+              std::string(300'000, ' ') + "]}\n";
+  }
+  padded.append(text, at);
+  const processors::DomainConfig config;
+  const Result serial = replay_lines(config, padded, 1);
+  EXPECT_NE(serial.outputs.of(processors::outputs::kStars).size(), 0U);
+  expect_same(serial, replay_lines(config, padded, 2), 2);
+}
+
 TEST(ParallelReplay, RefusesFewerThanOneThread) {
   EXPECT_THROW(Replay(processors::DomainConfig{}, "events.jsonl", 0), std::invalid_argument);
 }
