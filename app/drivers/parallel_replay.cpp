@@ -84,9 +84,7 @@ class Shard final : public runtime::Emitter {
       : options_(options),
         targets_(targets),
         runner_(processors::topology(options, options.source.application_id), *this),
-        hours_(event_processor(runner_, schemas::InputTopic::hours)),
-        activities_(event_processor(runner_, schemas::InputTopic::activities)),
-        needs_(event_processor(runner_, schemas::InputTopic::needs)) {}
+        processors_(runner_) {}
 
   void emit(std::string_view topic, std::string_view key, std::string_view value) override {
     for (size_t target = 0; target < targets_.size(); ++target) {
@@ -131,7 +129,7 @@ class Shard final : public runtime::Emitter {
         if (age >= queued) break;
         Input& ahead = batch.inputs[queue[(first + queued - 1 - age) % kLookahead]];
         if (ahead.routed && ahead.decoded.ok()) {
-          processor_of(ahead.topic).prefetch(ahead.decoded.event(), step, ahead.ahead);
+          processors_.of(ahead.topic).prefetch(ahead.decoded.event(), step, ahead.ahead);
         }
       }
     }
@@ -145,10 +143,8 @@ class Shard final : public runtime::Emitter {
   // is put in file order.
   void finish() {
     sequence_ = std::numeric_limits<int64_t>::max();
-    for (processors::EventProcessor* processor : {&hours_, &activities_, &needs_})
-      processor->before_commit(*this);
-    for (processors::EventProcessor* processor : {&hours_, &activities_, &needs_})
-      processor->finish(*this);
+    for (processors::EventProcessor* processor : processors_.all()) processor->before_commit(*this);
+    for (processors::EventProcessor* processor : processors_.all()) processor->finish(*this);
     const auto& records = ordered_[filling_].records;
     if (!records.empty()) {
       // In-process replays send county deltas and match changes per event: nothing is left
@@ -180,41 +176,19 @@ class Shard final : public runtime::Emitter {
       if (input.has_key) key = batch.text_of(input.key_at, input.key_size);
       const runtime::InputRecord record{processors::input_of(input.topic), input.partition,
                                         input.position, key, text};
-      verdict = processor_of(input.topic).handle(record, input.decoded, *this);
+      verdict = processors_.of(input.topic).handle(record, input.decoded, *this);
     } else {
-      runtime::InputRecord record{{}, 0, input.position, std::nullopt, text};
-      if (input.routed) {
-        record.topic = processors::input_of(input.topic);
-        verdict = processor_of(input.topic).handle(record, input.decoded, *this);
-      } else {
-        // Not routable or not valid: dead-lettered before any processor sees it.
-        const schemas::DecodeResult& decoded = input.decoded;
-        processors::emit_dead_letter(record, decoded.rejection(), decoded.event_id, decoded.type,
-                                     std::nullopt, options_, *this);
-        verdict = processors::Verdict::rejected(decoded.rejection());
-      }
+      const runtime::InputRecord record{{}, 0, input.position, std::nullopt, text};
+      verdict = apply_line(processors_, record, input.routed, input.topic, input.decoded, options_,
+                           *this);
     }
     count_verdict(counts_, verdict);
-  }
-
-  processors::EventProcessor& processor_of(schemas::InputTopic topic) {
-    switch (topic) {
-      case schemas::InputTopic::hours:
-        return hours_;
-      case schemas::InputTopic::activities:
-        return activities_;
-      case schemas::InputTopic::needs:
-        return needs_;
-    }
-    return hours_;
   }
 
   const processors::ProcessorOptions& options_;
   const std::vector<OrderedTarget>& targets_;
   runtime::InMemoryRunner runner_;
-  processors::EventProcessor& hours_;
-  processors::EventProcessor& activities_;
-  processors::EventProcessor& needs_;
+  InputProcessors processors_;
   int64_t sequence_ = 0;                           // of the input being applied
   std::array<Ordered, kBatchesInFlight> ordered_;  // by batch number modulo their count
   size_t filling_ = 0;                             // the one emit() fills
@@ -437,17 +411,12 @@ class ParallelReplay final : public ReplayEngine, public runtime::Emitter {
     }
   }
 
+  // A helper thread's life. A task's error is kept in error_ for the caller's thread to throw;
+  // the helper just ends.
   void work_until_stopped() {
-    std::unique_lock lock(mutex_);
-    while (!stopping_ && !error_) {
-      const Task task = take_task();
-      if (task.kind == TaskKind::none) {
-        changed_.wait(lock);
-        continue;
-      }
-      lock.unlock();
-      run_task(task);
-      lock.lock();
+    try {
+      help_until([this] { return stopping_; });
+    } catch (...) {
     }
   }
 

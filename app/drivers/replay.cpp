@@ -33,17 +33,30 @@ std::string ReplaySummary::to_json() const {
   return json;
 }
 
-// The processor of an input topic as the domain's type: a replay decodes a line once, to route
-// it by its type, and hands the decoded event on (EventProcessor::handle).
-processors::EventProcessor& event_processor(runtime::InMemoryRunner& runner,
-                                            schemas::InputTopic topic) {
-  auto* processor =
-      dynamic_cast<processors::EventProcessor*>(&runner.processor_of(processors::input_of(topic)));
-  if (processor == nullptr) {
-    throw std::logic_error("replay: input " + std::string(processors::input_of(topic)) +
-                           " is not read by an event processor");
+InputProcessors::InputProcessors(runtime::InMemoryRunner& runner) {
+  for (const auto topic :
+       {schemas::InputTopic::hours, schemas::InputTopic::activities, schemas::InputTopic::needs}) {
+    auto* processor = dynamic_cast<processors::EventProcessor*>(
+        &runner.processor_of(processors::input_of(topic)));
+    if (processor == nullptr) {
+      throw std::logic_error("replay: input " + std::string(processors::input_of(topic)) +
+                             " is not read by an event processor");
+    }
+    by_topic_[static_cast<size_t>(topic)] = processor;
   }
-  return *processor;
+}
+
+processors::Verdict apply_line(const InputProcessors& processors, runtime::InputRecord record,
+                               bool routed, schemas::InputTopic topic,
+                               schemas::DecodeResult& decoded,
+                               const processors::ProcessorOptions& options, runtime::Emitter& out) {
+  if (routed) {
+    record.topic = processors::input_of(topic);
+    return processors.of(topic).handle(record, decoded, out);
+  }
+  processors::emit_dead_letter(record, decoded.rejection(), decoded.event_id, decoded.type,
+                               std::nullopt, options, out);
+  return processors::Verdict::rejected(decoded.rejection());
 }
 
 size_t output_index(std::string_view output) {
@@ -111,9 +124,7 @@ class SerialReplay final : public ReplayEngine, public runtime::Emitter {
         rules_(config.validation_rules()),
         max_line_bytes_(config.max_line_bytes),
         runner_(processors::topology(options_, options_.source.application_id), *this),
-        hours_(event_processor(runner_, schemas::InputTopic::hours)),
-        activities_(event_processor(runner_, schemas::InputTopic::activities)),
-        needs_(event_processor(runner_, schemas::InputTopic::needs)) {}
+        processors_(runner_) {}
 
   void emit(std::string_view topic, std::string_view key, std::string_view value) override {
     rows_[output_index(topic)].add(key, value);
@@ -189,7 +200,7 @@ class SerialReplay final : public ReplayEngine, public runtime::Emitter {
     // A message without a key is checked as one with an empty key: it fails the key check.
     schemas::DecodeResult decoded =
         schemas::decode_event(value, rules_, topic, key.value_or(std::string_view{}));
-    count_verdict(summary_, processor_of(topic).handle(record, decoded, runner_.emitter()));
+    count_verdict(summary_, processors_.of(topic).handle(record, decoded, runner_.emitter()));
   }
 
   int64_t routed(std::string_view stream) const override { return runner_.routed(stream); }
@@ -239,7 +250,7 @@ class SerialReplay final : public ReplayEngine, public runtime::Emitter {
     next.processor = nullptr;
     if (next.decoded.ok()) {
       next.topic = schemas::topic_of(next.decoded.event().envelope.type);
-      next.processor = &processor_of(next.topic);
+      next.processor = &processors_.of(next.topic);
     }
     run_lookahead_steps();
   }
@@ -260,40 +271,16 @@ class SerialReplay final : public ReplayEngine, public runtime::Emitter {
     Queued& queued = queue_[first_];
     first_ = (first_ + 1) % kLookahead;
     --queued_;
-    runtime::InputRecord record{{}, 0, queued.line_number, std::nullopt, queued.line};
-    processors::Verdict verdict;
-    if (queued.processor != nullptr) {
-      record.topic = processors::input_of(queued.topic);
-      verdict = queued.processor->handle(record, queued.decoded, runner_.emitter());
-    } else {
-      // Not routable or not valid: dead-lettered before any processor sees it.
-      const schemas::DecodeResult& decoded = queued.decoded;
-      processors::emit_dead_letter(record, decoded.rejection(), decoded.event_id, decoded.type,
-                                   std::nullopt, options_, runner_.emitter());
-      verdict = processors::Verdict::rejected(decoded.rejection());
-    }
-    count_verdict(summary_, verdict);
-  }
-
-  processors::EventProcessor& processor_of(schemas::InputTopic topic) {
-    switch (topic) {
-      case schemas::InputTopic::hours:
-        return hours_;
-      case schemas::InputTopic::activities:
-        return activities_;
-      case schemas::InputTopic::needs:
-        return needs_;
-    }
-    return hours_;
+    const runtime::InputRecord record{{}, 0, queued.line_number, std::nullopt, queued.line};
+    count_verdict(summary_, apply_line(processors_, record, queued.processor != nullptr,
+                                       queued.topic, queued.decoded, options_, runner_.emitter()));
   }
 
   processors::ProcessorOptions options_;
   schemas::ValidationRules rules_;
   int64_t max_line_bytes_;
   runtime::InMemoryRunner runner_;
-  processors::EventProcessor& hours_;
-  processors::EventProcessor& activities_;
-  processors::EventProcessor& needs_;
+  InputProcessors processors_;
   // Output rows as emitted, one per processors::kOutputs (tables: once per key, at finish).
   OutputRows rows_;
   ReplaySummary summary_;

@@ -34,10 +34,29 @@ class ReplayEngine {
   virtual OutputRows& complete() = 0;
 };
 
-// The processor of an input topic in `runner`, as the domain's type; throws std::logic_error
-// when it is not an event processor.
-processors::EventProcessor& event_processor(runtime::InMemoryRunner& runner,
-                                            schemas::InputTopic topic);
+// The processors of the three input topics in a runner, as the domain's type: a replay decodes
+// a line once, to route it by its type, and hands the decoded event on (EventProcessor::handle).
+class InputProcessors {
+ public:
+  // Throws std::logic_error when an input topic is not read by an event processor.
+  explicit InputProcessors(runtime::InMemoryRunner& runner);
+  processors::EventProcessor& of(schemas::InputTopic topic) const {
+    return *by_topic_[static_cast<size_t>(topic)];
+  }
+  // In the order the runner commits them: hours, activities, needs.
+  const std::array<processors::EventProcessor*, 3>& all() const { return by_topic_; }
+
+ private:
+  std::array<processors::EventProcessor*, 3> by_topic_{};
+};
+
+// A decoded line of an events file (`record` without its topic): applied by the processor of
+// `topic` when `routed`, else (not routable or not valid) dead-lettered before any processor
+// sees it.
+processors::Verdict apply_line(const InputProcessors& processors, runtime::InputRecord record,
+                               bool routed, schemas::InputTopic topic,
+                               schemas::DecodeResult& decoded,
+                               const processors::ProcessorOptions& options, runtime::Emitter& out);
 // Index of `output` in processors::kOutputs; throws std::invalid_argument for another name.
 size_t output_index(std::string_view output);
 // Adds a verdict to the summary's counts (not to events_read).
