@@ -108,7 +108,6 @@ Result replay_messages(const std::string& text, int threads) {
 TEST(ParallelReplay, TopicMessagesGiveTheOneThreadOutputs) {
   const std::string text = generated(12, 20'000);
   const Result serial = replay_messages(text, 1);
-  EXPECT_NE(serial.summary.find("\"dead_lettered\":"), std::string::npos);
   EXPECT_FALSE(serial.outputs.of(processors::outputs::kDeadLetter).empty());
   for (const int threads : {2, 4}) expect_same(serial, replay_messages(text, threads), threads);
 }
