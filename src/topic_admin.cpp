@@ -60,10 +60,43 @@ void check_against_brokers(const TopicSpec& spec, int32_t brokers) {
         spec.name, required, brokers_text(brokers)));
 }
 
+// What one metadata answer says: topic name -> (partitions, partitions with a leader), and the
+// brokers' addresses.
+struct ClusterTopics {
+  std::map<std::string, std::pair<int32_t, int32_t>> topics;
+  std::vector<std::string> brokers;
+};
+
+ClusterTopics topics_with_leaders(rd_kafka_t* client, std::chrono::milliseconds timeout) {
+  const rd_kafka_metadata_t* raw = nullptr;
+  // all_topics=1: asking for one topic by name could auto-create it on some brokers.
+  if (auto err = rd_kafka_metadata(client, 1, nullptr, &raw, timeout_ms(timeout)))
+    throw KafkaAdminError(fmt::format("cluster metadata: {}", rd_kafka_err2str(err)));
+  MetadataPtr metadata(raw);
+  ClusterTopics known;
+  for (int b = 0; b < metadata->broker_cnt; ++b) {
+    const std::string_view host = metadata->brokers[b].host;
+    const bool ipv6 = host.find(':') != std::string_view::npos;
+    known.brokers.push_back(fmt::format(ipv6 ? fmt::runtime("[{}]:{}") : fmt::runtime("{}:{}"),
+                                        host, metadata->brokers[b].port));
+  }
+  for (int t = 0; t < metadata->topic_cnt; ++t) {
+    const auto& topic = metadata->topics[t];
+    if (topic.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    int32_t led = 0;
+    for (int p = 0; p < topic.partition_cnt; ++p) {
+      if (topic.partitions[p].leader >= 0 && topic.partitions[p].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+        ++led;
+    }
+    known.topics[topic.topic] = {topic.partition_cnt, led};
+  }
+  return known;
+}
+
 }  // namespace
 
 TopicAdmin::TopicAdmin(const KafkaProperties& kafka, std::chrono::milliseconds timeout)
-    : timeout_(timeout) {
+    : kafka_(kafka), timeout_(timeout) {
   const NewKafkaClient client =
       new_kafka_client(KafkaClientKind::producer, kafka, "Kafka admin client");
   if (client.handle == nullptr) throw KafkaAdminError(client.error);
@@ -145,43 +178,59 @@ TopicCreation TopicAdmin::create_topics(const std::vector<TopicSpec>& specs) {
     }
   }
 
-  // Metadata reaches the brokers shortly after the controller; wait for it.
-  const auto deadline = std::chrono::steady_clock::now() + timeout_;
-  for (;;) {
-    const auto known = partitions_with_leaders();
-    const auto missing = std::find_if(specs.begin(), specs.end(), [&](const TopicSpec& spec) {
-      auto it = known.find(spec.name);
-      return it == known.end() || it->second.first == 0 || it->second.second < it->second.first;
-    });
-    if (missing == specs.end()) break;
-    if (std::chrono::steady_clock::now() >= deadline)
-      throw KafkaAdminError(fmt::format("topic {} created but not ready after {} ms", missing->name,
-                                        timeout_.count()));
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  wait_until_every_broker_knows(specs);
   return outcome;
+}
+
+// Metadata reaches each broker shortly after the controller, each at its own pace. A client
+// that meets a broker still without the topic drops the partitions it already knew and fails
+// the records queued for them ("partition count changed from 3 to 0", then "Unknown
+// partition"): so the topics are ready only once every broker lists them. A client whose only
+// bootstrap address is one broker asks that broker.
+void TopicAdmin::wait_until_every_broker_knows(const std::vector<TopicSpec>& specs) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  // The first topic `known` lacks or lacks a leader of, or nullptr.
+  auto first_missing = [&](const ClusterTopics& known) -> const TopicSpec* {
+    for (const TopicSpec& spec : specs) {
+      auto it = known.topics.find(spec.name);
+      if (it == known.topics.end() || it->second.first == 0 || it->second.second < it->second.first)
+        return &spec;
+    }
+    return nullptr;
+  };
+  auto wait_for = [&](rd_kafka_t* client, const std::string& where) {
+    for (;;) {
+      const TopicSpec* missing = first_missing(topics_with_leaders(client, timeout_));
+      if (missing == nullptr) return;
+      if (std::chrono::steady_clock::now() >= deadline)
+        throw KafkaAdminError(fmt::format("topic {} created but not ready{} after {} ms",
+                                          missing->name, where, timeout_.count()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  };
+  wait_for(handle_, "");
+  for (const std::string& address : topics_with_leaders(handle_, timeout_).brokers) {
+    KafkaProperties one = kafka_;
+    one["bootstrap.servers"] = address;
+    const NewKafkaClient client =
+        new_kafka_client(KafkaClientKind::producer, one, "Kafka admin client");
+    if (client.handle == nullptr) throw KafkaAdminError(client.error);
+    const std::unique_ptr<rd_kafka_t, Deleter<rd_kafka_destroy>> owned(client.handle);
+    try {
+      wait_for(client.handle, " on broker " + address);
+    } catch (const KafkaAdminError& e) {
+      // A broker that does not answer at all serves no client either; the others decide.
+      if (std::string_view(e.what()).starts_with("cluster metadata:")) continue;
+      throw;
+    }
+  }
 }
 
 std::map<std::string, std::pair<int32_t, int32_t>> TopicAdmin::partitions_with_leaders(
     int32_t* brokers) {
-  const rd_kafka_metadata_t* raw = nullptr;
-  // all_topics=1: asking for one topic by name could auto-create it on some brokers.
-  if (auto err = rd_kafka_metadata(handle_, 1, nullptr, &raw, timeout_ms(timeout_)))
-    throw KafkaAdminError(fmt::format("cluster metadata: {}", rd_kafka_err2str(err)));
-  MetadataPtr metadata(raw);
-  if (brokers != nullptr) *brokers = metadata->broker_cnt;
-  std::map<std::string, std::pair<int32_t, int32_t>> topics;
-  for (int t = 0; t < metadata->topic_cnt; ++t) {
-    const auto& topic = metadata->topics[t];
-    if (topic.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-    int32_t led = 0;
-    for (int p = 0; p < topic.partition_cnt; ++p) {
-      if (topic.partitions[p].leader >= 0 && topic.partitions[p].err == RD_KAFKA_RESP_ERR_NO_ERROR)
-        ++led;
-    }
-    topics[topic.topic] = {topic.partition_cnt, led};
-  }
-  return topics;
+  ClusterTopics known = topics_with_leaders(handle_, timeout_);
+  if (brokers != nullptr) *brokers = static_cast<int32_t>(known.brokers.size());
+  return std::move(known.topics);
 }
 
 std::optional<int32_t> TopicAdmin::partition_count(const std::string& topic) {

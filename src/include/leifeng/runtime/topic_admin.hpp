@@ -73,7 +73,10 @@ class TopicAdmin {
   // the number of brokers in the metadata.
   std::map<std::string, std::pair<int32_t, int32_t>> partitions_with_leaders(
       int32_t* brokers = nullptr);
+  // Waits until every broker's own metadata lists `specs` with a leader for each partition.
+  void wait_until_every_broker_knows(const std::vector<TopicSpec>& specs);
 
+  KafkaProperties kafka_;
   rd_kafka_s* handle_ = nullptr;
   std::chrono::milliseconds timeout_;
 };
