@@ -12,8 +12,12 @@
 #   scripts/bench-live.sh [BUILD_DIR] [EVENTS] [ROUNDS]
 #
 # BUILD_DIR (default build-bench) is configured as a Release build if it does not exist yet;
-# EVENTS (default 1000000) and seed 7 go to `leifeng generate`; ROUNDS defaults to 3. A
-# single-node broker is started under $TMPDIR/leifeng-bench-live/kafka and stopped at the end.
+# EVENTS (default 1000000) and seed 7 go to `leifeng generate`; ROUNDS defaults to 3.
+# BENCH_RUNTIME (optional) is added to the [runtime] table of run's configuration, e.g.
+# BENCH_RUNTIME='max_commit_interval_ms = 100'. BENCH_RUNTIME_B (optional) adds a kind
+# `leifeng_b`, run with that [runtime] text instead, for an A/B comparison in the same rounds.
+# A single-node broker is started under
+# $TMPDIR/leifeng-bench-live/kafka and stopped at the end.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$root/build-bench}
@@ -67,9 +71,11 @@ run_one() {  # kind round
     passthrough)
       result=$(timed "$baseline" passthrough --bootstrap "$bootstrap" --topics "$inputs" \
         --output bench.hours.v1 --id "bench-pass-$r-$$") ;;
-    leifeng)
-      printf '[app]\napplication_id = "bench-%s-%s"\nstate_dir = "%s"\n' "$r" "$$" \
-        "$work/state-$r" >"$work/round-$r.toml"
+    leifeng | leifeng_b)
+      local runtime=${BENCH_RUNTIME:-}
+      [[ $kind == leifeng_b ]] && runtime=$BENCH_RUNTIME_B
+      printf '[app]\napplication_id = "bench-%s-%s-%s"\nstate_dir = "%s"\n[runtime]\n%s\n' \
+        "$kind" "$r" "$$" "$work/state-$kind-$r" "$runtime" >"$work/round-$r.toml"
       result=$(timed "$leifeng" -c "$work/round-$r.toml" --bootstrap-servers "$bootstrap" \
         run --until-caught-up --progress-interval 0) ;;
     replay)
@@ -82,9 +88,13 @@ run_one() {  # kind round
 }
 
 kinds=(consume passthrough leifeng replay)
+[[ -n ${BENCH_RUNTIME_B:-} ]] && kinds+=(leifeng_b)
 for ((r = 1; r <= rounds; r++)); do
   # Alternate the order so that a slow spell of the shared machine does not favour one kind.
-  if ((r % 2)); then order=("${kinds[@]}"); else order=(replay leifeng passthrough consume); fi
+  order=("${kinds[@]}")
+  if ((r % 2 == 0)); then
+    for ((i = ${#kinds[@]} - 1, j = 0; i >= 0; i--, j++)); do order[j]=${kinds[i]}; done
+  fi
   for kind in "${order[@]}"; do run_one "$kind" "$r"; done
 done
 
@@ -104,3 +114,9 @@ awk -v l="${rate[leifeng]}" -v c="${rate[consume]}" -v p="${rate[passthrough]}" 
     printf "leifeng / passthrough: %.3f (target >= 0.6)\n", l / p
     printf "leifeng CPU per event / replay --input: %.2f (target <= 3)\n", lc / rc
   }'
+if [[ -n ${BENCH_RUNTIME_B:-} ]]; then
+  awk -v a="${rate[leifeng]}" -v b="${rate[leifeng_b]}" -v ac="${cpu_us[leifeng]}" \
+    -v bc="${cpu_us[leifeng_b]}" 'BEGIN {
+      printf "leifeng_b / leifeng: %.3f events/s, %.3f CPU per event\n", b / a, bc / ac
+    }'
+fi

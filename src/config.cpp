@@ -75,7 +75,7 @@ void check_replication(const Config& config) {
         o.replication_factor));
 }
 
-const std::array<Field, 17> kFields{{
+const std::array<Field, 18> kFields{{
     {"app", "application_id", ValueKind::text, 0, 0,
      [](RuntimeOptions& o, std::string v) { o.application_id = std::move(v); }, nullptr},
     {"app", "topic_prefix", ValueKind::text, 0, 0,
@@ -99,6 +99,8 @@ const std::array<Field, 17> kFields{{
      [](RuntimeOptions& o, int64_t v) { o.commit_interval_ms = static_cast<int32_t>(v); }},
     {"runtime", "min_commit_interval_ms", ValueKind::integer, 0, kInt32Max, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.min_commit_interval_ms = static_cast<int32_t>(v); }},
+    {"runtime", "max_commit_interval_ms", ValueKind::integer, 1, kInt32Max, nullptr,
+     [](RuntimeOptions& o, int64_t v) { o.max_commit_interval_ms = static_cast<int32_t>(v); }},
     // Only 0 or 1: more copies per partition than "one on every other instance" is not built.
     {"runtime", "standby_replicas", ValueKind::integer, 0, 1, nullptr,
      [](RuntimeOptions& o, int64_t v) { o.standby_replicas = static_cast<int32_t>(v); }},

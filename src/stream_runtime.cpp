@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "changelog_restorer.hpp"
+#include "commit_pacer.hpp"
 #include "kafka_failure.hpp"
 #include "leifeng/runtime/instance_id.hpp"
 #include "leifeng/runtime/kafka_client.hpp"
@@ -156,7 +157,9 @@ class StreamRuntime::Impl final : public RecordSink,
         transactional_id_(topology_.application_id() + "-" + instance_id_),
         state_root_(application_state_dir(topology_, options_)),
         rebalance_(*this),
-        connection_(options_.bootstrap_servers) {
+        connection_(options_.bootstrap_servers),
+        pacer_(std::chrono::milliseconds(options_.commit_interval_ms),
+               std::chrono::milliseconds(options_.max_commit_interval_ms)) {
     topology_.validate();
     sources_ = topology_.sources();
     if (options_.bootstrap_servers.empty())
@@ -247,6 +250,7 @@ class StreamRuntime::Impl final : public RecordSink,
   RebalanceHandler rebalance_;
   // librdkafka retries a lost broker by itself; this says so once, and once when it is back.
   KafkaConnectionState connection_;
+  CommitPacer pacer_;  // the length of each transaction
   const std::atomic<bool>* stop_ = nullptr;
 
   std::unique_ptr<RdKafka::Producer> producer_;
@@ -692,7 +696,7 @@ void StreamRuntime::Impl::begin_if_needed() {
 void StreamRuntime::Impl::commit_due_after_interval() {
   if (commit_due_) return;
   const auto now = Clock::now();
-  commit_due_ = now + std::chrono::milliseconds(options_.commit_interval_ms);
+  commit_due_ = now + pacer_.interval();
   early_commit_from_ = now + std::chrono::milliseconds(options_.min_commit_interval_ms);
 }
 
@@ -1107,11 +1111,13 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
       next_reconnect_probe = now + kReconnectProbeInterval;
       probe_connection();
     }
-    // Under load a transaction lasts the commit interval; under light load it commits as soon
-    // as the input is drained, which bounds the latency of each record by little more than
-    // the commit itself.
-    if (commit_due_ && (now >= *commit_due_ || (drained && now >= early_commit_from_)))
+    // Under load a transaction lasts its interval, which grows while the input keeps waiting
+    // (CommitPacer); under light load it commits as soon as the input is drained, which bounds
+    // the latency of each record by little more than the commit itself.
+    if (commit_due_ && (now >= *commit_due_ || (drained && now >= early_commit_from_))) {
+      pacer_.committing(!drained);
       commit(true);
+    }
     report_progress_if_due(now);
     if (until_caught_up && !commit_due_ && !in_transaction_ && now >= next_check) {
       next_check = now + kCaughtUpCheckInterval;

@@ -91,6 +91,7 @@ replication_factor = 2
 [runtime]
 commit_interval_ms = 250
 min_commit_interval_ms = 25
+max_commit_interval_ms = 2000
 metrics_port = 9464
 [kafka]
 bootstrap.servers = "10.0.0.1:9092"
@@ -105,6 +106,7 @@ bootstrap.servers = "10.0.0.1:9092"
   EXPECT_EQ(config.runtime.replication_factor, 2);
   EXPECT_EQ(config.runtime.commit_interval_ms, 250);
   EXPECT_EQ(config.runtime.min_commit_interval_ms, 25);
+  EXPECT_EQ(config.runtime.max_commit_interval_ms, 2000);
   EXPECT_EQ(config.runtime.metrics_port, 9464);
   EXPECT_EQ(config.runtime.bootstrap_servers, "10.0.0.1:9092");
   EXPECT_EQ(config.runtime.kafka,

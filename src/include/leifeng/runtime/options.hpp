@@ -46,6 +46,9 @@ struct RuntimeOptions {
   // Under light load a transaction commits as soon as no fetched input waits to be processed,
   // once it is at least this old; >= commit_interval_ms turns early commits off.
   int32_t min_commit_interval_ms = 10;
+  // Under load each transaction may last twice the previous one, up to this; once the input
+  // drains, commit_interval_ms again (commit_pacer.hpp). <= commit_interval_ms: no growth.
+  int32_t max_commit_interval_ms = 1000;
   // Standby replicas (standby_replicas.hpp): 0 = none; 1 = this instance keeps a warm copy of
   // every store partition it does not own, tailing its changelog, so that taking one over
   // restores only the tail (with k instances every partition has k-1 copies).
