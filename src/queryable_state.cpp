@@ -180,6 +180,22 @@ void QueryableState::withdraw_all() {
   served_.clear();
 }
 
+void QueryableState::withdraw(const std::vector<const TaskStateDb*>& states) {
+  std::unique_lock lock(mutex_);
+  std::erase_if(served_, [&](const auto& entry) {
+    return std::find(states.begin(), states.end(), entry.second->state) != states.end();
+  });
+}
+
+void QueryableState::committed(const std::vector<const TaskStateDb*>& states) {
+  const int64_t now = now_ms();
+  std::shared_lock lock(mutex_);
+  for (auto& [key, served] : served_) {
+    if (std::find(states.begin(), states.end(), served->state) != states.end())
+      served->as_of_ms.store(now, std::memory_order_relaxed);
+  }
+}
+
 void QueryableState::committed() {
   const int64_t now = now_ms();
   std::shared_lock lock(mutex_);

@@ -6,12 +6,16 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <thread>
 #include <utility>
 
 namespace leifeng::runtime {
 namespace {
 
 constexpr std::string_view kOffsetPrefix = "changelog-offset/";
+// How long opening waits for RocksDB's lock on the directory (see TaskStateDb's constructor).
+constexpr auto kLockedWait = std::chrono::seconds(30);
 
 std::string offset_key(std::string_view store) {
   return std::string(kOffsetPrefix) + std::string(store);
@@ -85,8 +89,17 @@ void TaskStateDb::open() {
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status status = rocksdb::DB::Open(rocksdb::DBOptions(options), directory_.string(),
-                                                   descriptors, &handles, &raw);
+  rocksdb::Status status = rocksdb::DB::Open(rocksdb::DBOptions(options), directory_.string(),
+                                             descriptors, &handles, &raw);
+  // Another stream thread of this process may still hold the task it lost to this one (a
+  // revocation it has not served yet): RocksDB's lock says so; wait for it to close.
+  const auto give_up = std::chrono::steady_clock::now() + kLockedWait;
+  while (status.IsIOError() && status.ToString().find("lock") != std::string::npos &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status = rocksdb::DB::Open(rocksdb::DBOptions(options), directory_.string(), descriptors,
+                               &handles, &raw);
+  }
   if (!status.ok())
     throw StateError("cannot open state " + directory_.string() + ": " + status.ToString());
   db_.reset(raw);

@@ -11,12 +11,14 @@
 #include <filesystem>
 #include <future>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "caught_up_barrier.hpp"
 #include "changelog_restorer.hpp"
 #include "commit_pacer.hpp"
 #include "kafka_failure.hpp"
@@ -147,11 +149,15 @@ class StreamRuntime::Impl final : public RecordSink,
                                   public RdKafka::EventCb,
                                   public RebalanceListener {
  public:
-  Impl(Topology topology, RuntimeOptions options, Metrics* metrics, Readiness* readiness)
+  // Stream thread `thread` of a StreamRuntime: `barrier` is null when it is the only one.
+  Impl(Topology topology, RuntimeOptions options, Metrics* metrics, Readiness* readiness,
+       int thread, CaughtUpBarrier* barrier)
       : topology_(std::move(topology)),
         options_(std::move(options)),
         metrics_(metrics),
         readiness_(readiness),
+        thread_(thread),
+        barrier_(barrier),
         metric_(options_.metric_prefix),
         instance_id_(resolve_instance_id(options_.instance_id, options_.state_dir)),
         transactional_id_(topology_.application_id() + "-" + instance_id_),
@@ -220,6 +226,11 @@ class StreamRuntime::Impl final : public RecordSink,
   // [runtime] standby_replicas: keeps every store partition not owned here warm.
   void warm_standbys();
   void report_after_commit(Clock::duration latency);
+  // A gauge's labels: with several stream threads each sets its own (thread="1", ...).
+  MetricLabels gauge_labels(MetricLabels labels) const;
+  // The tasks' states, for the queries (each stream thread withdraws only its own).
+  std::vector<const TaskStateDb*> task_states() const;
+  void withdraw_queries();
   // Lag by consumed topic over the tasks' committed offsets (see StreamRuntimeStats::lag).
   std::map<std::string, int64_t> lag_by_topic() const;
   void report_progress_if_due(Clock::time_point now);
@@ -241,6 +252,9 @@ class StreamRuntime::Impl final : public RecordSink,
   RuntimeOptions options_;
   Metrics* metrics_;
   Readiness* readiness_;
+  // This stream thread's index among the instance's, and the barrier of them all (null: one).
+  int thread_;
+  CaughtUpBarrier* barrier_;
   QueryableState* queries_ = nullptr;
   const MetricNames metric_;
   std::string instance_id_;
@@ -433,7 +447,7 @@ void StreamRuntime::Impl::disconnect() {
     in_transaction_ = false;
   }
   standby_.reset();
-  if (queries_ != nullptr) queries_->withdraw_all();
+  withdraw_queries();
   tasks_.clear();
   routes_.clear();
   topic_handles_.clear();
@@ -589,7 +603,7 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   const auto started = Clock::now();
   auto progress = [this](const RestoreProgress& p) {
     if (metrics_ == nullptr) return;
-    metrics_->set(metric_.restore_remaining, {{"store", p.store}}, p.remaining);
+    metrics_->set(metric_.restore_remaining, gauge_labels({{"store", p.store}}), p.remaining);
   };
   const RestoreResult restored = restorer_->restore(targets, *stop_, progress);
   if (restored.interrupted) {
@@ -669,7 +683,7 @@ void StreamRuntime::Impl::publish_queryable_state() {
 
 void StreamRuntime::Impl::on_revoked(bool lost) {
   // Queries stop before the tasks close (and before a lost partition's state could go stale).
-  if (queries_ != nullptr) queries_->withdraw_all();
+  withdraw_queries();
   if (readiness_ != nullptr) readiness_->revoked();
   if (lost) {
     if (in_transaction_) abort(false);
@@ -680,7 +694,7 @@ void StreamRuntime::Impl::on_revoked(bool lost) {
 }
 
 void StreamRuntime::Impl::close_tasks() {
-  if (queries_ != nullptr) queries_->withdraw_all();
+  withdraw_queries();
   routes_.clear();
   tasks_.clear();
 }
@@ -762,7 +776,7 @@ bool StreamRuntime::Impl::commit(bool rewind) {
   in_transaction_ = false;
   commit_due_.reset();
   for (auto& [id, task] : tasks_) task->committed();
-  if (queries_ != nullptr) queries_->committed();
+  if (queries_ != nullptr) queries_->committed(task_states());
   report_after_commit(Clock::now() - started);
   return true;
 }
@@ -812,7 +826,7 @@ void StreamRuntime::Impl::report_after_commit(Clock::duration latency) {
     metrics_->add(metric_.standby_records, {}, applied - standby_reported_);
     standby_reported_ = applied;
   }
-  metrics_->set(metric_.commit_latency, {},
+  metrics_->set(metric_.commit_latency, gauge_labels({}),
                 std::chrono::duration_cast<std::chrono::milliseconds>(latency).count());
   for (auto& [id, task] : tasks_) {
     for (const auto& [input, counts] : task->take_counts()) {
@@ -826,8 +840,23 @@ void StreamRuntime::Impl::report_after_commit(Clock::duration latency) {
   }
   stats_.lag = lag_by_topic();
   for (const auto& [topic, records] : stats_.lag) {
-    metrics_->set(metric_.consumer_lag, {{"topic", topic}}, records);
+    metrics_->set(metric_.consumer_lag, gauge_labels({{"topic", topic}}), records);
   }
+}
+
+MetricLabels StreamRuntime::Impl::gauge_labels(MetricLabels labels) const {
+  if (barrier_ != nullptr) labels.emplace_back("thread", std::to_string(thread_ + 1));
+  return labels;
+}
+
+std::vector<const TaskStateDb*> StreamRuntime::Impl::task_states() const {
+  std::vector<const TaskStateDb*> states;
+  for (const auto& [id, task] : tasks_) states.push_back(&task->state());
+  return states;
+}
+
+void StreamRuntime::Impl::withdraw_queries() {
+  if (queries_ != nullptr) queries_->withdraw(task_states());
 }
 
 std::map<std::string, int64_t> StreamRuntime::Impl::lag_by_topic() const {
@@ -1040,6 +1069,10 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
       // Nothing to do: done without joining the group (a join costs a rebalance, here and for
       // the members already in it).
       reached = caught_up();
+      if (barrier_ != nullptr) {
+        if (reached) barrier_->arrive(thread_);
+        reached = barrier_->all();
+      }
     }
     if (!reached) subscribe();
     while (!reached && !stop.load(std::memory_order_relaxed)) {
@@ -1101,6 +1134,7 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
     const bool drained = message->err() == RdKafka::ERR__TIMED_OUT;
     rebalance_.rethrow_pending();
     handle(*message);
+    if (barrier_ != nullptr && message->err() == RdKafka::ERR_NO_ERROR) barrier_->leave(thread_);
     if (++since_poll >= 1000 || message->err() != RdKafka::ERR_NO_ERROR) {
       producer_->poll(0);  // serve delivery reports of output records
       since_poll = 0;
@@ -1121,7 +1155,14 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
     report_progress_if_due(now);
     if (until_caught_up && !commit_due_ && !in_transaction_ && now >= next_check) {
       next_check = now + kCaughtUpCheckInterval;
-      reached = caught_up();
+      if (barrier_ == nullptr) {
+        reached = caught_up();
+      } else {
+        // Done when every stream thread is (caught_up_barrier.hpp); until then this one keeps
+        // processing what its siblings send it.
+        if (!barrier_->arrived(thread_) && caught_up()) barrier_->arrive(thread_);
+        reached = barrier_->all();
+      }
     }
   }
   return reached;
@@ -1202,34 +1243,149 @@ void StreamRuntime::Impl::rebuild_clients(std::string reason, const std::atomic<
   }
 }
 
+// What the stream threads of one StreamRuntime share.
+struct StreamRuntime::Shared {
+  std::string instance_id;
+  Readiness* readiness = nullptr;  // the caller's; with several threads it follows `parts`
+  std::vector<std::unique_ptr<Readiness>> parts;
+  std::unique_ptr<CaughtUpBarrier> barrier;  // null with one thread
+  ProgressListener progress;
+  std::chrono::milliseconds progress_interval{0};
+  std::mutex progress_mutex;
+  std::vector<StreamRuntimeStats> progress_by_thread;  // each thread's latest report
+};
+
+namespace {
+
+void add_stats(StreamRuntimeStats& total, const StreamRuntimeStats& part) {
+  total.processed += part.processed;
+  total.commits += part.commits;
+  total.aborts += part.aborts;
+  total.restored_records += part.restored_records;
+  total.tasks_wiped += part.tasks_wiped;
+  total.client_rebuilds += part.client_rebuilds;
+  for (const auto& [input, counts] : part.inputs) total.inputs[input] += counts;
+  for (const auto& [topic, lag] : part.lag) total.lag[topic] += lag;
+}
+
+// How often the caller's thread looks at `stop` and the progress while stream threads run.
+constexpr auto kSupervisionInterval = std::chrono::milliseconds(20);
+
+}  // namespace
+
+int stream_threads(const RuntimeOptions& options) {
+  if (options.threads > 0) return options.threads;
+  if (options.standby_replicas > 0) return 1;
+  return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 64);
+}
+
 StreamRuntime::StreamRuntime(Topology topology, RuntimeOptions options, Metrics* metrics,
                              Readiness* readiness)
-    : impl_(std::make_unique<Impl>(std::move(topology), std::move(options), metrics, readiness)) {}
+    : shared_(std::make_unique<Shared>()) {
+  const int count = stream_threads(options);
+  if (count > 1 && options.standby_replicas > 0)
+    throw std::invalid_argument("several stream threads with standby replicas are not built");
+  shared_->instance_id = resolve_instance_id(options.instance_id, options.state_dir);
+  shared_->readiness = readiness;
+  if (count > 1) shared_->barrier = std::make_unique<CaughtUpBarrier>(count);
+  std::vector<const Readiness*> parts;
+  for (int thread = 0; thread < count; ++thread) {
+    RuntimeOptions own = options;
+    own.instance_id = thread == 0 ? shared_->instance_id
+                                  : shared_->instance_id + "-thread-" + std::to_string(thread + 1);
+    Readiness* part = readiness;
+    if (count > 1) {
+      part = shared_->parts.emplace_back(std::make_unique<Readiness>()).get();
+      parts.push_back(part);
+    }
+    threads_.push_back(std::make_unique<Impl>(topology, std::move(own), metrics, part, thread,
+                                              shared_->barrier.get()));
+  }
+  if (readiness != nullptr && count > 1) readiness->follow(std::move(parts));
+}
 
-StreamRuntime::~StreamRuntime() = default;
+StreamRuntime::~StreamRuntime() {
+  if (shared_->readiness != nullptr && !shared_->parts.empty()) shared_->readiness->follow({});
+}
 
 void StreamRuntime::run(const std::atomic<bool>& stop) {
-  impl_->run(stop, false);
+  run_threads(stop, false);
 }
 
 bool StreamRuntime::run_until_caught_up(const std::atomic<bool>& stop) {
-  return impl_->run(stop, true);
+  return run_threads(stop, true);
+}
+
+bool StreamRuntime::run_threads(const std::atomic<bool>& stop, bool until_caught_up) {
+  if (threads_.size() == 1) return threads_.front()->run(stop, until_caught_up);
+  // The threads stop on one flag: the caller's `stop`, or one of them failing.
+  std::atomic<bool> halt{false};
+  std::atomic<int> running{static_cast<int>(threads_.size())};
+  std::vector<std::exception_ptr> failures(threads_.size());
+  std::vector<char> reached(threads_.size(), 0);
+  std::vector<std::thread> workers;
+  for (std::size_t thread = 0; thread < threads_.size(); ++thread) {
+    workers.emplace_back([&, thread] {
+      try {
+        reached[thread] = threads_[thread]->run(halt, until_caught_up) ? 1 : 0;
+      } catch (...) {
+        failures[thread] = std::current_exception();
+        halt.store(true);
+      }
+      running.fetch_sub(1);
+    });
+  }
+  auto next_progress = Clock::now() + shared_->progress_interval;
+  while (running.load() > 0) {
+    if (stop.load(std::memory_order_relaxed)) halt.store(true);
+    std::this_thread::sleep_for(kSupervisionInterval);
+    if (shared_->progress && shared_->progress_interval.count() > 0 &&
+        Clock::now() >= next_progress) {
+      next_progress = Clock::now() + shared_->progress_interval;
+      StreamRuntimeStats total;
+      {
+        std::lock_guard lock(shared_->progress_mutex);
+        for (const auto& part : shared_->progress_by_thread) add_stats(total, part);
+      }
+      shared_->progress(total);
+    }
+  }
+  for (std::thread& worker : workers) worker.join();
+  for (const std::exception_ptr& failure : failures) {
+    if (failure) std::rethrow_exception(failure);
+  }
+  return std::any_of(reached.begin(), reached.end(), [](char r) { return r != 0; });
 }
 
 StreamRuntimeStats StreamRuntime::stats() const {
-  return impl_->stats();
+  if (threads_.size() == 1) return threads_.front()->stats();
+  StreamRuntimeStats total;
+  for (const auto& thread : threads_) add_stats(total, thread->stats());
+  return total;
 }
 void StreamRuntime::on_progress(std::chrono::milliseconds interval, ProgressListener listener) {
-  impl_->on_progress(interval, std::move(listener));
+  if (threads_.size() == 1) {
+    threads_.front()->on_progress(interval, std::move(listener));
+    return;
+  }
+  shared_->progress = std::move(listener);
+  shared_->progress_interval = interval;
+  shared_->progress_by_thread.assign(threads_.size(), {});
+  for (std::size_t thread = 0; thread < threads_.size(); ++thread) {
+    threads_[thread]->on_progress(interval, [this, thread](const StreamRuntimeStats& stats) {
+      std::lock_guard lock(shared_->progress_mutex);
+      shared_->progress_by_thread[thread] = stats;
+    });
+  }
 }
 const std::string& StreamRuntime::instance_id() const {
-  return impl_->instance_id();
+  return shared_->instance_id;
 }
 const std::string& StreamRuntime::transactional_id() const {
-  return impl_->transactional_id();
+  return threads_.front()->transactional_id();
 }
 void StreamRuntime::serve_queries(QueryableState& queries) {
-  impl_->serve_queries(queries);
+  for (const auto& thread : threads_) thread->serve_queries(queries);
 }
 
 namespace {

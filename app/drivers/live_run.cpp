@@ -40,7 +40,8 @@ PipelineRun run_pipeline(const Settings& settings, KafkaCluster& cluster, bool u
   }
   runtime::log_event(spdlog::level::info, "starting the processors", "application_id",
                      options.application_id, "topic_prefix", options.topic_prefix, "state_dir",
-                     options.state_dir, "until_caught_up", until_caught_up);
+                     options.state_dir, "threads", runtime::stream_threads(options),
+                     "until_caught_up", until_caught_up);
 
   const auto started = std::chrono::steady_clock::now();
   runtime::QueryableState queries(&readiness);

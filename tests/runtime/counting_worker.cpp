@@ -3,10 +3,11 @@
 //
 //   counting_worker --bootstrap B --app ID --input TOPIC --output TOPIC --state DIR
 //                   --instance ID --mode run|caught-up [--stats FILE] [--commit-ms N]
-//                   [--record-delay-us N]
+//                   [--record-delay-us N] [--threads N]
 //
 // run: until SIGTERM; caught-up: until the input is processed (exit 0). On a clean exit the
-// runtime's statistics are written to --stats as key=value lines.
+// runtime's statistics are written to --stats as key=value lines. --threads: stream threads
+// (default 1).
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -46,7 +47,7 @@ class Throttled final : public Processor {
 
 int main(int argc, char** argv) {
   std::map<std::string, std::string> args{
-      {"--mode", "run"}, {"--commit-ms", "100"}, {"--record-delay-us", "0"}};
+      {"--mode", "run"}, {"--commit-ms", "100"}, {"--record-delay-us", "0"}, {"--threads", "1"}};
   for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
   for (const char* required :
        {"--bootstrap", "--app", "--input", "--output", "--state", "--instance"}) {
@@ -71,6 +72,7 @@ int main(int argc, char** argv) {
     options.bootstrap_servers = args["--bootstrap"];
     options.commit_interval_ms = std::stoi(args["--commit-ms"]);
     options.instance_id = args["--instance"];
+    options.threads = std::stoi(args["--threads"]);
     StreamRuntime runtime(topology, options);
     const std::atomic<bool>& stop = stop_on_termination_signals();
     int code = 0;

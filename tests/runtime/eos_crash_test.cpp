@@ -3,6 +3,7 @@
 // and a restart replays only the changelog tail. Every check reads the output
 // read_committed and requires each key's counts to be exactly 1, 2, ..., n: a lost input
 // leaves n short, a record processed twice (or an output written twice) repeats a number.
+// The crash loop runs with one stream thread and with two ([runtime] threads).
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -10,9 +11,11 @@
 #include <filesystem>
 #include <iostream>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "kafka_test_support.hpp"
+#include "leifeng/runtime/group_admin.hpp"
 
 namespace leifeng::runtime::testing {
 namespace {
@@ -22,14 +25,31 @@ struct Worker {
   std::string app;
   std::string input;
   std::string output;
+  int threads = 1;  // stream threads of each worker
 
   pid_t start(const std::filesystem::path& state, const std::string& instance,
               const std::string& mode, const std::string& stats = {},
               const std::string& commit_ms = "100", const std::string& delay_us = "0") const {
-    std::vector<std::string> args{
-        "--bootstrap", bootstrap, "--app",       app,       "--input",           input,
-        "--output",    output,    "--state",     state,     "--instance",        instance,
-        "--mode",      mode,      "--commit-ms", commit_ms, "--record-delay-us", delay_us};
+    std::vector<std::string> args{"--bootstrap",
+                                  bootstrap,
+                                  "--app",
+                                  app,
+                                  "--input",
+                                  input,
+                                  "--output",
+                                  output,
+                                  "--state",
+                                  state,
+                                  "--instance",
+                                  instance,
+                                  "--mode",
+                                  mode,
+                                  "--commit-ms",
+                                  commit_ms,
+                                  "--record-delay-us",
+                                  delay_us,
+                                  "--threads",
+                                  std::to_string(threads)};
     if (!stats.empty()) {
       args.push_back("--stats");
       args.push_back(stats);
@@ -67,8 +87,11 @@ std::filesystem::path temp_dir(const std::string& name) {
   return dir;
 }
 
-TEST(ExactlyOnceCrash, SigkilledWorkerRestartedManyTimesCountsEveryEventOnce) {
-  const Worker worker = make_worker("eos-crash", 4);
+class ExactlyOnceCrashLoop : public ::testing::TestWithParam<int> {};
+
+TEST_P(ExactlyOnceCrashLoop, SigkilledWorkerRestartedManyTimesCountsEveryEventOnce) {
+  Worker worker = make_worker("eos-crash", 4);
+  worker.threads = GetParam();
   const auto state = temp_dir(worker.app);
   const unsigned seed = std::random_device{}();
   std::mt19937 random(seed);
@@ -100,6 +123,41 @@ TEST(ExactlyOnceCrash, SigkilledWorkerRestartedManyTimesCountsEveryEventOnce) {
   EXPECT_EQ(output.size(), 200000u);
   EXPECT_EQ(count_sequence_errors(output, expected), "");
   std::filesystem::remove_all(state);
+}
+
+INSTANTIATE_TEST_SUITE_P(StreamThreads, ExactlyOnceCrashLoop, ::testing::Values(1, 2),
+                         [](const auto& info) { return std::to_string(info.param) + "Threads"; });
+
+// [runtime] threads = 2: two members of the group, the second with the instance id's thread
+// suffix, sharing the partitions; a clean stop and a caught-up run count every event once.
+TEST(ExactlyOnceCrash, TwoStreamThreadsAreTwoGroupMembersOfOneInstance) {
+  Worker worker = make_worker("eos-threads", 4);
+  worker.threads = 2;
+  const auto state = temp_dir(worker.app);
+  std::map<std::string, int64_t> expected;
+  produce_all(worker.bootstrap, worker.input, events(0, 20000, 500, expected));
+  // 200 us a record: long enough for both threads to join before the input is done.
+  const pid_t running = worker.start(state, "solo", "run", {}, "100", "200");
+  GroupAdmin groups({{"bootstrap.servers", worker.bootstrap}});
+  std::set<std::string> members;
+  for (int attempt = 0; attempt < 150 && members.size() < 2; ++attempt) {
+    members.clear();
+    for (const GroupMember& member : groups.describe(worker.app).members)
+      members.insert(member.instance_id);
+    if (members.size() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(members, (std::set<std::string>{"solo", "solo-thread-2"}));
+  kill(running, SIGTERM);
+  ASSERT_EQ(wait_for(running), 0);
+  produce_all(worker.bootstrap, worker.input, events(20000, 5000, 500, expected));
+  const std::string stats = state.string() + "-stats.txt";
+  ASSERT_EQ(wait_for(worker.start(state, "solo", "caught-up", stats)), 0);
+  const auto output = read_committed(worker.bootstrap, worker.output);
+  EXPECT_EQ(output.size(), 25000u);
+  EXPECT_EQ(count_sequence_errors(output, expected), "");
+  EXPECT_GE(read_stats(stats).at("processed"), 5000);  // the events produced after the stop
+  std::filesystem::remove_all(state);
+  std::filesystem::remove(stats);
 }
 
 TEST(ExactlyOnceCrash, SurvivorTakesOverAKilledInstanceAndRestoresItsState) {

@@ -95,6 +95,24 @@ TEST_F(QueryableStateTest, NotReadyWhileRestoringOrRebalancingAndNotHereForOther
   EXPECT_EQ(queries.get("counts", 0, "a").status, QueryStatus::not_here);
 }
 
+// Stream threads share one QueryableState: each withdraws only its own tasks' partitions.
+TEST_F(QueryableStateTest, WithdrawingSomeStatesLeavesTheOthersServed) {
+  TaskStateDb first(dir_ / "counts_0", {"counts"});
+  TaskStateDb second(dir_ / "counts_1", {"counts"});
+  QueryableState queries(&readiness_);
+  queries.declare_store("counts", 2);
+  queries.publish("counts", 0, first);
+  queries.publish("counts", 1, second);
+  readiness_.restored();
+  EXPECT_EQ(queries.owned().at("counts"), (std::vector<int32_t>{0, 1}));
+  queries.withdraw({&second});
+  EXPECT_EQ(queries.owned().at("counts"), std::vector<int32_t>{0});
+  EXPECT_EQ(queries.get("counts", 0, "a").status, QueryStatus::ok);
+  EXPECT_EQ(queries.get("counts", 1, "a").status, QueryStatus::not_here);
+  queries.withdraw({&first});
+  EXPECT_TRUE(queries.owned().at("counts").empty());
+}
+
 TEST_F(QueryableStateTest, RangeScansKeysInOrderUpToTheLimit) {
   TaskStateDb state(dir_ / "cells_0", {"cells"});
   for (const char* key : {"a/1", "a/2", "a/3", "a/4", "b/1"}) state.store("cells").put(key, key);

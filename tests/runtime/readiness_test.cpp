@@ -33,6 +33,35 @@ TEST(Readiness, ReadyOnlyWhenAssignedAndRestored) {
   EXPECT_TRUE(readiness.ready());
 }
 
+// Several stream threads: the instance is as ready as its least ready thread.
+TEST(Readiness, FollowingThreadsIsReadyOnlyWhenEveryThreadIs) {
+  Readiness instance;
+  Readiness first;
+  Readiness second;
+  instance.follow({&first, &second});
+  EXPECT_EQ(instance.state(), ReadinessState::stopped);
+  first.starting();
+  second.starting();
+  EXPECT_EQ(instance.state(), ReadinessState::not_assigned);
+  first.assigned();
+  first.restored();
+  EXPECT_EQ(instance.state(), ReadinessState::not_assigned);
+  second.assigned();
+  EXPECT_EQ(instance.state(), ReadinessState::restoring);
+  second.restored();
+  EXPECT_TRUE(instance.ready());
+  second.revoked();
+  EXPECT_EQ(instance.state(), ReadinessState::rebalancing);
+  first.stopping();
+  EXPECT_EQ(instance.state(), ReadinessState::stopped);
+  // Done following: its own state again (never started).
+  second.assigned();
+  second.restored();
+  first.starting();
+  instance.follow({});
+  EXPECT_EQ(instance.state(), ReadinessState::stopped);
+}
+
 TEST(Readiness, ARebalanceTakesReadinessAwayUntilTheNewAssignmentIsRestored) {
   Readiness readiness;
   readiness.starting();

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -217,6 +218,23 @@ TEST_F(StateStoreTest, ReopeningWithFewerStoresKeepsTheRest) {
   TaskStateDb reopened(dir_, {"b"});
   EXPECT_EQ(reopened.store("b").get("k"), "2");
   EXPECT_THROW(reopened.store("a"), StateError);
+}
+
+// A task moving between two stream threads of one process: the new owner's open waits for the
+// old owner to close the directory instead of failing on RocksDB's lock.
+TEST_F(StateStoreTest, OpeningWaitsForAnotherThreadToCloseTheDirectory) {
+  auto held = std::make_unique<TaskStateDb>(dir_, std::vector<std::string>{"a"});
+  held->store("a").put("k", "1");
+  held->apply_committed({});
+  std::thread closer([&held] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    held.reset();
+  });
+  std::unique_ptr<TaskStateDb> reopened;
+  EXPECT_NO_THROW(reopened = std::make_unique<TaskStateDb>(dir_, std::vector<std::string>{"a"}));
+  closer.join();
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(reopened->store("a").get("k"), "1");
 }
 
 // The offsets get a few bytes per commit and never fill a memtable; without a WAL bound every

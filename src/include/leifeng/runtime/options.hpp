@@ -53,6 +53,9 @@ struct RuntimeOptions {
   // every store partition it does not own, tailing its changelog, so that taking one over
   // restores only the tail (with k instances every partition has k-1 copies).
   int32_t standby_replicas = 0;
+  // Stream threads of this instance (stream_runtime.hpp): each its own consumer, transactional
+  // producer and share of the tasks. 0 = the number of cores, or 1 with standby_replicas.
+  int32_t threads = 0;
   // Prometheus endpoint (and probes) port; 0 = off.
   int32_t metrics_port = 0;
   // IP address the endpoint listens on: this host only by default; 0.0.0.0 lets another

@@ -89,6 +89,10 @@ class QueryableState final : public StateReader {
   // Waits for running queries, then serves nothing until the next publish.
   void withdraw_all();
   void committed();
+  // The same for the partitions of `states` only: with several stream threads each withdraws
+  // and commits its own tasks' partitions.
+  void withdraw(const std::vector<const TaskStateDb*>& states);
+  void committed(const std::vector<const TaskStateDb*>& states);
 
   // Standby copies ([runtime] standby_replicas), called on the standby's thread: a copy's
   // state, to be served through standby() until withdrawn; its progress (the changelog's end

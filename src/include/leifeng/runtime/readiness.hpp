@@ -5,7 +5,9 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <string_view>
+#include <vector>
 
 namespace leifeng::runtime {
 
@@ -22,7 +24,8 @@ std::string_view readiness_name(ReadinessState state);
 
 class Readiness {
  public:
-  ReadinessState state() const { return state_.load(std::memory_order_acquire); }
+  // Its own state, or, while it follows parts (follow()), the least ready part's.
+  ReadinessState state() const;
   bool ready() const { return state() == ReadinessState::ready; }
 
   // A run starts and joins the group: not_assigned.
@@ -37,6 +40,11 @@ class Readiness {
   // The run stops (or failed): stopped, until the next starting().
   void stopping();
 
+  // Several stream threads, each with its own readiness: from now on this one is the least
+  // ready of `parts` (ready only when every thread is); follow({}) ends that. The parts must
+  // outlive the following.
+  void follow(std::vector<const Readiness*> parts);
+
  private:
   // Moves from `from` to `to`; false when the state was not `from`.
   bool move(ReadinessState from, ReadinessState to);
@@ -44,6 +52,9 @@ class Readiness {
   void move_unless_stopped(ReadinessState to);
 
   std::atomic<ReadinessState> state_{ReadinessState::stopped};
+  std::atomic<bool> following_{false};
+  mutable std::mutex parts_mutex_;
+  std::vector<const Readiness*> parts_;
 };
 
 }  // namespace leifeng::runtime

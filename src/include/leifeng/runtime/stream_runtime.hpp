@@ -12,6 +12,14 @@
 // fenced by the consumer group: send_offsets_to_transaction() carries the consumer's group
 // metadata (generation), and the broker rejects offsets from an old generation, which aborts
 // the zombie's transaction. All consumers, changelog restore included, are read_committed.
+//
+// Stream threads ([runtime] threads): an instance may run several, each a member of the group
+// of its own, with its own consumer, transactional producer and tasks, as if it were an
+// instance: the first keeps the instance id, thread k > 1 is "<instance_id>-thread-k" (so its
+// transactional.id and group.instance.id are stable across restarts too, and fence its own
+// predecessor). The group spreads the tasks over them; they share the metrics, the readiness
+// (ready when every thread is) and the queryable state. A restart with fewer threads leaves the
+// dropped threads' open transactions to the broker's transaction timeout.
 #pragma once
 
 #include <atomic>
@@ -22,6 +30,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "leifeng/runtime/metrics.hpp"
 #include "leifeng/runtime/options.hpp"
@@ -75,7 +84,8 @@ class StreamRuntime {
  public:
   // `metrics` and `readiness` may be null; `readiness` follows every run (readiness.hpp).
   // Resolves the instance id (resolve_instance_id: options.instance_id, else the one kept in
-  // options.state_dir, generated there the first time); throws InstanceIdError.
+  // options.state_dir, generated there the first time); throws InstanceIdError. Throws
+  // std::invalid_argument for several threads with standby replicas (not built).
   StreamRuntime(Topology topology, RuntimeOptions options, Metrics* metrics = nullptr,
                 Readiness* readiness = nullptr);
   ~StreamRuntime();
@@ -90,26 +100,41 @@ class StreamRuntime {
   // transaction.
   void run(const std::atomic<bool>& stop);
   // Processes until everything that was on the external input topics when it started, and
-  // everything on the internal repartition topics, is processed and committed by the group.
-  // When that already holds it returns at once, without joining the group. Returns false when
-  // `stop` came first.
+  // everything on the internal repartition topics, is processed and committed by the group
+  // (with several threads: until each has found that and processed nothing since). When that
+  // already holds it returns at once, without joining the group. Returns false when `stop`
+  // came first.
   bool run_until_caught_up(const std::atomic<bool>& stop);
 
+  // Summed over the stream threads.
   StreamRuntimeStats stats() const;
   // Calls `listener` about every `interval` while run() or run_until_caught_up() runs, with
-  // the lag as of that moment (a progress line for people, not a metric). Set before running.
+  // the lag as of that moment (a progress line for people, not a metric), on the thread that
+  // called run(). Set before running.
   void on_progress(std::chrono::milliseconds interval, ProgressListener listener);
   const std::string& instance_id() const;
+  // The first stream thread's (the others': see above).
   const std::string& transactional_id() const;
+  int threads() const { return static_cast<int>(threads_.size()); }
   // Serves the committed state of the tasks this instance owns to `queries` (which must
   // outlive the runs): published once restored, withdrawn when revoked or stopping. Set before
   // running.
   void serve_queries(QueryableState& queries);
 
  private:
-  class Impl;
-  std::unique_ptr<Impl> impl_;
+  class Impl;  // one stream thread
+  struct Shared;
+  // One stream thread runs on the caller's thread; several each on their own, while the
+  // caller's watches `stop` and reports the progress.
+  bool run_threads(const std::atomic<bool>& stop, bool until_caught_up);
+
+  std::vector<std::unique_ptr<Impl>> threads_;
+  std::unique_ptr<Shared> shared_;
 };
+
+// The stream threads `options` asks for: [runtime] threads, else the number of cores (1 with
+// standby replicas).
+int stream_threads(const RuntimeOptions& options);
 
 // Where the runtime keeps an application's local state: <state_dir>/<application_id>, one
 // RocksDB directory per task below it. Deleting it makes the next run restore from changelogs.
