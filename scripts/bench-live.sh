@@ -6,8 +6,8 @@
 #                  offsets in each transaction, 100 ms commits), the floor of exactly-once;
 #   - leifeng:     `run --until-caught-up` with a fresh application id and state directory;
 #   - replay:      `replay --input` of the same file (no Kafka), for CPU per event.
-# Prints each round, then medians, events/s and the ratios the issue's targets name. Not part
-# of CI; numbers and the command go to BENCHMARKS.md ("Live path").
+# Prints each round, then medians, events/s and the ratios the issue's targets name, and the
+# broker's CPU during each kind (the broker shares the machine's cores). Not part of CI; numbers and the command go to BENCHMARKS.md ("Live path").
 #
 #   scripts/bench-live.sh [BUILD_DIR] [EVENTS] [ROUNDS]
 #
@@ -16,6 +16,7 @@
 # BENCH_RUNTIME (optional) is added to the [runtime] table of run's configuration, e.g.
 # BENCH_RUNTIME='max_commit_interval_ms = 100'. BENCH_RUNTIME_B (optional) adds a kind
 # `leifeng_b`, run with that [runtime] text instead, for an A/B comparison in the same rounds.
+# Other tables may follow in the text: BENCH_RUNTIME_B=$'threads = 1\n[kafka]\n"linger.ms" = 50'.
 # A single-node broker is started under
 # $TMPDIR/leifeng-bench-live/kafka and stopped at the end.
 set -euo pipefail
@@ -51,6 +52,9 @@ printf '[app]\ntopic_prefix = "bench"\n' >"$work/copy.toml"
 "$leifeng" -c "$work/copy.toml" --bootstrap-servers "$bootstrap" topics create >/dev/null 2>&1
 "$leifeng" --bootstrap-servers "$bootstrap" publish --quiet "$input" >/dev/null 2>&1
 inputs=leifeng.hours.v1,leifeng.activities.v1,leifeng.needs.v1
+broker_pid=$(cat "$work/kafka/pid")
+# The broker's user + system CPU so far, in seconds.
+broker_cpu() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$broker_pid/stat"; }
 
 # "<wall> <cpu>" of a command, its output discarded.
 timed() {
@@ -60,10 +64,11 @@ timed() {
 }
 median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
-declare -A wall cpu
+declare -A wall cpu broker
 records=0
 run_one() {  # kind round
-  local kind=$1 r=$2 result
+  local kind=$1 r=$2 result before
+  before=$(broker_cpu)
   case $kind in
     consume)
       result=$(timed "$baseline" consume --bootstrap "$bootstrap" --topics "$inputs")
@@ -84,7 +89,10 @@ run_one() {  # kind round
   esac
   wall[$kind]+="${result% *} "
   cpu[$kind]+="${result#* } "
-  echo "round $r: $kind ${result% *} s wall, ${result#* } s CPU"
+  local used
+  used=$(awk -v a="$before" -v b="$(broker_cpu)" 'BEGIN {printf "%.2f", b - a}')
+  broker[$kind]+="$used "
+  echo "round $r: $kind ${result% *} s wall, ${result#* } s CPU, broker $used s CPU"
 }
 
 kinds=(consume passthrough leifeng replay)
@@ -103,10 +111,11 @@ declare -A rate cpu_us
 for kind in "${kinds[@]}"; do
   w=$(tr ' ' '\n' <<<"${wall[$kind]}" | grep . | median)
   c=$(tr ' ' '\n' <<<"${cpu[$kind]}" | grep . | median)
+  b=$(tr ' ' '\n' <<<"${broker[$kind]}" | grep . | median)
   rate[$kind]=$(awk -v n="$records" -v w="$w" 'BEGIN {printf "%.0f", n / w}')
   cpu_us[$kind]=$(awk -v n="$records" -v c="$c" 'BEGIN {printf "%.2f", c * 1e6 / n}')
-  printf '  %-12s %8s events/s  %6s s wall  %6s s CPU  %6s us CPU/event\n' \
-    "$kind" "${rate[$kind]}" "$w" "$c" "${cpu_us[$kind]}"
+  printf '  %-12s %8s events/s  %6s s wall  %6s s CPU  %6s us CPU/event  broker %6s s CPU\n' \
+    "$kind" "${rate[$kind]}" "$w" "$c" "${cpu_us[$kind]}" "$b"
 done
 awk -v l="${rate[leifeng]}" -v c="${rate[consume]}" -v p="${rate[passthrough]}" \
   -v lc="${cpu_us[leifeng]}" -v rc="${cpu_us[replay]}" 'BEGIN {

@@ -343,7 +343,7 @@ void StreamRuntime::Impl::create_internal_topics() {
       }
       for (const auto& store : sub.stores) {
         specs.push_back(replicated_topic(options_, topology_.changelog_topic(store), partitions,
-                                         {{"cleanup.policy", "compact"}}));
+                                         changelog_topic_configs()));
       }
     }
     for (const auto& topic : topology_.repartition_source_topics()) {

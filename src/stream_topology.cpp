@@ -134,6 +134,12 @@ std::string Topology::repartition_topic(std::string_view logical_name) const {
   return application_id_ + "-" + std::string(logical_name);
 }
 
+const std::map<std::string, std::string>& changelog_topic_configs() {
+  static const std::map<std::string, std::string> configs{{"cleanup.policy", "compact"},
+                                                          {"segment.bytes", "16777216"}};
+  return configs;
+}
+
 std::vector<InternalTopic> Topology::internal_topics() const {
   std::vector<InternalTopic> topics;
   for (const auto& sub : subtopologies_) {

@@ -41,7 +41,7 @@ std::vector<runtime::TopicSpec> leifeng_topics(const runtime::RuntimeOptions& op
   // Every input topic has the configured partition count, so a changelog (one partition per
   // task of its processor) has it too.
   for (const runtime::InternalTopic& internal : topology.internal_topics())
-    add(internal.name, internal.compacted ? kCompacted : kKeepForever);
+    add(internal.name, internal.compacted ? runtime::changelog_topic_configs() : kKeepForever);
   return specs;
 }
 

@@ -46,6 +46,12 @@ struct InternalTopic {
   bool compacted = false;  // changelogs are compacted, repartition streams are not
 };
 
+// The topic configs of every changelog: compacted, in segments small enough to roll. The broker
+// compacts only segments that have rolled, and at its default of 1 GiB a changelog's segment
+// hardly ever rolls, so a full restore would read every version of every key ever written;
+// with 16 MiB segments it reads the compacted log and at most the uncleaned tail.
+const std::map<std::string, std::string>& changelog_topic_configs();
+
 class Topology {
  public:
   explicit Topology(std::string application_id);
