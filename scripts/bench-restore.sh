@@ -7,7 +7,9 @@
 #
 #   scripts/bench-restore.sh [BUILD_DIR] [EVENTS] [ROUNDS]
 #
-# EVENTS defaults to 1000000, ROUNDS to 3. A single-node broker is started under
+# EVENTS defaults to 1000000, ROUNDS to 3. BENCH_RUNTIME (optional) is added to the [runtime]
+# table, e.g. BENCH_RUNTIME='threads = 1'; BENCH_LEIFENG (optional) is a leifeng binary to
+# measure instead of BUILD_DIR's (an older build, for a before/after). A single-node broker is started under
 # $TMPDIR/leifeng-bench-restore/kafka and stopped at the end.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,14 +21,18 @@ work=${TMPDIR:-/tmp}/leifeng-bench-restore
 die() { echo "bench-restore.sh: $*" >&2; exit 1; }
 
 source "$root/scripts/bench-lib.sh"
-bench_build "$build" leifeng
-leifeng=$build/app/leifeng
+if [[ -n ${BENCH_LEIFENG:-} ]]; then
+  leifeng=$BENCH_LEIFENG
+else
+  bench_build "$build" leifeng
+  leifeng=$build/app/leifeng
+fi
 
 rm -rf "$work"
 mkdir -p "$work"
 "$leifeng" generate --events "$events" --seed 7 -o "$work/events.jsonl" 2>/dev/null
 bench_broker "$work/kafka"
-printf '[app]\nstate_dir = "%s"\n' "$work/state" >"$work/leifeng.toml"
+printf '[app]\nstate_dir = "%s"\n[runtime]\n%s\n' "$work/state" "${BENCH_RUNTIME:-}" >"$work/leifeng.toml"
 kafka=(-c "$work/leifeng.toml" --bootstrap-servers "$bootstrap")
 "$leifeng" "${kafka[@]}" topics create >/dev/null 2>&1
 "$leifeng" "${kafka[@]}" publish --quiet "$work/events.jsonl" >/dev/null 2>&1
@@ -39,14 +45,19 @@ for ((r = 1; r <= rounds; r++)); do
   : >"$work/restore-$r.err"
   "$leifeng" "${kafka[@]}" run --progress-interval 0 >/dev/null 2>"$work/restore-$r.err" &
   run_pid=$!
+  # Each stream thread restores its own tasks and logs its own line.
+  threads=
   for _ in $(seq 1 600); do
-    grep -q "tasks opened" "$work/restore-$r.err" && break
+    threads=${threads:-$(grep -o 'threads=[0-9]*' "$work/restore-$r.err" | cut -d= -f2)}
+    [[ -n $threads ]] && (($(grep -c "tasks opened" "$work/restore-$r.err") >= threads)) && break
     sleep 0.2
   done
   kill "$run_pid"
   wait "$run_pid" || true
   run_pid=
-  line=$(grep -o "restored [0-9]* changelog records in [0-9]* ms" "$work/restore-$r.err") ||
-    die "no restore line: $(tail -3 "$work/restore-$r.err")"
-  awk -v r="$r" '{printf "round %s: %s -> %.0f records/s\n", r, $0, $2 * 1000 / $6}' <<<"$line"
+  lines=$(grep -o "restored [0-9]* changelog records in [0-9]* ms" "$work/restore-$r.err" |
+    head -n "${threads:-1}") || die "no restore line: $(tail -3 "$work/restore-$r.err")"
+  # The threads restore side by side: their records over the longest one's time.
+  awk -v r="$r" -v t="${threads:-1}" '{n += $2; if ($6 > ms) ms = $6}
+    END {printf "round %s: %d records in %d ms (%d threads) -> %.0f records/s\n", r, n, ms, t, n * 1000 / ms}' <<<"$lines"
 done

@@ -284,9 +284,11 @@ TEST(Reset, IsRefusedWhileARunIsAMemberOfTheGroup) {
   publish(cli, kRegistered + "\n", "events.jsonl");
   const pid_t pid = cli.start("run", "run.out", "run.err");
   leifeng::runtime::GroupAdmin groups({{"bootstrap.servers", cli.bootstrap()}});
+  // A member of the group, with its tasks' state on disk (which reset must then leave alone).
   bool member = false;
   for (int attempt = 0; attempt < 120 && !member; ++attempt) {
-    member = !groups.describe(cli.prefix()).members.empty();
+    member = !groups.describe(cli.prefix()).members.empty() &&
+             fs::exists(cli.dir() / "state" / cli.prefix());
     if (!member) std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   ASSERT_TRUE(member) << read_file(cli.dir() / "run.err");
@@ -296,9 +298,10 @@ TEST(Reset, IsRefusedWhileARunIsAMemberOfTheGroup) {
     SCOPED_TRACE(command);
     const CommandResult refused = cli.run(command);
     EXPECT_EQ(refused.code, 2) << refused.out << refused.err;
-    EXPECT_NE(refused.err.find("consumer group " + cli.prefix() + " has 1 active member(s)"),
-              std::string::npos)
+    // One member per stream thread ([runtime] threads: the number of cores by default).
+    EXPECT_NE(refused.err.find("consumer group " + cli.prefix() + " has "), std::string::npos)
         << refused.err;
+    EXPECT_NE(refused.err.find(" active member(s)"), std::string::npos) << refused.err;
     EXPECT_NE(refused.err.find("session.timeout.ms"), std::string::npos) << refused.err;
     EXPECT_NE(refused.err.find("static membership"), std::string::npos) << refused.err;
   }
