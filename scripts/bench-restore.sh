@@ -48,7 +48,7 @@ for ((r = 1; r <= rounds; r++)); do
   # Each stream thread restores its own tasks and logs its own line.
   threads=
   for _ in $(seq 1 600); do
-    threads=${threads:-$(grep -o 'threads=[0-9]*' "$work/restore-$r.err" | cut -d= -f2)}
+    [[ -z $threads ]] && threads=$(grep -o -m1 'threads=[0-9]*' "$work/restore-$r.err" | cut -d= -f2 || true)
     [[ -n $threads ]] && (($(grep -c "tasks opened" "$work/restore-$r.err") >= threads)) && break
     sleep 0.2
   done
