@@ -5,10 +5,13 @@
 // from its end, and prints the latency percentiles of the records it matched:
 //
 //   bench_latency --bootstrap HOST:PORT [--topic-prefix leifeng] [--rate 5000] [--seconds 20]
-//                 [--warmup-seconds 3]
+//                 [--warmup-seconds 3] [--linger-ms 5]
 //
 // The first --warmup-seconds of records are left out of the percentiles. Prints one line:
-// "sent N matched M lost L p50 X ms p90 X ms p99 X ms max X ms".
+// "sent N matched M lost L p50 X ms p90 X ms p99 X ms max X ms". --linger-ms is the input
+// producer's linger.ms (librdkafka's default 5): an upstream app batching its sends a little.
+// At 1 ms the probe's own produce requests (one per partition and batch) take most of a core
+// of a broker on this machine, and every other client waits on it.
 #include <librdkafka/rdkafkacpp.h>
 
 #include <algorithm>
@@ -39,6 +42,7 @@ struct Options {
   int rate = 5000;
   int seconds = 20;
   int warmup_seconds = 3;
+  int linger_ms = 5;
 };
 
 Options parse(int argc, char** argv) {
@@ -56,6 +60,8 @@ Options parse(int argc, char** argv) {
       options.seconds = std::stoi(value);
     } else if (flag == "--warmup-seconds") {
       options.warmup_seconds = std::stoi(value);
+    } else if (flag == "--linger-ms") {
+      options.linger_ms = std::stoi(value);
     } else {
       throw std::invalid_argument("unknown option " + flag);
     }
@@ -63,7 +69,7 @@ Options parse(int argc, char** argv) {
   if (options.bootstrap.empty() || options.rate <= 0 || options.seconds <= 0)
     throw std::invalid_argument(
         "usage: bench_latency --bootstrap HOST:PORT [--topic-prefix P] [--rate N] [--seconds N] "
-        "[--warmup-seconds N]");
+        "[--warmup-seconds N] [--linger-ms N]");
   return options;
 }
 
@@ -153,7 +159,7 @@ int main(int argc, char** argv) try {
   std::string error;
   auto conf = conf_of({{"bootstrap.servers", options.bootstrap},
                        {"enable.idempotence", "true"},
-                       {"linger.ms", "1"},
+                       {"linger.ms", std::to_string(options.linger_ms)},
                        {"partitioner", "murmur2_random"}});
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
   if (!producer) throw std::runtime_error("producer: " + error);

@@ -6,14 +6,20 @@
 //   bench_passthrough consume     --bootstrap HOST:PORT --topics T1,T2,...
 //   bench_passthrough passthrough --bootstrap HOST:PORT --topics T1,T2,... --output TOPIC
 //                                 --id RUN_ID [--commit-interval-ms 100]
+//   bench_passthrough serve       (the same arguments as passthrough)
 //
 // consume: assigned partitions, no group, no commits. passthrough: a consumer group and a
 // transactional producer; each record is produced unchanged to TOPIC, and a transaction with
-// the consumed offsets commits every commit interval, as `leifeng run` does.
+// the consumed offsets commits every commit interval, as `leifeng run` does. serve: the same
+// copy from the topics' ends, until SIGINT or SIGTERM, committing as soon as nothing fetched
+// waits (at most every 10 ms) or at the commit interval, as `leifeng run` does under light
+// load: the floor of the latency benchmark (scripts/bench-latency.sh) on the same broker.
 #include <librdkafka/rdkafkacpp.h>
 #include <sys/resource.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -121,8 +127,16 @@ Result consume(const std::string& bootstrap, const std::vector<std::string>& top
   return result;
 }
 
+std::atomic<bool> stopping{false};
+
+extern "C" void stop_serving(int) {
+  stopping = true;
+}
+
+// `serve`: from the topics' ends until stopped, committing early when drained (see the top).
 Result passthrough(const std::string& bootstrap, const std::vector<std::string>& topics,
-                   const std::string& output, const std::string& id, int commit_interval_ms) {
+                   const std::string& output, const std::string& id, int commit_interval_ms,
+                   bool serve) {
   std::string error;
   auto pconf = conf_of({{"bootstrap.servers", bootstrap},
                         {"transactional.id", id},
@@ -134,17 +148,20 @@ Result passthrough(const std::string& bootstrap, const std::vector<std::string>&
                         {"group.id", id},
                         {"isolation.level", "read_committed"},
                         {"enable.auto.commit", "false"},
+                        {"fetch.wait.max.ms", serve ? "20" : "500"},
                         {"auto.offset.reset", "earliest"}});
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(
       RdKafka::KafkaConsumer::create(cconf.get(), error));
   if (!consumer) throw std::runtime_error(error);
   const auto started = Clock::now();
-  const auto ends = end_offsets(*consumer, topics);
+  const auto ends =
+      serve ? decltype(end_offsets(*consumer, topics)){} : end_offsets(*consumer, topics);
   if (auto* e = producer->init_transactions(30000)) throw std::runtime_error(e->str());
   consumer->subscribe(topics);
   std::map<std::pair<std::string, int32_t>, int64_t> offsets;
   bool open = false;
   auto deadline = Clock::now();
+  auto early_from = Clock::now();
   auto commit = [&] {
     std::vector<RdKafka::TopicPartition*> list;
     for (const auto& [tp, offset] : offsets)
@@ -158,13 +175,27 @@ Result passthrough(const std::string& bootstrap, const std::vector<std::string>&
   };
   Result result;
   int idle = 0;
-  for (;;) {
-    std::unique_ptr<RdKafka::Message> message(consumer->consume(100));
+  bool announced = false;
+  while (!stopping) {
+    if (serve && !announced) {
+      // The latency script starts its probe once the group has given this copy its partitions.
+      std::vector<RdKafka::TopicPartition*> assigned;
+      consumer->assignment(assigned);
+      if (!assigned.empty()) {
+        std::fprintf(stderr, "serving %zu partitions\n", assigned.size());
+        announced = true;
+      }
+      RdKafka::TopicPartition::destroy(assigned);
+    }
+    int timeout_ms = 100;
+    if (serve && open) timeout_ms = Clock::now() >= early_from ? 0 : 1;
+    std::unique_ptr<RdKafka::Message> message(consumer->consume(timeout_ms));
     if (message->err() == RdKafka::ERR_NO_ERROR) {
       if (!open) {
         if (auto* e = producer->begin_transaction()) throw std::runtime_error(e->str());
         open = true;
         deadline = Clock::now() + std::chrono::milliseconds(commit_interval_ms);
+        early_from = Clock::now() + std::chrono::milliseconds(10);
       }
       while (producer->produce(output, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
                                message->payload(), message->len(), message->key_pointer(),
@@ -174,11 +205,15 @@ Result passthrough(const std::string& bootstrap, const std::vector<std::string>&
       offsets[{message->topic_name(), message->partition()}] = message->offset() + 1;
       ++result.records;
       idle = 0;
+    } else if (serve) {
+      if (open && Clock::now() >= early_from) commit();
+      continue;
     } else if (++idle > 600) {
       throw std::runtime_error("no progress for 60 s");
     }
     if (open && Clock::now() >= deadline) {
       commit();
+      if (serve) continue;
       if (caught_up(*consumer, ends)) break;
     } else if (!open && message->err() != RdKafka::ERR_NO_ERROR && caught_up(*consumer, ends)) {
       break;
@@ -194,9 +229,10 @@ Result passthrough(const std::string& bootstrap, const std::vector<std::string>&
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr,
-                 "usage: bench_passthrough consume|passthrough --bootstrap HOST:PORT --topics "
-                 "T1,T2 [--output TOPIC --id RUN_ID] [--commit-interval-ms 100]\n");
+    std::fprintf(
+        stderr,
+        "usage: bench_passthrough consume|passthrough|serve --bootstrap HOST:PORT --topics "
+        "T1,T2 [--output TOPIC --id RUN_ID] [--commit-interval-ms 100]\n");
     return 64;
   }
   const std::string mode = argv[1];
@@ -208,9 +244,11 @@ int main(int argc, char** argv) {
     Result result;
     if (mode == "consume") {
       result = consume(bootstrap, topics);
-    } else if (mode == "passthrough") {
+    } else if (mode == "passthrough" || mode == "serve") {
+      std::signal(SIGINT, stop_serving);
+      std::signal(SIGTERM, stop_serving);
       result = passthrough(bootstrap, topics, args.at("--output"), args.at("--id"),
-                           std::stoi(args.at("--commit-interval-ms")));
+                           std::stoi(args.at("--commit-interval-ms")), mode == "serve");
     } else {
       std::fprintf(stderr, "bench_passthrough: unknown mode %s\n", mode.c_str());
       return 64;

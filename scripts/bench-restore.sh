@@ -2,8 +2,9 @@
 # The restore benchmark (issue 17): how fast `leifeng run` rebuilds its state from the
 # changelogs when the state directory is lost. Builds the state once (`run --until-caught-up`
 # over `generate --events N --seed 7`), then ROUNDS times deletes the state directory, starts
-# `run` and reads its "N tasks opened in X ms, restored R changelog records in T ms" line.
-# Not part of CI.
+# `run` and reads its "N tasks opened in X ms, restored R changelog records in T ms" line, and
+# reads the same changelogs with a bare consumer (bench_passthrough consume, read_committed,
+# records discarded): the floor of a restore on this broker. Not part of CI.
 #
 #   scripts/bench-restore.sh [BUILD_DIR] [EVENTS] [ROUNDS]
 #
@@ -27,6 +28,9 @@ else
   bench_build "$build" leifeng
   leifeng=$build/app/leifeng
 fi
+bench_build "$build" bench_passthrough
+probe=$build/bench/bench_passthrough
+[[ -x $probe ]] || die "$probe missing: configure $build with -DLEIFENG_BENCHMARKS=ON"
 
 rm -rf "$work"
 mkdir -p "$work"
@@ -39,6 +43,9 @@ kafka=(-c "$work/leifeng.toml" --bootstrap-servers "$bootstrap")
 "$leifeng" "${kafka[@]}" run --until-caught-up --progress-interval 0 >/dev/null 2>"$work/build.err" ||
   die "building the state failed: $(tail -3 "$work/build.err")"
 echo "broker: $bootstrap; state of $events events built ($(du -sm "$work/state" | cut -f1) MB)"
+changelogs=$("$leifeng" "${kafka[@]}" topics list 2>/dev/null | awk '$1 ~ /-changelog$/ {print $1}' |
+  paste -sd, -)
+[[ -n $changelogs ]] || die "no changelog topics listed"
 
 for ((r = 1; r <= rounds; r++)); do
   rm -rf "$work/state"
@@ -60,4 +67,7 @@ for ((r = 1; r <= rounds; r++)); do
   # The threads restore side by side: their records over the longest one's time.
   awk -v r="$r" -v t="${threads:-1}" '{n += $2; if ($6 > ms) ms = $6}
     END {printf "round %s: %d records in %d ms (%d threads) -> %.0f records/s\n", r, n, ms, t, n * 1000 / ms}' <<<"$lines"
+  # "consume <records> records <seconds> s <cpu> cpu-s"
+  "$probe" consume --bootstrap "$bootstrap" --topics "$changelogs" |
+    awk -v r="$r" '{printf "round %s: bare consume of the changelogs: %d records in %.0f ms -> %.0f records/s\n", r, $2, $4 * 1000, $2 / $4}'
 done

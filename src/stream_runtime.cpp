@@ -728,6 +728,7 @@ bool StreamRuntime::Impl::commit(bool rewind) {
   try {
     begin_if_needed();
     for (auto& [id, task] : tasks_) task->prepare_commit();
+    const auto prepared = Clock::now();
     // Serves the delivery reports, which carry the changelog offsets the state will record.
     while (producer_->flush(1000) == RdKafka::ERR__TIMED_OUT) {
       if (Clock::now() - started > std::chrono::milliseconds(kKafkaTimeoutMs))
@@ -765,9 +766,10 @@ bool StreamRuntime::Impl::commit(bool rewind) {
         throw std::runtime_error("transaction committed, but not its input offsets: " +
                                  RdKafka::err2str(err));
     }
-    spdlog::debug("committed a transaction: records={} flush_ms={} offsets_ms={} commit_ms={}",
-                  processed_in_transaction_, ms(flushed - started), ms(offsets_sent - flushed),
-                  ms(Clock::now() - offsets_sent));
+    spdlog::debug(
+        "committed a transaction: records={} prepare_ms={} flush_ms={} offsets_ms={} commit_ms={}",
+        processed_in_transaction_, ms(prepared - started), ms(flushed - prepared),
+        ms(offsets_sent - flushed), ms(Clock::now() - offsets_sent));
   } catch (const AbortableError& e) {
     spdlog::warn("transaction aborted: {}", e.what());
     abort(rewind);
