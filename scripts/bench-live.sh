@@ -17,6 +17,8 @@
 # BENCH_RUNTIME='max_commit_interval_ms = 100'. BENCH_RUNTIME_B (optional) adds a kind
 # `leifeng_b`, run with that [runtime] text instead, for an A/B comparison in the same rounds.
 # Other tables may follow in the text: BENCH_RUNTIME_B=$'threads = 1\n[kafka]\n"linger.ms" = 50'.
+# BENCH_LEIFENG_B (optional) also adds `leifeng_b`, run with that binary instead (an older
+# build, for a before/after).
 # A single-node broker is started under
 # $TMPDIR/leifeng-bench-live/kafka and stopped at the end.
 set -euo pipefail
@@ -77,11 +79,14 @@ run_one() {  # kind round
       result=$(timed "$baseline" passthrough --bootstrap "$bootstrap" --topics "$inputs" \
         --output bench.hours.v1 --id "bench-pass-$r-$$") ;;
     leifeng | leifeng_b)
-      local runtime=${BENCH_RUNTIME:-}
-      [[ $kind == leifeng_b ]] && runtime=$BENCH_RUNTIME_B
+      local runtime=${BENCH_RUNTIME:-} binary=$leifeng
+      if [[ $kind == leifeng_b ]]; then
+        runtime=${BENCH_RUNTIME_B:-$runtime}
+        binary=${BENCH_LEIFENG_B:-$leifeng}
+      fi
       printf '[app]\napplication_id = "bench-%s-%s-%s"\nstate_dir = "%s"\n[runtime]\n%s\n' \
         "$kind" "$r" "$$" "$work/state-$kind-$r" "$runtime" >"$work/round-$r.toml"
-      result=$(timed "$leifeng" -c "$work/round-$r.toml" --bootstrap-servers "$bootstrap" \
+      result=$(timed "$binary" -c "$work/round-$r.toml" --bootstrap-servers "$bootstrap" \
         run --until-caught-up --progress-interval 0) ;;
     replay)
       rm -rf "$work/replay-out"
@@ -96,7 +101,7 @@ run_one() {  # kind round
 }
 
 kinds=(consume passthrough leifeng replay)
-[[ -n ${BENCH_RUNTIME_B:-} ]] && kinds+=(leifeng_b)
+[[ -n ${BENCH_RUNTIME_B:-}${BENCH_LEIFENG_B:-} ]] && kinds+=(leifeng_b)
 for ((r = 1; r <= rounds; r++)); do
   # Alternate the order so that a slow spell of the shared machine does not favour one kind.
   order=("${kinds[@]}")
@@ -123,7 +128,7 @@ awk -v l="${rate[leifeng]}" -v c="${rate[consume]}" -v p="${rate[passthrough]}" 
     printf "leifeng / passthrough: %.3f (target >= 0.6)\n", l / p
     printf "leifeng CPU per event / replay --input: %.2f (target <= 3)\n", lc / rc
   }'
-if [[ -n ${BENCH_RUNTIME_B:-} ]]; then
+if [[ -n ${BENCH_RUNTIME_B:-}${BENCH_LEIFENG_B:-} ]]; then
   awk -v a="${rate[leifeng]}" -v b="${rate[leifeng_b]}" -v ac="${cpu_us[leifeng]}" \
     -v bc="${cpu_us[leifeng_b]}" 'BEGIN {
       printf "leifeng_b / leifeng: %.3f events/s, %.3f CPU per event\n", b / a, bc / ac
