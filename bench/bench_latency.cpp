@@ -10,8 +10,8 @@
 // The first --warmup-seconds of records are left out of the percentiles. Prints one line:
 // "sent N matched M lost L p50 X ms p90 X ms p99 X ms max X ms". --linger-ms is the input
 // producer's linger.ms (librdkafka's default 5): an upstream app batching its sends a little.
-// At 1 ms the probe's own produce requests (one per partition and batch) take most of a core
-// of a broker on this machine, and every other client waits on it.
+// At 1 ms the probe's own produce requests (one per partition and batch) cost the broker more
+// of the CPU every client waits on (BENCHMARKS.md, "Latency under a steady load").
 #include <librdkafka/rdkafkacpp.h>
 
 #include <algorithm>
