@@ -46,10 +46,12 @@ std::vector<std::string> split(const std::string& list) {
   return parts;
 }
 
+// An offset per topic partition.
+using Offsets = std::map<std::pair<std::string, int32_t>, int64_t>;
+
 // The end offset of every partition of `topics` now: what "caught up" means.
-std::map<std::pair<std::string, int32_t>, int64_t> end_offsets(
-    RdKafka::KafkaConsumer& consumer, const std::vector<std::string>& topics) {
-  std::map<std::pair<std::string, int32_t>, int64_t> ends;
+Offsets end_offsets(RdKafka::KafkaConsumer& consumer, const std::vector<std::string>& topics) {
+  Offsets ends;
   for (const std::string& name : topics) {
     std::string error;
     std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(&consumer, name, nullptr, error));
@@ -73,8 +75,7 @@ std::map<std::pair<std::string, int32_t>, int64_t> end_offsets(
 }
 
 // Partitions whose position has not reached its end yet.
-bool caught_up(RdKafka::KafkaConsumer& consumer,
-               const std::map<std::pair<std::string, int32_t>, int64_t>& ends) {
+bool caught_up(RdKafka::KafkaConsumer& consumer, const Offsets& ends) {
   std::vector<RdKafka::TopicPartition*> list;
   for (const auto& [tp, end] : ends)
     list.push_back(RdKafka::TopicPartition::create(tp.first, tp.second));
@@ -154,11 +155,11 @@ Result passthrough(const std::string& bootstrap, const std::vector<std::string>&
       RdKafka::KafkaConsumer::create(cconf.get(), error));
   if (!consumer) throw std::runtime_error(error);
   const auto started = Clock::now();
-  const auto ends =
-      serve ? decltype(end_offsets(*consumer, topics)){} : end_offsets(*consumer, topics);
+  // Serving has no end to reach.
+  const Offsets ends = serve ? Offsets{} : end_offsets(*consumer, topics);
   if (auto* e = producer->init_transactions(30000)) throw std::runtime_error(e->str());
   consumer->subscribe(topics);
-  std::map<std::pair<std::string, int32_t>, int64_t> offsets;
+  Offsets offsets;
   bool open = false;
   auto deadline = Clock::now();
   auto early_from = Clock::now();

@@ -32,7 +32,8 @@ leifeng=$build/app/leifeng
 probe=$build/bench/bench_latency
 copy=$build/bench/bench_passthrough
 linger=${BENCH_LINGER_MS:-5}
-[[ -x $probe && -x $copy ]] || die "$probe missing: configure $build with -DLEIFENG_BENCHMARKS=ON"
+[[ -x $probe && -x $copy ]] ||
+  die "$probe or $copy missing: configure $build with -DLEIFENG_BENCHMARKS=ON"
 
 rm -rf "$work"
 mkdir -p "$work"
