@@ -95,9 +95,16 @@ class StarsReader {
     for (const auto* partition : *metadata->topics()->at(0)->partitions()) {
       int64_t low = 0;
       int64_t high = 0;
-      if (consumer_->query_watermark_offsets(topic, partition->id(), &low, &high, 10000) !=
-          RdKafka::ERR_NO_ERROR)
-        throw std::runtime_error("no end offset for " + topic);
+      // A topic created a moment ago may not have its leaders yet (the floor's copy is ready
+      // sooner than `run`): retried for up to 10 s.
+      RdKafka::ErrorCode err = RdKafka::ERR_NO_ERROR;
+      const auto give_up = Clock::now() + std::chrono::seconds(10);
+      while ((err = consumer_->query_watermark_offsets(topic, partition->id(), &low, &high,
+                                                       10000)) != RdKafka::ERR_NO_ERROR &&
+             Clock::now() < give_up)
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      if (err != RdKafka::ERR_NO_ERROR)
+        throw std::runtime_error("no end offset for " + topic + ": " + RdKafka::err2str(err));
       partitions.push_back(RdKafka::TopicPartition::create(topic, partition->id(), high));
     }
     if (partitions.empty()) throw std::runtime_error(topic + " has no partitions");
