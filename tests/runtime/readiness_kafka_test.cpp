@@ -34,6 +34,8 @@ const Answer kReady{200, "ready\n"};
 const Answer kRebalancing{503, "rebalancing\n"};
 const Answer kRestoring{503, "restoring\n"};
 const Answer kStopped{503, "stopped\n"};
+// How long the test's processor takes to start (see the topology below).
+constexpr auto kTaskStart = std::chrono::milliseconds(300);
 
 // Asks GET /readyz every millisecond and keeps each answer that differs from the one before.
 class ReadyzProbe {
@@ -136,6 +138,10 @@ TEST(ReadinessOnKafka, ReadyAfterAssignmentAndRestoreNotDuringARebalanceNorAfter
   topology.input("events", app + ".events")
       .output("counts", app + ".counts")
       .processor("counter", {"events"}, {"counts"}, [](TaskContext& context) {
+        // A task starts between its restore and readiness: a slow start keeps each assignment
+        // restoring for a while, long enough for the poll to see it on a busy machine (a
+        // rebalance whose stores were current took 18 ms end to end, and the poll missed it).
+        std::this_thread::sleep_for(kTaskStart);
         return std::make_unique<CountingProcessor>(context, false);
       });
   const auto root = std::filesystem::temp_directory_path() / app;
@@ -170,7 +176,8 @@ TEST(ReadinessOnKafka, ReadyAfterAssignmentAndRestoreNotDuringARebalanceNorAfter
 
   // A second instance joins: the group rebalances, the first instance is not ready from the
   // revocation (rebalancing) until its new assignment is restored (restoring), then ready
-  // again. The poll may miss the short rebalancing part on a busy machine, not both.
+  // again. The poll may miss the short rebalancing part on a busy machine; restoring lasts
+  // at least kTaskStart.
   const std::size_t before_join = probe.answers().size();
   second.start();
   ASSERT_TRUE(probe.wait_until(
