@@ -100,6 +100,17 @@ struct RunInstance {
   pid_t pid = -1;
 };
 
+// Waits up to ten seconds for the instance's log to contain `text`: the endpoint answers as
+// soon as it listens, and run logs its address just after.
+bool logs(const RunInstance& instance, const std::string& text) {
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (instance.log().find(text) == std::string::npos) {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 TEST(RunInstances, OwnIdsKeptOnRestartAndReadinessFlipsDuringARebalance) {
   leifeng::test_support::LeifengOnBroker cli("instances");
   ASSERT_EQ(cli.run("topics create").code, 0);
@@ -162,8 +173,7 @@ TEST(RunInstances, MetricsListenOnLoopbackUnlessAnAddressIsConfigured) {
   ASSERT_TRUE(becomes_alive(local.port, "127.0.0.1")) << local.log();
   EXPECT_EQ(status_of(local.port, "/metrics", "127.0.0.1"), 200);
   EXPECT_EQ(status_of(local.port, "/healthz", "127.0.0.2"), -1);
-  EXPECT_NE(local.log().find("http://127.0.0.1:" + std::to_string(local.port) + "/metrics"),
-            std::string::npos)
+  EXPECT_TRUE(logs(local, "http://127.0.0.1:" + std::to_string(local.port) + "/metrics"))
       << local.log();
   EXPECT_EQ(local.stop(), 0) << local.log();
 
@@ -172,8 +182,7 @@ TEST(RunInstances, MetricsListenOnLoopbackUnlessAnAddressIsConfigured) {
   ASSERT_TRUE(becomes_alive(other.port, "127.0.0.2")) << other.log();
   EXPECT_EQ(status_of(other.port, "/metrics", "127.0.0.2"), 200);
   EXPECT_EQ(status_of(other.port, "/healthz", "127.0.0.1"), -1);
-  EXPECT_NE(other.log().find("http://127.0.0.2:" + std::to_string(other.port) + "/metrics"),
-            std::string::npos)
+  EXPECT_TRUE(logs(other, "http://127.0.0.2:" + std::to_string(other.port) + "/metrics"))
       << other.log();
   EXPECT_EQ(other.stop(), 0) << other.log();
 }

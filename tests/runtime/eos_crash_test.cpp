@@ -97,6 +97,7 @@ TEST_P(ExactlyOnceCrashLoop, SigkilledWorkerRestartedManyTimesCountsEveryEventOn
   std::mt19937 random(seed);
   std::uniform_int_distribution<int> lifetime_ms(1200, 3000);
   SCOPED_TRACE("seed " + std::to_string(seed));
+  const std::string record_delay_us = worker.threads == 1 ? "20" : "100";
 
   // All 200,000 events up front; short lives and short transactions put the kills in the
   // middle of processing and often between a commit and its local apply.
@@ -104,8 +105,10 @@ TEST_P(ExactlyOnceCrashLoop, SigkilledWorkerRestartedManyTimesCountsEveryEventOn
   produce_all(worker.bootstrap, worker.input, events(0, 200000, 3000, expected));
   int kills = 0;
   for (int run = 0; run < 8; ++run) {
-    // About 20,000 events a second at most (a sleep per event).
-    const pid_t pid = worker.start(state, "solo", "run", {}, "20", "20");
+    // A sleep per event and stream thread keeps the kills before the end of the input: with
+    // 20 us, one thread counted 42-73 k events in the eight lives and two threads up to all
+    // 200,000 (sleeps round up to the timer's slack); with 100 us, two counted 91-111 k.
+    const pid_t pid = worker.start(state, "solo", "run", {}, "20", record_delay_us);
     std::this_thread::sleep_for(std::chrono::milliseconds(lifetime_ms(random)));
     kill_and_wait(pid, SIGKILL);
     ++kills;
