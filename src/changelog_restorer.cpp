@@ -69,31 +69,35 @@ class FetchedBatch {
 }  // namespace
 
 ChangelogRestorer::ChangelogRestorer(std::map<std::string, std::string> kafka_config,
-                                     std::string group_id)
+                                     std::string group_id,
+                                     std::chrono::milliseconds end_offsets_attempt)
     // An empty changelog partition should report its end at once, not after the broker's wait.
-    : consumer_(std::move(kafka_config), std::move(group_id), 10, "changelog restore") {}
+    : consumer_(std::move(kafka_config), std::move(group_id), 10, "changelog restore"),
+      end_offsets_attempt_(end_offsets_attempt) {}
 
 RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targets,
                                          const std::atomic<bool>& stop, const ProgressFn& progress,
                                          int timeout_ms) {
   RestoreResult result;
   if (targets.empty()) return result;
-  RdKafka::KafkaConsumer& reader = consumer_.get();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
 
-  // Local state ahead of its changelog means the topic was recreated: the local data
-  // describes records that no longer exist, so that task is rebuilt from the changelog alone.
-  std::map<TaskStateDb*, bool> wiped;
   // One request for all ends rather than two round trips per partition (24 tasks have ~100
   // store partitions).
   std::vector<TopicPartitionId> partitions_to_query;
   for (const RestoreTarget& target : targets)
     partitions_to_query.emplace_back(target.topic, target.partition);
-  std::vector<int64_t> highs;
-  try {
-    highs = list_offsets(reader, partitions_to_query, OffsetBound::end, timeout_ms);
-  } catch (const OffsetLookupError& e) {
-    throw std::runtime_error(std::string(e.what()) + " (the internal changelog topics must exist)");
+  const std::optional<std::vector<int64_t>> ends = end_offsets(partitions_to_query, stop, deadline);
+  if (!ends) {
+    result.interrupted = true;
+    return result;
   }
+  const std::vector<int64_t>& highs = *ends;
+  RdKafka::KafkaConsumer& reader = consumer_.get();
+
+  // Local state ahead of its changelog means the topic was recreated: the local data
+  // describes records that no longer exist, so that task is rebuilt from the changelog alone.
+  std::map<TaskStateDb*, bool> wiped;
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const RestoreTarget& target = targets[i];
     const auto local = target.state->changelog_offset(target.store);
@@ -237,7 +241,6 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
   // librdkafka's C API hands out the queued messages in batches, one lock and no wake-up per
   // message (the C++ consume() takes one at a time).
   FetchedBatch fetched(reader.c_ptr());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   auto next_note = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (remaining > 0) {
     if (stop.load()) {
@@ -275,6 +278,28 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
   for (auto& [state, bytes] : unflushed) state->make_restore_durable(true);
   if (!partitions.empty()) reader.unassign();
   return result;
+}
+
+std::optional<std::vector<int64_t>> ChangelogRestorer::end_offsets(
+    const std::vector<TopicPartitionId>& partitions, const std::atomic<bool>& stop,
+    std::chrono::steady_clock::time_point deadline) {
+  using Clock = std::chrono::steady_clock;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto attempt = std::clamp(left, std::chrono::milliseconds(1), end_offsets_attempt_);
+    try {
+      return list_offsets(consumer_.get(), partitions, OffsetBound::end,
+                          static_cast<int>(attempt.count()));
+    } catch (const OffsetLookupError& e) {
+      if (!e.timed_out() || Clock::now() >= deadline)
+        throw std::runtime_error(std::string(e.what()) +
+                                 " (the internal changelog topics must exist)");
+      if (stop.load()) return std::nullopt;
+      spdlog::warn("restoring changelogs: {}; asking again through a new consumer", e.what());
+      consumer_.close();
+    }
+  }
 }
 
 }  // namespace leifeng::runtime

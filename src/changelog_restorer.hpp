@@ -7,14 +7,17 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "changelog_consumer.hpp"
+#include "offset_lookup.hpp"
 #include "state_db.hpp"
 
 namespace leifeng::runtime {
@@ -44,19 +47,35 @@ struct RestoreResult {
 class ChangelogRestorer {
  public:
   using ProgressFn = std::function<void(const RestoreProgress&)>;
+  // How long one consumer asks for the changelogs' end offsets before a new one does: in a CI
+  // run of the failover test, after a broker was killed and restarted, one consumer got "Not
+  // leader for partition" (librdkafka 2.0.2) for the full five-minute timeout; a new consumer
+  // starts from the cluster's current metadata.
+  static constexpr std::chrono::milliseconds kEndOffsetsAttempt{15000};
 
   // `kafka_config`: librdkafka properties (bootstrap.servers and the [kafka] table).
-  ChangelogRestorer(std::map<std::string, std::string> kafka_config, std::string group_id);
+  // `end_offsets_attempt`: see kEndOffsetsAttempt (tests shorten it).
+  ChangelogRestorer(std::map<std::string, std::string> kafka_config, std::string group_id,
+                    std::chrono::milliseconds end_offsets_attempt = kEndOffsetsAttempt);
 
   // Restores all targets together (one assignment, so the waits for the ends overlap).
-  // Throws std::runtime_error when Kafka cannot be read within `timeout_ms`.
+  // Throws std::runtime_error when Kafka cannot be read within `timeout_ms`; returns
+  // `interrupted` when `stop` is set first.
   RestoreResult restore(const std::vector<RestoreTarget>& targets, const std::atomic<bool>& stop,
                         const ProgressFn& progress, int timeout_ms = 300000);
 
  private:
+  // The end offsets of `partitions`, asked again through a new consumer after each attempt
+  // that timed out on errors of moving leaders, until `deadline`; nullopt when `stop` is set
+  // first. Throws std::runtime_error.
+  std::optional<std::vector<int64_t>> end_offsets(const std::vector<TopicPartitionId>& partitions,
+                                                  const std::atomic<bool>& stop,
+                                                  std::chrono::steady_clock::time_point deadline);
+
   // librdkafka's lines and errors of the consumer go to the logger. Not told to the runtime's
   // connection state: they are served only on the next restore, long after.
   ChangelogConsumer consumer_;
+  std::chrono::milliseconds end_offsets_attempt_;
 };
 
 }  // namespace leifeng::runtime

@@ -72,8 +72,9 @@ std::vector<int64_t> lookup(rd_kafka_t* client, const std::vector<TopicPartition
     if (failed == RD_KAFKA_RESP_ERR_NO_ERROR) return offsets;
     if (!transient(failed) || Clock::now() + backoff >= deadline)
       throw OffsetLookupError("cannot list the " + what + " of " +
-                              (where.empty() ? topics_of(partitions) : where) + ": " +
-                              rd_kafka_err2str(failed));
+                                  (where.empty() ? topics_of(partitions) : where) + ": " +
+                                  rd_kafka_err2str(failed),
+                              transient(failed));
     std::this_thread::sleep_for(backoff);
   }
 }

@@ -19,10 +19,16 @@ namespace leifeng::runtime {
 
 using TopicPartitionId = std::pair<std::string, int32_t>;
 
-// The broker did not tell the offsets within the timeout; what() names the partition.
+// The broker did not tell the offsets; what() names the partition. `timed_out`: the errors
+// were all ones that go away once leadership settles, and the timeout came first.
 class OffsetLookupError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  OffsetLookupError(const std::string& what, bool timed_out)
+      : std::runtime_error(what), timed_out_(timed_out) {}
+  bool timed_out() const { return timed_out_; }
+
+ private:
+  bool timed_out_;
 };
 
 enum class OffsetBound { beginning, end };
