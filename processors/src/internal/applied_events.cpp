@@ -18,6 +18,19 @@ bool AppliedEvents::contains(std::string_view event_id, uint64_t hash) const {
   return false;
 }
 
+void AppliedEvents::write_compact(StoredBytesWriter& out) const {
+  out.varint(hashes_.size());
+  ids_.for_each([&](std::string_view id) { out.text(id); });
+}
+
+void AppliedEvents::read_compact(StoredBytesReader& in) {
+  hashes_.clear();
+  ids_ = PackedTexts{};
+  const size_t count = in.count(1);
+  hashes_.reserve(count);
+  for (size_t i = 0; i < count; ++i) add(in.text());
+}
+
 void AppliedEvents::prefetch() const {
   runtime::prefetch_bytes(hashes_.data(), hashes_.size() * sizeof(uint64_t));
   if (!ids_.empty()) runtime::prefetch_bytes(ids_.back(), 1);

@@ -35,6 +35,42 @@ void HourLogs::load_stored(const std::vector<StoredHourLog>& stored) {
   }
 }
 
+void HourLogs::write_compact(StoredBytesWriter& out) const {
+  out.varint(logs_.size());
+  for (const HourLog& log : logs_) {
+    out.text(id(log));
+    out.byte(static_cast<uint8_t>(log.state));
+    out.signed_varint(log.minutes);
+    out.byte(log.quality);
+    out.varint(log.area);
+    out.byte(log.category);
+    out.signed_varint(log.service_date);
+  }
+}
+
+void HourLogs::read_compact(StoredBytesReader& in) {
+  logs_.clear();
+  hashes_.clear();
+  long_ids_ = PackedTexts{};
+  const size_t count = in.count(7);  // the fewest bytes a log takes
+  logs_.reserve(count);
+  hashes_.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    const std::string_view log_id = in.text();
+    HourLog log;
+    const uint8_t state = in.byte();
+    if (state > static_cast<uint8_t>(LogState::revoked))
+      throw StoredFormatError("stored hour log: unknown state");
+    log.state = static_cast<LogState>(state);
+    log.minutes = in.signed_varint_as<int32_t>();
+    log.quality = in.byte();
+    log.area = in.varint_as<uint32_t>();
+    log.category = in.byte();
+    log.service_date = in.signed_varint_as<int32_t>();
+    add(log, log_id);
+  }
+}
+
 void HourLogs::prefetch_hashes() const {
   runtime::prefetch_bytes(hashes_.data(), hashes_.size() * sizeof(uint64_t));
 }

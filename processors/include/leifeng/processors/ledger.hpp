@@ -7,6 +7,7 @@
 #include <cereal/types/vector.hpp>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "leifeng/processors/county_delta.hpp"
@@ -41,7 +42,16 @@ struct VolunteerState {
   }
   std::string_view log_id(const HourLog& log) const { return logs.id(log); }
 
-  // The stored format of the first release (see HourLogs and AppliedEvents).
+  // The stored format (RocksDB, changelogs; runtime::TypedStore calls these). Written
+  // compact: kCompactFormat, then varints and each id once (without its hash), less than half
+  // the bytes of the first release's cereal format. Both formats are read, so state written by
+  // an older build still loads (internal/volunteer_state_format.cpp). Throws
+  // StoredFormatError, or cereal::Exception for a damaged cereal record.
+  static constexpr uint8_t kCompactFormat = 2;  // cereal's records begin with 0 or 1
+  static std::string encode_stored(const VolunteerState& state);
+  static VolunteerState decode_stored(std::string_view bytes);
+
+  // The cereal format of the first release (see HourLogs and AppliedEvents).
   template <class Archive>
   void serialize(Archive& ar) {
     ar(registered, party_member, skills, registered_area, first_log_area, logs, applied, daily,

@@ -1,7 +1,7 @@
 // A typed view over a KeyValueStore with a write-back object cache, so that a hot key is
 // decoded once while it stays cached (across commits, up to kRetainedKeys keys) instead of
-// once per event. Values are serialised with
-// cereal's portable binary archive.
+// once per event. Values are serialised with cereal's portable binary archive, unless their
+// type brings its own stored format (OwnStoredFormat: the ledger's volunteers).
 //
 // Every access is one hash lookup: the cache entry carries its own dirty flag, keys are looked
 // up as string_views (no std::string built per access), and a store without backing (file
@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cereal/archives/portable_binary.hpp>
+#include <concepts>
 #include <functional>
 #include <memory>
 #include <sstream>
@@ -24,6 +25,14 @@
 #include "leifeng/runtime/processor.hpp"
 
 namespace leifeng::runtime {
+
+// A value type with its own stored format: static encode_stored(value) -> bytes and
+// decode_stored(bytes) -> value.
+template <class Value>
+concept OwnStoredFormat = requires(const Value& value, std::string_view bytes) {
+  { Value::encode_stored(value) } -> std::same_as<std::string>;
+  { Value::decode_stored(bytes) } -> std::same_as<Value>;
+};
 
 template <class Value>
 class TypedStore {
@@ -137,19 +146,27 @@ class TypedStore {
   }
 
   static std::string encode(const Value& value) {
-    std::ostringstream os;
-    {
-      cereal::PortableBinaryOutputArchive ar(os);
-      ar(value);
+    if constexpr (OwnStoredFormat<Value>) {
+      return Value::encode_stored(value);
+    } else {
+      std::ostringstream os;
+      {
+        cereal::PortableBinaryOutputArchive ar(os);
+        ar(value);
+      }
+      return std::move(os).str();
     }
-    return std::move(os).str();
   }
   static Value decode(std::string_view bytes) {
-    std::istringstream is{std::string(bytes)};
-    cereal::PortableBinaryInputArchive ar(is);
-    Value value;
-    ar(value);
-    return value;
+    if constexpr (OwnStoredFormat<Value>) {
+      return Value::decode_stored(bytes);
+    } else {
+      std::istringstream is{std::string(bytes)};
+      cereal::PortableBinaryInputArchive ar(is);
+      Value value;
+      ar(value);
+      return value;
+    }
   }
 
  private:

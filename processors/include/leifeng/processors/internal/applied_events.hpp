@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "leifeng/processors/internal/packed_texts.hpp"
+#include "leifeng/processors/internal/stored_bytes.hpp"
 
 namespace leifeng::processors {
 
@@ -37,7 +38,12 @@ struct AppliedEvents {
   std::vector<std::string> ids() const { return ids_.all(); }  // in the order applied
   void prefetch() const;  // the hashes, and where the next id goes
 
-  // The stored format is that of a vector of hashes and a vector of id strings.
+  // The compact stored format (VolunteerState::encode_stored): a count, then the ids in the
+  // order applied; the hashes are rebuilt.
+  void write_compact(StoredBytesWriter& out) const;
+  void read_compact(StoredBytesReader& in);
+
+  // The cereal format of the first release: a vector of hashes and a vector of id strings.
   template <class Archive>
   void save(Archive& ar) const {
     ar(hashes_, ids());

@@ -14,6 +14,7 @@
 
 #include "leifeng/processors/internal/applied_events.hpp"
 #include "leifeng/processors/internal/packed_texts.hpp"
+#include "leifeng/processors/internal/stored_bytes.hpp"
 #include "leifeng/schemas/events.hpp"
 
 namespace leifeng::processors {
@@ -87,6 +88,13 @@ class HourLogs {
   void prefetch_hashes() const;
   void prefetch_log(std::string_view log_id) const;
 
+  // The compact stored format (VolunteerState::encode_stored): a count, then per log its id,
+  // state, minutes, quality, area, category and service date; the hashes are rebuilt.
+  void write_compact(StoredBytesWriter& out) const;
+  void read_compact(StoredBytesReader& in);
+
+  // The cereal format of the first release, which state written before the compact format
+  // still holds.
   template <class Archive>
   void save(Archive& ar) const {
     std::vector<StoredHourLog> stored;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "leifeng/processors/county_delta.hpp"
+#include "leifeng/processors/internal/stored_bytes.hpp"
 
 namespace leifeng::processors {
 
@@ -43,6 +44,12 @@ class MinutesByDate {
     it->minutes += minutes;
   }
   const std::vector<DailyMinutes>& days() const { return days_; }
+  // Loading a stored record: a day after the last one.
+  void restore(int32_t service_date, int32_t minutes) {
+    if (!days_.empty() && days_.back().service_date >= service_date)
+      throw StoredFormatError("stored daily minutes: dates out of order");
+    days_.push_back(DailyMinutes{service_date, minutes});
+  }
 
   template <class Archive>
   void serialize(Archive& ar) {
@@ -71,11 +78,6 @@ class VerifiedCounts {
   // Adds `delta` to the count of (area, period). Returns +1 when the count became positive,
   // -1 when it fell to zero, else 0: the change of `volunteers.active` there.
   int add(uint32_t area, Period period, int32_t delta) {
-    auto less = [](const VerifiedCount& c, const VerifiedCount& key) {
-      if (c.area != key.area) return c.area < key.area;
-      if (c.period_kind != key.period_kind) return c.period_kind < key.period_kind;
-      return c.period_value < key.period_value;
-    };
     const VerifiedCount key{area, static_cast<uint8_t>(period.kind), period.value, 0};
     auto it = std::lower_bound(counts_.begin(), counts_.end(), key, less);
     if (it == counts_.end() || less(key, *it)) it = counts_.insert(it, key);
@@ -86,6 +88,12 @@ class VerifiedCounts {
     return before == 0 && after > 0 ? 1 : before > 0 && after == 0 ? -1 : 0;
   }
   const std::vector<VerifiedCount>& counts() const { return counts_; }
+  // Loading a stored record: a count after the last one.
+  void restore(const VerifiedCount& count) {
+    if (!counts_.empty() && !less(counts_.back(), count))
+      throw StoredFormatError("stored verified counts: out of order");
+    counts_.push_back(count);
+  }
 
   template <class Archive>
   void serialize(Archive& ar) {
@@ -93,6 +101,11 @@ class VerifiedCounts {
   }
 
  private:
+  static bool less(const VerifiedCount& c, const VerifiedCount& key) {
+    if (c.area != key.area) return c.area < key.area;
+    if (c.period_kind != key.period_kind) return c.period_kind < key.period_kind;
+    return c.period_value < key.period_value;
+  }
   std::vector<VerifiedCount> counts_;  // by area, period kind, period value
 };
 
