@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <stdexcept>
-#include <unordered_map>
 #include <utility>
+
+#include "table_buffer.hpp"
 
 namespace leifeng::runtime {
 
@@ -32,44 +33,27 @@ class StreamTask::TaskEmitter final : public Emitter {
       sink_.send(output.kafka_topic, -1, key, value, nullptr);
       return;
     }
-    std::string slot = output.kafka_topic;
-    slot.push_back('\0');  // topic names hold no NUL
-    slot.append(key);
-    const auto [found, fresh] = table_index_.emplace(std::move(slot), table_records_.size());
-    if (fresh) {
-      table_records_.push_back({&output.kafka_topic, std::string(key), std::string(value)});
-    } else {
-      table_records_[found->second].value.assign(value);
-    }
+    tables_.put(&output.kafka_topic, key, value);
   }
 
   // Sends the waiting table records, each key once in the order keys first came.
   void send_tables() {
-    for (const TableRecord& record : table_records_) {
-      sink_.send(*record.kafka_topic, -1, record.key, record.value, nullptr);
-    }
+    tables_.for_each([&](const TableBuffer::Record& record) {
+      sink_.send(*record.topic, -1, record.key, record.value, nullptr);
+    });
     discard_tables();
   }
-  void discard_tables() {
-    table_records_.clear();
-    table_index_.clear();
-  }
+  void discard_tables() { tables_.clear(); }
 
  private:
   struct Output {
     std::string kafka_topic;
     bool table = false;
   };
-  struct TableRecord {
-    const std::string* kafka_topic;  // in topics_, whose nodes do not move
-    std::string key;
-    std::string value;
-  };
   const Topology& topology_;
   RecordSink& sink_;
   std::map<std::string, Output, std::less<>> topics_;  // cache of topology_.outputs()
-  std::vector<TableRecord> table_records_;
-  std::unordered_map<std::string, size_t> table_index_;  // topic NUL key -> table_records_
+  TableBuffer tables_;  // the table records' kafka_topic: in topics_, whose nodes do not move
 };
 
 std::string StreamTask::name_of(const Topology& topology, TaskId id) {
