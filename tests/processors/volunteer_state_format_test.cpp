@@ -95,6 +95,39 @@ TEST(VolunteerStateFormat, DamagedRecordsThrowAndNeverReadPastTheirBytes) {
   EXPECT_THROW(VolunteerState::decode_stored(huge), StoredFormatError);
 }
 
+// Values the ledger uses as indexes (a skill as a bit, a category as a metric) are checked on
+// load: a damaged record is refused instead of indexing out of bounds.
+TEST(VolunteerStateFormat, ValuesOutOfTheirDomainAreRefused) {
+  auto record = [](uint8_t skill, uint8_t quality, uint8_t category) {
+    std::string bytes;
+    StoredBytesWriter out(bytes);
+    out.byte(VolunteerState::kCompactFormat);
+    out.byte(1);  // registered
+    out.varint(1);
+    out.byte(skill);
+    out.varint(410402);
+    out.varint(410402);
+    out.varint(1);  // one log
+    out.text("L1");
+    out.byte(static_cast<uint8_t>(LogState::verified));
+    out.signed_varint(30);
+    out.byte(quality);
+    out.varint(410402);
+    out.byte(category);
+    out.signed_varint(20878);
+    for (int empty = 0; empty < 3; ++empty) out.varint(0);  // applied, daily, verified counts
+    for (int sum = 0; sum < 4; ++sum) out.signed_varint(0);
+    out.text("2027-03-01T08:00:00+08:00");
+    return bytes;
+  };
+  const auto other = static_cast<uint8_t>(schemas::ServiceType::other);
+  const auto last_category = static_cast<uint8_t>(schemas::kCategoryCount - 1);
+  EXPECT_EQ(VolunteerState::decode_stored(record(other, 5, last_category)).logs[0].quality, 5);
+  EXPECT_THROW(VolunteerState::decode_stored(record(other + 1, 5, 0)), StoredFormatError);
+  EXPECT_THROW(VolunteerState::decode_stored(record(0, 6, 0)), StoredFormatError);
+  EXPECT_THROW(VolunteerState::decode_stored(record(0, 5, last_category + 1)), StoredFormatError);
+}
+
 TEST(StoredBytes, VarintsRoundTripAtTheirLimits) {
   std::string bytes;
   StoredBytesWriter out(bytes);

@@ -64,8 +64,11 @@ void HourLogs::read_compact(StoredBytesReader& in) {
     log.state = static_cast<LogState>(state);
     log.minutes = in.signed_varint_as<int32_t>();
     log.quality = in.byte();
+    if (log.quality > 5) throw StoredFormatError("stored hour log: quality above 5");
     log.area = in.varint_as<uint32_t>();
     log.category = in.byte();
+    if (log.category >= schemas::kCategoryCount)
+      throw StoredFormatError("stored hour log: unknown category");
     log.service_date = in.signed_varint_as<int32_t>();
     add(log, log_id);
   }

@@ -60,7 +60,11 @@ VolunteerState decode_compact(std::string_view bytes) {
   state.registered = (flags & 1) != 0;
   state.party_member = (flags & 2) != 0;
   state.skills.resize(in.count(1));
-  for (uint8_t& skill : state.skills) skill = in.byte();
+  for (uint8_t& skill : state.skills) {
+    skill = in.byte();
+    if (skill > static_cast<uint8_t>(schemas::ServiceType::other))
+      throw StoredFormatError("stored volunteer: unknown skill");
+  }
   state.registered_area = in.varint_as<uint32_t>();
   state.first_log_area = in.varint_as<uint32_t>();
   state.logs.read_compact(in);
@@ -74,6 +78,8 @@ VolunteerState decode_compact(std::string_view bytes) {
     VerifiedCount count;
     count.area = in.varint_as<uint32_t>();
     count.period_kind = in.byte();
+    if (count.period_kind > static_cast<uint8_t>(Period::Kind::total))
+      throw StoredFormatError("stored verified counts: unknown period");
     count.period_value = in.signed_varint_as<int32_t>();
     count.logs = in.signed_varint_as<int32_t>();
     state.verified_counts.restore(count);
