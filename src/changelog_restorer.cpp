@@ -12,6 +12,7 @@
 #include <chrono>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -70,10 +71,12 @@ class FetchedBatch {
 
 ChangelogRestorer::ChangelogRestorer(std::map<std::string, std::string> kafka_config,
                                      std::string group_id,
-                                     std::chrono::milliseconds end_offsets_attempt)
+                                     std::chrono::milliseconds end_offsets_attempt,
+                                     std::chrono::milliseconds markers_wait)
     // An empty changelog partition should report its end at once, not after the broker's wait.
     : consumer_(std::move(kafka_config), std::move(group_id), 10, "changelog restore"),
-      end_offsets_attempt_(end_offsets_attempt) {}
+      end_offsets_attempt_(end_offsets_attempt),
+      markers_wait_(markers_wait) {}
 
 RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targets,
                                          const std::atomic<bool>& stop, const ProgressFn& progress,
@@ -87,15 +90,15 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
   std::vector<TopicPartitionId> partitions_to_query;
   for (const RestoreTarget& target : targets)
     partitions_to_query.emplace_back(target.topic, target.partition);
-  const std::optional<std::vector<int64_t>> ends = end_offsets(partitions_to_query, stop, deadline);
-  if (!ends) {
+  std::optional<std::vector<int64_t>> ends = end_offsets(partitions_to_query, stop, deadline);
+  if (!ends || !wait_for_markers(targets, partitions_to_query, *ends, stop, deadline)) {
     result.interrupted = true;
     return result;
   }
   const std::vector<int64_t>& highs = *ends;
   RdKafka::KafkaConsumer& reader = consumer_.get();
 
-  // Local state ahead of its changelog means the topic was recreated: the local data
+  // Local state still ahead of its changelog means the topic was recreated: the local data
   // describes records that no longer exist, so that task is rebuilt from the changelog alone.
   std::map<TaskStateDb*, bool> wiped;
   for (std::size_t i = 0; i < targets.size(); ++i) {
@@ -299,6 +302,37 @@ std::optional<std::vector<int64_t>> ChangelogRestorer::end_offsets(
       spdlog::warn("restoring changelogs: {}; asking again through a new consumer", e.what());
       consumer_.close();
     }
+  }
+}
+
+bool ChangelogRestorer::wait_for_markers(const std::vector<RestoreTarget>& targets,
+                                         const std::vector<TopicPartitionId>& partitions,
+                                         std::vector<int64_t>& ends, const std::atomic<bool>& stop,
+                                         std::chrono::steady_clock::time_point deadline) {
+  using Clock = std::chrono::steady_clock;
+  const auto until = std::min(deadline, Clock::now() + markers_wait_);
+  bool told = false;
+  for (;;) {
+    std::size_t ahead = targets.size();
+    for (std::size_t i = 0; i < targets.size() && ahead == targets.size(); ++i) {
+      const auto local = targets[i].state->changelog_offset(targets[i].store);
+      if (local && *local > ends[i]) ahead = i;
+    }
+    if (ahead == targets.size() || Clock::now() >= until) return true;
+    if (!told) {
+      const RestoreTarget& target = targets[ahead];
+      spdlog::info(
+          "state {} is at changelog offset {}, past the end of {}[{}] ({}): waiting up to {} s "
+          "for the markers of a committed transaction",
+          target.state->directory().string(), *target.state->changelog_offset(target.store),
+          target.topic, target.partition, ends[ahead], markers_wait_.count() / 1000);
+      told = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (stop.load()) return false;
+    std::optional<std::vector<int64_t>> again = end_offsets(partitions, stop, deadline);
+    if (!again) return false;
+    ends = std::move(*again);
   }
 }
 

@@ -52,11 +52,16 @@ class ChangelogRestorer {
   // leader for partition" (librdkafka 2.0.2) for the full five-minute timeout; a new consumer
   // starts from the cluster's current metadata.
   static constexpr std::chrono::milliseconds kEndOffsetsAttempt{15000};
+  // How long local state ahead of its changelog's end waits for that end to come (see
+  // wait_for_markers) before it is taken for the state of a recreated topic and rebuilt.
+  static constexpr std::chrono::milliseconds kMarkersWait{30000};
 
   // `kafka_config`: librdkafka properties (bootstrap.servers and the [kafka] table).
-  // `end_offsets_attempt`: see kEndOffsetsAttempt (tests shorten it).
+  // `end_offsets_attempt`, `markers_wait`: see kEndOffsetsAttempt, kMarkersWait (tests
+  // shorten them).
   ChangelogRestorer(std::map<std::string, std::string> kafka_config, std::string group_id,
-                    std::chrono::milliseconds end_offsets_attempt = kEndOffsetsAttempt);
+                    std::chrono::milliseconds end_offsets_attempt = kEndOffsetsAttempt,
+                    std::chrono::milliseconds markers_wait = kMarkersWait);
 
   // Restores all targets together (one assignment, so the waits for the ends overlap).
   // Throws std::runtime_error when Kafka cannot be read within `timeout_ms`; returns
@@ -72,10 +77,22 @@ class ChangelogRestorer {
                                                   const std::atomic<bool>& stop,
                                                   std::chrono::steady_clock::time_point deadline);
 
+  // A committed transaction's markers are written to its partitions by the coordinator after
+  // the commit returned, and the state is written when it returns: until the markers land
+  // (seconds when a broker has just failed), the end a read_committed consumer sees, the last
+  // stable offset, is before state that is already committed. So while a target's local
+  // offset is past its end, asks the ends again, for up to `markers_wait_`; updates `ends`.
+  // False when `stop` is set first.
+  bool wait_for_markers(const std::vector<RestoreTarget>& targets,
+                        const std::vector<TopicPartitionId>& partitions, std::vector<int64_t>& ends,
+                        const std::atomic<bool>& stop,
+                        std::chrono::steady_clock::time_point deadline);
+
   // librdkafka's lines and errors of the consumer go to the logger. Not told to the runtime's
   // connection state: they are served only on the next restore, long after.
   ChangelogConsumer consumer_;
   std::chrono::milliseconds end_offsets_attempt_;
+  std::chrono::milliseconds markers_wait_;
 };
 
 }  // namespace leifeng::runtime

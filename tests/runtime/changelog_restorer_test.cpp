@@ -1,13 +1,16 @@
 // The changelog restore on the real broker when the changelogs' end offsets cannot be read:
 // each attempt of kEndOffsetsAttempt is followed by one through a new consumer, a stop ends the
-// wait, and the restore's timeout still bounds it.
+// wait, and the restore's timeout still bounds it. And when the end is before the local state
+// (the markers of a committed transaction not written yet): the restore waits for them.
 #include "changelog_restorer.hpp"
 
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafkacpp.h>
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -102,6 +105,104 @@ TEST_F(ChangelogRestoreWaits, AChangelogThatAppearsDuringTheAttemptsIsRestored) 
   EXPECT_EQ(first.records + second.records, 3);
   EXPECT_EQ(state.changelog_offset("counts"), 3);
   EXPECT_EQ(state.read_committed("counts", "k1").entries.at(0).second, "v3");
+}
+
+// A transaction left open on `topic` (one record, partition 0): the last stable offset stays
+// at that record, as after a commit whose markers are not written yet, until commit().
+class OpenTransaction {
+ public:
+  OpenTransaction(const std::string& bootstrap, const std::string& topic, const std::string& id) {
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    std::string error;
+    conf->set("bootstrap.servers", bootstrap, error);
+    conf->set("transactional.id", id, error);
+    producer_.reset(RdKafka::Producer::create(conf.get(), error));
+    if (!producer_) throw std::runtime_error("producer: " + error);
+    check(producer_->init_transactions(30000));
+    check(producer_->begin_transaction());
+    std::string value = "open";
+    if (producer_->produce(topic, 0, RdKafka::Producer::RK_MSG_COPY, value.data(), value.size(),
+                           "k-open", 6, 0, nullptr) != RdKafka::ERR_NO_ERROR)
+      throw std::runtime_error("produce failed");
+    if (producer_->flush(30000) != RdKafka::ERR_NO_ERROR) throw std::runtime_error("not flushed");
+  }
+  void commit() { check(producer_->commit_transaction(30000)); }
+  void abort() { check(producer_->abort_transaction(30000)); }
+
+ private:
+  static void check(RdKafka::Error* error) {
+    if (error == nullptr) return;
+    const std::string what = error->str();
+    delete error;
+    throw std::runtime_error(what);
+  }
+  std::unique_ptr<RdKafka::Producer> producer_;
+};
+
+class StateAheadOfTheChangelogEnd : public ChangelogRestoreWaits {
+ protected:
+  // The changelog: an open transaction's record (offset 0), then k1 (offset 1). The local
+  // state holds a key the changelog does not and says it is at offset 2: committed state that
+  // the changelog's end (its last stable offset, 0) does not show yet.
+  void SetUp() override {
+    ChangelogRestoreWaits::SetUp();
+    changelog_ = app_ + "-counts-changelog";
+    create_topic(bootstrap_, changelog_, 1);
+    open_ = std::make_unique<OpenTransaction>(bootstrap_, changelog_, app_ + "-open");
+    produce_all(bootstrap_, changelog_, {{"k1", "v1"}});
+    state_ = std::make_unique<TaskStateDb>(root_ / "counter_0", std::vector<std::string>{"counts"});
+    state_->store("counts").put("local", "kept");
+    state_->apply_committed({{"counts", 2}});
+  }
+  void TearDown() override {
+    state_.reset();
+    open_.reset();
+    ChangelogRestoreWaits::TearDown();
+  }
+  bool local_key_kept() const { return !state_->read_committed("counts", "local").entries.empty(); }
+
+  std::string changelog_;
+  std::unique_ptr<OpenTransaction> open_;
+  std::unique_ptr<TaskStateDb> state_;
+};
+
+// The failover test saw it after a broker restart: state written after a commit, and the next
+// restore a second later listing ends before that commit. Rebuilding then lost the commit.
+TEST_F(StateAheadOfTheChangelogEnd, TheRestoreWaitsForTheMarkersAndKeepsTheState) {
+  ChangelogRestorer restorer({{"bootstrap.servers", bootstrap_}}, app_ + "-restore",
+                             ChangelogRestorer::kEndOffsetsAttempt, milliseconds(20000));
+  std::thread committer([&] {
+    std::this_thread::sleep_for(milliseconds(1500));
+    open_->commit();
+  });
+  std::atomic<bool> stop{false};
+  RestoreResult result;
+  try {
+    result = restorer.restore({RestoreTarget{state_.get(), "counts", changelog_, 0}}, stop, {});
+  } catch (...) {
+    committer.join();
+    throw;
+  }
+  committer.join();
+  EXPECT_FALSE(result.interrupted);
+  EXPECT_EQ(result.wiped_tasks, 0);
+  EXPECT_TRUE(local_key_kept());
+  EXPECT_GE(state_->changelog_offset("counts").value_or(-1), 2);
+}
+
+// A changelog that stays behind the state (a recreated topic; here a transaction that stays
+// open) is rebuilt from the changelog once the wait is over, as before.
+TEST_F(StateAheadOfTheChangelogEnd, StateStillAheadAfterTheWaitIsRebuilt) {
+  ChangelogRestorer restorer({{"bootstrap.servers", bootstrap_}}, app_ + "-restore",
+                             ChangelogRestorer::kEndOffsetsAttempt, milliseconds(1000));
+  std::atomic<bool> stop{false};
+  const auto started = Clock::now();
+  const RestoreResult result =
+      restorer.restore({RestoreTarget{state_.get(), "counts", changelog_, 0}}, stop, {});
+  EXPECT_GE(Clock::now() - started, milliseconds(1000));
+  EXPECT_EQ(result.wiped_tasks, 1);
+  EXPECT_FALSE(local_key_kept());
+  open_->abort();
 }
 
 }  // namespace
