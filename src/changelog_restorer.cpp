@@ -311,21 +311,24 @@ bool ChangelogRestorer::wait_for_markers(const std::vector<RestoreTarget>& targe
                                          std::chrono::steady_clock::time_point deadline) {
   using Clock = std::chrono::steady_clock;
   const auto until = std::min(deadline, Clock::now() + markers_wait_);
+  auto first_ahead = [&]() -> std::optional<std::size_t> {
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      const auto local = targets[i].state->changelog_offset(targets[i].store);
+      if (local && *local > ends[i]) return i;
+    }
+    return std::nullopt;
+  };
   bool told = false;
   for (;;) {
-    std::size_t ahead = targets.size();
-    for (std::size_t i = 0; i < targets.size() && ahead == targets.size(); ++i) {
-      const auto local = targets[i].state->changelog_offset(targets[i].store);
-      if (local && *local > ends[i]) ahead = i;
-    }
-    if (ahead == targets.size() || Clock::now() >= until) return true;
+    const std::optional<std::size_t> ahead = first_ahead();
+    if (!ahead || Clock::now() >= until) return true;
     if (!told) {
-      const RestoreTarget& target = targets[ahead];
+      const RestoreTarget& target = targets[*ahead];
       spdlog::info(
           "state {} is at changelog offset {}, past the end of {}[{}] ({}): waiting up to {} s "
           "for the markers of a committed transaction",
           target.state->directory().string(), *target.state->changelog_offset(target.store),
-          target.topic, target.partition, ends[ahead], markers_wait_.count() / 1000);
+          target.topic, target.partition, ends[*ahead], markers_wait_.count() / 1000);
       told = true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -2,9 +2,6 @@
 // (the first release's cereal format) still loads to the same volunteer.
 #include <gtest/gtest.h>
 
-#include <cereal/archives/portable_binary.hpp>
-#include <sstream>
-
 #include "harness.hpp"
 
 namespace leifeng::processors::testing {
@@ -12,12 +9,7 @@ namespace {
 
 // The first release's format, as older builds wrote it (and every field, to compare states).
 std::string cereal_bytes(const VolunteerState& state) {
-  std::ostringstream os;
-  {
-    cereal::PortableBinaryOutputArchive ar(os);
-    ar(state);
-  }
-  return std::move(os).str();
+  return runtime::portable_binary_encode(state);
 }
 
 // A volunteer with every part of the state in use: skills, logs in every state (one with an id

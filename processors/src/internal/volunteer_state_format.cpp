@@ -2,10 +2,8 @@
 // changed volunteer, whole, to RocksDB and its changelog at each commit), so its records are
 // compact: varints, and the ids of logs and applied events without the hashes that are rebuilt
 // on load. Records in the first release's cereal format are still read.
-#include <cereal/archives/portable_binary.hpp>
-#include <sstream>
-
 #include "leifeng/processors/ledger.hpp"
+#include "leifeng/runtime/typed_store.hpp"
 
 namespace leifeng::processors {
 
@@ -42,14 +40,6 @@ std::string VolunteerState::encode_stored(const VolunteerState& state) {
 }
 
 namespace {
-
-VolunteerState decode_cereal(std::string_view bytes) {
-  std::istringstream is{std::string(bytes)};
-  cereal::PortableBinaryInputArchive ar(is);
-  VolunteerState state;
-  ar(state);
-  return state;
-}
 
 VolunteerState decode_compact(std::string_view bytes) {
   StoredBytesReader in(bytes);
@@ -99,7 +89,7 @@ VolunteerState VolunteerState::decode_stored(std::string_view bytes) {
   if (bytes.empty()) throw StoredFormatError("stored volunteer: empty");
   const auto format = static_cast<uint8_t>(bytes.front());
   if (format == kCompactFormat) return decode_compact(bytes);
-  if (format <= 1) return decode_cereal(bytes);
+  if (format <= 1) return runtime::portable_binary_decode<VolunteerState>(bytes);
   throw StoredFormatError("stored volunteer: unknown format " + std::to_string(format));
 }
 

@@ -26,6 +26,26 @@
 
 namespace leifeng::runtime {
 
+// cereal's portable binary archive of `value`: the stored format of every value type without
+// its own, and the first release's format of those with one.
+template <class Value>
+std::string portable_binary_encode(const Value& value) {
+  std::ostringstream os;
+  {
+    cereal::PortableBinaryOutputArchive ar(os);
+    ar(value);
+  }
+  return std::move(os).str();
+}
+template <class Value>
+Value portable_binary_decode(std::string_view bytes) {
+  std::istringstream is{std::string(bytes)};
+  cereal::PortableBinaryInputArchive ar(is);
+  Value value;
+  ar(value);
+  return value;
+}
+
 // A value type with its own stored format: static encode_stored(value) -> bytes and
 // decode_stored(bytes) -> value.
 template <class Value>
@@ -149,23 +169,14 @@ class TypedStore {
     if constexpr (OwnStoredFormat<Value>) {
       return Value::encode_stored(value);
     } else {
-      std::ostringstream os;
-      {
-        cereal::PortableBinaryOutputArchive ar(os);
-        ar(value);
-      }
-      return std::move(os).str();
+      return portable_binary_encode(value);
     }
   }
   static Value decode(std::string_view bytes) {
     if constexpr (OwnStoredFormat<Value>) {
       return Value::decode_stored(bytes);
     } else {
-      std::istringstream is{std::string(bytes)};
-      cereal::PortableBinaryInputArchive ar(is);
-      Value value;
-      ar(value);
-      return value;
+      return portable_binary_decode<Value>(bytes);
     }
   }
 
