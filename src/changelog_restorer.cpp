@@ -90,7 +90,8 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
   std::vector<TopicPartitionId> partitions_to_query;
   for (const RestoreTarget& target : targets)
     partitions_to_query.emplace_back(target.topic, target.partition);
-  std::optional<std::vector<int64_t>> ends = end_offsets(partitions_to_query, stop, deadline);
+  std::optional<std::vector<int64_t>> ends =
+      offsets(partitions_to_query, OffsetBound::end, stop, deadline);
   if (!ends || !wait_for_markers(targets, partitions_to_query, *ends, stop, deadline)) {
     result.interrupted = true;
     return result;
@@ -122,6 +123,25 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
     RestoreProgress report;
     bool done = false;
   };
+  // Where a store has no local state, reading starts at the changelog's first offset, asked
+  // here rather than left to the consumer: librdkafka 2.0.2 defers the query of a logical
+  // offset by 500 ms when the partition's leader is not delegated yet at assignment, which
+  // happened to one of two restoring threads in most runs.
+  std::vector<TopicPartitionId> unrestored;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    if (!targets[i].state->changelog_offset(targets[i].store))
+      unrestored.push_back(partitions_to_query[i]);
+  }
+  std::optional<std::vector<int64_t>> beginnings;
+  if (!unrestored.empty()) {
+    beginnings = offsets(unrestored, OffsetBound::beginning, stop, deadline);
+    if (!beginnings) {
+      result.interrupted = true;
+      return result;
+    }
+  }
+  std::size_t next_beginning = 0;
+
   std::vector<Progress> states(targets.size());
   std::map<TaskStateDb*, int> unfinished;  // store partitions of the task not at their end yet
   std::map<std::pair<std::string, int32_t>, std::size_t> index;
@@ -132,7 +152,7 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
     Progress& p = states[i];
     p.local = target.state->changelog_offset(target.store);
     p.recorded = p.local;
-    p.next = p.local.value_or(0);
+    p.next = p.local ? *p.local : (*beginnings)[next_beginning++];
     p.report =
         RestoreProgress{target.store, target.partition, 0, std::max<int64_t>(0, highs[i] - p.next)};
     if (!index.emplace(std::make_pair(target.topic, target.partition), i).second)
@@ -143,9 +163,8 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
       p.done = true;
       continue;
     }
-    owned.emplace_back(RdKafka::TopicPartition::create(
-        target.topic, target.partition,
-        p.local ? *p.local : static_cast<int64_t>(RdKafka::Topic::OFFSET_BEGINNING)));
+    // An offset no longer in the log (records deleted since) resets to the earliest one.
+    owned.emplace_back(RdKafka::TopicPartition::create(target.topic, target.partition, p.next));
     partitions.push_back(owned.back().get());
     ++unfinished[target.state];
   }
@@ -283,17 +302,16 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
   return result;
 }
 
-std::optional<std::vector<int64_t>> ChangelogRestorer::end_offsets(
-    const std::vector<TopicPartitionId>& partitions, const std::atomic<bool>& stop,
-    std::chrono::steady_clock::time_point deadline) {
+std::optional<std::vector<int64_t>> ChangelogRestorer::offsets(
+    const std::vector<TopicPartitionId>& partitions, OffsetBound bound,
+    const std::atomic<bool>& stop, std::chrono::steady_clock::time_point deadline) {
   using Clock = std::chrono::steady_clock;
   for (;;) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     const auto attempt = std::clamp(left, std::chrono::milliseconds(1), end_offsets_attempt_);
     try {
-      return list_offsets(consumer_.get(), partitions, OffsetBound::end,
-                          static_cast<int>(attempt.count()));
+      return list_offsets(consumer_.get(), partitions, bound, static_cast<int>(attempt.count()));
     } catch (const OffsetLookupError& e) {
       if (!e.timed_out() || Clock::now() >= deadline)
         throw std::runtime_error(std::string(e.what()) +
@@ -333,7 +351,8 @@ bool ChangelogRestorer::wait_for_markers(const std::vector<RestoreTarget>& targe
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     if (stop.load()) return false;
-    std::optional<std::vector<int64_t>> again = end_offsets(partitions, stop, deadline);
+    std::optional<std::vector<int64_t>> again =
+        offsets(partitions, OffsetBound::end, stop, deadline);
     if (!again) return false;
     ends = std::move(*again);
   }

@@ -70,12 +70,12 @@ class ChangelogRestorer {
                         const ProgressFn& progress, int timeout_ms = 300000);
 
  private:
-  // The end offsets of `partitions`, asked again through a new consumer after each attempt
+  // The `bound` offsets of `partitions`, asked again through a new consumer after each attempt
   // that timed out on errors of moving leaders, until `deadline`; nullopt when `stop` is set
   // first. Throws std::runtime_error.
-  std::optional<std::vector<int64_t>> end_offsets(const std::vector<TopicPartitionId>& partitions,
-                                                  const std::atomic<bool>& stop,
-                                                  std::chrono::steady_clock::time_point deadline);
+  std::optional<std::vector<int64_t>> offsets(const std::vector<TopicPartitionId>& partitions,
+                                              OffsetBound bound, const std::atomic<bool>& stop,
+                                              std::chrono::steady_clock::time_point deadline);
 
   // A committed transaction's markers are written to its partitions by the coordinator after
   // the commit returned, and the state is written when it returns: until the markers land
