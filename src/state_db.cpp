@@ -33,6 +33,11 @@ rocksdb::Options db_options(const StateDbOptions& limits) {
   // a dropped processor, which would otherwise pin the oldest file for good.
   options.max_total_wal_size = limits.max_wal_bytes;
   options.atomic_flush = true;
+  // The task databases share RocksDB's flush threads, one by default: after a restore every
+  // task waits for its flush, and two threads end that wait ~10 % sooner on two cores
+  // (BENCHMARKS.md, "Restoring lost state").
+  options.max_background_flushes =
+      static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2U, 4U));
   return options;
 }
 
