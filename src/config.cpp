@@ -75,17 +75,6 @@ void check_replication(const Config& config) {
         o.replication_factor));
 }
 
-// A standby copy lives in the same state directory as the tasks it would take over; with
-// several stream threads a sibling's task would be warmed as a standby (not built).
-void check_threads(const Config& config) {
-  const RuntimeOptions& o = config.runtime;
-  if (o.threads > 1 && o.standby_replicas > 0)
-    throw ConfigError(fmt::format(
-        "{}: [runtime] threads ({}) above 1 does not work with [runtime] standby_replicas = 1 yet; "
-        "set threads = 1 (or leave it out: then it is 1 with standby replicas)",
-        config.origin("runtime", "threads"), o.threads));
-}
-
 const std::array<Field, 19> kFields{{
     {"app", "application_id", ValueKind::text, 0, 0,
      [](RuntimeOptions& o, std::string v) { o.application_id = std::move(v); }, nullptr},
@@ -507,7 +496,6 @@ Config load_config(const ConfigDefaults& defaults, const std::string& path,
     if (const auto* table = config.document[name].as_table()) apply_table(config, name, *table);
   }
   check_replication(config);
-  check_threads(config);
   if (!bootstrap_servers_flag.empty()) {
     config.runtime.kafka["bootstrap.servers"] = bootstrap_servers_flag;
     config.kafka_origins["bootstrap.servers"] = "--bootstrap-servers";

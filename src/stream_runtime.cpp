@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -30,6 +31,7 @@
 #include "leifeng/runtime/topic_admin.hpp"
 #include "offset_lookup.hpp"
 #include "rebalance.hpp"
+#include "standby_placement.hpp"
 #include "standby_replicas.hpp"
 #include "task.hpp"
 
@@ -151,13 +153,14 @@ class StreamRuntime::Impl final : public RecordSink,
  public:
   // Stream thread `thread` of a StreamRuntime: `barrier` is null when it is the only one.
   Impl(Topology topology, RuntimeOptions options, Metrics* metrics, Readiness* readiness,
-       int thread, CaughtUpBarrier* barrier)
+       int thread, CaughtUpBarrier* barrier, StandbyPlacement* standby)
       : topology_(std::move(topology)),
         options_(std::move(options)),
         metrics_(metrics),
         readiness_(readiness),
         thread_(thread),
         barrier_(barrier),
+        standby_(standby),
         metric_(options_.metric_prefix),
         instance_id_(resolve_instance_id(options_.instance_id, options_.state_dir)),
         transactional_id_(topology_.application_id() + "-" + instance_id_),
@@ -255,6 +258,9 @@ class StreamRuntime::Impl final : public RecordSink,
   // This stream thread's index among the instance's, and the barrier of them all (null: one).
   int thread_;
   CaughtUpBarrier* barrier_;
+  // The instance's standby copies ([runtime] standby_replicas; null without): shared by its
+  // stream threads, kept across rebalances and client rebuilds, closed when the run ends.
+  StandbyPlacement* standby_;
   QueryableState* queries_ = nullptr;
   const MetricNames metric_;
   std::string instance_id_;
@@ -273,10 +279,6 @@ class StreamRuntime::Impl final : public RecordSink,
   std::map<std::string, std::unique_ptr<RdKafka::Topic>, std::less<>> topic_handles_;
 
   std::map<TaskId, std::unique_ptr<StreamTask>> tasks_;
-  // Warm copies of the partitions other instances own (null without standby_replicas); kept
-  // across rebalances, closed with the clients (disconnect) and warmed again after.
-  std::unique_ptr<StandbyReplicas> standby_;
-  int64_t standby_reported_ = 0;  // standby records already added to the metric
   std::map<std::size_t, int32_t> task_partitions_;
   bool stores_declared_ = false;  // queries_ knows the stores and their partition counts
   // Kafka topic -> partition -> task, for routing each consumed record.
@@ -446,7 +448,7 @@ void StreamRuntime::Impl::disconnect() {
     std::unique_ptr<RdKafka::Error> error(producer_->abort_transaction(kKafkaTimeoutMs));
     in_transaction_ = false;
   }
-  standby_.reset();
+  if (standby_ != nullptr) standby_->forget(thread_);
   withdraw_queries();
   tasks_.clear();
   routes_.clear();
@@ -570,10 +572,10 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   }
   // A warm standby copy closes first (one RocksDB per directory); the restore below then reads
   // only the changelog tail after the offset the copy reached.
-  if (standby_) {
+  if (standby_ != nullptr) {
     std::vector<std::string> names;
     for (const TaskId& id : to_open) names.push_back(StreamTask::name_of(topology_, id));
-    standby_->release(names);
+    standby_->claim(thread_, names);
   }
   // Opening a task's RocksDB waits mostly on fsync; the tasks open side by side (24 of them
   // one after another took 1.5 s).
@@ -622,7 +624,7 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
                ms(started - assigned), restored.records, ms(Clock::now() - started));
   for (StreamTask* task : created) task->start();
   if (queries_ != nullptr) publish_queryable_state();
-  if (options_.standby_replicas > 0) warm_standbys();
+  if (standby_ != nullptr) warm_standbys();
   if (readiness_ != nullptr) readiness_->restored();
 }
 
@@ -641,28 +643,27 @@ const std::map<std::size_t, int32_t>& StreamRuntime::Impl::task_partitions() {
 }
 
 void StreamRuntime::Impl::warm_standbys() {
-  // Simplest correct placement: every store partition not owned here. With two instances that
-  // is one copy of each partition on the instance that does not own it; with more, each
+  // Simplest correct placement: every store partition no thread here owns. With two instances
+  // that is one copy of each partition on the instance that does not own it; with more, each
   // instance holds every partition (the directory could spread them; not built).
-  std::vector<StandbyTask> warm;
+  std::vector<StandbyTask> candidates;
   for (const auto& [subtopology, partitions] : task_partitions()) {
     const auto& stores = topology_.subtopologies()[subtopology].stores;
     if (stores.empty()) continue;
     for (int32_t partition = 0; partition < partitions; ++partition) {
-      const TaskId id{subtopology, partition};
-      if (tasks_.contains(id)) continue;
       StandbyTask task;
-      task.name = StreamTask::name_of(topology_, id);
+      task.name = StreamTask::name_of(topology_, TaskId{subtopology, partition});
       task.partition = partition;
       for (const auto& store : stores) task.changelogs[store] = topology_.changelog_topic(store);
-      warm.push_back(std::move(task));
+      candidates.push_back(std::move(task));
     }
   }
-  if (!standby_) {
-    standby_ = std::make_unique<StandbyReplicas>(
+  std::set<std::string> owned;
+  for (const auto& [id, task] : tasks_) owned.insert(StreamTask::name_of(topology_, id));
+  standby_->settle(thread_, std::move(owned), candidates, [this] {
+    return std::make_unique<StandbyReplicas>(
         common_properties(), topology_.application_id() + "-standby", state_root_, queries_);
-  }
-  standby_->warm(std::move(warm));
+  });
 }
 
 void StreamRuntime::Impl::publish_queryable_state() {
@@ -823,11 +824,7 @@ void StreamRuntime::Impl::report_after_commit(Clock::duration latency) {
     return;
   }
   metrics_->add(metric_.transactions_committed, {}, 1);
-  if (standby_) {
-    const int64_t applied = standby_->applied_records();
-    metrics_->add(metric_.standby_records, {}, applied - standby_reported_);
-    standby_reported_ = applied;
-  }
+  if (standby_ != nullptr) metrics_->add(metric_.standby_records, {}, standby_->take_applied());
   metrics_->set(metric_.commit_latency, gauge_labels({}),
                 std::chrono::duration_cast<std::chrono::milliseconds>(latency).count());
   for (auto& [id, task] : tasks_) {
@@ -1250,7 +1247,8 @@ struct StreamRuntime::Shared {
   std::string instance_id;
   Readiness* readiness = nullptr;  // the caller's; with several threads it follows `parts`
   std::vector<std::unique_ptr<Readiness>> parts;
-  std::unique_ptr<CaughtUpBarrier> barrier;  // null with one thread
+  std::unique_ptr<CaughtUpBarrier> barrier;   // null with one thread
+  std::unique_ptr<StandbyPlacement> standby;  // null without standby replicas
   ProgressListener progress;
   std::chrono::milliseconds progress_interval{0};
   std::mutex progress_mutex;
@@ -1277,7 +1275,6 @@ constexpr auto kSupervisionInterval = std::chrono::milliseconds(20);
 
 int stream_threads(const RuntimeOptions& options) {
   if (options.threads > 0) return options.threads;
-  if (options.standby_replicas > 0) return 1;
   return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 64);
 }
 
@@ -1285,8 +1282,7 @@ StreamRuntime::StreamRuntime(Topology topology, RuntimeOptions options, Metrics*
                              Readiness* readiness)
     : shared_(std::make_unique<Shared>()) {
   const int count = stream_threads(options);
-  if (count > 1 && options.standby_replicas > 0)
-    throw std::invalid_argument("several stream threads with standby replicas are not built");
+  if (options.standby_replicas > 0) shared_->standby = std::make_unique<StandbyPlacement>();
   shared_->instance_id = resolve_instance_id(options.instance_id, options.state_dir);
   shared_->readiness = readiness;
   if (count > 1) shared_->barrier = std::make_unique<CaughtUpBarrier>(count);
@@ -1301,13 +1297,15 @@ StreamRuntime::StreamRuntime(Topology topology, RuntimeOptions options, Metrics*
       parts.push_back(part);
     }
     threads_.push_back(std::make_unique<Impl>(topology, std::move(own), metrics, part, thread,
-                                              shared_->barrier.get()));
+                                              shared_->barrier.get(), shared_->standby.get()));
   }
   if (readiness != nullptr && count > 1) readiness->follow(std::move(parts));
 }
 
 StreamRuntime::~StreamRuntime() {
   if (shared_->readiness != nullptr && !shared_->parts.empty()) shared_->readiness->follow({});
+  // The threads use the shared parts until they are gone.
+  threads_.clear();
 }
 
 void StreamRuntime::run(const std::atomic<bool>& stop) {
@@ -1319,6 +1317,13 @@ bool StreamRuntime::run_until_caught_up(const std::atomic<bool>& stop) {
 }
 
 bool StreamRuntime::run_threads(const std::atomic<bool>& stop, bool until_caught_up) {
+  // The standby copies close when the run ends, however it ends.
+  struct StopStandby {
+    StandbyPlacement* standby;
+    ~StopStandby() {
+      if (standby != nullptr) standby->stop();
+    }
+  } stop_standby{shared_->standby.get()};
   if (threads_.size() == 1) return threads_.front()->run(stop, until_caught_up);
   // The threads stop on one flag: the caller's `stop`, or one of them failing.
   std::atomic<bool> halt{false};

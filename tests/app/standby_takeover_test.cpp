@@ -3,7 +3,9 @@
 // partition is killed with SIGKILL while it processes. The survivor answers that volunteer
 // from its standby copy (marked as such) while the group has not moved the partition yet,
 // then takes the partition over restoring only the changelog tail (far fewer records than the
-// changelogs hold), and every output table equals a replay of the events (exactly-once).
+// changelogs hold), and every output table equals a replay of the events (exactly-once). Run
+// with one stream thread per instance and with two (the copies are then the partitions no
+// thread of the instance owns).
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <librdkafka/rdkafka.h>
@@ -58,16 +60,18 @@ Answer query(int port, const std::string& path) {
 
 // `leifeng run` with a standby and a query port, in its own directory.
 struct Instance {
-  Instance(const leifeng::test_support::LeifengOnBroker& cli, const std::string& name)
+  Instance(const leifeng::test_support::LeifengOnBroker& cli, const std::string& name, int threads)
       : dir(cli.dir() / name),
         port(support::free_port()),
-        command((fs::create_directories(dir), dir), {{"LEIFENG_APP_TOPIC_PREFIX", cli.prefix()},
-                                                     {"LEIFENG_APP_APPLICATION_ID", cli.prefix()},
-                                                     {"LEIFENG_APP_STATE_DIR", "state"},
-                                                     {"LEIFENG_TOPICS_PARTITIONS", "3"},
-                                                     {"LEIFENG_RUNTIME_COMMIT_INTERVAL_MS", "200"},
-                                                     {"LEIFENG_RUNTIME_STANDBY_REPLICAS", "1"},
-                                                     {"LEIFENG_SERVE_PORT", std::to_string(port)}}),
+        command((fs::create_directories(dir), dir),
+                {{"LEIFENG_APP_TOPIC_PREFIX", cli.prefix()},
+                 {"LEIFENG_APP_APPLICATION_ID", cli.prefix()},
+                 {"LEIFENG_APP_STATE_DIR", "state"},
+                 {"LEIFENG_TOPICS_PARTITIONS", "3"},
+                 {"LEIFENG_RUNTIME_COMMIT_INTERVAL_MS", "200"},
+                 {"LEIFENG_RUNTIME_STANDBY_REPLICAS", "1"},
+                 {"LEIFENG_RUNTIME_THREADS", std::to_string(threads)},
+                 {"LEIFENG_SERVE_PORT", std::to_string(port)}}),
         bootstrap(cli.bootstrap()) {
     std::ofstream(dir / "leifeng.toml") << "[rules]\nstar_thresholds_hours = [5, 10, 20, 40, 80]\n";
   }
@@ -151,7 +155,8 @@ int64_t restored_in(const std::string& log) {
   return total;
 }
 
-class StandbyTakeover : public ::testing::Test {
+// The parameter: stream threads per instance.
+class StandbyTakeover : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override {
     std::ofstream(cli.dir() / "leifeng.toml")
@@ -198,11 +203,11 @@ class StandbyTakeover : public ::testing::Test {
   }
 
   leifeng::test_support::LeifengOnBroker cli{"standby"};
-  Instance first{cli, "first"};
-  Instance second{cli, "second"};
+  Instance first{cli, "first", GetParam()};
+  Instance second{cli, "second", GetParam()};
 };
 
-TEST_F(StandbyTakeover, KilledOwnersPartitionsAreServedByTheStandbyAndTakenOverWithOnlyTheTail) {
+TEST_P(StandbyTakeover, KilledOwnersPartitionsAreServedByTheStandbyAndTakenOverWithOnlyTheTail) {
   ASSERT_NO_FATAL_FAILURE(publish(0));
   first.start();
   second.start();
@@ -334,5 +339,10 @@ TEST_F(StandbyTakeover, KilledOwnersPartitionsAreServedByTheStandbyAndTakenOverW
   compare("county-stats.jsonl", without_revision, false);
   compare("dead-letter.jsonl", without_source, true);
 }
+
+INSTANTIATE_TEST_SUITE_P(StreamThreads, StandbyTakeover, ::testing::Values(1, 2),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return std::to_string(info.param) + "Threads";
+                         });
 
 }  // namespace

@@ -422,21 +422,17 @@ TEST_F(ConfigFile, StandbyReplicas) {
   EXPECT_THAT(error_of("[runtime]\nstandby_replicas = \"one\"\n"), HasSubstr("standby_replicas"));
 }
 
-// [runtime] threads: 0 (the number of cores) by default; above 1 it refuses standby replicas,
-// naming where the value came from.
+// [runtime] threads: 0 (the number of cores) by default; any count goes with standby replicas.
 TEST_F(ConfigFile, StreamThreads) {
   EXPECT_EQ(load_config("", "", Environment{}).runtime.threads, 0);
   EXPECT_EQ(load_config(write("[runtime]\nthreads = 4\n"), "", Environment{}).runtime.threads, 4);
   EXPECT_EQ(load_config("", "", Environment{{"LEIFENG_RUNTIME_THREADS", "1"}}).runtime.threads, 1);
   EXPECT_THAT(error_of("[runtime]\nthreads = -1\n"),
               HasSubstr("[runtime] threads must be between 0 and 256, not -1"));
-  EXPECT_THAT(error_of("[runtime]\nthreads = 2\nstandby_replicas = 1\n"),
-              ::testing::AllOf(HasSubstr(":2:"),
-                               HasSubstr("[runtime] threads (2) above 1 does not work with "
-                                         "[runtime] standby_replicas = 1")));
-  EXPECT_EQ(load_config(write("[runtime]\nthreads = 1\nstandby_replicas = 1\n"), "", Environment{})
-                .runtime.threads,
-            1);
+  const Config both =
+      load_config(write("[runtime]\nthreads = 2\nstandby_replicas = 1\n"), "", Environment{});
+  EXPECT_EQ(both.runtime.threads, 2);
+  EXPECT_EQ(both.runtime.standby_replicas, 1);
 }
 
 // Replication is left to the broker unless set; -1 says so explicitly.

@@ -1,6 +1,7 @@
 // Standby replicas on the real broker (issue 15): a warm copy tails a changelog into the task's
 // local state, recording the applied offset, is served to queries as a standby's while it is
-// warm, and once released the ChangelogRestorer restores only the tail written after it.
+// warm, and once released the ChangelogRestorer restores only the tail written after it. With
+// several stream threads, StandbyPlacement warms the partitions no thread owns.
 #include "standby_replicas.hpp"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "changelog_restorer.hpp"
 #include "kafka_test_support.hpp"
 #include "leifeng/runtime/queryable_state.hpp"
+#include "standby_placement.hpp"
 
 namespace leifeng::runtime::testing {
 namespace {
@@ -118,6 +121,63 @@ TEST(StandbyReplicas, WarmReplacesTheSetOfCopies) {
   EXPECT_TRUE(state.changelog_offset("counts").has_value());
   standby.stop();
   EXPECT_TRUE(standby.warm_tasks().empty());
+  std::filesystem::remove_all(root);
+}
+
+// Two stream threads of one instance: the copies are the partitions neither owns; a claimed
+// task's copy is closed when claim() returns and is not warmed again by the other thread's
+// settlement; a thread that closed its tasks leaves them to be warmed.
+TEST(StandbyPlacement, CopiesAreThePartitionsNoThreadOwns) {
+  const std::string bootstrap = test_bootstrap_servers();
+  const std::string app = unique_name("standby-placement");
+  const std::string changelog = app + "-counts-changelog";
+  create_topic(bootstrap, changelog, 3);
+  const auto root = std::filesystem::temp_directory_path() / app;
+  std::filesystem::remove_all(root);
+  produce_all(bootstrap, changelog, records(0, 600));
+
+  std::vector<StandbyTask> all;
+  for (int32_t p = 0; p < 3; ++p)
+    all.push_back(StandbyTask{"counter_" + std::to_string(p), p, {{"counts", changelog}}});
+  StandbyReplicas* made = nullptr;
+  auto make = [&] {
+    auto replicas = std::make_unique<StandbyReplicas>(
+        std::map<std::string, std::string>{{"bootstrap.servers", bootstrap}}, app + "-standby",
+        root, nullptr);
+    made = replicas.get();
+    return replicas;
+  };
+  auto warm_becomes = [&](const std::vector<std::string>& expected) {
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    while (made->warm_tasks() != expected && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return made->warm_tasks() == expected;
+  };
+
+  StandbyPlacement placement;
+  placement.claim(0, {"counter_0"});
+  placement.settle(0, {"counter_0"}, all, make);
+  ASSERT_TRUE(warm_becomes({"counter_1", "counter_2"}));
+  ASSERT_TRUE(reaches(*made, "counter_1", 1));
+  EXPECT_GT(placement.take_applied(), 0);
+
+  // Thread 1 is assigned counter_1: its copy is closed, so the task can open its state.
+  placement.claim(1, {"counter_1"});
+  EXPECT_EQ(made->warm_tasks(), std::vector<std::string>{"counter_2"});
+  {
+    TaskStateDb state(root / "counter_1", {"counts"});
+    EXPECT_TRUE(state.changelog_offset("counts").has_value());
+  }
+  // Thread 0 settles again (another assignment): counter_1 is thread 1's, not warmed.
+  placement.settle(0, {"counter_0"}, all, make);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(made->warm_tasks(), std::vector<std::string>{"counter_2"});
+
+  // Thread 1 closed its tasks: the next settlement warms counter_1 again.
+  placement.forget(1);
+  placement.settle(0, {"counter_0"}, all, make);
+  EXPECT_TRUE(warm_becomes({"counter_1", "counter_2"}));
+  placement.stop();
   std::filesystem::remove_all(root);
 }
 

@@ -132,8 +132,7 @@ class StreamRuntime {
   std::unique_ptr<Shared> shared_;
 };
 
-// The stream threads `options` asks for: [runtime] threads, else the number of cores (1 with
-// standby replicas).
+// The stream threads `options` asks for: [runtime] threads, else the number of cores.
 int stream_threads(const RuntimeOptions& options);
 
 // Where the runtime keeps an application's local state: <state_dir>/<application_id>, one
