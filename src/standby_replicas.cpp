@@ -239,7 +239,24 @@ void StandbyReplicas::open_copies(const std::vector<StandbyTask>& tasks) {
       copy->state->wipe();
       for (auto& store : copy->stores) store.recorded.reset();
     }
-    for (auto& store : copy->stores) store.next = store.recorded.value_or(0);
+  }
+  // A store with no local state starts at its changelog's first offset, asked here: assigned
+  // the logical "beginning", librdkafka 2.0.2 can defer that query by 500 ms (as in the
+  // ChangelogRestorer).
+  std::vector<TopicPartitionId> unrestored;
+  for (auto& copy : opened) {
+    for (const auto& store : copy->stores) {
+      if (!store.recorded) unrestored.emplace_back(store.topic, copy->task.partition);
+    }
+  }
+  const std::vector<int64_t> beginnings =
+      unrestored.empty()
+          ? std::vector<int64_t>{}
+          : list_offsets(consumer_.get(), unrestored, OffsetBound::beginning, kOffsetsTimeoutMs);
+  std::size_t next_beginning = 0;
+  for (auto& copy : opened) {
+    for (auto& store : copy->stores)
+      store.next = store.recorded ? *store.recorded : beginnings[next_beginning++];
     if (queries_ != nullptr) {
       for (const auto& store : copy->stores)
         queries_->publish_standby(store.name, copy->task.partition, *copy->state);
@@ -271,10 +288,10 @@ void StandbyReplicas::reassign() {
   std::vector<RdKafka::TopicPartition*> partitions;
   for (const auto& [name, copy] : copies_) {
     for (const auto& store : copy->stores) {
-      owned.emplace_back(RdKafka::TopicPartition::create(
-          store.topic, copy->task.partition,
-          store.recorded ? *store.recorded
-                         : static_cast<int64_t>(RdKafka::Topic::OFFSET_BEGINNING)));
+      // Pending records were applied first (sync), so `next` is the offset recorded, or the
+      // changelog's first offset for a store with nothing recorded yet.
+      owned.emplace_back(
+          RdKafka::TopicPartition::create(store.topic, copy->task.partition, store.next));
       partitions.push_back(owned.back().get());
     }
   }

@@ -6,7 +6,6 @@
 #include "changelog_restorer.hpp"
 
 #include <gtest/gtest.h>
-#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
 #include <atomic>
@@ -205,40 +204,6 @@ TEST_F(StateAheadOfTheChangelogEnd, StateStillAheadAfterTheWaitIsRebuilt) {
   EXPECT_EQ(result.wiped_tasks, 1);
   EXPECT_FALSE(local_key_kept());
   open_->abort();
-}
-
-// Deletes the records of `topic`[0] before `offset` (the log start moves there).
-void delete_records_before(const std::string& bootstrap, const std::string& topic, int64_t offset) {
-  char error[256];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error) !=
-      RD_KAFKA_CONF_OK)
-    throw std::runtime_error(error);
-  std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)> admin(
-      rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error), &rd_kafka_destroy);
-  if (!admin) throw std::runtime_error(error);
-  rd_kafka_topic_partition_list_t* before = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(before, topic.c_str(), 0)->offset = offset;
-  rd_kafka_DeleteRecords_t* request = rd_kafka_DeleteRecords_new(before);
-  rd_kafka_topic_partition_list_destroy(before);
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(admin.get());
-  rd_kafka_DeleteRecords(admin.get(), &request, 1, nullptr, queue);
-  rd_kafka_DeleteRecords_destroy(request);
-  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30000);
-  std::string failure;
-  if (event == nullptr) {
-    failure = "no answer to DeleteRecords";
-  } else if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    failure = rd_kafka_event_error_string(event);
-  } else {
-    const rd_kafka_topic_partition_list_t* done =
-        rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(event));
-    if (done->cnt != 1 || done->elems[0].err != RD_KAFKA_RESP_ERR_NO_ERROR)
-      failure = "DeleteRecords refused";
-  }
-  if (event != nullptr) rd_kafka_event_destroy(event);
-  rd_kafka_queue_destroy(queue);
-  if (!failure.empty()) throw std::runtime_error(failure);
 }
 
 // A store with no local state is read from its changelog's first offset, asked for before the

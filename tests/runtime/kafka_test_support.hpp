@@ -29,6 +29,8 @@ struct KeyedRecord {
 // Produces (idempotent, partitioned by key) and waits for every delivery.
 void produce_all(const std::string& bootstrap, const std::string& topic,
                  const std::vector<KeyedRecord>& records);
+// Deletes the records of `topic`[0] before `offset` (the log start moves there).
+void delete_records_before(const std::string& bootstrap, const std::string& topic, int64_t offset);
 
 struct ReadRecord {
   std::string key;
