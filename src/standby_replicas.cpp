@@ -22,6 +22,8 @@ constexpr std::size_t kChunkRecords = 20000;
 // consume() waits at most this long, so release() and stop() are served quickly.
 constexpr int kPollMs = 20;
 constexpr int kOffsetsTimeoutMs = 30000;
+// How often a copy left closed because its state was ahead of the changelog is tried again.
+constexpr auto kRetryInterval = std::chrono::milliseconds(200);
 
 }  // namespace
 
@@ -40,9 +42,10 @@ struct StandbyReplicas::Copy {
 
 StandbyReplicas::StandbyReplicas(std::map<std::string, std::string> kafka_config,
                                  std::string group_id, std::filesystem::path state_root,
-                                 QueryableState* queries)
+                                 QueryableState* queries, std::chrono::milliseconds markers_wait)
     : state_root_(std::move(state_root)),
       queries_(queries),
+      markers_wait_(markers_wait),
       consumer_(std::move(kafka_config), std::move(group_id), 100, "standby") {}
 
 StandbyReplicas::~StandbyReplicas() {
@@ -105,17 +108,20 @@ std::map<std::string, int64_t> StandbyReplicas::applied_offsets(const std::strin
 void StandbyReplicas::loop() {
   uint64_t synced = 0;
   auto next_apply = Clock::now() + kApplyInterval;
+  auto next_retry = Clock::now() + kRetryInterval;
   for (;;) {
     std::optional<std::map<std::string, StandbyTask>> wanted;
     uint64_t generation = 0;
     {
       std::unique_lock lock(mutex_);
       if (copies_.empty() && requested_ == synced && !stopping_)
-        changed_.wait_for(lock, std::chrono::milliseconds(200));
+        changed_.wait_for(lock, kRetryInterval);
       if (stopping_) break;
-      if (requested_ != synced) {
+      const bool retry = !ahead_since_.empty() && Clock::now() >= next_retry;
+      if (requested_ != synced || retry) {
         wanted = wanted_;
         generation = requested_;
+        next_retry = Clock::now() + kRetryInterval;
       }
     }
     if (wanted) {
@@ -183,6 +189,7 @@ void StandbyReplicas::loop() {
 void StandbyReplicas::sync(const std::map<std::string, StandbyTask>& wanted) {
   // Everything read so far goes into the state first: a reassignment drops what was fetched.
   apply_pending();
+  std::erase_if(ahead_since_, [&](const auto& entry) { return !wanted.contains(entry.first); });
   bool changed = false;
   for (auto it = copies_.begin(); it != copies_.end();) {
     auto want = wanted.find(it->first);
@@ -199,14 +206,11 @@ void StandbyReplicas::sync(const std::map<std::string, StandbyTask>& wanted) {
   for (const auto& [name, task] : wanted) {
     if (!copies_.contains(name)) opening.push_back(task);
   }
-  if (!opening.empty()) {
-    open_copies(opening);
-    changed = true;
-  }
+  if (!opening.empty()) changed = open_copies(opening) || changed;
   if (changed) reassign();
 }
 
-void StandbyReplicas::open_copies(const std::vector<StandbyTask>& tasks) {
+bool StandbyReplicas::open_copies(const std::vector<StandbyTask>& tasks) {
   std::vector<std::unique_ptr<Copy>> opened;
   std::vector<TopicPartitionId> partitions;
   for (const StandbyTask& task : tasks) {
@@ -222,23 +226,43 @@ void StandbyReplicas::open_copies(const std::vector<StandbyTask>& tasks) {
     }
     opened.push_back(std::move(copy));
   }
-  // Local state ahead of its changelog means the topic was recreated: that copy is rebuilt
-  // from the changelog alone, as the restorer does.
+  // Local state ahead of its changelog's end: an owner here committed and the markers are not
+  // written yet, so the copy stays closed and is tried again (its owner-to-be may open it
+  // meanwhile); still ahead after markers_wait_, the topic was recreated and the copy is
+  // rebuilt from the changelog alone, as the restorer does.
   const std::vector<int64_t> ends =
       list_offsets(consumer_.get(), partitions, OffsetBound::end, kOffsetsTimeoutMs);
   std::size_t at = 0;
-  for (auto& copy : opened) {
-    bool wipe = false;
-    for (const auto& store : copy->stores) {
-      wipe = wipe || (store.recorded && *store.recorded > ends[at]);
+  for (auto it = opened.begin(); it != opened.end();) {
+    Copy& copy = **it;
+    bool ahead = false;
+    for (const auto& store : copy.stores) {
+      ahead = ahead || (store.recorded && *store.recorded > ends[at]);
       ++at;
     }
-    if (wipe) {
-      spdlog::warn("standby state {} is ahead of its changelog; rebuilding it",
-                   copy->state->directory().string());
-      copy->state->wipe();
-      for (auto& store : copy->stores) store.recorded.reset();
+    const std::string& name = copy.task.name;
+    if (!ahead) {
+      ahead_since_.erase(name);
+      ++it;
+      continue;
     }
+    const auto [entry, first] = ahead_since_.try_emplace(name, Clock::now());
+    if (Clock::now() - entry->second < markers_wait_) {
+      if (first)
+        spdlog::info(
+            "standby state {} is past its changelog's end: waiting up to {} s for the "
+            "markers of a committed transaction",
+            copy.state->directory().string(), markers_wait_.count() / 1000);
+      copy.state.reset();  // not published to queries yet
+      it = opened.erase(it);
+      continue;
+    }
+    spdlog::warn("standby state {} is still ahead of its changelog; rebuilding it",
+                 copy.state->directory().string());
+    ahead_since_.erase(name);
+    copy.state->wipe();
+    for (auto& store : copy.stores) store.recorded.reset();
+    ++it;
   }
   // A store with no local state starts at its changelog's first offset, asked here: assigned
   // the logical "beginning", librdkafka 2.0.2 can defer that query by 500 ms (as in the
@@ -265,6 +289,7 @@ void StandbyReplicas::open_copies(const std::vector<StandbyTask>& tasks) {
     std::lock_guard lock(mutex_);
     copies_.emplace(copy->task.name, std::move(copy));
   }
+  return !opened.empty();
 }
 
 void StandbyReplicas::close_copy(Copy& copy) {

@@ -9,11 +9,16 @@
 // The copies are read by queries only through QueryableState::standby(), which marks every
 // answer as a standby's, with its lag behind the changelog.
 //
+// A copy whose local state is past its changelog's end (an owner here committed and the
+// transaction's markers are not written yet) stays closed, and is tried again, until the end
+// passes it; only a state still ahead after markers_wait (a recreated topic) is rebuilt.
+//
 // Which copies: the runtime asks for every store partition it does not own (see
 // StreamRuntime's warm_standbys), so with k instances each partition has k-1 copies.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -26,6 +31,7 @@
 #include <vector>
 
 #include "changelog_consumer.hpp"
+#include "changelog_restorer.hpp"
 #include "state_db.hpp"
 
 namespace leifeng::runtime {
@@ -44,8 +50,11 @@ class StandbyReplicas {
  public:
   // `kafka_config`: librdkafka properties (bootstrap.servers and the [kafka] table).
   // `queries` may be null (queries are not served).
+  // `markers_wait`: how long a copy whose local state is ahead of its changelog's end waits
+  // for the markers of a committed transaction before it is rebuilt (ChangelogRestorer's).
   StandbyReplicas(std::map<std::string, std::string> kafka_config, std::string group_id,
-                  std::filesystem::path state_root, QueryableState* queries);
+                  std::filesystem::path state_root, QueryableState* queries,
+                  std::chrono::milliseconds markers_wait = ChangelogRestorer::kMarkersWait);
   ~StandbyReplicas();
   StandbyReplicas(const StandbyReplicas&) = delete;
   StandbyReplicas& operator=(const StandbyReplicas&) = delete;
@@ -71,7 +80,8 @@ class StandbyReplicas {
   void loop();
   // Opens, closes and reassigns so that the copies are `wanted`.
   void sync(const std::map<std::string, StandbyTask>& wanted);
-  void open_copies(const std::vector<StandbyTask>& tasks);
+  // Opens the copies of `tasks` (except those left closed for now); true if any was opened.
+  bool open_copies(const std::vector<StandbyTask>& tasks);
   void close_copy(Copy& copy);
   void reassign();
   void apply_pending();
@@ -79,11 +89,15 @@ class StandbyReplicas {
 
   std::filesystem::path state_root_;
   QueryableState* queries_;
+  std::chrono::milliseconds markers_wait_;
   ChangelogConsumer consumer_;
   std::atomic<int64_t> applied_{0};
 
   // Owned by the standby thread (copies_ read under mutex_ by the accessors).
   std::map<std::string, std::unique_ptr<Copy>> copies_;
+  // Copies left closed because their state was ahead of the changelog's end: since when. Their
+  // opening is tried again every kRetryInterval until the markers arrive or markers_wait_ ends.
+  std::map<std::string, std::chrono::steady_clock::time_point> ahead_since_;
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -108,38 +108,6 @@ TEST_F(ChangelogRestoreWaits, AChangelogThatAppearsDuringTheAttemptsIsRestored) 
   EXPECT_EQ(state.read_committed("counts", "k1").entries.at(0).second, "v3");
 }
 
-// A transaction left open on `topic` (one record, partition 0): the last stable offset stays
-// at that record, as after a commit whose markers are not written yet, until commit().
-class OpenTransaction {
- public:
-  OpenTransaction(const std::string& bootstrap, const std::string& topic, const std::string& id) {
-    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-    std::string error;
-    conf->set("bootstrap.servers", bootstrap, error);
-    conf->set("transactional.id", id, error);
-    producer_.reset(RdKafka::Producer::create(conf.get(), error));
-    if (!producer_) throw std::runtime_error("producer: " + error);
-    check(producer_->init_transactions(30000));
-    check(producer_->begin_transaction());
-    std::string value = "open";
-    if (producer_->produce(topic, 0, RdKafka::Producer::RK_MSG_COPY, value.data(), value.size(),
-                           "k-open", 6, 0, nullptr) != RdKafka::ERR_NO_ERROR)
-      throw std::runtime_error("produce failed");
-    if (producer_->flush(30000) != RdKafka::ERR_NO_ERROR) throw std::runtime_error("not flushed");
-  }
-  void commit() { check(producer_->commit_transaction(30000)); }
-  void abort() { check(producer_->abort_transaction(30000)); }
-
- private:
-  static void check(RdKafka::Error* error) {
-    if (error == nullptr) return;
-    const std::string what = error->str();
-    delete error;
-    throw std::runtime_error(what);
-  }
-  std::unique_ptr<RdKafka::Producer> producer_;
-};
-
 class StateAheadOfTheChangelogEnd : public ChangelogRestoreWaits {
  protected:
   // The changelog: an open transaction's record (offset 0), then k1 (offset 1). The local

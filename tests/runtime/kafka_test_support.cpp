@@ -111,6 +111,42 @@ void delete_records_before(const std::string& bootstrap, const std::string& topi
   if (!failure.empty()) throw std::runtime_error(failure);
 }
 
+namespace {
+void check_transaction(RdKafka::Error* error) {
+  if (error == nullptr) return;
+  const std::string what = error->str();
+  delete error;
+  throw std::runtime_error(what);
+}
+}  // namespace
+
+OpenTransaction::OpenTransaction(const std::string& bootstrap, const std::string& topic,
+                                 const std::string& id) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string error;
+  conf->set("bootstrap.servers", bootstrap, error);
+  conf->set("transactional.id", id, error);
+  producer_.reset(RdKafka::Producer::create(conf.get(), error));
+  if (!producer_) throw std::runtime_error("producer: " + error);
+  check_transaction(producer_->init_transactions(30000));
+  check_transaction(producer_->begin_transaction());
+  std::string value = "open";
+  if (producer_->produce(topic, 0, RdKafka::Producer::RK_MSG_COPY, value.data(), value.size(),
+                         "k-open", 6, 0, nullptr) != RdKafka::ERR_NO_ERROR)
+    throw std::runtime_error("produce failed");
+  if (producer_->flush(30000) != RdKafka::ERR_NO_ERROR) throw std::runtime_error("not flushed");
+}
+
+OpenTransaction::~OpenTransaction() = default;
+
+void OpenTransaction::commit() {
+  check_transaction(producer_->commit_transaction(30000));
+}
+
+void OpenTransaction::abort() {
+  check_transaction(producer_->abort_transaction(30000));
+}
+
 void produce_all(const std::string& bootstrap, const std::string& topic,
                  const std::vector<KeyedRecord>& records) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));

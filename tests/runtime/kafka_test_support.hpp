@@ -6,9 +6,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace RdKafka {
+class Producer;
+}
 
 namespace leifeng::runtime::testing {
 
@@ -31,6 +36,21 @@ void produce_all(const std::string& bootstrap, const std::string& topic,
                  const std::vector<KeyedRecord>& records);
 // Deletes the records of `topic`[0] before `offset` (the log start moves there).
 void delete_records_before(const std::string& bootstrap, const std::string& topic, int64_t offset);
+
+// A transaction left open on `topic` (one record, partition 0): the last stable offset stays
+// at that record, as after a commit whose markers are not written yet, until commit().
+class OpenTransaction {
+ public:
+  OpenTransaction(const std::string& bootstrap, const std::string& topic, const std::string& id);
+  ~OpenTransaction();
+  OpenTransaction(const OpenTransaction&) = delete;
+  OpenTransaction& operator=(const OpenTransaction&) = delete;
+  void commit();
+  void abort();
+
+ private:
+  std::unique_ptr<RdKafka::Producer> producer_;
+};
 
 struct ReadRecord {
   std::string key;

@@ -153,6 +153,75 @@ TEST(StandbyReplicas, ACopyOfAChangelogWhoseRecordsWereDeletedStartsAtItsFirstOf
   std::filesystem::remove_all(root);
 }
 
+// The changelog: an open transaction's record (offset 0), then k1 (offset 1); the local state
+// of counter_0 holds a key the changelog does not and says it is at offset 2: committed state
+// whose transaction's markers are not written yet (the last stable offset is 0).
+class StandbyAheadOfTheChangelogEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bootstrap_ = test_bootstrap_servers();
+    app_ = unique_name("standby-ahead");
+    changelog_ = app_ + "-counts-changelog";
+    create_topic(bootstrap_, changelog_, 1);
+    root_ = std::filesystem::temp_directory_path() / app_;
+    std::filesystem::remove_all(root_);
+    open_ = std::make_unique<OpenTransaction>(bootstrap_, changelog_, app_ + "-open");
+    produce_all(bootstrap_, changelog_, {{"k1", "v1"}});
+    TaskStateDb state(root_ / "counter_0", {"counts"});
+    state.store("counts").put("local", "kept");
+    state.apply_committed({{"counts", 2}});
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  bool local_key_kept() const {
+    TaskStateDb state(root_ / "counter_0", {"counts"});
+    return !state.read_committed("counts", "local").entries.empty();
+  }
+  bool opens_within(const StandbyReplicas& standby, std::chrono::milliseconds limit) const {
+    const auto deadline = Clock::now() + limit;
+    while (Clock::now() < deadline) {
+      if (!standby.warm_tasks().empty()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  StandbyTask task() const { return StandbyTask{"counter_0", 0, {{"counts", changelog_}}}; }
+
+  std::string bootstrap_;
+  std::string app_;
+  std::string changelog_;
+  std::filesystem::path root_;
+  std::unique_ptr<OpenTransaction> open_;
+};
+
+// The copy stays closed until the markers are written, then goes on from its own offset: the
+// state it had is kept, not rebuilt.
+TEST_F(StandbyAheadOfTheChangelogEnd, TheCopyWaitsForTheMarkersAndKeepsItsState) {
+  StandbyReplicas standby({{"bootstrap.servers", bootstrap_}}, app_ + "-standby", root_, nullptr,
+                          std::chrono::milliseconds(20000));
+  standby.warm({task()});
+  EXPECT_FALSE(opens_within(standby, std::chrono::milliseconds(1000)));
+  open_->commit();
+  ASSERT_TRUE(opens_within(standby, std::chrono::seconds(30)));
+  ASSERT_TRUE(reaches(standby, "counter_0", 3));  // past the commit marker at offset 2
+  EXPECT_EQ(standby.applied_records(), 0);
+  standby.stop();
+  EXPECT_TRUE(local_key_kept());
+}
+
+// A changelog that stays behind the state (a recreated topic; here a transaction that stays
+// open) has its copy rebuilt from the changelog once the wait is over.
+TEST_F(StandbyAheadOfTheChangelogEnd, AStateStillAheadAfterTheWaitIsRebuilt) {
+  StandbyReplicas standby({{"bootstrap.servers", bootstrap_}}, app_ + "-standby", root_, nullptr,
+                          std::chrono::milliseconds(1000));
+  const auto started = Clock::now();
+  standby.warm({task()});
+  ASSERT_TRUE(opens_within(standby, std::chrono::seconds(30)));
+  EXPECT_GE(Clock::now() - started, std::chrono::milliseconds(1000));
+  standby.stop();
+  EXPECT_FALSE(local_key_kept());
+  open_->abort();
+}
+
 // Two stream threads of one instance: the copies are the partitions neither owns; a claimed
 // task's copy is closed when claim() returns and is not warmed again by the other thread's
 // settlement; a thread that closed its tasks leaves them to be warmed.
