@@ -24,6 +24,27 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A fresh changelog topic of `partitions` partitions and an empty state root for one test,
+// removed again at its end.
+struct Scratch {
+  Scratch(const std::string& stem, int32_t partitions)
+      : bootstrap(test_bootstrap_servers()),
+        app(unique_name(stem)),
+        changelog(app + "-counts-changelog"),
+        root(std::filesystem::temp_directory_path() / app) {
+    create_topic(bootstrap, changelog, partitions);
+    std::filesystem::remove_all(root);
+  }
+  ~Scratch() { std::filesystem::remove_all(root); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+
+  const std::string bootstrap;
+  const std::string app;
+  const std::string changelog;
+  const std::filesystem::path root;
+};
+
 std::vector<KeyedRecord> records(int first, int count) {
   std::vector<KeyedRecord> out;
   for (int i = first; i < first + count; ++i)
@@ -44,12 +65,8 @@ bool reaches(const StandbyReplicas& standby, const std::string& task, int64_t of
 }
 
 TEST(StandbyReplicas, AWarmCopyLeavesOnlyTheTailToRestore) {
-  const std::string bootstrap = test_bootstrap_servers();
-  const std::string app = unique_name("standby");
-  const std::string changelog = app + "-counts-changelog";
-  create_topic(bootstrap, changelog, 1);
-  const auto root = std::filesystem::temp_directory_path() / app;
-  std::filesystem::remove_all(root);
+  const Scratch scratch("standby", 1);
+  const auto& [bootstrap, app, changelog, root] = scratch;
   produce_all(bootstrap, changelog, records(0, 3000));
 
   const std::map<std::string, std::string> kafka{{"bootstrap.servers", bootstrap}};
@@ -92,17 +109,12 @@ TEST(StandbyReplicas, AWarmCopyLeavesOnlyTheTailToRestore) {
   EXPECT_EQ(restored.records, 40);
   EXPECT_EQ(state.changelog_offset("counts"), 3540);
   EXPECT_EQ(state.read_committed("counts", "k107").entries.at(0).second, "v3507");
-  std::filesystem::remove_all(root);
 }
 
 // A copy whose task is no longer wanted is closed; warm() with a new set opens the new ones.
 TEST(StandbyReplicas, WarmReplacesTheSetOfCopies) {
-  const std::string bootstrap = test_bootstrap_servers();
-  const std::string app = unique_name("standby-set");
-  const std::string changelog = app + "-counts-changelog";
-  create_topic(bootstrap, changelog, 2);
-  const auto root = std::filesystem::temp_directory_path() / app;
-  std::filesystem::remove_all(root);
+  const Scratch scratch("standby-set", 2);
+  const auto& [bootstrap, app, changelog, root] = scratch;
   produce_all(bootstrap, changelog, records(0, 400));
 
   StandbyReplicas standby({{"bootstrap.servers", bootstrap}}, app + "-standby", root, nullptr);
@@ -121,7 +133,6 @@ TEST(StandbyReplicas, WarmReplacesTheSetOfCopies) {
   EXPECT_TRUE(state.changelog_offset("counts").has_value());
   standby.stop();
   EXPECT_TRUE(standby.warm_tasks().empty());
-  std::filesystem::remove_all(root);
 }
 
 // A copy with no local state starts at the changelog's first offset (asked before the
@@ -129,12 +140,8 @@ TEST(StandbyReplicas, WarmReplacesTheSetOfCopies) {
 // is not asserted here, it depends on timing) and records where it is even when every record
 // before it was deleted; records written later are applied on top.
 TEST(StandbyReplicas, ACopyOfAChangelogWhoseRecordsWereDeletedStartsAtItsFirstOffset) {
-  const std::string bootstrap = test_bootstrap_servers();
-  const std::string app = unique_name("standby-start");
-  const std::string changelog = app + "-counts-changelog";
-  create_topic(bootstrap, changelog, 1);
-  const auto root = std::filesystem::temp_directory_path() / app;
-  std::filesystem::remove_all(root);
+  const Scratch scratch("standby-start", 1);
+  const auto& [bootstrap, app, changelog, root] = scratch;
   produce_all(bootstrap, changelog, records(0, 400));
   delete_records_before(bootstrap, changelog, 400);
 
@@ -150,7 +157,6 @@ TEST(StandbyReplicas, ACopyOfAChangelogWhoseRecordsWereDeletedStartsAtItsFirstOf
   EXPECT_EQ(state.changelog_offset("counts"), 410);
   EXPECT_EQ(state.read_committed("counts", "k9").entries.at(0).second, "v409");
   EXPECT_TRUE(state.read_committed("counts", "k199").entries.empty());
-  std::filesystem::remove_all(root);
 }
 
 // The changelog: an open transaction's record (offset 0), then k1 (offset 1); the local state
@@ -159,19 +165,12 @@ TEST(StandbyReplicas, ACopyOfAChangelogWhoseRecordsWereDeletedStartsAtItsFirstOf
 class StandbyAheadOfTheChangelogEnd : public ::testing::Test {
  protected:
   void SetUp() override {
-    bootstrap_ = test_bootstrap_servers();
-    app_ = unique_name("standby-ahead");
-    changelog_ = app_ + "-counts-changelog";
-    create_topic(bootstrap_, changelog_, 1);
-    root_ = std::filesystem::temp_directory_path() / app_;
-    std::filesystem::remove_all(root_);
     open_ = std::make_unique<OpenTransaction>(bootstrap_, changelog_, app_ + "-open");
     produce_all(bootstrap_, changelog_, {{"k1", "v1"}});
     TaskStateDb state(root_ / "counter_0", {"counts"});
     state.store("counts").put("local", "kept");
     state.apply_committed({{"counts", 2}});
   }
-  void TearDown() override { std::filesystem::remove_all(root_); }
   bool local_key_kept() const {
     TaskStateDb state(root_ / "counter_0", {"counts"});
     return !state.read_committed("counts", "local").entries.empty();
@@ -186,10 +185,11 @@ class StandbyAheadOfTheChangelogEnd : public ::testing::Test {
   }
   StandbyTask task() const { return StandbyTask{"counter_0", 0, {{"counts", changelog_}}}; }
 
-  std::string bootstrap_;
-  std::string app_;
-  std::string changelog_;
-  std::filesystem::path root_;
+  const Scratch scratch_{"standby-ahead", 1};
+  const std::string& bootstrap_ = scratch_.bootstrap;
+  const std::string& app_ = scratch_.app;
+  const std::string& changelog_ = scratch_.changelog;
+  const std::filesystem::path& root_ = scratch_.root;
   std::unique_ptr<OpenTransaction> open_;
 };
 
@@ -226,12 +226,8 @@ TEST_F(StandbyAheadOfTheChangelogEnd, AStateStillAheadAfterTheWaitIsRebuilt) {
 // task's copy is closed when claim() returns and is not warmed again by the other thread's
 // settlement; a thread that closed its tasks leaves them to be warmed.
 TEST(StandbyPlacement, CopiesAreThePartitionsNoThreadOwns) {
-  const std::string bootstrap = test_bootstrap_servers();
-  const std::string app = unique_name("standby-placement");
-  const std::string changelog = app + "-counts-changelog";
-  create_topic(bootstrap, changelog, 3);
-  const auto root = std::filesystem::temp_directory_path() / app;
-  std::filesystem::remove_all(root);
+  const Scratch scratch("standby-placement", 3);
+  const auto& [bootstrap, app, changelog, root] = scratch;
   produce_all(bootstrap, changelog, records(0, 600));
 
   std::vector<StandbyTask> all;
@@ -276,7 +272,6 @@ TEST(StandbyPlacement, CopiesAreThePartitionsNoThreadOwns) {
   placement.settle(0, {"counter_0"}, all, make);
   EXPECT_TRUE(warm_becomes({"counter_1", "counter_2"}));
   placement.stop();
-  std::filesystem::remove_all(root);
 }
 
 }  // namespace
