@@ -61,18 +61,19 @@ PageKey page_key(std::string_view key, uint32_t page) {
 // in page records, record_bytes() and empty()). `head` is the record under `key`.
 
 // Adds an entry to a list that is paged or that the entry would take past the bound:
-// `add(list)` puts it into the list given; `entry` is its encoded size.
+// `add(list)` puts it into the list given; `entry` is its encoded size. `last`, when the
+// caller has it, is the list's last page already looked up.
 template <class List, class Add>
 void insert_paged(runtime::TypedStore<List>& store, std::string_view key, List& head, size_t entry,
-                  Add&& add) {
+                  Add&& add, List* last = nullptr) {
   if (head.pages == 0) {
     List& first = store.upsert(page_key(key, 0));
     first = std::move(head);
     head = List{};
     head.pages = 1;
   }
-  List* last = store.find(page_key(key, head.pages - 1));
-  if (last != nullptr && last->record_bytes() + entry <= kMaxMatchRecordBytes) {
+  if (last == nullptr) last = store.find(page_key(key, head.pages - 1));
+  if (last != nullptr && last->record_bytes() + entry <= kMatchPageBytes) {
     add(*last);
     store.mark_dirty(page_key(key, head.pages - 1));
     return;
@@ -118,7 +119,7 @@ void erase_paged(runtime::TypedStore<List>& store, std::string_view key, List& h
   store.mark_dirty(key);
   size_t bytes = kListRecordBytes;
   for (const List* page : pages) bytes += page->record_bytes() - kListRecordBytes;
-  if (bytes > kMaxMatchRecordBytes / 4) return;
+  if (bytes > kMatchPageBytes / 4) return;
   List whole = join(pages);
   for (uint32_t p = 0; p < pages.size(); ++p) store.erase(page_key(key, p));
   if (whole.empty()) {
@@ -344,7 +345,7 @@ void MatchingProcessor::on_need_posted(const MatchChange& change, runtime::Emitt
   if (!need.candidates.empty()) open.last = rank_key(need.kind, need.candidates.back());
   const auto key = open_key(need.area, need.service_type);
   OpenNeeds& list = open_needs_.upsert(key);
-  if (list.pages == 0 && list.bytes + open.record_bytes() <= kMaxMatchRecordBytes) [[likely]] {
+  if (list.pages == 0 && list.bytes + open.record_bytes() <= kMatchPageBytes) [[likely]] {
     list.add(std::move(open));
   } else {
     open_insert(key, list, std::move(open));
@@ -403,7 +404,7 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
       const auto key = pool_key(change.area, service, after->party_member, after->star_level);
       VolunteerPool& pool = pools_.upsert(key);
       if (pool.pages == 0 && pool.record_bytes() + VolunteerPool::entry_bytes(volunteer_id) <=
-                                 kMaxMatchRecordBytes) [[likely]] {
+                                 kMatchPageBytes) [[likely]] {
         pool.ids.insert(volunteer_id);
       } else {
         pool_insert(key, pool, volunteer_id);
@@ -462,7 +463,7 @@ void MatchingProcessor::on_volunteer(const MatchChange& change, runtime::Emitter
 }
 
 // Paging (SPEC §8 As built): a pool or open-needs list stays one record, as it always was,
-// until an addition would take it past kMaxMatchRecordBytes. Then its record becomes a head
+// until an addition would take it past kMatchPageBytes. Then its record becomes a head
 // holding only the page count and its entries move to page 0, new ones going to the last page
 // while it has room and to a new page after it. A page left empty takes the last page's
 // entries, so pages stay numbered 0 .. count - 1; a paged list that shrinks to a quarter of the
@@ -482,19 +483,21 @@ const std::vector<const VolunteerPool*>& MatchingProcessor::pool_pages(std::stri
 void MatchingProcessor::pool_insert(std::string_view key, VolunteerPool& head,
                                     std::string_view id) {
   if (head.pages == 0) {
-    if (head.record_bytes() + VolunteerPool::entry_bytes(id) <= kMaxMatchRecordBytes ||
+    if (head.record_bytes() + VolunteerPool::entry_bytes(id) <= kMatchPageBytes ||
         head.ids.contains(id)) {
       head.ids.insert(id);
       return;
     }
-  } else {
-    for (uint32_t p = 0; p < head.pages; ++p) {
-      const VolunteerPool* page = pools_.find(page_key(key, p));
-      if (page != nullptr && page->ids.contains(id)) return;
-    }
   }
-  insert_paged(pools_, key, head, VolunteerPool::entry_bytes(id),
-               [&](VolunteerPool& list) { list.ids.insert(id); });
+  VolunteerPool* last = nullptr;
+  for (uint32_t p = 0; p < head.pages; ++p) {
+    VolunteerPool* page = pools_.find(page_key(key, p));
+    if (page != nullptr && page->ids.contains(id)) return;
+    last = page;
+  }
+  insert_paged(
+      pools_, key, head, VolunteerPool::entry_bytes(id),
+      [&](VolunteerPool& list) { list.ids.insert(id); }, last);
 }
 
 void MatchingProcessor::pool_erase(std::string_view key, VolunteerPool& head, std::string_view id) {
@@ -512,7 +515,7 @@ void MatchingProcessor::pool_erase(std::string_view key, VolunteerPool& head, st
 }
 
 void MatchingProcessor::open_insert(std::string_view key, OpenNeeds& head, OpenNeed need) {
-  if (head.pages == 0 && head.bytes + need.record_bytes() <= kMaxMatchRecordBytes) {
+  if (head.pages == 0 && head.bytes + need.record_bytes() <= kMatchPageBytes) {
     head.add(std::move(need));
     return;
   }

@@ -1,8 +1,8 @@
 // Matching's store records stay bounded (SPEC §8 As built): a pool of 100,000 volunteers or an
-// area with 50,000 open needs is paged, no record written or emitted exceeds
-// kMaxMatchRecordBytes (a broker refuses records beyond its max.message.bytes, and an aborted
-// transaction retried forever halts the pipeline), and the candidates are those a brute-force
-// ranking gives.
+// area with 50,000 open needs is paged (pages of kMatchPageBytes), no record written or emitted
+// exceeds kMaxMatchRecordBytes (a broker refuses records beyond its max.message.bytes, and an
+// aborted transaction retried forever halts the pipeline), and the candidates are those a
+// brute-force ranking gives.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -39,6 +39,7 @@ class SizedStore : public runtime::KeyValueStore {
   }
   void put(std::string_view key, std::string_view value) override {
     largest_put = std::max(largest_put, value.size());
+    bytes_put += value.size();
     ++puts;
     data_[std::string(key)] = std::string(value);
   }
@@ -50,6 +51,7 @@ class SizedStore : public runtime::KeyValueStore {
   }
   size_t size() const { return data_.size(); }
   size_t largest_put = 0;
+  size_t bytes_put = 0;
   int64_t puts = 0;
 
  private:
@@ -192,6 +194,14 @@ TEST_F(MatchingBounds, AHundredThousandVolunteersInOnePoolAreStoredInBoundedReco
   }
   expect_bounded("after 100,000 registrations");
   EXPECT_GT(pools.size(), 10u) << "a pool of 100,000 ids is paged";
+  EXPECT_LE(pools.largest_put, kMatchPageBytes) << "no page outgrows the page size";
+  // One more volunteer rewrites one page (and at most the head), not the pool: 4 KiB at most,
+  // where 64 KiB pages wrote up to 64 KiB per change.
+  pools.bytes_put = 0;
+  volunteer("v-extra", tutor());
+  flush();
+  EXPECT_GT(pools.bytes_put, 0u);
+  EXPECT_LE(pools.bytes_put, 4096u + 64u);
   for (int n = 0; n < 10; ++n)
     post("late-" + std::to_string(n), n % 2 ? kPublicNeed : kMicroWish, kTutoring);
   expect_candidates_right("after the registrations");
@@ -222,6 +232,7 @@ TEST_F(MatchingBounds, AHundredThousandVolunteersInOnePoolAreStoredInBoundedReco
   EXPECT_LT(pools.size(), 10u) << "the pages are gone";
   restart();
   for (int v = 99'000; v < 100'000; ++v) volunteer("v-" + std::to_string(v), std::nullopt);
+  volunteer("v-extra", std::nullopt);
   expect_candidates_right("after everyone left");
   flush();
   EXPECT_EQ(pools.size(), 0u) << "no record of an empty pool";
@@ -264,6 +275,47 @@ TEST_F(MatchingBounds, FiftyThousandOpenNeedsInOneAreaAreStoredInBoundedRecords)
   expect_bounded("after every need closed");
   EXPECT_EQ(open_needs.size(), 0u) << "no record of an area without open needs";
   EXPECT_EQ(processor->find("need-0")->status, static_cast<uint8_t>(NeedStatus::fulfilled));
+}
+
+// A pool written by a binary whose pages were 64 KiB: one plain record of 3,000 ids (about
+// 40 KiB, past today's page size). It reads as it is; an addition pages it, the old list
+// staying whole as page 0 and new ids going to pages of at most kMatchPageBytes; removals
+// shrink it back.
+TEST_F(MatchingBounds, APlainPoolLargerThanAPageFromAnEarlierBinaryIsPagedOnItsNextAddition) {
+  std::vector<std::string> ids;
+  for (int v = 0; v < 3'000; ++v) {
+    ids.push_back("old-" + std::to_string(v));
+    profiles[ids.back()] = tutor();
+  }
+  std::string key(7, '\0');
+  for (int i = 0; i < 4; ++i) key[i] = static_cast<char>(kArea >> (24 - 8 * i));
+  key[4] = static_cast<char>(kTutoring);  // no party member, star level 0
+  const std::string plain = runtime::TypedStore<std::vector<std::string>>::encode(ids);
+  ASSERT_GT(plain.size(), kMatchPageBytes);
+  ASSERT_LE(plain.size(), kMaxMatchRecordBytes);
+  pools.put(key, plain);
+  restart();
+
+  post("need-0", kMicroWish, kTutoring);
+  post("need-1", kPublicNeed, kTutoring);
+  expect_candidates_right("the plain record read as it is");
+  volunteer("new-0", tutor());
+  flush();
+  EXPECT_EQ(pools.size(), 3u) << "paged: a head, the old list as page 0, the new id's page";
+  EXPECT_EQ(pools.largest_put, plain.size()) << "the old list written once, as page 0";
+  pools.largest_put = 0;
+  for (int v = 1; v < 500; ++v) volunteer("new-" + std::to_string(v), tutor());
+  flush();
+  EXPECT_GT(pools.size(), 3u);
+  EXPECT_LE(pools.largest_put, kMatchPageBytes) << "the old list is not rewritten again";
+  expect_candidates_right("after 500 additions");
+  restart();
+  for (int v = 0; v < 3'000; ++v) volunteer("old-" + std::to_string(v), std::nullopt);
+  expect_bounded("after the old ids left");
+  expect_candidates_right("after the old ids left");
+  for (int v = 0; v < 500; ++v) volunteer("new-" + std::to_string(v), std::nullopt);
+  flush();
+  EXPECT_EQ(pools.size(), 0u) << "no record of an empty pool";
 }
 
 // A pool record as every binary before paging wrote it (a plain list of ids) reads the same.

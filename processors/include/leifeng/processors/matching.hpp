@@ -9,7 +9,7 @@
 //   - open needs: per (area, service type) the open needs and each one's K-th candidate key,
 //     so that a volunteer change loads only the needs whose top K it can enter or leave.
 // No record grows with the number of volunteers or needs: a pool or open-needs list that would
-// pass kMaxMatchRecordBytes is kept in pages (see "Paging" in matching.cpp).
+// pass kMatchPageBytes is kept in pages (see "Paging" in matching.cpp).
 #pragma once
 
 #include <cereal/types/string.hpp>
@@ -72,10 +72,16 @@ struct NeedMatchState {
   }
 };
 
-// Every record of the matching stores holds at most this many bytes (SPEC §8 As built): a pool
-// or an open-needs list that would outgrow it is kept in pages. A need's record is bounded by
-// max_candidates and the id lengths already.
+// Every record of the matching stores holds at most this many bytes (SPEC §8 As built). A need's
+// record is bounded by max_candidates and the id lengths already; lists are paged below it.
 inline constexpr size_t kMaxMatchRecordBytes = 64 * 1024;
+// A pool or an open-needs list that an addition would take past this many bytes is kept in
+// pages of at most this size. Each change rewrites its whole page (changelog record, RocksDB,
+// compression), so the page is small: at 64 KiB pages a busy area's pools made the
+// match-pools changelog about 30 times the volunteers changelog, and its flush dominated the
+// commit's latency (docs/performance-history.md, "Matching pages of 4 KiB").
+inline constexpr size_t kMatchPageBytes = 4 * 1024;
+static_assert(kMatchPageBytes <= kMaxMatchRecordBytes);
 // A paged list's head record: this count where the list's size would be, then the page count.
 // A plain list never has it, so records written before paging existed read as they were.
 inline constexpr cereal::size_type kPagedMark = ~cereal::size_type{0};
@@ -84,7 +90,7 @@ inline constexpr size_t kListRecordBytes = 1 + sizeof(cereal::size_type);
 
 // The volunteers of one (area, service type, party member, star level), sorted by id. Stored
 // as the list of ids (the format a std::vector<std::string> had). A pool larger than
-// kMaxMatchRecordBytes is paged: its record is a head holding the page count, and its ids are
+// kMatchPageBytes is paged: its record is a head holding the page count, and its ids are
 // spread over the pages (sorted within each page, the pages in no particular order).
 struct VolunteerPool {
   SortedIds ids;       // a whole pool, or one page of a paged pool
@@ -137,7 +143,7 @@ struct OpenNeed {
   size_t record_bytes() const { return 8 + need_id.size() + 1 + 2 + 1 + 1 + 8; }
 };
 // The open needs of one (area, service type), paged like a pool when they outgrow
-// kMaxMatchRecordBytes. Entries change through add and remove, which keep `bytes`.
+// kMatchPageBytes. Entries change through add and remove, which keep `bytes`.
 struct OpenNeeds {
   std::vector<OpenNeed> needs;      // in no particular order; a whole list or one page
   uint32_t pages = 0;               // > 0: the head of a paged list (its own needs are empty)
@@ -213,7 +219,7 @@ class MatchingProcessor : public runtime::Processor {
   void on_need_status(const MatchChange& change, runtime::Emitter& out);
   void on_volunteer(const MatchChange& change, runtime::Emitter& out);
   // A pool or open-needs list under `key` is one record, or when it would outgrow
-  // kMaxMatchRecordBytes a head (the page count) and pages "<key>#<n>", n = 0 .. count - 1.
+  // kMatchPageBytes a head (the page count) and pages "<key>#<n>", n = 0 .. count - 1.
   // `head` is the record under `key`: pool_insert and open_insert are called when it is paged
   // or the entry would take it past the bound, pool_erase when it is paged.
   void pool_insert(std::string_view key, VolunteerPool& head, std::string_view id);
