@@ -277,8 +277,8 @@ TEST_F(MatchingBounds, FiftyThousandOpenNeedsInOneAreaAreStoredInBoundedRecords)
   EXPECT_EQ(processor->find("need-0")->status, static_cast<uint8_t>(NeedStatus::fulfilled));
 }
 
-// A pool written by a binary whose pages were 64 KiB: one plain record of 3,000 ids (about
-// 40 KiB, past today's page size). It reads as it is; an addition pages it, the old list
+// A pool written by a binary whose pages were 64 KiB: one plain record of 3,000 ids (46,899
+// bytes, past today's page size). It reads as it is; an addition pages it, the old list
 // staying whole as page 0 and new ids going to pages of at most kMatchPageBytes; removals
 // shrink it back.
 TEST_F(MatchingBounds, APlainPoolLargerThanAPageFromAnEarlierBinaryIsPagedOnItsNextAddition) {
