@@ -1,5 +1,7 @@
 #include "state_db.hpp"
 
+#include "leifeng/runtime/stored_chunks.hpp"
+
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
@@ -185,7 +187,32 @@ class SnapshotRead {
   rocksdb::DB& db_;
   const rocksdb::Snapshot* snapshot_;
 };
+
+// The whole value of `key` from what is stored under it: itself, or the pieces its manifest
+// names, read from the same snapshot. `where` names the store for errors.
+std::string whole_value(rocksdb::DB& db, const SnapshotRead& read,
+                        rocksdb::ColumnFamilyHandle* family, const std::string& where,
+                        std::string_view key, std::string stored) {
+  if (!stored_chunks::is_manifest(stored)) return stored;
+  auto get_piece = [&](std::string_view piece_key) -> std::optional<std::string> {
+    std::string bytes;
+    const rocksdb::Status status =
+        db.Get(read.options, family, rocksdb::Slice(piece_key.data(), piece_key.size()), &bytes);
+    if (status.IsNotFound()) return std::nullopt;
+    if (!status.ok()) throw StateError("cannot read " + where + ": " + status.ToString());
+    return bytes;
+  };
+  try {
+    return stored_chunks::assemble(key, stored, get_piece);
+  } catch (const stored_chunks::StoredChunkError& e) {
+    throw StateError("cannot read " + where + ": " + e.what());
+  }
+}
 }  // namespace
+
+std::string TaskStateDb::where(std::string_view store) const {
+  return "store '" + std::string(store) + "' in " + directory_.string();
+}
 
 CommittedRead TaskStateDb::read_committed(std::string_view store, std::string_view key) const {
   rocksdb::ColumnFamilyHandle* family = family_of(store);
@@ -195,7 +222,8 @@ CommittedRead TaskStateDb::read_committed(std::string_view store, std::string_vi
   const rocksdb::Status status =
       db_->Get(read.options, family, rocksdb::Slice(key.data(), key.size()), &value);
   if (status.ok()) {
-    result.entries.emplace_back(std::string(key), std::move(value));
+    result.entries.emplace_back(
+        std::string(key), whole_value(*db_, read, family, where(store), key, std::move(value)));
   } else if (!status.IsNotFound()) {
     throw StateError("cannot read store '" + std::string(store) + "' in " + directory_.string() +
                      ": " + status.ToString());
@@ -213,7 +241,10 @@ CommittedRead TaskStateDb::scan_committed(std::string_view store, std::string_vi
   for (it->Seek(rocksdb::Slice(from.data(), from.size()));
        it->Valid() && result.entries.size() < limit; it->Next()) {
     if (it->key().compare(rocksdb::Slice(to.data(), to.size())) > 0) break;
-    result.entries.emplace_back(it->key().ToString(), it->value().ToString());
+    const std::string_view key(it->key().data(), it->key().size());
+    if (stored_chunks::is_piece_key(key)) continue;  // read through its value's manifest
+    result.entries.emplace_back(std::string(key), whole_value(*db_, read, family, where(store), key,
+                                                              it->value().ToString()));
   }
   if (!it->status().ok())
     throw StateError("cannot scan store '" + std::string(store) + "' in " + directory_.string() +

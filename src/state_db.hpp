@@ -148,6 +148,8 @@ class TaskStateDb {
   void written(std::size_t bytes);
   rocksdb::ColumnFamilyHandle* family_of(std::string_view store) const;
   std::optional<int64_t> offset_at(std::string_view store, const void* snapshot) const;
+  // "store 'NAME' in DIRECTORY", for errors.
+  std::string where(std::string_view store) const;
 
   std::filesystem::path directory_;
   StateDbOptions options_;

@@ -2,7 +2,11 @@
 // limit, star levels, home area and distinct active volunteers.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+
 #include "harness.hpp"
+#include "leifeng/runtime/stored_chunks.hpp"
 
 namespace leifeng::processors::testing {
 namespace {
@@ -623,6 +627,49 @@ TEST(LedgerStateFormat, LoadedStateFindsItsLogs) {
             Outcome::dead_lettered);
   EXPECT_EQ(stored.send(kHours, "v1", submitted("s1", "v1", "L1", "410402", "2027-03-01", 60)),
             Outcome::duplicate);
+}
+
+// A volunteer's state is one value: with 25,000 hour logs it is over a megabyte, more than a
+// Kafka record may hold (max.message.bytes, 1 MB by default), so it is stored in pieces of at
+// most 64 KiB (runtime/stored_chunks.hpp) and read back whole.
+TEST(LedgerStateFormat, AVolunteerWithTwentyFiveThousandLogsIsStoredInRecordsOfAtMost64KiB) {
+  constexpr int kLogs = 25'000;
+  Pipeline stored({}, /*with_stores=*/true);
+  const std::chrono::sys_days last_day = std::chrono::year{2027} / 4 / 29;
+  for (int i = 0; i < kLogs; ++i) {
+    // 40 logs of 30 minutes a day: within the daily limit.
+    const std::chrono::year_month_day day{last_day - std::chrono::days(i / 40)};
+    char date[16];
+    std::snprintf(date, sizeof date, "%04d-%02u-%02u", static_cast<int>(day.year()),
+                  static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+    const std::string n = std::to_string(1000000 + i);  // ids as long as the generator's
+    ASSERT_EQ(
+        stored.send(kHours, "v1", submitted("hrs-s-" + n, "v1", "log-" + n, "410402", date, 30)),
+        Outcome::applied)
+        << date;
+    ASSERT_EQ(stored.send(kHours, "v1", verified("hrs-v-" + n, "v1", "log-" + n, 4)),
+              Outcome::applied);
+    if (i == kLogs / 2) stored.restart();  // flush, then on from the stored pieces
+  }
+  stored.restart();
+  size_t bytes = 0;
+  size_t records = 0;
+  for (const auto& [key, value] : stored.store(LedgerProcessor::kStoreName).data()) {
+    EXPECT_LE(value.size(), runtime::stored_chunks::kMaxPieceBytes) << key.size();
+    bytes += value.size();
+    ++records;
+  }
+  EXPECT_GT(bytes, 1'000'000u) << "the state is over a Kafka record's default limit";
+  EXPECT_GT(records, 16u);
+  const VolunteerState* state = stored.ledger().find("v1");
+  ASSERT_NE(state, nullptr);
+  EXPECT_EQ(state->logs.size(), static_cast<size_t>(kLogs));
+  EXPECT_EQ(state->logs_verified, kLogs);
+  EXPECT_EQ(stored.send(kHours, "v1", verified("hrs-v-1000000", "v1", "log-1000000", 4)),
+            Outcome::duplicate);
+  EXPECT_EQ(stored.send(kHours, "v1", revoked("hrs-r-1000000", "v1", "log-1000000")),
+            Outcome::applied);
+  EXPECT_EQ(stored.ledger().find("v1")->logs_verified, kLogs - 1);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "leifeng/runtime/stored_chunks.hpp"
 #include "restore_chunk.hpp"
 #include "state_db.hpp"
 
@@ -110,6 +111,33 @@ TEST_F(StateStoreTest, CommitWritesDataAndOffsetsTogetherPerStore) {
   EXPECT_EQ(reopened.store("b").get("k"), "vb");
   EXPECT_EQ(reopened.changelog_offset("a"), 11);
   EXPECT_EQ(reopened.changelog_offset("b"), 3);
+}
+
+// Interactive queries and standby copies read committed state: a value stored in pieces is
+// answered whole, and a scan answers each value once, never its pieces.
+TEST_F(StateStoreTest, CommittedReadsAssembleAValueStoredInPieces) {
+  TaskStateDb state(dir_, {"volunteers"});
+  std::string large;
+  for (int i = 0; large.size() < 300'000; ++i) large += "log-" + std::to_string(i * 7919) + ";";
+  std::vector<stored_chunks::Piece> pieces;
+  stored_chunks::write(state.store("volunteers"), "vol-1", large, pieces);
+  state.store("volunteers").put("vol-2", "small");
+  ASSERT_GT(state.store("volunteers").pending().size(), 3u);
+  state.apply_committed({{"volunteers", 7}});
+
+  const CommittedRead one = state.read_committed("volunteers", "vol-1");
+  ASSERT_EQ(one.entries.size(), 1u);
+  EXPECT_EQ(one.entries[0].second, large);
+  const CommittedRead all = state.scan_committed("volunteers", "vol-", "vol-~", 100);
+  ASSERT_EQ(all.entries.size(), 2u);
+  EXPECT_EQ(all.entries[0].first, "vol-1");
+  EXPECT_EQ(all.entries[0].second, large);
+  EXPECT_EQ(all.entries[1].second, "small");
+
+  // A missing piece is a StateError naming the store, not a wrong answer.
+  state.store("volunteers").remove(stored_chunks::piece_key("vol-1", pieces[0].hash));
+  state.apply_committed({{"volunteers", 8}});
+  EXPECT_THROW(state.read_committed("volunteers", "vol-1"), StateError);
 }
 
 TEST_F(StateStoreTest, RestoredRecordsApplyWithTheirOffset) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cereal/types/string.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -155,6 +156,51 @@ TEST(TypedStoreTest, MarkDirtyOfAKeyNeverReadIsAnError) {
   RecordingStore backing;
   Counts store(&backing);
   EXPECT_THROW(store.mark_dirty("never-read"), std::logic_error);
+}
+
+// A value larger than a Kafka record may be (a volunteer with tens of thousands of hour logs)
+// is written in pieces of at most stored_chunks::kMaxPieceBytes, read back whole by a store
+// with an empty cache, and removed with all its pieces.
+TEST(TypedStoreTest, AValueOverAMegabyteIsStoredInBoundedPiecesAndReadBackWhole) {
+  using Texts = TypedStore<std::string>;
+  RecordingStore backing;
+  std::string large;
+  for (int i = 0; large.size() < 1'500'000; ++i) large += "log-" + std::to_string(i * 7919) + ";";
+  {
+    Texts store(&backing);
+    store.upsert("vol-1") = large;
+    store.flush();
+  }
+  ASSERT_GT(backing.data.size(), 20u);
+  for (const auto& [key, value] : backing.data)
+    EXPECT_LE(value.size(), stored_chunks::kMaxPieceBytes) << "record " << key.size();
+
+  // A fresh cache: the value is assembled from its pieces, and one more log at its end
+  // rewrites the last pieces and the manifest only.
+  {
+    Texts store(&backing);
+    std::string* value = store.find("vol-1");
+    ASSERT_NE(value, nullptr);
+    EXPECT_EQ(*value, large);
+    *value += "log-one-more;";
+    store.mark_dirty("vol-1");
+    backing.puts = 0;
+    store.flush();
+    EXPECT_LE(backing.puts, 4);
+    EXPECT_GE(backing.puts, 2);
+  }
+  {
+    Texts store(&backing);
+    ASSERT_NE(store.find("vol-1"), nullptr);
+    EXPECT_EQ(*store.find("vol-1"), large + "log-one-more;");
+  }
+  // Erased without being read first: its pieces go too.
+  {
+    Texts store(&backing);
+    store.erase("vol-1");
+    store.flush();
+  }
+  EXPECT_TRUE(backing.data.empty());
 }
 
 TEST(TypedStoreTest, InMemoryStoreKeepsEverythingAndFlushIsANoOp) {

@@ -7,7 +7,8 @@
 // up as string_views (no std::string built per access), and a store without backing (file
 // replay) keeps no dirty list at all since there is nothing to write back. The index is a
 // flat open-addressing table (see Slot): the store lookup was the largest item of the replay
-// profile with std::unordered_map.
+// profile with std::unordered_map. A value whose stored bytes exceed a Kafka record's reach is
+// written in pieces (stored_chunks.hpp).
 #pragma once
 
 #include <cereal/archives/portable_binary.hpp>
@@ -23,6 +24,7 @@
 
 #include "leifeng/runtime/prefetch.hpp"
 #include "leifeng/runtime/processor.hpp"
+#include "leifeng/runtime/stored_chunks.hpp"
 
 namespace leifeng::runtime {
 
@@ -65,12 +67,9 @@ class TypedStore {
     const size_t hash = hash_of(key);
     if (Node* node = lookup(key, hash)) return node->present ? &node->value : nullptr;
     if (backing_ == nullptr) return nullptr;
-    auto bytes = backing_->get(key);
     // Absent keys are cached too, so that a miss costs one store read per flush interval.
     Node& node = insert(key, hash);
-    if (!bytes) return nullptr;
-    node.value = decode(*bytes);
-    node.present = true;
+    if (!load(node)) return nullptr;
     return &node.value;
   }
 
@@ -80,12 +79,7 @@ class TypedStore {
     Node* node = lookup(key, hash);
     if (node == nullptr) {
       node = &insert(key, hash);
-      if (backing_ != nullptr) {
-        if (auto bytes = backing_->get(key)) {
-          node->value = decode(*bytes);
-          node->present = true;
-        }
-      }
+      if (backing_ != nullptr) load(*node);
     }
     if (!node->present) {
       node->value = Value{};
@@ -110,7 +104,11 @@ class TypedStore {
   void erase(std::string_view key) {
     const size_t hash = hash_of(key);
     Node* node = lookup(key, hash);
-    if (node == nullptr) node = &insert(key, hash);
+    if (node == nullptr) {
+      node = &insert(key, hash);
+      // Read, so that the pieces of a large value are known and removed with it.
+      if (backing_ != nullptr) load(*node);
+    }
     node->present = false;
     node->value = Value{};
     mark_dirty(*node);
@@ -126,9 +124,9 @@ class TypedStore {
     if (backing_ == nullptr) return;
     for (Node* node : dirty_) {
       if (node->present) {
-        backing_->put(node->key, encode(node->value));
+        stored_chunks::write(*backing_, node->key, encode(node->value), node->pieces);
       } else {
-        backing_->remove(node->key);
+        stored_chunks::remove(*backing_, node->key, node->pieces);
       }
       node->dirty = false;
     }
@@ -188,6 +186,7 @@ class TypedStore {
     bool present = false;  // next to the key: a lookup reads both from one cache line
     bool dirty = false;
     Value value{};
+    std::vector<stored_chunks::Piece> pieces;  // of the stored value; empty when stored whole
   };
   // Open addressing with linear probing, at most half full. A probe reads one 16-byte slot and
   // compares the full hash before touching a node: about one cache miss per lookup, where
@@ -239,6 +238,15 @@ class TypedStore {
     for (const Slot& slot : old) {
       if (slot.node != nullptr) place(slot);
     }
+  }
+
+  // Reads the node's value from the backing store; false when there is none.
+  bool load(Node& node) {
+    auto bytes = stored_chunks::read(*backing_, node.key, &node.pieces);
+    if (!bytes) return false;
+    node.value = decode(*bytes);
+    node.present = true;
+    return true;
   }
 
   void mark_dirty(Node& node) {
