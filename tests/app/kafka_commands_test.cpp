@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -553,3 +554,90 @@ TEST(LiveEqualsReplay, TablesFromKafkaEqualTheFileReplay) {
 }
 
 }  // namespace
+
+// --- a volunteer's state over a Kafka record's size ---------------------------------------------
+
+// One volunteer's state is one stored value. With 25,000 verified hour logs it is over 1 MB,
+// which the broker refuses as one record (max.message.bytes): before it was stored in pieces,
+// every commit of the volunteer's task aborted and `run` never caught up. Now the run catches
+// up with the replay's star record, and a new instance restores the state from its pieces.
+TEST(LargeState, AVolunteerWithTwentyFiveThousandLogsCatchesUpAndIsRestoredFromItsPieces) {
+  Leifeng cli("large-state");
+  const fs::path dir = cli.dir();
+  {
+    std::ofstream out(dir / "events.jsonl");
+    out << R"({"event_id":"hrs-reg","type":"volunteer.registered","schema_version":1,)"
+           R"("occurred_at":"2027-03-01T07:00:00+08:00","volunteer_id":"vol-999999",)"
+           R"("area_code":"410421","party_member":false})"
+        << '\n';
+    const std::chrono::sys_days last_day = std::chrono::year{2027} / 2 / 28;
+    for (int i = 0; i < 25'000; ++i) {
+      const std::chrono::year_month_day day{last_day - std::chrono::days(i / 40)};
+      char date[16];
+      std::snprintf(date, sizeof date, "%04d-%02u-%02u", static_cast<int>(day.year()),
+                    static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+      const std::string n = std::to_string(1'000'000 + i);
+      out << R"({"event_id":"hrs-s-)" << n
+          << R"(","type":"hours.submitted","schema_version":1,"occurred_at":"2027-03-01T08:00:00+08:00",)"
+             R"("volunteer_id":"vol-999999","log_id":"log-)"
+          << n
+          << R"(","activity_id":"activity-000001","area_code":"410421","category":"neighborhood_watch",)"
+             R"("service_date":")"
+          << date << R"(","minutes":30})" << '\n';
+      out << R"({"event_id":"hrs-v-)" << n
+          << R"(","type":"hours.verified","schema_version":1,"occurred_at":"2027-03-01T09:00:00+08:00",)"
+             R"("volunteer_id":"vol-999999","log_id":"log-)"
+          << n << R"(","verifier_id":"org-410421-01","quality":4})" << '\n';
+    }
+  }
+  const CommandResult replay = cli.run("replay --input events.jsonl --out replay", false);
+  ASSERT_EQ(replay.code, 0) << replay.err;
+  const auto expected = read_lines(dir / "replay" / "stars.jsonl");
+  ASSERT_EQ(expected.size(), 1u);
+  ASSERT_NE(expected[0].find(R"("logs_verified":25000)"), std::string::npos) << expected[0];
+
+  ASSERT_EQ(cli.run("topics create").code, 0);
+  ASSERT_EQ(cli.run("publish events.jsonl").code, 0);
+  // In the background, so that a run that never catches up fails the test instead of hanging.
+  const pid_t run = cli.start("run --until-caught-up", "run.out", "run.err");
+  int status = 0;
+  bool exited = false;
+  for (int tenth = 0; tenth < 1200 && !exited; ++tenth) {
+    exited = ::waitpid(run, &status, WNOHANG) == run;
+    if (!exited) ::usleep(100'000);
+  }
+  if (!exited) {
+    ::kill(run, SIGKILL);
+    ::waitpid(run, &status, 0);
+  }
+  const std::string run_err = read_file(dir / "run.err");
+  ASSERT_TRUE(exited) << "run did not catch up within 120 s:\n" << run_err.substr(0, 4000);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << run_err;
+  EXPECT_EQ(run_err.find("transaction aborted"), std::string::npos) << run_err.substr(0, 4000);
+  EXPECT_EQ(cli.run("export stars").out, expected[0] + "\n");
+
+  // The largest record on the volunteers' changelog is a piece, not the whole state.
+  size_t largest = 0;
+  for (const auto& record :
+       support::read_committed(cli.bootstrap(), cli.prefix() + "-volunteers-changelog")) {
+    largest = std::max(largest, record.value.size());
+  }
+  EXPECT_GT(largest, 0u);
+  EXPECT_LE(largest, 64u * 1024);
+
+  // The state directory lost: the next run restores the volunteer from its pieces and revokes
+  // one of its logs.
+  fs::remove_all(dir / "state");
+  std::ofstream(dir / "more.jsonl")
+      << R"({"event_id":"hrs-r-1","type":"hours.revoked","schema_version":1,)"
+         R"("occurred_at":"2027-03-02T09:00:00+08:00","volunteer_id":"vol-999999",)"
+         R"("log_id":"log-1000005","reason":"entered twice"})"
+      << '\n';
+  ASSERT_EQ(cli.run("publish more.jsonl").code, 0);
+  const CommandResult again = cli.run("run --until-caught-up");
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("run: hours: 1 read, 1 applied"), std::string::npos) << again.out;
+  const std::string stars = cli.run("export stars").out;
+  EXPECT_NE(stars.find(R"("minutes_verified":749970,"logs_verified":24999,)"), std::string::npos)
+      << stars;
+}
