@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "leifeng/runtime/stored_chunks.hpp"
 #include "table_buffer.hpp"
 
 namespace leifeng::runtime {
@@ -138,9 +139,26 @@ void StreamTask::prepare_commit() {
   emitter_->send_tables();
   for (const auto& [store, topic] : changelogs_) {
     int64_t* delivered = &delivered_.find(store)->second;
-    for (const auto& [key, value] : state_->store(store).pending()) {
+    // A large value's new pieces go before its manifest and the removals of its old pieces
+    // after it (stored_chunks.hpp), so that a reader stopping anywhere in the changelog (a
+    // standby copy between two polls, an interrupted restore) finds every piece a manifest
+    // names. Without pieces this is one pass in key order.
+    const auto& pending = state_->store(store).pending();
+    bool pieces = false;
+    for (const auto& [key, value] : pending) {
+      if (!stored_chunks::is_piece_key(key)) continue;
+      pieces = true;
+      if (value) sink_.send(topic, id_.partition, key, std::string_view(*value), delivered);
+    }
+    for (const auto& [key, value] : pending) {
+      if (pieces && stored_chunks::is_piece_key(key)) continue;
       sink_.send(topic, id_.partition, key,
                  value ? std::optional<std::string_view>(*value) : std::nullopt, delivered);
+    }
+    if (!pieces) continue;
+    for (const auto& [key, value] : pending) {
+      if (!value && stored_chunks::is_piece_key(key))
+        sink_.send(topic, id_.partition, key, std::nullopt, delivered);
     }
   }
 }

@@ -2,9 +2,13 @@
 // records (Topology::table_output) wait for the commit, one per key with its last value.
 #include "task.hpp"
 
+#include "leifeng/runtime/stored_chunks.hpp"
+#include "leifeng/runtime/typed_store.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cereal/types/string.hpp>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -102,6 +106,73 @@ TEST_F(TaskOutputs, AnAbortedTransactionsTableRecordsAreNeverSent) {
   process(0, "a", "a1-again");
   task_->prepare_commit();
   EXPECT_EQ(sent_to("table.v1"), (std::vector<Sent>{{"table.v1", "a", "a1-again"}}));
+}
+
+// Each input's value, repeated to `key`'s length in KiB when the key is a number, is stored
+// under the input's key in store "values" (a changelog: app-values-changelog).
+class LargeValues : public Processor {
+ public:
+  explicit LargeValues(TaskContext& context) : values_(context.store("values")) {}
+  Outcome process(const InputRecord& record, Emitter&) override {
+    std::string value;
+    for (int i = 0; value.size() < 1024 * std::stoul(std::string(record.value)); ++i)
+      value += std::to_string(i * 7919) + ";";
+    values_.upsert(*record.key) = value;
+    return Outcome::applied;
+  }
+  void flush() override { values_.flush(); }
+
+ private:
+  TypedStore<std::string> values_;
+};
+
+// The changelog of a commit that stores a value in pieces carries its new pieces first, then
+// the manifest and the other keys, then the removals of the pieces it no longer names: a
+// standby copy or a restore that stops anywhere in between finds every piece a manifest names.
+TEST(TaskChangelog, NewPiecesPrecedeTheirManifestAndReplacedPiecesAreRemovedAfterIt) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("leifeng-task-pieces-test-" + std::to_string(getpid()));
+  Topology topology("app");
+  topology.input("events", "in.v1").processor("p", {"events"}, {"values"}, [](TaskContext& c) {
+    return std::make_unique<LargeValues>(c);
+  });
+  RecordingSink sink;
+  auto task = std::make_unique<StreamTask>(TaskId{0, 0}, topology, dir, sink);
+  task->start();
+  auto changelog_order = [&] {
+    // 'p' for a piece, 'm' for a manifest, 'v' for a whole value, 'r' for a removed piece.
+    std::string order;
+    for (const Sent& sent : sink.sent) {
+      if (sent.topic != "app-values-changelog") continue;
+      const bool piece = stored_chunks::is_piece_key(sent.key);
+      if (sent.value == "<tombstone>") {
+        order += piece ? 'r' : '-';
+      } else {
+        order += piece ? 'p' : (stored_chunks::is_manifest(sent.value) ? 'm' : 'v');
+      }
+    }
+    sink.sent.clear();
+    return order;
+  };
+  task->process("in.v1", InputRecord{"events", 0, 0, "a", "1"});
+  task->process("in.v1", InputRecord{"events", 0, 1, "b", "400"});
+  task->prepare_commit();
+  task->committed();
+  const std::string first = changelog_order();
+  EXPECT_EQ(first, std::string(first.size() - 2, 'p') + "vm") << first;  // "a", then "b"
+  EXPECT_GT(first.size(), 8u);
+
+  task->process("in.v1", InputRecord{"events", 0, 2, "b", "300"});  // shorter: pieces change
+  task->prepare_commit();
+  task->committed();
+  const std::string second = changelog_order();
+  const size_t manifest = second.find('m');
+  ASSERT_NE(manifest, std::string::npos) << second;
+  EXPECT_EQ(second.substr(0, manifest).find_first_not_of('p'), std::string::npos) << second;
+  EXPECT_GT(second.size() - manifest - 1, 0u) << "replaced pieces are removed: " << second;
+  EXPECT_EQ(second.substr(manifest + 1).find_first_not_of('r'), std::string::npos) << second;
+  task.reset();
+  fs::remove_all(dir);
 }
 
 }  // namespace
