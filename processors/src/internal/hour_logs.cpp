@@ -15,11 +15,13 @@ void HourLogs::add(HourLog log, std::string_view log_id, uint64_t hash) {
   }
   hashes_.push_back(hash);
   logs_.push_back(log);
+  index_.added(hashes_);
 }
 
 void HourLogs::load_stored(const std::vector<StoredHourLog>& stored) {
   logs_.clear();
   hashes_.clear();
+  index_.clear();
   long_ids_ = PackedTexts{};
   logs_.reserve(stored.size());
   hashes_.reserve(stored.size());
@@ -51,6 +53,7 @@ void HourLogs::write_compact(StoredBytesWriter& out) const {
 void HourLogs::read_compact(StoredBytesReader& in) {
   logs_.clear();
   hashes_.clear();
+  index_.clear();
   long_ids_ = PackedTexts{};
   const size_t count = in.count(7);  // the fewest bytes a log takes
   logs_.reserve(count);
@@ -75,18 +78,17 @@ void HourLogs::read_compact(StoredBytesReader& in) {
 }
 
 void HourLogs::prefetch_hashes() const {
+  if (index_.indexed()) return;  // a long column is not scanned
   runtime::prefetch_bytes(hashes_.data(), hashes_.size() * sizeof(uint64_t));
 }
 
 void HourLogs::prefetch_log(std::string_view log_id) const {
   // The hashes are cached by now: find the log the event names.
-  const uint64_t hash = stable_hash(log_id);
-  for (size_t i = 0; i < hashes_.size(); ++i) {
-    if (hashes_[i] == hash) {
-      runtime::prefetch_bytes(&logs_[i], sizeof(HourLog));  // with its id, if short
-      return;
-    }
-  }
+  const bool known = index_.find(hashes_, stable_hash(log_id), [&](size_t i) {
+    runtime::prefetch_bytes(&logs_[i], sizeof(HourLog));  // with its id, if short
+    return true;
+  });
+  if (known) return;
   // A new log goes at the end.
   if (!logs_.empty()) runtime::prefetch_bytes(&logs_.back() + 1, sizeof(HourLog));
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "leifeng/processors/internal/hash_positions.hpp"
 #include "leifeng/processors/internal/packed_texts.hpp"
 #include "leifeng/processors/internal/stored_bytes.hpp"
 
@@ -35,6 +36,7 @@ struct AppliedEvents {
   bool contains(std::string_view event_id, uint64_t hash) const;
   void add(std::string_view event_id, uint64_t hash);
   size_t size() const { return hashes_.size(); }
+  bool indexed() const { return index_.indexed(); }            // looked up by hash, not by a scan
   std::vector<std::string> ids() const { return ids_.all(); }  // in the order applied
   void prefetch() const;  // the hashes, and where the next id goes
 
@@ -54,11 +56,21 @@ struct AppliedEvents {
     ar(hashes_, stored);
     ids_ = PackedTexts{};
     for (const std::string& id : stored) ids_.append(id);
+    reindex();
   }
 
  private:
+  // The index and the ids' offsets after hashes_ and ids_ were loaded whole.
+  void reindex();
+  // Whether the i-th id applied is `event_id`.
+  bool is_at(size_t i, std::string_view event_id) const;
+
   std::vector<uint64_t> hashes_;  // stable_hash of each id, in the order applied
   PackedTexts ids_;
+  // Once there are many ids (HashPositions::kIndexedFrom): positions by hash, and each id's
+  // offset in ids_, so that neither a new event nor a re-sent one costs a scan of all of them.
+  HashPositions index_;
+  std::vector<uint32_t> offsets_;
 };
 
 }  // namespace leifeng::processors

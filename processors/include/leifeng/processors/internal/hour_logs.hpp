@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "leifeng/processors/internal/applied_events.hpp"
+#include "leifeng/processors/internal/hash_positions.hpp"
 #include "leifeng/processors/internal/packed_texts.hpp"
 #include "leifeng/processors/internal/stored_bytes.hpp"
 #include "leifeng/schemas/events.hpp"
@@ -61,11 +62,13 @@ struct StoredHourLog {
 class HourLogs {
  public:
   HourLog* find(std::string_view log_id) {
-    const uint64_t hash = stable_hash(log_id);
-    for (size_t i = 0; i < hashes_.size(); ++i) {
-      if (hashes_[i] == hash && id(logs_[i]) == log_id) return &logs_[i];
-    }
-    return nullptr;
+    HourLog* found = nullptr;
+    index_.find(hashes_, stable_hash(log_id), [&](size_t i) {
+      if (id(logs_[i]) != log_id) return false;
+      found = &logs_[i];
+      return true;
+    });
+    return found;
   }
   // Appends a new log with its id.
   void add(HourLog log, std::string_view log_id) { add(log, log_id, stable_hash(log_id)); }
@@ -82,6 +85,7 @@ class HourLogs {
   std::vector<HourLog>::const_iterator begin() const { return logs_.begin(); }
   std::vector<HourLog>::const_iterator end() const { return logs_.end(); }
   const std::vector<uint64_t>& hashes() const { return hashes_; }  // stable_hash of each id
+  bool indexed() const { return index_.indexed(); }  // looked up by hash, not by a scan
 
   // Lookahead (file replay): the hash column, then the log `log_id` names or where a new one
   // goes.
@@ -121,6 +125,7 @@ class HourLogs {
   // stable_hash of each log's id, side by side: every hours event looks its log up, and
   // scanning 8 bytes per log saves most of the cache misses. Not stored: rebuilt on load.
   std::vector<uint64_t> hashes_;
+  HashPositions index_;   // of hashes_, once there are many logs
   PackedTexts long_ids_;  // ids longer than HourLog::short_id holds
 };
 

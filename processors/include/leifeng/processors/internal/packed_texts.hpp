@@ -23,6 +23,14 @@ class PackedTexts {
   void for_each(Fn&& fn) const {
     for (size_t position = 0; position < bytes_.size();) fn(read(position));
   }
+  // Calls fn(offset, text) for every text in the order appended.
+  template <class Fn>
+  void for_each_at(Fn&& fn) const {
+    for (size_t position = 0; position < bytes_.size();) {
+      const auto offset = static_cast<uint32_t>(position);
+      fn(offset, read(position));
+    }
+  }
   std::vector<std::string> all() const;
   bool empty() const { return bytes_.empty(); }
   // The last byte, where the next text goes (prefetch).
