@@ -106,8 +106,12 @@ class TypedStore {
     Node* node = lookup(key, hash);
     if (node == nullptr) {
       node = &insert(key, hash);
-      // Read, so that the pieces of a large value are known and removed with it.
-      if (backing_ != nullptr) load(*node);
+      // The pieces of a large value go with it: they are named by its manifest.
+      if (backing_ != nullptr) {
+        const auto stored = backing_->get(key);
+        if (stored && stored_chunks::is_manifest(*stored))
+          node->pieces = stored_chunks::decode_manifest(*stored).pieces;
+      }
     }
     node->present = false;
     node->value = Value{};
