@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -238,11 +239,18 @@ CommittedRead TaskStateDb::scan_committed(std::string_view store, std::string_vi
   SnapshotRead read(*db_);
   CommittedRead result;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options, family));
+  std::set<std::string> pieces;  // of the manifests read so far, still to come
   for (it->Seek(rocksdb::Slice(from.data(), from.size()));
        it->Valid() && result.entries.size() < limit; it->Next()) {
     if (it->key().compare(rocksdb::Slice(to.data(), to.size())) > 0) break;
     const std::string_view key(it->key().data(), it->key().size());
-    if (stored_chunks::is_piece_key(key)) continue;  // read through its value's manifest
+    // The pieces of a value come after it (its key and a NUL): read through its manifest.
+    if (pieces.erase(std::string(key)) > 0) continue;
+    const std::string_view stored(it->value().data(), it->value().size());
+    if (stored_chunks::is_manifest(stored)) {
+      for (std::string& piece : stored_chunks::piece_keys(key, stored))
+        pieces.insert(std::move(piece));
+    }
     result.entries.emplace_back(std::string(key), whole_value(*db_, read, family, where(store), key,
                                                               it->value().ToString()));
   }

@@ -140,6 +140,13 @@ std::string piece_key(std::string_view key, uint64_t hash) {
   return out;
 }
 
+std::vector<std::string> piece_keys(std::string_view key, std::string_view manifest) {
+  std::vector<std::string> keys;
+  for (const Piece& piece : decode_manifest(manifest).pieces)
+    keys.push_back(piece_key(key, piece.hash));
+  return keys;
+}
+
 void write(KeyValueStore& store, std::string_view key, std::string_view value,
            std::vector<Piece>& pieces) {
   if (value.size() <= kMaxPieceBytes) {

@@ -1,6 +1,7 @@
 #include "task.hpp"
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -139,26 +140,33 @@ void StreamTask::prepare_commit() {
   emitter_->send_tables();
   for (const auto& [store, topic] : changelogs_) {
     int64_t* delivered = &delivered_.find(store)->second;
-    // A large value's new pieces go before its manifest and the removals of its old pieces
-    // after it (stored_chunks.hpp), so that a reader stopping anywhere in the changelog (a
-    // standby copy between two polls, an interrupted restore) finds every piece a manifest
-    // names. Without pieces this is one pass in key order.
+    // A large value's new pieces go before its manifest, and removals (replaced pieces among
+    // them) after every write (stored_chunks.hpp), so that a reader stopping anywhere in the
+    // changelog (a standby copy between two polls, an interrupted restore) finds every piece
+    // a manifest names. A commit without a manifest is one pass in key order.
     const auto& pending = state_->store(store).pending();
-    bool pieces = false;
+    std::set<std::string_view> sent;  // the new pieces of this commit's manifests
     for (const auto& [key, value] : pending) {
-      if (!stored_chunks::is_piece_key(key)) continue;
-      pieces = true;
-      if (value) sink_.send(topic, id_.partition, key, std::string_view(*value), delivered);
+      if (!value || !stored_chunks::is_manifest(*value)) continue;
+      for (const std::string& piece : stored_chunks::piece_keys(key, *value)) {
+        const auto it = pending.find(piece);
+        if (it == pending.end() || !it->second || !sent.insert(it->first).second) continue;
+        sink_.send(topic, id_.partition, it->first, std::string_view(*it->second), delivered);
+      }
+    }
+    if (sent.empty()) {
+      for (const auto& [key, value] : pending) {
+        sink_.send(topic, id_.partition, key,
+                   value ? std::optional<std::string_view>(*value) : std::nullopt, delivered);
+      }
+      continue;
     }
     for (const auto& [key, value] : pending) {
-      if (pieces && stored_chunks::is_piece_key(key)) continue;
-      sink_.send(topic, id_.partition, key,
-                 value ? std::optional<std::string_view>(*value) : std::nullopt, delivered);
+      if (value && !sent.contains(key))
+        sink_.send(topic, id_.partition, key, std::string_view(*value), delivered);
     }
-    if (!pieces) continue;
     for (const auto& [key, value] : pending) {
-      if (!value && stored_chunks::is_piece_key(key))
-        sink_.send(topic, id_.partition, key, std::nullopt, delivered);
+      if (!value) sink_.send(topic, id_.partition, key, std::nullopt, delivered);
     }
   }
 }

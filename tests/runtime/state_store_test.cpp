@@ -114,7 +114,8 @@ TEST_F(StateStoreTest, CommitWritesDataAndOffsetsTogetherPerStore) {
 }
 
 // Interactive queries and standby copies read committed state: a value stored in pieces is
-// answered whole, and a scan answers each value once, never its pieces.
+// answered whole, and a scan answers each value once, never its pieces, while binary keys
+// with NUL bytes (county cells begin with the area code's four bytes) are values like others.
 TEST_F(StateStoreTest, CommittedReadsAssembleAValueStoredInPieces) {
   TaskStateDb state(dir_, {"volunteers"});
   std::string large;
@@ -122,6 +123,8 @@ TEST_F(StateStoreTest, CommittedReadsAssembleAValueStoredInPieces) {
   std::vector<stored_chunks::Piece> pieces;
   stored_chunks::write(state.store("volunteers"), "vol-1", large, pieces);
   state.store("volunteers").put("vol-2", "small");
+  const std::string binary("vol-\0\x06\x43\x20", 8);
+  state.store("volunteers").put(binary, "binary key");
   ASSERT_GT(state.store("volunteers").pending().size(), 3u);
   state.apply_committed({{"volunteers", 7}});
 
@@ -129,10 +132,12 @@ TEST_F(StateStoreTest, CommittedReadsAssembleAValueStoredInPieces) {
   ASSERT_EQ(one.entries.size(), 1u);
   EXPECT_EQ(one.entries[0].second, large);
   const CommittedRead all = state.scan_committed("volunteers", "vol-", "vol-~", 100);
-  ASSERT_EQ(all.entries.size(), 2u);
-  EXPECT_EQ(all.entries[0].first, "vol-1");
-  EXPECT_EQ(all.entries[0].second, large);
-  EXPECT_EQ(all.entries[1].second, "small");
+  ASSERT_EQ(all.entries.size(), 3u);
+  EXPECT_EQ(all.entries[0].first, binary);
+  EXPECT_EQ(all.entries[0].second, "binary key");
+  EXPECT_EQ(all.entries[1].first, "vol-1");
+  EXPECT_EQ(all.entries[1].second, large);
+  EXPECT_EQ(all.entries[2].second, "small");
 
   // A missing piece is a StateError naming the store, not a wrong answer.
   state.store("volunteers").remove(stored_chunks::piece_key("vol-1", pieces[0].hash));

@@ -61,13 +61,12 @@ Manifest decode_manifest(std::string_view stored);
 // last, which may be shorter.
 std::vector<size_t> piece_sizes(std::string_view value);
 uint64_t piece_hash(std::string_view bytes);
-// The key of a piece of the value under `key`: the key, a NUL (no aggregate id has one: inputs
-// with NUL bytes are malformed) and the piece's hash in hex.
+// The key of a piece of the value under `key`: the key, a NUL and the piece's hash in hex. A
+// piece is told from a value by the manifest that names it, never by its key's form: some
+// stores' keys are binary and hold NUL bytes (county cells begin with the area code's bytes).
 std::string piece_key(std::string_view key, uint64_t hash);
-// Whether `stored_key` is a piece's key rather than a value's.
-inline bool is_piece_key(std::string_view stored_key) {
-  return stored_key.find('\0') != std::string_view::npos;
-}
+// The keys of the pieces `manifest` (stored under `key`) names.
+std::vector<std::string> piece_keys(std::string_view key, std::string_view manifest);
 
 // Writes `value` under `key`. `pieces` are the pieces last stored under the key (empty when it
 // was stored whole or not at all) and become the ones now stored. A value up to kMaxPieceBytes
