@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <functional>
 #include <set>
 #include <thread>
 #include <utility>
@@ -190,23 +191,24 @@ class SnapshotRead {
 };
 
 // The whole value of `key` from what is stored under it: itself, or the pieces its manifest
-// names, read from the same snapshot. `where` names the store for errors.
+// names, read from the same snapshot. `where` names the store for errors (called only then).
 std::string whole_value(rocksdb::DB& db, const SnapshotRead& read,
-                        rocksdb::ColumnFamilyHandle* family, const std::string& where,
-                        std::string_view key, std::string stored) {
+                        rocksdb::ColumnFamilyHandle* family,
+                        const std::function<std::string()>& where, std::string_view key,
+                        std::string stored) {
   if (!stored_chunks::is_manifest(stored)) return stored;
   auto get_piece = [&](std::string_view piece_key) -> std::optional<std::string> {
     std::string bytes;
     const rocksdb::Status status =
         db.Get(read.options, family, rocksdb::Slice(piece_key.data(), piece_key.size()), &bytes);
     if (status.IsNotFound()) return std::nullopt;
-    if (!status.ok()) throw StateError("cannot read " + where + ": " + status.ToString());
+    if (!status.ok()) throw StateError("cannot read " + where() + ": " + status.ToString());
     return bytes;
   };
   try {
     return stored_chunks::assemble(key, stored, get_piece);
   } catch (const stored_chunks::StoredChunkError& e) {
-    throw StateError("cannot read " + where + ": " + e.what());
+    throw StateError("cannot read " + where() + ": " + e.what());
   }
 }
 }  // namespace
@@ -222,12 +224,12 @@ CommittedRead TaskStateDb::read_committed(std::string_view store, std::string_vi
   std::string value;
   const rocksdb::Status status =
       db_->Get(read.options, family, rocksdb::Slice(key.data(), key.size()), &value);
+  const std::function<std::string()> place = [&] { return where(store); };
   if (status.ok()) {
-    result.entries.emplace_back(
-        std::string(key), whole_value(*db_, read, family, where(store), key, std::move(value)));
+    result.entries.emplace_back(std::string(key),
+                                whole_value(*db_, read, family, place, key, std::move(value)));
   } else if (!status.IsNotFound()) {
-    throw StateError("cannot read store '" + std::string(store) + "' in " + directory_.string() +
-                     ": " + status.ToString());
+    throw StateError("cannot read " + place() + ": " + status.ToString());
   }
   result.changelog_offset = offset_at(store, read.snapshot());
   return result;
@@ -239,24 +241,27 @@ CommittedRead TaskStateDb::scan_committed(std::string_view store, std::string_vi
   SnapshotRead read(*db_);
   CommittedRead result;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options, family));
-  std::set<std::string> pieces;  // of the manifests read so far, still to come
+  std::set<std::string, std::less<>> pieces;  // of the manifests read so far, still to come
+  const std::function<std::string()> place = [&] { return where(store); };
   for (it->Seek(rocksdb::Slice(from.data(), from.size()));
        it->Valid() && result.entries.size() < limit; it->Next()) {
     if (it->key().compare(rocksdb::Slice(to.data(), to.size())) > 0) break;
     const std::string_view key(it->key().data(), it->key().size());
     // The pieces of a value come after it (its key and a NUL): read through its manifest.
-    if (pieces.erase(std::string(key)) > 0) continue;
+    if (const auto piece = pieces.find(key); piece != pieces.end()) {
+      pieces.erase(piece);
+      continue;
+    }
     const std::string_view stored(it->value().data(), it->value().size());
     if (stored_chunks::is_manifest(stored)) {
       for (std::string& piece : stored_chunks::piece_keys(key, stored))
         pieces.insert(std::move(piece));
     }
-    result.entries.emplace_back(std::string(key), whole_value(*db_, read, family, where(store), key,
-                                                              it->value().ToString()));
+    result.entries.emplace_back(
+        std::string(key), whole_value(*db_, read, family, place, key, it->value().ToString()));
   }
   if (!it->status().ok())
-    throw StateError("cannot scan store '" + std::string(store) + "' in " + directory_.string() +
-                     ": " + it->status().ToString());
+    throw StateError("cannot scan " + place() + ": " + it->status().ToString());
   result.changelog_offset = offset_at(store, read.snapshot());
   return result;
 }
