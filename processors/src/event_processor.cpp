@@ -45,8 +45,8 @@ runtime::Outcome EventProcessor::process(const runtime::InputRecord& record,
   // with a wrong key; lines of a file have no keys to check.
   const std::optional<std::string_view> key =
       options_.source.file ? record.key : record.key.value_or(std::string_view{});
-  schemas::DecodeResult decoded = schemas::decode_event(record.value, rules_, topic_, key);
-  return handle(record, decoded, out).outcome;
+  schemas::decode_event_into(decoded_, record.value, rules_, topic_, key);
+  return handle(record, decoded_, out).outcome;
 }
 
 Verdict EventProcessor::handle(const runtime::InputRecord& record, schemas::DecodeResult& decoded,

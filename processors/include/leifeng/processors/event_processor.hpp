@@ -96,6 +96,7 @@ class EventProcessor : public runtime::Processor {
   schemas::InputTopic topic_;
   ProcessorOptions options_;
   schemas::ValidationRules rules_;
+  schemas::DecodeResult decoded_;  // reused: its strings keep their memory between messages
 };
 
 // The event processor of one kind of aggregate (volunteer, activity, need), kept as a `State`
