@@ -235,6 +235,42 @@ TEST_F(LedgerTest, DuplicateIsDroppedWithoutOutputAndOnlyAfterApply) {
   EXPECT_EQ(last_reason(), Reason::invalid_field);
 }
 
+// Live, a volunteer's stars record is rendered once per commit interval with its latest
+// values, however many of its events the interval applies, in the order the volunteers first
+// changed; a duplicate or a rejection does not make one due.
+TEST_F(LedgerTest, StarsRecordOncePerVolunteerPerCommitWithItsLatestValues) {
+  pipeline.sum_deltas = true;  // no before_commit per event: flush() ends the interval
+  send(registered("a1", "v2", "410402", false), "v2");
+  send(registered("a2", "v1", "410402", true));
+  send(submitted("a3", "v1", "L1", "410402", "2027-03-01", 60));
+  send(submitted("a4", "v2", "L9", "410402", "2027-03-01", 30), "v2");
+  send(verified("a5", "v1", "L1", 4, "2027-05-01T09:30:00+08:00"));
+  EXPECT_TRUE(pipeline.on(outputs::kStars).empty()) << "rendered before the commit";
+  pipeline.flush();
+  auto stars = pipeline.on(outputs::kStars);
+  ASSERT_EQ(stars.size(), 2u);
+  EXPECT_EQ(stars[0].key, "v2");
+  EXPECT_EQ(stars[1].key, "v1");
+  const auto v1 = schemas::star_record_from_json(stars[1].value);
+  ASSERT_TRUE(v1.has_value());
+  EXPECT_EQ(v1->minutes_verified, 60);
+  EXPECT_EQ(v1->logs_verified, 1);
+  EXPECT_TRUE(v1->party_member);
+  EXPECT_EQ(v1->as_of, "2027-05-01T09:30:00+08:00");
+
+  // The next interval: only what it changed, and a re-sent or rejected event changes nothing.
+  pipeline.emitted.clear();
+  EXPECT_EQ(send(verified("a5", "v1", "L1", 4)), Outcome::duplicate);
+  EXPECT_EQ(send(verified("a6", "v2", "L404", 4), "v2"), Outcome::dead_lettered);
+  pipeline.flush();
+  EXPECT_TRUE(pipeline.on(outputs::kStars).empty());
+  send(amended("a7", "v1", "L1", 90));
+  pipeline.flush();
+  stars = pipeline.on(outputs::kStars);
+  ASSERT_EQ(stars.size(), 1u);
+  EXPECT_EQ(schemas::star_record_from_json(stars[0].value)->minutes_verified, 90);
+}
+
 TEST_F(LedgerTest, DailyLimitOnSubmit) {
   send(submitted("s1", "v1", "L1", "410402", "2027-03-01", 1000));
   expect_dead(submitted("s2", "v1", "L2", "410403", "2027-03-01", 441),
