@@ -1,6 +1,7 @@
 #include "state_db.hpp"
 
 #include "leifeng/runtime/stored_chunks.hpp"
+#include "rocksdb_log.hpp"
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
@@ -25,9 +26,10 @@ std::string offset_key(std::string_view store) {
   return std::string(kOffsetPrefix) + std::string(store);
 }
 
-rocksdb::Options db_options(const StateDbOptions& limits) {
+rocksdb::Options db_options(const StateDbOptions& limits, const std::filesystem::path& directory) {
   rocksdb::Options options;
   options.create_if_missing = true;
+  options.info_log = std::make_shared<RocksDbLog>(directory.string());
   options.create_missing_column_families = true;
   // Many small task databases per instance: keep each one's footprint modest.
   options.max_open_files = 64;
@@ -80,7 +82,7 @@ void TaskStateDb::open() {
   if (error)
     throw StateError("cannot create state directory " + directory_.string() + ": " +
                      error.message());
-  const rocksdb::Options options = db_options(options_);
+  const rocksdb::Options options = db_options(options_, directory_);
   // RocksDB must be told about every column family that exists, including ones of stores a
   // newer topology dropped; those are opened and left alone.
   std::vector<std::string> names{rocksdb::kDefaultColumnFamilyName};
@@ -385,7 +387,8 @@ void TaskStateDb::written(std::size_t bytes) {
 void TaskStateDb::wipe() {
   close(false);
   unlogged_ = false;
-  const rocksdb::Status status = rocksdb::DestroyDB(directory_.string(), db_options(options_));
+  const rocksdb::Status status =
+      rocksdb::DestroyDB(directory_.string(), db_options(options_, directory_));
   if (!status.ok())
     throw StateError("cannot delete state " + directory_.string() + ": " + status.ToString());
   open();

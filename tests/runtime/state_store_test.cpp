@@ -1,16 +1,20 @@
 // The buffered, changelog-offset-carrying task state without Kafka.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 
 #include "leifeng/runtime/stored_chunks.hpp"
 #include "restore_chunk.hpp"
+#include "rocksdb_log.hpp"
 #include "state_db.hpp"
 
 namespace leifeng::runtime {
@@ -295,6 +299,47 @@ TEST_F(StateStoreTest, ClosingFlushesSoNoWriteAheadLogIsLeft) {
   TaskStateDb reopened(dir_, {"a"});
   EXPECT_EQ(reopened.store("a").get("key-255"), std::string(4096, 'x'));
   EXPECT_EQ(reopened.changelog_offset("a"), 256);
+}
+
+// RocksDB's errors reach leifeng's log naming the database, its warnings at debug; its
+// information and the options dump of every open are dropped, and no LOG file is written in
+// the task directory.
+TEST_F(StateStoreTest, RocksDbErrorsGoToTheLogAndNoLogFileIsWritten) {
+  {
+    TaskStateDb state(dir_, {"a", "b"});
+    commit_one(state, 0);
+  }
+  TaskStateDb reopened(dir_, {"a", "b"});
+  for (const auto& entry : std::filesystem::directory_iterator(dir_))
+    EXPECT_FALSE(entry.path().filename().string().starts_with("LOG")) << entry.path();
+
+  std::ostringstream out;
+  auto logger = std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
+  logger->set_pattern("level=%l %v");
+  logger->set_level(spdlog::level::info);
+  const auto before = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+  auto log = std::make_shared<RocksDbLog>("/state/app/hours_3");
+  auto everything = [&] {
+    rocksdb::Header(log, "Options.max_open_files: %d", 64);
+    rocksdb::Log(rocksdb::InfoLogLevel::INFO_LEVEL, log, "flushing %d memtables", 2);
+    rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, log, "write stall: %d files", 20);
+    rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, log, "%s", "background error");
+  };
+  everything();
+  const std::string at_info = out.str();
+  out.str("");
+  logger->set_level(spdlog::level::debug);
+  everything();
+  const std::string at_debug = out.str();
+  spdlog::set_default_logger(before);
+  const std::string error =
+      "level=error msg=\"background error\" source=rocksdb state=/state/app/hours_3\n";
+  EXPECT_EQ(at_info, error);
+  EXPECT_EQ(at_debug,
+            "level=debug msg=\"write stall: 20 files\" source=rocksdb state=/state/app/hours_3\n" +
+                error);
 }
 
 }  // namespace
