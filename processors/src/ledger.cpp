@@ -63,9 +63,6 @@ LedgerProcessor::LedgerProcessor(const ProcessorOptions& options, runtime::KeyVa
       history_(history) {}
 
 void LedgerProcessor::flush() {
-  // before_commit has sent the due records; the states may leave the cache now.
-  for (size_t i = 0; i < stars_due_count_; ++i) stars_due_[i].state->stars_due = false;
-  stars_due_count_ = 0;
   AggregateProcessor::flush();
   history_.flush();
 }
@@ -286,13 +283,7 @@ void LedgerProcessor::rerate(VolunteerState& volunteer, const Profile& before,
     }
   }
 
-  if (options().emit_table_updates && !volunteer.stars_due) {
-    volunteer.stars_due = true;
-    if (stars_due_count_ == stars_due_.size()) stars_due_.emplace_back();
-    StarsDue& due = stars_due_[stars_due_count_++];
-    schemas::copy_text(due.volunteer_id, volunteer_id);
-    due.state = &volunteer;
-  }
+  if (options().emit_table_updates) mark_due(volunteer);  // the stars record, at the commit
 }
 
 // One message per area whose pool the volunteer is in before or after: a move between areas
@@ -349,13 +340,9 @@ void LedgerProcessor::finish(runtime::Emitter& out) {
 
 void LedgerProcessor::before_commit(runtime::Emitter& out) {
   deltas_.emit(out, outputs::kCountyDeltas);
-  for (size_t i = 0; i < stars_due_count_; ++i) {
-    StarsDue& due = stars_due_[i];
-    due.state->stars_due = false;
-    out.emit(outputs::kStars, due.volunteer_id,
-             schemas::to_json(star_record(due.volunteer_id, *due.state)));
-  }
-  stars_due_count_ = 0;
+  take_due([&](const std::string& volunteer_id, const VolunteerState& state) {
+    out.emit(outputs::kStars, volunteer_id, schemas::to_json(star_record(volunteer_id, state)));
+  });
 }
 
 }  // namespace leifeng::processors

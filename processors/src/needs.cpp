@@ -116,9 +116,7 @@ Verdict NeedsProcessor::apply_to(NeedState* state, const schemas::Event& event,
     }
     emit_match_change(out, outputs::kMatchChanges, change);
   }
-  if (options().emit_table_updates) {
-    out.emit(outputs::kNeedsStatus, need_id, schemas::to_json(status_record(need_id, *state)));
-  }
+  if (options().emit_table_updates) mark_due(*state);  // the needs-status record, at the commit
   return Verdict::applied();
 }
 
@@ -152,6 +150,9 @@ void NeedsProcessor::finish(runtime::Emitter& out) {
 
 void NeedsProcessor::before_commit(runtime::Emitter& out) {
   deltas_.emit(out, outputs::kCountyDeltas);
+  take_due([&](const std::string& need_id, const NeedState& state) {
+    out.emit(outputs::kNeedsStatus, need_id, schemas::to_json(status_record(need_id, state)));
+  });
 }
 
 }  // namespace leifeng::processors

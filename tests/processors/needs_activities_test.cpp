@@ -106,6 +106,30 @@ TEST_F(NeedsTest, StatusRecordFollowsTheNeed) {
   EXPECT_EQ(record->closed_at, "2027-04-01T09:00:00+08:00");
 }
 
+// Live, a need's status record is rendered once per commit interval with its latest values;
+// a re-sent or refused event does not make one due.
+TEST_F(NeedsTest, StatusRecordOncePerNeedPerCommitWithItsLatestValues) {
+  pipeline.sum_deltas = true;  // no before_commit per event: flush() ends the interval
+  send(need_posted("p2", "n2", "410402", kPosted), "n2");
+  send(need_posted("p1", "n1", "410402", kPosted));
+  send(need_claimed("c1", "n1", "2027-04-01T08:00:00+08:00"));
+  send(need_fulfilled("f1", "n1", "2027-04-01T09:00:00+08:00"));
+  EXPECT_TRUE(pipeline.on(outputs::kNeedsStatus).empty()) << "rendered before the commit";
+  pipeline.flush();
+  auto records = pipeline.on(outputs::kNeedsStatus);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].key, "n2");
+  EXPECT_EQ(records[1].key, "n1");
+  EXPECT_EQ(last_status()->status, "fulfilled");
+  EXPECT_EQ(last_status()->claimed_at, "2027-04-01T08:00:00+08:00");
+
+  pipeline.emitted.clear();
+  EXPECT_EQ(send(need_claimed("c1", "n1", "2027-04-01T08:00:00+08:00")), Outcome::duplicate);
+  EXPECT_EQ(send(need_claimed("c2", "n1", "2027-04-02T08:00:00+08:00")), Outcome::dead_lettered);
+  pipeline.flush();
+  EXPECT_TRUE(pipeline.on(outputs::kNeedsStatus).empty());
+}
+
 TEST_F(NeedsTest, FulfilMinutesAcrossAMonthBoundary) {
   send(need_posted("p1", "n1", "410421", kPosted));
   // 20 min 59.9 s after posting, in April local time (UTC offset differs from the zone).

@@ -2,9 +2,12 @@
 // duplicate check of spec §4. A concrete processor only applies the events that pass them.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "leifeng/processors/domain_config.hpp"
 #include "leifeng/processors/internal/applied_events.hpp"
@@ -110,7 +113,10 @@ class AggregateProcessor : public EventProcessor {
                      runtime::KeyValueStore* store)
       : EventProcessor(topic, options), store_(store) {}
 
-  void flush() override { store_.flush(); }
+  void flush() override {
+    forget_due();  // before_commit has rendered them; the states may leave the cache now
+    store_.flush();
+  }
   // The state of one aggregate, or null (audit, tests).
   const State* find(const std::string& aggregate_id) { return store_.find(aggregate_id); }
 
@@ -138,6 +144,29 @@ class AggregateProcessor : public EventProcessor {
   const std::string& key() const { return key_; }  // the aggregate id of the event applied
   const runtime::TypedStore<State>& store() const { return store_; }
 
+  // Live, an aggregate changes with every event applied to it, often many times per commit
+  // interval under load; its table record is rendered once, at the commit, with its latest
+  // values. mark_due() notes the aggregate of the event being applied (`State::record_due`,
+  // not stored, keeps it once); take_due(fn) calls fn(aggregate_id, state) for each one noted
+  // since the last call, in the order they were first noted. The states stay in the store's
+  // cache until its flush, which follows before_commit.
+  void mark_due(State& state) {
+    if (state.record_due) return;
+    state.record_due = true;
+    if (due_count_ == due_.size()) due_.emplace_back();
+    Due& due = due_[due_count_++];
+    schemas::copy_text(due.aggregate_id, key_);
+    due.state = &state;
+  }
+  template <class Fn>
+  void take_due(Fn&& fn) {
+    for (size_t i = 0; i < due_count_; ++i) {
+      due_[i].state->record_due = false;
+      fn(std::as_const(due_[i].aggregate_id), std::as_const(*due_[i].state));
+    }
+    due_count_ = 0;
+  }
+
  private:
   Verdict apply(const schemas::Event& event, runtime::Emitter& out) final {
     schemas::copy_text(key_, event.aggregate_id());
@@ -155,9 +184,22 @@ class AggregateProcessor : public EventProcessor {
     return verdict;
   }
 
+  void forget_due() {
+    if constexpr (requires(State & state) { state.record_due; }) {
+      for (size_t i = 0; i < due_count_; ++i) due_[i].state->record_due = false;
+    }
+    due_count_ = 0;
+  }
+
   runtime::TypedStore<State> store_;
   State* state_ = nullptr;  // of the event being applied
   std::string key_;         // reused lookup key
+  struct Due {
+    std::string aggregate_id;  // keeps its capacity from one commit to the next
+    State* state = nullptr;
+  };
+  std::vector<Due> due_;  // the first due_count_ are due
+  size_t due_count_ = 0;
 };
 
 }  // namespace leifeng::processors

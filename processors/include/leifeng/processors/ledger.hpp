@@ -34,10 +34,8 @@ struct VolunteerState {
   int64_t logs_verified = 0;
   int64_t quality_minutes = 0;  // Σ quality·minutes
   int32_t star_level = 0;
-  std::string as_of;  // occurred_at of the last applied event
-  // Not stored: a stars record of this volunteer is due at the next commit
-  // (LedgerProcessor::before_commit).
-  bool stars_due = false;
+  std::string as_of;        // occurred_at of the last applied event
+  bool record_due = false;  // not stored: AggregateProcessor::mark_due
 
   uint32_t home_area() const { return registered ? registered_area : first_log_area; }
   int64_t mean_quality_x100() const {
@@ -129,16 +127,6 @@ class LedgerProcessor : public AggregateProcessor<VolunteerState> {
 
   CountyDeltaBatch deltas_;
   runtime::TypedStore<StarHistory> history_;
-  // The volunteers whose stars record is due (VolunteerState::stars_due), in the order they
-  // first changed since the last commit. A volunteer changes with every applied event, often
-  // many times per commit interval under load: its record is rendered once, at the commit.
-  // The states live in the store's cache until its flush, which follows before_commit.
-  struct StarsDue {
-    std::string volunteer_id;
-    VolunteerState* state = nullptr;
-  };
-  std::vector<StarsDue> stars_due_;  // the first stars_due_count_ are due; ids keep capacity
-  size_t stars_due_count_ = 0;
 };
 
 }  // namespace leifeng::processors

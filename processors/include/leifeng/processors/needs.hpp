@@ -30,6 +30,7 @@ struct NeedState {
   std::string fulfilled_by;
   std::string closed_at;
   AppliedEvents applied;
+  bool record_due = false;  // not stored: AggregateProcessor::mark_due
 
   template <class Archive>
   void serialize(Archive& ar) {
@@ -47,7 +48,8 @@ class NeedsProcessor : public AggregateProcessor<NeedState> {
   NeedsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
 
   void finish(runtime::Emitter& out) override;  // the needs-status table, when deferred
-  // The county deltas summed since the last commit (CountyDeltaBatch), sent now.
+  // The county deltas summed since the last commit (CountyDeltaBatch) and one needs-status
+  // record per need changed since then, sent now.
   void before_commit(runtime::Emitter& out) override;
   static schemas::NeedStatusRecord status_record(const std::string& need_id,
                                                  const NeedState& state);
