@@ -143,7 +143,7 @@ void StreamTask::prepare_commit() {
     // A large value's new pieces go before its manifest, and removals (replaced pieces among
     // them) after every write (stored_chunks.hpp), so that a reader stopping anywhere in the
     // changelog (a standby copy between two polls, an interrupted restore) finds every piece
-    // a manifest names. A commit without a manifest is one pass in key order.
+    // a manifest names.
     const auto& pending = state_->store(store).pending();
     std::set<std::string_view> sent;  // the new pieces of this commit's manifests
     for (const auto& [key, value] : pending) {
@@ -153,13 +153,6 @@ void StreamTask::prepare_commit() {
         if (it == pending.end() || !it->second || !sent.insert(it->first).second) continue;
         sink_.send(topic, id_.partition, it->first, std::string_view(*it->second), delivered);
       }
-    }
-    if (sent.empty()) {
-      for (const auto& [key, value] : pending) {
-        sink_.send(topic, id_.partition, key,
-                   value ? std::optional<std::string_view>(*value) : std::nullopt, delivered);
-      }
-      continue;
     }
     for (const auto& [key, value] : pending) {
       if (value && !sent.contains(key))

@@ -87,6 +87,12 @@ class Pipeline : public runtime::Emitter {
     }
     return result;
   }
+  // The keys of the records emitted to `topic` since the last clear, in emission order.
+  std::vector<std::string> keys_on(std::string_view topic) const {
+    std::vector<std::string> keys;
+    for (const auto& e : on(topic)) keys.push_back(e.key);
+    return keys;
+  }
   std::optional<schemas::DeadLetterRecord> last_dead_letter() const {
     auto letters = on(outputs::kDeadLetter);
     if (letters.empty()) return std::nullopt;
