@@ -190,7 +190,7 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
     auto largest =
         std::max_element(unflushed.begin(), unflushed.end(),
                          [](const auto& a, const auto& b) { return a.second < b.second; });
-    largest->first->make_restore_durable(false);
+    largest->first->make_durable(false);
     unflushed_total -= largest->second;
     largest->second = 0;
   };
@@ -230,7 +230,7 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
       // The task's flush can run while the other changelogs are still read.
       TaskStateDb* state = targets[*i].state;
       if (--unfinished[state] == 0) {
-        state->make_restore_durable(false);
+        state->make_durable(false);
         unflushed_total -= unflushed[state];
         unflushed[state] = 0;
       }
@@ -296,8 +296,8 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
   }
   // Into table files before the tasks write with the WAL again: all flushes start first so
   // that they run side by side, then each is waited for.
-  for (auto& [state, bytes] : unflushed) state->make_restore_durable(false);
-  for (auto& [state, bytes] : unflushed) state->make_restore_durable(true);
+  for (auto& [state, bytes] : unflushed) state->make_durable(false);
+  for (auto& [state, bytes] : unflushed) state->make_durable(true);
   if (!partitions.empty()) reader.unassign();
   return result;
 }

@@ -22,11 +22,18 @@ constexpr std::string_view kOffsetPrefix = "changelog-offset/";
 // How long opening waits for RocksDB's lock on the directory (see TaskStateDb's constructor).
 constexpr auto kLockedWait = std::chrono::seconds(30);
 
+// Every write: the changelog, not a write-ahead log, repairs what a crash loses (state_db.hpp).
+rocksdb::WriteOptions unlogged() {
+  rocksdb::WriteOptions options;
+  options.disableWAL = true;
+  return options;
+}
+
 std::string offset_key(std::string_view store) {
   return std::string(kOffsetPrefix) + std::string(store);
 }
 
-rocksdb::Options db_options(const StateDbOptions& limits, const std::filesystem::path& directory) {
+rocksdb::Options db_options(const std::filesystem::path& directory) {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.info_log = std::make_shared<RocksDbLog>(directory.string());
@@ -34,11 +41,13 @@ rocksdb::Options db_options(const StateDbOptions& limits, const std::filesystem:
   // Many small task databases per instance: keep each one's footprint modest.
   options.max_open_files = 64;
   options.keep_log_file_num = 2;
-  // RocksDB's own soft WAL limit (it also caps the WAL's preallocated disk space); flushing all
-  // families together moves the WAL start past families that got no writes, e.g. the stores of
-  // a dropped processor, which would otherwise pin the oldest file for good.
-  options.max_total_wal_size = limits.max_wal_bytes;
+  // A flush writes the data and the offsets of the same batches (see apply_committed).
   options.atomic_flush = true;
+  // Flushed table files stay uncompressed (writing them was a tenth of a live run's CPU with
+  // Snappy); compaction into the last level compresses with LZ4, so the state on disk stays
+  // near its data size (docs/performance-history.md, "Commits without RocksDB's WAL").
+  options.compression = rocksdb::kNoCompression;
+  options.bottommost_compression = rocksdb::kLZ4Compression;
   // The task databases share RocksDB's flush threads, one by default: after a restore every
   // task waits for its flush, and two threads end that wait ~10 % sooner on two cores
   // (BENCHMARKS.md, "Restoring lost state").
@@ -82,7 +91,7 @@ void TaskStateDb::open() {
   if (error)
     throw StateError("cannot create state directory " + directory_.string() + ": " +
                      error.message());
-  const rocksdb::Options options = db_options(options_, directory_);
+  const rocksdb::Options options = db_options(directory_);
   // RocksDB must be told about every column family that exists, including ones of stores a
   // newer topology dropped; those are opened and left alone.
   std::vector<std::string> names{rocksdb::kDefaultColumnFamilyName};
@@ -142,8 +151,8 @@ void TaskStateDb::open() {
 void TaskStateDb::close(bool flush) {
   stores_.clear();
   if (!db_) return;
-  // A stopped or revoked task leaves table files only, no WAL to replay. Best effort: the WAL
-  // still holds everything if the flush fails.
+  // A stopped or revoked task keeps all its state in table files. Best effort: if the flush
+  // fails, the next open reads the changelogs from the offsets that did reach the disk.
   if (flush) static_cast<void>(db_->Flush(rocksdb::FlushOptions(), families_));
   for (auto* handle : families_) db_->DestroyColumnFamilyHandle(handle);
   families_.clear();
@@ -287,16 +296,16 @@ CommittedRead TaskStateDb::scan_committed(std::string_view store, std::string_vi
 
 void TaskStateDb::apply_committed(
     const std::map<std::string, int64_t, std::less<>>& changelog_offsets) {
-  make_restore_durable();
   rocksdb::WriteBatch batch;
   for (const auto& [name, store] : stores_) store->stage(batch);
   for (const auto& [name, offset] : changelog_offsets) {
     batch.Put(families_[0], offset_key(name), std::to_string(offset));
   }
   if (batch.Count() == 0) return;
-  // No fsync: the WAL survives a process crash, and after a power loss the recorded offsets
-  // are as old as the data they describe, so the changelog tail repairs both.
-  const rocksdb::Status status = db_->Write(rocksdb::WriteOptions(), &batch);
+  // Without the WAL (see the header): logging every commit cost more than a changelog read
+  // after a crash (docs/performance-history.md, "Commits without RocksDB's WAL").
+  unflushed_writes_ = true;
+  const rocksdb::Status status = db_->Write(unlogged(), &batch);
   if (!status.ok())
     throw StateError("cannot write committed state to " + directory_.string() + ": " +
                      status.ToString());
@@ -315,7 +324,6 @@ bool TaskStateDb::has_pending() const {
 
 void TaskStateDb::apply_restored(std::string_view store, const std::vector<RestoredRecord>& records,
                                  int64_t next_offset) {
-  make_restore_durable();
   const BufferedStore& target = this->store(store);
   rocksdb::ColumnFamilyHandle* family = nullptr;
   for (auto* handle : families_) {
@@ -330,7 +338,8 @@ void TaskStateDb::apply_restored(std::string_view store, const std::vector<Resto
     }
   }
   batch.Put(families_[0], offset_key(store), std::to_string(next_offset));
-  const rocksdb::Status status = db_->Write(rocksdb::WriteOptions(), &batch);
+  unflushed_writes_ = true;
+  const rocksdb::Status status = db_->Write(unlogged(), &batch);
   if (!status.ok())
     throw StateError("cannot write restored state to " + directory_.string() + ": " +
                      status.ToString());
@@ -343,12 +352,8 @@ RestoreBatch TaskStateDb::restore_batch(std::string_view store) {
 
 std::size_t TaskStateDb::write_restored(RestoreBatch& batch, int64_t next_offset) {
   batch.batch_->Put(families_[0], offset_key(batch.store_), std::to_string(next_offset));
-  rocksdb::WriteOptions options;
-  // The changelog can rebuild whatever a crash loses; see the header for why the state stays
-  // consistent.
-  options.disableWAL = true;
-  unlogged_ = true;
-  const rocksdb::Status status = db_->Write(options, batch.batch_.get());
+  unflushed_writes_ = true;
+  const rocksdb::Status status = db_->Write(unlogged(), batch.batch_.get());
   if (!status.ok())
     throw StateError("cannot write restored state to " + directory_.string() + ": " +
                      status.ToString());
@@ -358,37 +363,32 @@ std::size_t TaskStateDb::write_restored(RestoreBatch& batch, int64_t next_offset
   return bytes;
 }
 
-void TaskStateDb::make_restore_durable(bool wait) {
-  if (!unlogged_) return;
+void TaskStateDb::make_durable(bool wait) {
+  if (!unflushed_writes_) return;
   rocksdb::FlushOptions flush;
   flush.wait = wait;
   flush.allow_write_stall = true;
   const rocksdb::Status status = db_->Flush(flush, families_);
   if (!status.ok())
-    throw StateError("cannot flush restored state in " + directory_.string() + ": " +
-                     status.ToString());
-  if (wait) unlogged_ = false;
+    throw StateError("cannot flush state in " + directory_.string() + ": " + status.ToString());
+  if (wait) unflushed_writes_ = false;
 }
 
 void TaskStateDb::written(std::size_t bytes) {
   unflushed_bytes_ += bytes;
-  if (unflushed_bytes_ < options_.max_wal_bytes) return;
+  if (unflushed_bytes_ < options_.flush_bytes) return;
   unflushed_bytes_ = 0;
-  // Switches to a new WAL now and flushes in the background (never waiting, never fsyncing
-  // in the commit); the old WAL is deleted once the flush is done. max_total_wal_size alone is
-  // checked only while a flush is not already running, so it can fall behind.
   rocksdb::FlushOptions flush;
   flush.wait = false;
   flush.allow_write_stall = true;
-  // Best effort: if the flush fails, the WAL still holds everything.
+  // Best effort: if the flush fails, the changelogs still hold everything.
   static_cast<void>(db_->Flush(flush, families_));
 }
 
 void TaskStateDb::wipe() {
   close(false);
-  unlogged_ = false;
-  const rocksdb::Status status =
-      rocksdb::DestroyDB(directory_.string(), db_options(options_, directory_));
+  unflushed_writes_ = false;
+  const rocksdb::Status status = rocksdb::DestroyDB(directory_.string(), db_options(directory_));
   if (!status.ok())
     throw StateError("cannot delete state " + directory_.string() + ": " + status.ToString());
   open();

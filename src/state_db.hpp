@@ -34,14 +34,14 @@ class StateError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// How a task's RocksDB keeps its write-ahead log (WAL) small. RocksDB deletes a WAL file only
-// once every column family with data in it is flushed; the offsets (default family) get a few
-// bytes per commit and would never fill a memtable on their own, so without a bound every WAL
-// since the start stays on disk (803 MB of .log files after 1M events).
+// When a task's RocksDB flushes. No write goes through RocksDB's write-ahead log: every write
+// carries the changelog offset it reaches, and the changelog rebuilds whatever a crash loses
+// from the memtables (see apply_committed).
 struct StateDbOptions {
-  // Past this many bytes of WAL, RocksDB flushes the families that keep the oldest WAL file
-  // alive, and deletes it. Per task; flushing runs in the background, never in a commit.
-  uint64_t max_wal_bytes = uint64_t{4} << 20;
+  // Past this many bytes written since the last flush, the task starts a flush in the
+  // background (never waiting in a commit). It bounds the task's memtables and what a crash
+  // makes it read again from its changelogs.
+  uint64_t flush_bytes = uint64_t{16} << 20;
 };
 
 // Changelog records to write into one store while restoring: key and value (nullopt =
@@ -99,7 +99,12 @@ class TaskStateDb {
 
   // After the Kafka transaction committed: writes every store's pending writes and the new
   // changelog offsets (only for stores that wrote to their changelog) in one atomic batch,
-  // then empties the buffers.
+  // then empties the buffers. Like every write here, without RocksDB's write-ahead log: a
+  // crash loses the writes since the last flush together with their offsets (flushes are
+  // atomic across all column families, atomic_flush, so a flush never writes the data of a
+  // batch without its offset or the other way round). The state on disk is then a consistent
+  // prefix of the changelogs, and the next start reads them from the offsets that prefix
+  // records.
   void apply_committed(const std::map<std::string, int64_t, std::less<>>& changelog_offsets);
   // Committed state only (never the write buffer of an open transaction), safe to call from
   // any thread while the task's thread commits: the value of `key`, or the keys in
@@ -118,23 +123,17 @@ class TaskStateDb {
                       int64_t next_offset);
 
   // The fast path of a full restore (ChangelogRestorer). Records are staged in a RestoreBatch
-  // and written with their offset by write_restored, atomically but without the write-ahead
-  // log: a crash before the memtables are flushed loses the batch and its offset together, so
-  // the state on disk stays a consistent prefix of the changelog and the next start replays
-  // from the offset that prefix records. Flushes are atomic across all column families
-  // (atomic_flush), so a flush never writes the data of a batch without its offset or the
-  // other way round. A logged write must never land on top of unflushed unlogged writes (WAL
-  // recovery would replay it onto a state missing what came before it), so apply_committed
-  // and apply_restored first call make_restore_durable, as does closing.
+  // and written with their offset by write_restored, atomically (and, like every write, kept
+  // consistent by the changelog rather than a write-ahead log; see apply_committed).
   // `store` must stay valid until the batch is written; a wipe() invalidates open batches.
   RestoreBatch restore_batch(std::string_view store);
   // Writes the batch and `next_offset` (the next changelog offset to read) and empties the
   // batch. Returns the bytes written, which sit in memtables until a flush.
   std::size_t write_restored(RestoreBatch& batch, int64_t next_offset);
-  // Starts (wait = false) or completes a flush of all unlogged restore writes; with wait, they
-  // are in table files on return. Does nothing when there are none.
-  void make_restore_durable(bool wait = true);
-  bool has_unlogged_writes() const { return unlogged_; }
+  // Starts (wait = false) or completes a flush of all writes since the last completed one;
+  // with wait, they are in table files on return. Does nothing when there are none.
+  void make_durable(bool wait = true);
+  bool has_unflushed_writes() const { return unflushed_writes_; }
 
   // Deletes all local state (all stores and offsets), e.g. when it is ahead of its changelog
   // because the changelog topic was recreated.
@@ -144,7 +143,7 @@ class TaskStateDb {
   void open();
   // `flush`: write the memtables to table files first, so the WAL can go (a clean close).
   void close(bool flush);
-  // After a write of `bytes`: starts a flush once max_wal_bytes were written since the last.
+  // After a write of `bytes`: starts a flush once flush_bytes were written since the last.
   void written(std::size_t bytes);
   rocksdb::ColumnFamilyHandle* family_of(std::string_view store) const;
   std::optional<int64_t> offset_at(std::string_view store, const void* snapshot) const;
@@ -158,7 +157,7 @@ class TaskStateDb {
   std::vector<rocksdb::ColumnFamilyHandle*> families_;  // [0] = default, then stores in order
   std::map<std::string, std::unique_ptr<BufferedStore>, std::less<>> stores_;
   std::size_t unflushed_bytes_ = 0;
-  bool unlogged_ = false;  // write_restored wrote since the last completed flush
+  bool unflushed_writes_ = false;  // written since the last completed flush
 };
 
 }  // namespace leifeng::runtime
