@@ -26,7 +26,8 @@ constexpr std::size_t kChunkRecords = 100000;
 // Bytes of keys and values held in all chunks: past this, the largest chunk is written.
 constexpr std::size_t kHeldBytes = std::size_t{128} << 20;
 // Restored bytes in memtables across all tasks: past this, the task holding the most starts a
-// flush (restored writes skip the WAL, so nothing else flushes them before 64 MB per store).
+// flush (the restore writes bypass TaskStateDb's flush_bytes, so nothing else flushes them
+// before RocksDB's 64 MB per store).
 constexpr std::size_t kUnflushedBytes = std::size_t{128} << 20;
 
 // The messages of one call to the consumer's queue; destroys them when the next call or the
@@ -294,8 +295,9 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
     if (p.chunk.records() > 0 || p.recorded != p.next) apply_chunk(i);
     result.records += p.report.restored;
   }
-  // Into table files before the tasks write with the WAL again: all flushes start first so
-  // that they run side by side, then each is waited for.
+  // Into table files before the tasks process anything, so that a crash soon after does not
+  // repeat the restore: all flushes start first so that they run side by side, then each is
+  // waited for.
   for (auto& [state, bytes] : unflushed) state->make_durable(false);
   for (auto& [state, bytes] : unflushed) state->make_durable(true);
   if (!partitions.empty()) reader.unassign();

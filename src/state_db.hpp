@@ -141,7 +141,7 @@ class TaskStateDb {
 
  private:
   void open();
-  // `flush`: write the memtables to table files first, so the WAL can go (a clean close).
+  // `flush`: write the memtables to table files first (a clean close keeps every write).
   void close(bool flush);
   // After a write of `bytes`: starts a flush once flush_bytes were written since the last.
   void written(std::size_t bytes);
