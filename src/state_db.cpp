@@ -374,6 +374,18 @@ void TaskStateDb::make_durable(bool wait) {
   if (wait) unflushed_writes_ = false;
 }
 
+bool TaskStateDb::flush_running() const {
+  uint64_t value = 0;
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kNumRunningFlushes, &value) && value > 0)
+    return true;
+  for (auto* family : families_) {
+    if (db_->GetIntProperty(family, rocksdb::DB::Properties::kMemTableFlushPending, &value) &&
+        value > 0)
+      return true;
+  }
+  return false;
+}
+
 void TaskStateDb::written(std::size_t bytes) {
   unflushed_bytes_ += bytes;
   if (unflushed_bytes_ < options_.flush_bytes) return;

@@ -293,21 +293,19 @@ TEST_F(StateStoreTest, CommitsAreFlushedEveryFlushBytes) {
   constexpr int kCommits = 2000;  // 4 KiB each
   TaskStateDb state(dir_, {"a", "b"}, StateDbOptions{.flush_bytes = 1 << 20});
   for (int i = 0; i < kCommits; ++i) commit_one(state, i);
-  // The flushes run in the background: the last one started about 256 commits before the end.
+  // The flushes run in the background; the last one started about 256 commits before the end.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  int64_t on_disk = 0;
-  while (on_disk < kCommits - 300 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    TaskStateDb crashed(crash_copy(dir_), {"a", "b"});
-    on_disk = crashed.changelog_offset("a").value_or(0);
-    // A consistent prefix: every commit up to the offset, none after it.
-    ASSERT_EQ(crashed.store("a").get("key-" + std::to_string(on_disk - 1)).has_value(),
-              on_disk > 0);
-    ASSERT_FALSE(crashed.store("a").get("key-" + std::to_string(on_disk)).has_value());
-  }
+  while (state.flush_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_FALSE(state.flush_running());
+  EXPECT_EQ(wal_bytes(dir_), 0u) << wal_files(dir_);
+  TaskStateDb crashed(crash_copy(dir_), {"a", "b"});
+  const int64_t on_disk = crashed.changelog_offset("a").value_or(0);
   EXPECT_GE(on_disk, kCommits - 300);
   EXPECT_LT(on_disk, kCommits);
-  EXPECT_EQ(wal_bytes(dir_), 0u) << wal_files(dir_);
+  // A consistent prefix: every commit up to the offset, none after it.
+  EXPECT_TRUE(crashed.store("a").get("key-" + std::to_string(on_disk - 1)).has_value());
+  EXPECT_FALSE(crashed.store("a").get("key-" + std::to_string(on_disk)).has_value());
   std::filesystem::remove_all(dir_.string() + "-crash");
 }
 
