@@ -22,13 +22,6 @@ constexpr std::string_view kOffsetPrefix = "changelog-offset/";
 // How long opening waits for RocksDB's lock on the directory (see TaskStateDb's constructor).
 constexpr auto kLockedWait = std::chrono::seconds(30);
 
-// Every write: the changelog, not a write-ahead log, repairs what a crash loses (state_db.hpp).
-rocksdb::WriteOptions unlogged() {
-  rocksdb::WriteOptions options;
-  options.disableWAL = true;
-  return options;
-}
-
 std::string offset_key(std::string_view store) {
   return std::string(kOffsetPrefix) + std::string(store);
 }
@@ -302,13 +295,7 @@ void TaskStateDb::apply_committed(
     batch.Put(families_[0], offset_key(name), std::to_string(offset));
   }
   if (batch.Count() == 0) return;
-  // Without the WAL (see the header): logging every commit cost more than a changelog read
-  // after a crash (docs/performance-history.md, "Commits without RocksDB's WAL").
-  unflushed_writes_ = true;
-  const rocksdb::Status status = db_->Write(unlogged(), &batch);
-  if (!status.ok())
-    throw StateError("cannot write committed state to " + directory_.string() + ": " +
-                     status.ToString());
+  write_unlogged(batch, "committed state");
   discard_pending();
   written(batch.GetDataSize());
 }
@@ -338,11 +325,7 @@ void TaskStateDb::apply_restored(std::string_view store, const std::vector<Resto
     }
   }
   batch.Put(families_[0], offset_key(store), std::to_string(next_offset));
-  unflushed_writes_ = true;
-  const rocksdb::Status status = db_->Write(unlogged(), &batch);
-  if (!status.ok())
-    throw StateError("cannot write restored state to " + directory_.string() + ": " +
-                     status.ToString());
+  write_unlogged(batch, "restored state");
   written(batch.GetDataSize());
 }
 
@@ -352,11 +335,7 @@ RestoreBatch TaskStateDb::restore_batch(std::string_view store) {
 
 std::size_t TaskStateDb::write_restored(RestoreBatch& batch, int64_t next_offset) {
   batch.batch_->Put(families_[0], offset_key(batch.store_), std::to_string(next_offset));
-  unflushed_writes_ = true;
-  const rocksdb::Status status = db_->Write(unlogged(), batch.batch_.get());
-  if (!status.ok())
-    throw StateError("cannot write restored state to " + directory_.string() + ": " +
-                     status.ToString());
+  write_unlogged(*batch.batch_, "restored state");
   const std::size_t bytes = batch.batch_->GetDataSize();
   batch.batch_->Clear();
   batch.records_ = 0;
@@ -372,6 +351,19 @@ void TaskStateDb::make_durable(bool wait) {
   if (!status.ok())
     throw StateError("cannot flush state in " + directory_.string() + ": " + status.ToString());
   if (wait) unflushed_writes_ = false;
+}
+
+void TaskStateDb::write_unlogged(rocksdb::WriteBatch& batch, std::string_view what) {
+  // Without the WAL (see the header): logging every commit cost more than reading the
+  // changelog again after a crash (docs/performance-history.md, "Commits without RocksDB's
+  // WAL").
+  rocksdb::WriteOptions options;
+  options.disableWAL = true;
+  unflushed_writes_ = true;
+  const rocksdb::Status status = db_->Write(options, &batch);
+  if (!status.ok())
+    throw StateError("cannot write " + std::string(what) + " to " + directory_.string() + ": " +
+                     status.ToString());
 }
 
 bool TaskStateDb::flush_running() const {

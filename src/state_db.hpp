@@ -146,6 +146,8 @@ class TaskStateDb {
   void open();
   // `flush`: write the memtables to table files first (a clean close keeps every write).
   void close(bool flush);
+  // Writes `batch` without the WAL, as every write here; `what` names it in the error.
+  void write_unlogged(rocksdb::WriteBatch& batch, std::string_view what);
   // After a write of `bytes`: starts a flush once flush_bytes were written since the last.
   void written(std::size_t bytes);
   rocksdb::ColumnFamilyHandle* family_of(std::string_view store) const;
