@@ -366,14 +366,17 @@ void TaskStateDb::write_unlogged(rocksdb::WriteBatch& batch, std::string_view wh
                      status.ToString());
 }
 
-bool TaskStateDb::flush_running() const {
+bool TaskStateDb::background_work_running() const {
   uint64_t value = 0;
-  if (db_->GetIntProperty(rocksdb::DB::Properties::kNumRunningFlushes, &value) && value > 0)
-    return true;
+  for (const auto& property : {rocksdb::DB::Properties::kNumRunningFlushes,
+                               rocksdb::DB::Properties::kNumRunningCompactions}) {
+    if (db_->GetIntProperty(property, &value) && value > 0) return true;
+  }
   for (auto* family : families_) {
-    if (db_->GetIntProperty(family, rocksdb::DB::Properties::kMemTableFlushPending, &value) &&
-        value > 0)
-      return true;
+    for (const auto& property : {rocksdb::DB::Properties::kMemTableFlushPending,
+                                 rocksdb::DB::Properties::kCompactionPending}) {
+      if (db_->GetIntProperty(family, property, &value) && value > 0) return true;
+    }
   }
   return false;
 }

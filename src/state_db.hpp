@@ -134,9 +134,9 @@ class TaskStateDb {
   // with wait, they are in table files on return. Does nothing when there are none.
   void make_durable(bool wait = true);
   bool has_unflushed_writes() const { return unflushed_writes_; }
-  // Whether a flush is running or waiting to run (a copy of the directory taken meanwhile may
-  // hold a table file only in part).
-  bool flush_running() const;
+  // Whether a flush or compaction is running or waiting to run: a copy of the directory taken
+  // meanwhile may hold a table file only in part, or miss one deleted during the copy.
+  bool background_work_running() const;
 
   // Deletes all local state (all stores and offsets), e.g. when it is ahead of its changelog
   // because the changelog topic was recreated.

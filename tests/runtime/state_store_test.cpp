@@ -295,11 +295,12 @@ TEST_F(StateStoreTest, CommitsAreFlushedEveryFlushBytes) {
   constexpr int kCommits = 2000;  // 4 KiB each
   TaskStateDb state(dir_, {"a", "b"}, StateDbOptions{.flush_bytes = 1 << 20});
   for (int i = 0; i < kCommits; ++i) commit_one(state, i);
-  // The flushes run in the background; the last one started about 256 commits before the end.
+  // The flushes (and the compactions of their tables) run in the background; the last flush
+  // started about 256 commits before the end.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (state.flush_running() && std::chrono::steady_clock::now() < deadline)
+  while (state.background_work_running() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  ASSERT_FALSE(state.flush_running());
+  ASSERT_FALSE(state.background_work_running());
   EXPECT_EQ(wal_bytes(dir_), 0u) << wal_files(dir_);
   {
     // Closed before its directory goes: opening the copy's many L0 files starts a compaction.
