@@ -30,6 +30,7 @@
 #include "leifeng/runtime/queryable_state.hpp"
 #include "leifeng/runtime/topic_admin.hpp"
 #include "offset_lookup.hpp"
+#include "rdkafka_ptr.hpp"
 #include "rebalance.hpp"
 #include "standby_placement.hpp"
 #include "standby_replicas.hpp"
@@ -212,7 +213,7 @@ class StreamRuntime::Impl final : public RecordSink,
   // After a failure: no commit, no flush; the broker aborts what the producer left open.
   void drop_clients();
   void describe_metrics();
-  void handle(RdKafka::Message& message);
+  void handle(const rd_kafka_message_t& message);
   void begin_if_needed();
   void commit_due_after_interval();
   void subscribe();
@@ -884,26 +885,25 @@ void StreamRuntime::Impl::report_progress_if_due(Clock::time_point now) {
   progress_(stats_);
 }
 
-void StreamRuntime::Impl::handle(RdKafka::Message& message) {
-  switch (message.err()) {
+void StreamRuntime::Impl::handle(const rd_kafka_message_t& message) {
+  const auto err = static_cast<RdKafka::ErrorCode>(message.err);
+  switch (err) {
     case RdKafka::ERR_NO_ERROR: {
       connection_.on_progress();
-      // The C name avoids a std::string copy per record.
-      const auto* raw = static_cast<const rd_kafka_message_t*>(message.c_ptr());
-      const std::string_view topic = rd_kafka_topic_name(raw->rkt);
+      const std::string_view topic = rd_kafka_topic_name(message.rkt);
       auto route = routes_.find(topic);
       if (route == routes_.end()) return;
-      auto task = route->second.find(message.partition());
+      auto task = route->second.find(message.partition);
       if (task == route->second.end()) return;
       begin_if_needed();
       InputRecord record;
       record.topic = sources_.find(topic)->second.logical_name;
-      record.partition = message.partition();
-      record.offset = message.offset();
-      if (raw->key != nullptr)
-        record.key = std::string_view(static_cast<const char*>(raw->key), raw->key_len);
-      if (raw->payload != nullptr)
-        record.value = std::string_view(static_cast<const char*>(raw->payload), raw->len);
+      record.partition = message.partition;
+      record.offset = message.offset;
+      if (message.key != nullptr)
+        record.key = std::string_view(static_cast<const char*>(message.key), message.key_len);
+      if (message.payload != nullptr)
+        record.value = std::string_view(static_cast<const char*>(message.payload), message.len);
       try {
         task->second->process(route->first, record);
       } catch (const AbortableError& e) {
@@ -917,28 +917,31 @@ void StreamRuntime::Impl::handle(RdKafka::Message& message) {
     }
     case RdKafka::ERR__PARTITION_EOF: {
       connection_.on_progress();
-      auto route = routes_.find(message.topic_name());
+      if (message.rkt == nullptr) return;
+      auto route = routes_.find(std::string_view(rd_kafka_topic_name(message.rkt)));
       if (route == routes_.end()) return;
-      auto task = route->second.find(message.partition());
+      auto task = route->second.find(message.partition);
       if (task == route->second.end()) return;
-      if (task->second->reached_end(route->first, message.offset())) commit_due_after_interval();
+      if (task->second->reached_end(route->first, message.offset)) commit_due_after_interval();
       return;
     }
     case RdKafka::ERR__TIMED_OUT:
       return;
-    default:
-      if (message.err() == RdKafka::ERR__FATAL) {
+    default: {
+      if (err == RdKafka::ERR__FATAL) {
         std::string reason;
         const RdKafka::ErrorCode code = consumer_->fatal_error(reason);
         act_on(KafkaFailure{KafkaCall::consume, code, true, false, false}, "consumer: " + reason);
       }
-      connection_.on_error(message.err(), message.errstr());
-      if (is_connection_error(message.err())) {
-        spdlog::debug("consumer: {}", message.errstr());
+      const std::string errstr = rd_kafka_message_errstr(&message);
+      connection_.on_error(err, errstr);
+      if (is_connection_error(err)) {
+        spdlog::debug("consumer: {}", errstr);
         return;
       }
-      spdlog::warn("consumer: {}", message.errstr());
+      spdlog::warn("consumer: {}", errstr);
       return;
+    }
   }
 }
 
@@ -1128,13 +1131,15 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
       // Past the shortest transaction, an empty queue commits at once (below).
       if (now >= early_commit_from_) timeout_ms = 0;
     }
-    std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout_ms));
+    // Through the C API: the C++ consume() allocates a wrapper object per message.
+    const MessagePtr message(rd_kafka_consumer_poll(consumer_->c_ptr(), timeout_ms));
     // Nothing fetched waits: the input is not arriving faster than it is processed.
-    const bool drained = message->err() == RdKafka::ERR__TIMED_OUT;
+    const bool drained = message == nullptr;
+    const rd_kafka_resp_err_t err = drained ? RD_KAFKA_RESP_ERR__TIMED_OUT : message->err;
     rebalance_.rethrow_pending();
-    handle(*message);
-    if (barrier_ != nullptr && message->err() == RdKafka::ERR_NO_ERROR) barrier_->leave(thread_);
-    if (++since_poll >= 1000 || message->err() != RdKafka::ERR_NO_ERROR) {
+    if (message != nullptr) handle(*message);
+    if (barrier_ != nullptr && err == RD_KAFKA_RESP_ERR_NO_ERROR) barrier_->leave(thread_);
+    if (++since_poll >= 1000 || err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       producer_->poll(0);  // serve delivery reports of output records
       since_poll = 0;
     }
