@@ -43,6 +43,10 @@ void AppliedEvents::read_compact(StoredBytesReader& in) {
   for (size_t i = 0; i < count; ++i) add(in.text());
 }
 
+void AppliedEvents::prefetch_ids() const {
+  runtime::prefetch_bytes(ids_.data(), runtime::bounded_prefetch(ids_.byte_size()));
+}
+
 void AppliedEvents::prefetch() const {
   if (index_.indexed()) return;  // a long column is not scanned
   runtime::prefetch_bytes(hashes_.data(), hashes_.size() * sizeof(uint64_t));

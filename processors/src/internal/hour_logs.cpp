@@ -77,6 +77,12 @@ void HourLogs::read_compact(StoredBytesReader& in) {
   }
 }
 
+void HourLogs::prefetch_logs() const {
+  runtime::prefetch_bytes(logs_.data(), runtime::bounded_prefetch(logs_.size() * sizeof(HourLog)));
+  if (!long_ids_.empty())
+    runtime::prefetch_bytes(long_ids_.data(), runtime::bounded_prefetch(long_ids_.byte_size()));
+}
+
 void HourLogs::prefetch_hashes() const {
   if (index_.indexed()) return;  // a long column is not scanned
   runtime::prefetch_bytes(hashes_.data(), hashes_.size() * sizeof(uint64_t));

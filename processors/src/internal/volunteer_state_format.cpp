@@ -2,7 +2,10 @@
 // changed volunteer, whole, to RocksDB and its changelog at each commit), so its records are
 // compact: varints, and the ids of logs and applied events without the hashes that are rebuilt
 // on load. Records in the first release's cereal format are still read.
+#include <type_traits>
+
 #include "leifeng/processors/ledger.hpp"
+#include "leifeng/runtime/prefetch.hpp"
 #include "leifeng/runtime/typed_store.hpp"
 
 namespace leifeng::processors {
@@ -37,6 +40,19 @@ std::string VolunteerState::encode_stored(const VolunteerState& state) {
   out.signed_varint(state.star_level);
   out.text(state.as_of);
   return bytes;
+}
+
+void VolunteerState::prefetch_stored() const {
+  const auto lines = [](const auto& items) {
+    using Item = typename std::decay_t<decltype(items)>::value_type;
+    runtime::prefetch_bytes(items.data(), runtime::bounded_prefetch(items.size() * sizeof(Item)));
+  };
+  lines(skills);
+  logs.prefetch_logs();
+  applied.prefetch_ids();
+  lines(daily.days());
+  lines(verified_counts.counts());
+  runtime::prefetch_bytes(as_of.data(), as_of.size());
 }
 
 namespace {

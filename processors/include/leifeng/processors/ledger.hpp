@@ -51,6 +51,9 @@ struct VolunteerState {
   static constexpr uint8_t kCompactFormat = 2;  // cereal's records begin with 0 or 1
   static std::string encode_stored(const VolunteerState& state);
   static VolunteerState decode_stored(std::string_view bytes);
+  // Asks for the cache lines encode_stored reads (runtime::TypedStore::flush, a few values
+  // ahead of the one it encodes).
+  void prefetch_stored() const;
 
   // The cereal format of the first release (see HourLogs and AppliedEvents).
   template <class Archive>

@@ -1,4 +1,5 @@
-// Software prefetch of a byte range, for the lookahead of file replay.
+// Software prefetch of a byte range, for the lookahead of file replay and of a commit's
+// encoding (TypedStore::flush).
 #pragma once
 
 #include <cstddef>
@@ -13,6 +14,13 @@ inline void prefetch_bytes(const void* data, size_t bytes) {
   for (size_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(first + offset);
   if (bytes > 0) __builtin_prefetch(first + bytes - 1);  // the last line when not aligned
   asm volatile("" : : "r"(first));
+}
+
+// A prefetch of a long range asks only for its beginning: the hardware prefetcher follows a
+// sequential read from there, and thousands of prefetches would cost more than they save.
+inline constexpr size_t kPrefetchBytesMax = 1024;
+inline size_t bounded_prefetch(size_t bytes) {
+  return bytes < kPrefetchBytesMax ? bytes : kPrefetchBytesMax;
 }
 
 }  // namespace leifeng::runtime

@@ -38,7 +38,8 @@ struct AppliedEvents {
   size_t size() const { return hashes_.size(); }
   bool indexed() const { return index_.indexed(); }            // looked up by hash, not by a scan
   std::vector<std::string> ids() const { return ids_.all(); }  // in the order applied
-  void prefetch() const;  // the hashes, and where the next id goes
+  void prefetch() const;      // the hashes, and where the next id goes
+  void prefetch_ids() const;  // what write_compact reads
 
   // The compact stored format (VolunteerState::encode_stored): a count, then the ids in the
   // order applied; the hashes are rebuilt.

@@ -91,6 +91,7 @@ class HourLogs {
   // goes.
   void prefetch_hashes() const;
   void prefetch_log(std::string_view log_id) const;
+  void prefetch_logs() const;  // what write_compact reads
 
   // The compact stored format (VolunteerState::encode_stored): a count, then per log its id,
   // state, minutes, quality, area, category and service date; the hashes are rebuilt.

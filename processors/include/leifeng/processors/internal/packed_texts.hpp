@@ -35,6 +35,9 @@ class PackedTexts {
   bool empty() const { return bytes_.empty(); }
   // The last byte, where the next text goes (prefetch).
   const char* back() const { return bytes_.data() + bytes_.size() - 1; }
+  // Where the texts are, for a prefetch of them all.
+  const char* data() const { return bytes_.data(); }
+  size_t byte_size() const { return bytes_.size(); }
 
  private:
   // The text at `position` (one length byte, or 0xFF and four little-endian length bytes);
