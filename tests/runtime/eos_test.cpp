@@ -156,6 +156,49 @@ TEST(ExactlyOnce, StopFlagFinishesTheTransactionAndClosesCleanly) {
   std::filesystem::remove_all(state_dir);
 }
 
+// librdkafka's local queue far smaller than a commit (100 messages against 6,000 changed keys):
+// the changelog records of a commit, and the outputs, fill it again and again, and each time
+// the runtime waits for deliveries and goes on. Every count stays exact, and the changelog
+// alone restores them.
+TEST(ExactlyOnce, ALocalQueueSmallerThanACommitWaitsAndLosesNoRecord) {
+  const std::string bootstrap = test_bootstrap_servers();
+  const TwoStage names;
+  create_topic(bootstrap, names.input, 1);
+  create_topic(bootstrap, names.counts, 1);
+  create_topic(bootstrap, names.tallies, 1);
+  const auto state_dir = std::filesystem::temp_directory_path() / names.app;
+  std::map<std::string, int64_t> expected;
+  produce_all(bootstrap, names.input, keyed_events(12000, 6000, 0, expected));
+
+  RuntimeOptions options;
+  options.application_id = names.app;
+  options.state_dir = state_dir.string();
+  options.bootstrap_servers = bootstrap;
+  options.instance_id = "one";
+  options.kafka["queue.buffering.max.messages"] = "100";
+  std::atomic<bool> stop{false};
+  {
+    StreamRuntime runtime(names.topology(), options);
+    ASSERT_TRUE(runtime.run_until_caught_up(stop));
+    EXPECT_EQ(runtime.stats().aborts, 0);
+  }
+  EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.counts), expected), "");
+  EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.tallies), expected), "");
+
+  // The state directory lost: the counts come back from the changelogs, and go on from there.
+  std::filesystem::remove_all(state_dir);
+  produce_all(bootstrap, names.input, keyed_events(6000, 6000, 12000, expected));
+  {
+    StreamRuntime runtime(names.topology(), options);
+    ASSERT_TRUE(runtime.run_until_caught_up(stop));
+    EXPECT_GE(runtime.stats().restored_records, 12000);  // 6,000 counts and 6,000 tallies
+    EXPECT_EQ(runtime.stats().aborts, 0);
+  }
+  EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.counts), expected), "");
+  EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.tallies), expected), "");
+  std::filesystem::remove_all(state_dir);
+}
+
 TEST(ExactlyOnce, RunUntilCaughtUpReturnsAtOnceWhenThereIsNothingToDo) {
   const std::string bootstrap = test_bootstrap_servers();
   const TwoStage names;
