@@ -7,7 +7,8 @@
 #   - leifeng:     `run --until-caught-up` with a fresh application id and state directory;
 #   - replay:      `replay --input` of the same file (no Kafka), for CPU per event.
 # Prints each round, then medians, events/s and the ratios the targets name, and the
-# broker's CPU during each kind (the broker shares the machine's cores). Not part of CI; numbers and the command go to BENCHMARKS.md ("Live path").
+# broker's CPU during each kind (the broker shares the machine's cores). Each run waits for the
+# broker to be idle first. Not part of CI; numbers and the command go to BENCHMARKS.md ("Live path").
 #
 #   scripts/bench-live.sh [BUILD_DIR] [EVENTS] [ROUNDS]
 #
@@ -66,10 +67,24 @@ timed() {
 }
 median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
+# Waits, up to 60 s, until the broker used under 0.03 s of CPU in half a second: its log
+# cleaner compacting the topics a run has grown would otherwise fall into the next kind's run
+# (rounds of one binary took 7.5 to 12.3 s of CPU, the broker 2.6 to 8.6 s).
+settle() {
+  local i a
+  for ((i = 0; i < 120; i++)); do
+    a=$(broker_cpu)
+    sleep 0.5
+    awk -v a="$a" -v b="$(broker_cpu)" 'BEGIN {exit !(b - a < 0.03)}' && return 0
+  done
+  echo "(the broker is still busy after 60 s)"
+}
+
 declare -A wall cpu broker
 records=0
 run_one() {  # kind round
   local kind=$1 r=$2 result before
+  settle
   before=$(broker_cpu)
   case $kind in
     consume)
