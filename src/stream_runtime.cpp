@@ -933,7 +933,8 @@ void StreamRuntime::Impl::handle(const rd_kafka_message_t& message) {
         const RdKafka::ErrorCode code = consumer_->fatal_error(reason);
         act_on(KafkaFailure{KafkaCall::consume, code, true, false, false}, "consumer: " + reason);
       }
-      const std::string errstr = rd_kafka_message_errstr(&message);
+      const char* described = rd_kafka_message_errstr(&message);
+      const std::string errstr = described != nullptr ? described : "";
       connection_.on_error(err, errstr);
       if (is_connection_error(err)) {
         spdlog::debug("consumer: {}", errstr);
