@@ -8,7 +8,8 @@
 #   - replay:      `replay --input` of the same file (no Kafka), for CPU per event.
 # Prints each round, then medians, events/s and the ratios the issue's targets name, and the
 # broker's CPU during each kind (the broker shares the machine's cores). Each run waits for the
-# broker to be idle first. Not part of CI; numbers and the command go to BENCHMARKS.md ("Live path").
+# broker to be idle first, and each `run`'s internal topics are deleted after it (untimed).
+# Not part of CI; numbers and the command go to BENCHMARKS.md ("Live path").
 #
 #   scripts/bench-live.sh [BUILD_DIR] [EVENTS] [ROUNDS]
 #
