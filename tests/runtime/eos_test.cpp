@@ -24,6 +24,23 @@ struct TwoStage {
   std::string counts = app + ".counts";
   std::string tallies = app + ".tallies";
 
+  void create_topics(const std::string& bootstrap, int input_partitions, int counts_partitions,
+                     int tallies_partitions) const {
+    create_topic(bootstrap, input, input_partitions);
+    create_topic(bootstrap, counts, counts_partitions);
+    create_topic(bootstrap, tallies, tallies_partitions);
+  }
+  std::filesystem::path state_dir() const { return std::filesystem::temp_directory_path() / app; }
+  // One instance of the application on `bootstrap`, its state in state_dir().
+  RuntimeOptions options(const std::string& bootstrap) const {
+    RuntimeOptions options;
+    options.application_id = app;
+    options.state_dir = state_dir().string();
+    options.bootstrap_servers = bootstrap;
+    options.instance_id = "one";
+    return options;
+  }
+
   Topology topology() const {
     Topology topology(app);
     topology.input("events", input)
@@ -53,10 +70,8 @@ std::vector<KeyedRecord> keyed_events(int count, int keys, int first,
 TEST(ExactlyOnce, CountsEveryRecordOnceThroughARepartitionStage) {
   const std::string bootstrap = test_bootstrap_servers();
   const TwoStage names;
-  create_topic(bootstrap, names.input, 4);
-  create_topic(bootstrap, names.counts, 4);
-  create_topic(bootstrap, names.tallies, 3);
-  const auto state_dir = std::filesystem::temp_directory_path() / names.app;
+  names.create_topics(bootstrap, 4, 4, 3);
+  const auto state_dir = names.state_dir();
 
   std::map<std::string, int64_t> expected;
   auto records = keyed_events(20000, 300, 0, expected);
@@ -64,11 +79,7 @@ TEST(ExactlyOnce, CountsEveryRecordOnceThroughARepartitionStage) {
   for (int i = 0; i < 30; ++i) records.push_back({"k1", "dup"});
   produce_all(bootstrap, names.input, records);
 
-  RuntimeOptions options;
-  options.application_id = names.app;
-  options.state_dir = state_dir.string();
-  options.bootstrap_servers = bootstrap;
-  options.instance_id = "one";
+  RuntimeOptions options = names.options(bootstrap);
   options.partitions = 2;  // the repartition topic: fewer partitions than the input
   options.metric_prefix = "eos_";
   Metrics metrics;
@@ -129,18 +140,12 @@ TEST(ExactlyOnce, CountsEveryRecordOnceThroughARepartitionStage) {
 TEST(ExactlyOnce, StopFlagFinishesTheTransactionAndClosesCleanly) {
   const std::string bootstrap = test_bootstrap_servers();
   const TwoStage names;
-  create_topic(bootstrap, names.input, 2);
-  create_topic(bootstrap, names.counts, 2);
-  create_topic(bootstrap, names.tallies, 2);
-  const auto state_dir = std::filesystem::temp_directory_path() / names.app;
+  names.create_topics(bootstrap, 2, 2, 2);
+  const auto state_dir = names.state_dir();
   std::map<std::string, int64_t> expected;
   produce_all(bootstrap, names.input, keyed_events(3000, 50, 0, expected));
 
-  RuntimeOptions options;
-  options.application_id = names.app;
-  options.state_dir = state_dir.string();
-  options.bootstrap_servers = bootstrap;
-  options.instance_id = "one";
+  const RuntimeOptions options = names.options(bootstrap);
   std::atomic<bool> stop{false};
   StreamRuntime runtime(names.topology(), options);
   std::thread runner([&] { runtime.run(stop); });
@@ -163,18 +168,12 @@ TEST(ExactlyOnce, StopFlagFinishesTheTransactionAndClosesCleanly) {
 TEST(ExactlyOnce, ALocalQueueSmallerThanACommitWaitsAndLosesNoRecord) {
   const std::string bootstrap = test_bootstrap_servers();
   const TwoStage names;
-  create_topic(bootstrap, names.input, 1);
-  create_topic(bootstrap, names.counts, 1);
-  create_topic(bootstrap, names.tallies, 1);
-  const auto state_dir = std::filesystem::temp_directory_path() / names.app;
+  names.create_topics(bootstrap, 1, 1, 1);
+  const auto state_dir = names.state_dir();
   std::map<std::string, int64_t> expected;
   produce_all(bootstrap, names.input, keyed_events(12000, 6000, 0, expected));
 
-  RuntimeOptions options;
-  options.application_id = names.app;
-  options.state_dir = state_dir.string();
-  options.bootstrap_servers = bootstrap;
-  options.instance_id = "one";
+  RuntimeOptions options = names.options(bootstrap);
   options.kafka["queue.buffering.max.messages"] = "100";
   std::atomic<bool> stop{false};
   {
@@ -202,14 +201,8 @@ TEST(ExactlyOnce, ALocalQueueSmallerThanACommitWaitsAndLosesNoRecord) {
 TEST(ExactlyOnce, RunUntilCaughtUpReturnsAtOnceWhenThereIsNothingToDo) {
   const std::string bootstrap = test_bootstrap_servers();
   const TwoStage names;
-  create_topic(bootstrap, names.input, 2);
-  create_topic(bootstrap, names.counts, 2);
-  create_topic(bootstrap, names.tallies, 2);
-  RuntimeOptions options;
-  options.application_id = names.app;
-  options.state_dir = (std::filesystem::temp_directory_path() / names.app).string();
-  options.bootstrap_servers = bootstrap;
-  options.instance_id = "one";
+  names.create_topics(bootstrap, 2, 2, 2);
+  const RuntimeOptions options = names.options(bootstrap);
   std::atomic<bool> stop{false};
   StreamRuntime runtime(names.topology(), options);
   const auto started = std::chrono::steady_clock::now();
@@ -223,14 +216,8 @@ TEST(ExactlyOnce, RunUntilCaughtUpReturnsAtOnceWhenThereIsNothingToDo) {
 TEST(ExactlyOnce, CreatesInternalTopicsWithTheReplicationSettings) {
   const std::string bootstrap = test_bootstrap_servers();
   const TwoStage names;
-  create_topic(bootstrap, names.input, 2);
-  create_topic(bootstrap, names.counts, 2);
-  create_topic(bootstrap, names.tallies, 2);
-  RuntimeOptions options;
-  options.application_id = names.app;
-  options.state_dir = (std::filesystem::temp_directory_path() / names.app).string();
-  options.bootstrap_servers = bootstrap;
-  options.instance_id = "one";
+  names.create_topics(bootstrap, 2, 2, 2);
+  RuntimeOptions options = names.options(bootstrap);
   options.replication_factor = 1;
   options.min_insync_replicas = 1;
   const Topology topology = names.topology();
@@ -258,16 +245,10 @@ TEST(ExactlyOnce, CreatesInternalTopicsWithTheReplicationSettings) {
 TEST(ExactlyOnce, CatchesUpThroughARepartitionStageWithinSeconds) {
   const std::string bootstrap = test_bootstrap_servers();
   const TwoStage names;
-  create_topic(bootstrap, names.input, 6);
-  create_topic(bootstrap, names.counts, 6);
-  create_topic(bootstrap, names.tallies, 6);
+  names.create_topics(bootstrap, 6, 6, 6);
   std::map<std::string, int64_t> expected;
   produce_all(bootstrap, names.input, keyed_events(20000, 500, 0, expected));
-  RuntimeOptions options;
-  options.application_id = names.app;
-  options.state_dir = (std::filesystem::temp_directory_path() / names.app).string();
-  options.bootstrap_servers = bootstrap;
-  options.instance_id = "one";
+  RuntimeOptions options = names.options(bootstrap);
   options.partitions = 6;
   std::atomic<bool> stop{false};
   StreamRuntime runtime(names.topology(), options);
