@@ -44,7 +44,7 @@ void AppliedEvents::read_compact(StoredBytesReader& in) {
 }
 
 void AppliedEvents::prefetch_ids() const {
-  runtime::prefetch_bytes(ids_.data(), runtime::bounded_prefetch(ids_.byte_size()));
+  runtime::prefetch_front(ids_.data(), ids_.byte_size());
 }
 
 void AppliedEvents::prefetch() const {

@@ -78,9 +78,8 @@ void HourLogs::read_compact(StoredBytesReader& in) {
 }
 
 void HourLogs::prefetch_logs() const {
-  runtime::prefetch_bytes(logs_.data(), runtime::bounded_prefetch(logs_.size() * sizeof(HourLog)));
-  if (!long_ids_.empty())
-    runtime::prefetch_bytes(long_ids_.data(), runtime::bounded_prefetch(long_ids_.byte_size()));
+  runtime::prefetch_front(logs_.data(), logs_.size() * sizeof(HourLog));
+  if (!long_ids_.empty()) runtime::prefetch_front(long_ids_.data(), long_ids_.byte_size());
 }
 
 void HourLogs::prefetch_hashes() const {

@@ -2,8 +2,6 @@
 // changed volunteer, whole, to RocksDB and its changelog at each commit), so its records are
 // compact: varints, and the ids of logs and applied events without the hashes that are rebuilt
 // on load. Records in the first release's cereal format are still read.
-#include <type_traits>
-
 #include "leifeng/processors/ledger.hpp"
 #include "leifeng/runtime/prefetch.hpp"
 #include "leifeng/runtime/typed_store.hpp"
@@ -44,8 +42,7 @@ std::string VolunteerState::encode_stored(const VolunteerState& state) {
 
 void VolunteerState::prefetch_stored() const {
   const auto lines = [](const auto& items) {
-    using Item = typename std::decay_t<decltype(items)>::value_type;
-    runtime::prefetch_bytes(items.data(), runtime::bounded_prefetch(items.size() * sizeof(Item)));
+    runtime::prefetch_front(items.data(), items.size() * sizeof(*items.data()));
   };
   lines(skills);
   logs.prefetch_logs();

@@ -16,11 +16,12 @@ inline void prefetch_bytes(const void* data, size_t bytes) {
   asm volatile("" : : "r"(first));
 }
 
-// A prefetch of a long range asks only for its beginning: the hardware prefetcher follows a
-// sequential read from there, and thousands of prefetches would cost more than they save.
+// The first bytes of [data, data + bytes), at most kPrefetchBytesMax: the hardware prefetcher
+// follows a sequential read from there, and thousands of prefetches would cost more than they
+// save.
 inline constexpr size_t kPrefetchBytesMax = 1024;
-inline size_t bounded_prefetch(size_t bytes) {
-  return bytes < kPrefetchBytesMax ? bytes : kPrefetchBytesMax;
+inline void prefetch_front(const void* data, size_t bytes) {
+  prefetch_bytes(data, bytes < kPrefetchBytesMax ? bytes : kPrefetchBytesMax);
 }
 
 }  // namespace leifeng::runtime
