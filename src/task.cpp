@@ -102,8 +102,16 @@ void StreamTask::start() {
 Outcome StreamTask::process(const std::string& kafka_topic, const InputRecord& record) {
   if (!processor_) throw std::logic_error("task " + name_ + " processed before start()");
   const Outcome outcome = processor_->process(record, *emitter_);
-  positions_[kafka_topic].next = record.offset + 1;
-  InputCounts& counts = counts_[std::string(record.topic)];
+  if (last_.counts == nullptr || *last_.kafka_topic != kafka_topic ||
+      *last_.topic != record.topic) {
+    auto position = positions_.try_emplace(kafka_topic).first;
+    auto counts = counts_.find(record.topic);
+    if (counts == counts_.end())
+      counts = counts_.emplace(std::string(record.topic), InputCounts{}).first;
+    last_ = {&position->first, &counts->first, &position->second, &counts->second};
+  }
+  last_.position->next = record.offset + 1;
+  InputCounts& counts = *last_.counts;
   ++counts.consumed;
   switch (outcome) {
     case Outcome::applied:
@@ -189,10 +197,12 @@ void StreamTask::aborted() {
   for (auto& [topic, position] : positions_) position.next = position.committed;
   // Counts of the aborted records are taken back: they will be consumed again.
   counts_.clear();
+  last_ = {};
   processor_ = sub_.factory(*this);
 }
 
-std::map<std::string, InputCounts> StreamTask::take_counts() {
+std::map<std::string, InputCounts, std::less<>> StreamTask::take_counts() {
+  last_ = {};
   return std::exchange(counts_, {});
 }
 

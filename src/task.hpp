@@ -80,7 +80,7 @@ class StreamTask final : public TaskContext {
   void aborted();
 
   // Outcome counts per logical input since the last call; resets them.
-  std::map<std::string, InputCounts> take_counts();
+  std::map<std::string, InputCounts, std::less<>> take_counts();
 
  private:
   class TaskEmitter;
@@ -101,7 +101,17 @@ class StreamTask final : public TaskContext {
   // Store -> offset + 1 of its last changelog record delivered in this transaction (-1: none).
   std::map<std::string, int64_t, std::less<>> delivered_;
   std::map<std::string, Position, std::less<>> positions_;
-  std::map<std::string, InputCounts> counts_;
+  std::map<std::string, InputCounts, std::less<>> counts_;
+  // The entries of the last record's topic: inputs come in runs from one topic, and two map
+  // lookups by a long name (plus a string for counts_) per record showed in the profile.
+  // Cleared with counts_; positions_ only ever grows.
+  struct LastInput {
+    const std::string* kafka_topic = nullptr;  // key in positions_
+    const std::string* topic = nullptr;        // key in counts_
+    Position* position = nullptr;
+    InputCounts* counts = nullptr;
+  };
+  LastInput last_;
 };
 
 }  // namespace leifeng::runtime

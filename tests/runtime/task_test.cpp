@@ -10,6 +10,7 @@
 
 #include <cereal/types/string.hpp>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,71 @@ TEST_F(TaskOutputs, AnAbortedTransactionsTableRecordsAreNeverSent) {
   process(0, "a", "a1-again");
   task_->prepare_commit();
   EXPECT_EQ(sent_to("table.v1"), (std::vector<Sent>{{"table.v1", "a", "a1-again"}}));
+}
+
+// Outcomes by the input's value: "dup" a duplicate, "bad" dead-lettered, anything else applied.
+class ByValue : public Processor {
+ public:
+  Outcome process(const InputRecord& record, Emitter&) override {
+    if (record.value == "dup") return Outcome::duplicate;
+    if (record.value == "bad") return Outcome::dead_lettered;
+    return Outcome::applied;
+  }
+};
+
+// Records come in runs from one topic (the task keeps the last run's entries at hand): each
+// record still moves its own topic's position and counts, across topics, commits and aborts.
+TEST(TaskPositions, EachRecordCountsAndAdvancesItsOwnTopicAcrossCommitsAndAborts) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("leifeng-task-positions-" + std::to_string(getpid()));
+  Topology topology{"app"};
+  topology.input("events", "in.v1")
+      .input("others", "other.v1")
+      .processor("p", {"events", "others"}, {},
+                 [](TaskContext&) { return std::make_unique<ByValue>(); });
+  RecordingSink sink;
+  auto task = std::make_unique<StreamTask>(TaskId{0, 0}, topology, dir, sink);
+  task->start();
+  auto event = [&](int64_t offset, std::string_view value) {
+    task->process("in.v1", InputRecord{"events", 0, offset, "k", value});
+  };
+  auto other = [&](int64_t offset, std::string_view value) {
+    task->process("other.v1", InputRecord{"others", 0, offset, "k", value});
+  };
+  using Offsets = std::map<std::string, int64_t>;
+  auto counted = [&] {
+    std::map<std::string, std::vector<int64_t>> counts;
+    for (const auto& [input, c] : task->take_counts())
+      counts[input] = {c.consumed, c.applied, c.duplicates, c.dead_lettered};
+    return counts;
+  };
+  using Counts = std::map<std::string, std::vector<int64_t>>;
+
+  event(0, "a");
+  event(1, "dup");
+  other(7, "bad");
+  event(2, "b");
+  other(8, "c");
+  EXPECT_EQ(task->offsets_to_commit(), (Offsets{{"in.v1", 3}, {"other.v1", 9}}));
+  EXPECT_EQ(counted(), (Counts{{"events", {3, 2, 1, 0}}, {"others", {2, 1, 0, 1}}}));
+  task->prepare_commit();
+  task->committed();
+  EXPECT_TRUE(task->offsets_to_commit().empty());
+
+  // After the counts were taken, the same topic again: counted anew.
+  other(9, "d");
+  EXPECT_EQ(counted(), (Counts{{"others", {1, 1, 0, 0}}}));
+  other(10, "e");
+  event(3, "bad");
+  task->aborted();  // takes back the counts and the positions of the aborted records
+  EXPECT_TRUE(counted().empty());
+  EXPECT_TRUE(task->offsets_to_commit().empty());
+  event(3, "f");
+  other(9, "dup");
+  EXPECT_EQ(task->offsets_to_commit(), (Offsets{{"in.v1", 4}, {"other.v1", 10}}));
+  EXPECT_EQ(counted(), (Counts{{"events", {1, 1, 0, 0}}, {"others", {1, 0, 1, 0}}}));
+  task.reset();
+  fs::remove_all(dir);
 }
 
 // Each input's value, repeated to `key`'s length in KiB when the key is a number, is stored
