@@ -77,6 +77,36 @@ StreamTask::StreamTask(TaskId id, const Topology& topology, const std::filesyste
   }
 }
 
+namespace {
+
+// A store's pending writes in the order their changelog records go out. A large value's new
+// pieces go before its manifest, and removals (replaced pieces among them) after every write
+// (stored_chunks.hpp), so that a reader stopping anywhere in the changelog (a standby copy
+// between two polls, an interrupted restore) finds every piece a manifest names.
+std::vector<BufferedStore::PendingWrites::const_pointer> changelog_order(
+    const BufferedStore::PendingWrites& pending) {
+  std::vector<BufferedStore::PendingWrites::const_pointer> order;
+  order.reserve(pending.size());
+  std::set<std::string_view> sent;  // the new pieces of this commit's manifests
+  for (const auto& [key, value] : pending) {
+    if (!value || !stored_chunks::is_manifest(*value)) continue;
+    for (const std::string& piece : stored_chunks::piece_keys(key, *value)) {
+      const auto it = pending.find(piece);
+      if (it == pending.end() || !it->second || !sent.insert(it->first).second) continue;
+      order.push_back(&*it);
+    }
+  }
+  for (const auto& entry : pending) {
+    if (entry.second && !sent.contains(entry.first)) order.push_back(&entry);
+  }
+  for (const auto& entry : pending) {
+    if (!entry.second) order.push_back(&entry);
+  }
+  return order;
+}
+
+}  // namespace
+
 StreamTask::~StreamTask() = default;
 
 KeyValueStore* StreamTask::store(std::string_view name) {
@@ -141,33 +171,35 @@ bool StreamTask::has_uncommitted() const {
 }
 
 void StreamTask::prepare_commit() {
+  flush_caches();
+  send_tables();
+  send_changelogs(ChangelogRecords::all);
+}
+
+void StreamTask::flush_caches() {
   if (processor_) {
     processor_->before_commit(*emitter_);
     processor_->flush();
   }
+}
+
+void StreamTask::send_tables() {
   emitter_->send_tables();
+}
+
+void StreamTask::send_changelogs(ChangelogRecords which) {
   for (const auto& [store, topic] : changelogs_) {
     int64_t* delivered = &delivered_.find(store)->second;
-    // A large value's new pieces go before its manifest, and removals (replaced pieces among
-    // them) after every write (stored_chunks.hpp), so that a reader stopping anywhere in the
-    // changelog (a standby copy between two polls, an interrupted restore) finds every piece
-    // a manifest names.
-    const auto& pending = state_->store(store).pending();
-    std::set<std::string_view> sent;  // the new pieces of this commit's manifests
-    for (const auto& [key, value] : pending) {
-      if (!value || !stored_chunks::is_manifest(*value)) continue;
-      for (const std::string& piece : stored_chunks::piece_keys(key, *value)) {
-        const auto it = pending.find(piece);
-        if (it == pending.end() || !it->second || !sent.insert(it->first).second) continue;
-        sink_.send(topic, id_.partition, it->first, std::string_view(*it->second), delivered);
-      }
-    }
-    for (const auto& [key, value] : pending) {
-      if (value && !sent.contains(key))
-        sink_.send(topic, id_.partition, key, std::string_view(*value), delivered);
-    }
-    for (const auto& [key, value] : pending) {
-      if (!value) sink_.send(topic, id_.partition, key, std::nullopt, delivered);
+    const std::vector<BufferedStore::PendingWrites::const_pointer> records =
+        changelog_order(state_->store(store).pending());
+    const std::size_t from = which == ChangelogRecords::rest ? 1 : 0;
+    const std::size_t to = which == ChangelogRecords::first
+                               ? std::min<std::size_t>(1, records.size())
+                               : records.size();
+    for (std::size_t i = from; i < to; ++i) {
+      const auto& [key, value] = *records[i];
+      sink_.send(topic, id_.partition, key,
+                 value ? std::optional<std::string_view>(*value) : std::nullopt, delivered);
     }
   }
 }

@@ -69,8 +69,15 @@ class StreamTask final : public TaskContext {
   // Whether there is anything to commit (processed records, positions or state writes).
   bool has_uncommitted() const;
   // Flushes the processor's caches into the stores, sends the waiting table records (see
-  // Topology::table_output) and the stores' writes to the changelogs.
+  // Topology::table_output) and the stores' writes to the changelogs: flush_caches(), then
+  // send_tables() and send_changelogs(). The runtime calls the parts itself, across its tasks.
   void prepare_commit();
+  void flush_caches();
+  void send_tables();
+  // Which of the stores' pending writes send_changelogs() sends: all, or the first record of
+  // each store's changelog, or all but that first.
+  enum class ChangelogRecords { all, first, rest };
+  void send_changelogs(ChangelogRecords which);
   // Offsets to commit in the transaction: topic -> next offset to consume.
   std::map<std::string, int64_t> offsets_to_commit() const;
   // The transaction committed: apply buffered writes with their changelog offsets.
