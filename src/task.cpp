@@ -188,10 +188,14 @@ void StreamTask::send_tables() {
 }
 
 void StreamTask::send_changelogs(ChangelogRecords which) {
+  const bool reuse =
+      which == ChangelogRecords::rest && changelog_orders_.size() == changelogs_.size();
+  if (!reuse) changelog_orders_.clear();
+  std::size_t n = 0;
   for (const auto& [store, topic] : changelogs_) {
     int64_t* delivered = &delivered_.find(store)->second;
-    const std::vector<BufferedStore::PendingWrites::const_pointer> records =
-        changelog_order(state_->store(store).pending());
+    if (!reuse) changelog_orders_.push_back(changelog_order(state_->store(store).pending()));
+    const auto& records = changelog_orders_[n++];
     const std::size_t from = which == ChangelogRecords::rest ? 1 : 0;
     const std::size_t to = which == ChangelogRecords::first
                                ? std::min<std::size_t>(1, records.size())
@@ -202,6 +206,7 @@ void StreamTask::send_changelogs(ChangelogRecords which) {
                  value ? std::optional<std::string_view>(*value) : std::nullopt, delivered);
     }
   }
+  if (which != ChangelogRecords::first) changelog_orders_.clear();
 }
 
 std::map<std::string, int64_t> StreamTask::offsets_to_commit() const {
@@ -213,6 +218,7 @@ std::map<std::string, int64_t> StreamTask::offsets_to_commit() const {
 }
 
 void StreamTask::committed() {
+  changelog_orders_.clear();
   std::map<std::string, int64_t, std::less<>> offsets;
   for (auto& [store, delivered] : delivered_) {
     if (delivered >= 0) offsets.emplace(store, delivered);
@@ -223,6 +229,7 @@ void StreamTask::committed() {
 }
 
 void StreamTask::aborted() {
+  changelog_orders_.clear();
   emitter_->discard_tables();
   state_->discard_pending();
   for (auto& [store, delivered] : delivered_) delivered = -1;

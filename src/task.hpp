@@ -1,7 +1,8 @@
 // One task: a sub-topology's processor for one partition number of its co-partitioned inputs,
 // with its own stores (TaskStateDb) and changelog partitions. The runtime drives it through
-// process() and the commit protocol: prepare_commit() (processor flush + changelog records),
-// then after the Kafka transaction committed() or aborted().
+// process() and the commit protocol: prepare_commit() (processor flush, table and changelog
+// records; the runtime calls its parts across all tasks), then after the Kafka transaction
+// committed() or aborted().
 #pragma once
 
 #include <cstddef>
@@ -119,6 +120,10 @@ class StreamTask final : public TaskContext {
     InputCounts* counts = nullptr;
   };
   LastInput last_;
+  // Per changelog (in changelogs_' order), the order of its records that send_changelogs(first)
+  // worked out, for send_changelogs(rest) of the same commit. Cleared by rest, committed() and
+  // aborted().
+  std::vector<std::vector<BufferedStore::PendingWrites::const_pointer>> changelog_orders_;
 };
 
 }  // namespace leifeng::runtime

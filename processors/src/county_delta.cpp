@@ -4,7 +4,6 @@
 #include <bit>
 #include <cstring>
 #include <tuple>
-#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -287,9 +286,15 @@ struct CountyDeltaBatch::Pending {
     uint32_t as_of = 0;
   };
   std::vector<Target> targets;
-  std::unordered_map<uint64_t, uint32_t> index;  // (area, period_order) -> targets
-  std::unordered_set<uint32_t> areas;            // of targets and stations
-  std::vector<Station> stations;                 // at most one per area
+  // (area, period_order) -> targets, open addressing: one probe of a flat table, where
+  // std::unordered_map took a division and a node per event and cell (a live-path hot spot).
+  struct IndexSlot {
+    uint64_t key = 0;
+    uint32_t target = UINT32_MAX;  // none: an empty slot
+  };
+  std::vector<IndexSlot> index;        // size a power of two (or 0), at most half full
+  std::unordered_set<uint32_t> areas;  // of targets and stations
+  std::vector<Station> stations;       // at most one per area
   // The as_of of each event that touched something, in one buffer (no allocation per event);
   // an event with the as_of of the one before shares its entry.
   std::string as_of_text;
@@ -328,11 +333,32 @@ struct CountyDeltaBatch::Pending {
   std::string_view as_of(uint32_t id) const {
     return std::string_view(as_of_text).substr(as_of_spans[id].first, as_of_spans[id].second);
   }
+  static uint64_t key_of(uint32_t area, uint64_t period_order) {
+    return uint64_t{area} << 36 | period_order;  // area < 2^20 (six digits), period_order < 2^34
+  }
+  size_t first_slot(uint64_t key) const {
+    // Fibonacci hashing: the top bits of the product depend on every bit of the key.
+    return static_cast<size_t>((key * 0x9e3779b97f4a7c15u) >> std::countl_zero(index.size() - 1));
+  }
+  void grow_index() {
+    index.assign(std::max<size_t>(64, index.size() * 2), IndexSlot{});
+    const size_t mask = index.size() - 1;
+    for (uint32_t t = 0; t < targets.size(); ++t) {
+      const uint64_t key = key_of(targets[t].area, targets[t].period_order);
+      size_t i = first_slot(key);
+      while (index[i].target != UINT32_MAX) i = (i + 1) & mask;
+      index[i] = {key, t};
+    }
+  }
   Target& target(uint32_t area, uint64_t period_order, Period period) {
-    // area < 2^20 (six digits), period_order < 2^34.
-    const uint64_t key = uint64_t{area} << 36 | period_order;
-    const auto [at, inserted] = index.try_emplace(key, static_cast<uint32_t>(targets.size()));
-    if (!inserted) return targets[at->second];
+    const uint64_t key = key_of(area, period_order);
+    if (2 * (targets.size() + 1) > index.size()) grow_index();
+    const size_t mask = index.size() - 1;
+    size_t i = first_slot(key);
+    for (; index[i].target != UINT32_MAX; i = (i + 1) & mask) {
+      if (index[i].key == key) return targets[index[i].target];
+    }
+    index[i] = {key, static_cast<uint32_t>(targets.size())};
     Target& t = targets.emplace_back();
     t.area = area;
     t.period_order = period_order;
@@ -349,7 +375,7 @@ struct CountyDeltaBatch::Pending {
   bool empty() const { return targets.empty() && stations.empty(); }
   void clear() {
     targets.clear();
-    index.clear();
+    std::fill(index.begin(), index.end(), IndexSlot{});
     areas.clear();
     stations.clear();
     as_of_text.clear();
