@@ -22,6 +22,8 @@ namespace {
 constexpr std::string_view kOffsetPrefix = "changelog-offset/";
 // How long opening waits for RocksDB's lock on the directory (see TaskStateDb's constructor).
 constexpr auto kLockedWait = std::chrono::seconds(30);
+// apply_committed() keeps its batch's buffer up to this size.
+constexpr std::size_t kKeptCommitBatchBytes = 16 << 20;
 
 std::string offset_key(std::string_view store) {
   return std::string(kOffsetPrefix) + std::string(store);
@@ -290,7 +292,9 @@ CommittedRead TaskStateDb::scan_committed(std::string_view store, std::string_vi
 
 void TaskStateDb::apply_committed(
     const std::map<std::string, int64_t, std::less<>>& changelog_offsets) {
-  rocksdb::WriteBatch batch;
+  if (!commit_batch_) commit_batch_ = std::make_unique<rocksdb::WriteBatch>();
+  rocksdb::WriteBatch& batch = *commit_batch_;
+  batch.Clear();  // keeps its buffer
   for (const auto& [name, store] : stores_) store->stage(batch);
   for (const auto& [name, offset] : changelog_offsets) {
     batch.Put(families_[0], offset_key(name), std::to_string(offset));
@@ -298,7 +302,10 @@ void TaskStateDb::apply_committed(
   if (batch.Count() == 0) return;
   write_unlogged(batch, "committed state");
   discard_pending();
-  written(batch.GetDataSize());
+  const std::size_t bytes = batch.GetDataSize();
+  written(bytes);
+  // The buffer of an unusually large commit is not kept.
+  if (bytes > kKeptCommitBatchBytes) commit_batch_.reset();
 }
 
 void TaskStateDb::discard_pending() {

@@ -161,6 +161,9 @@ class TaskStateDb {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;  // [0] = default, then stores in order
   std::map<std::string, std::unique_ptr<BufferedStore>, std::less<>> stores_;
+  // apply_committed()'s batch, kept from one commit to the next: a new one grew by reallocation
+  // to each commit's size (megabytes), copying and faulting in fresh pages every time.
+  std::unique_ptr<rocksdb::WriteBatch> commit_batch_;
   std::size_t unflushed_bytes_ = 0;
   bool unflushed_writes_ = false;  // written since the last completed flush
 };

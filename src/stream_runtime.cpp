@@ -746,11 +746,12 @@ bool StreamRuntime::Impl::commit(bool rewind) {
   const auto started = Clock::now();
   try {
     begin_if_needed();
-    // Every task's records after all the encoding, and the first record of every changelog
-    // before the bulk: librdkafka registers the partitions a transaction writes to in rounds, one
-    // request to the coordinator each, and version 2.0.2 spins its main thread for the
-    // millisecond of each round's timer (issue #4684). Partitions first written between rounds
-    // wait for the next; sent in a burst they share one.
+    // Each step across all the tasks, and the first record of every changelog before the bulk:
+    // librdkafka adds the partitions a transaction writes to in rounds, one request to the
+    // coordinator each, and version 2.0.2 spins its main thread for the millisecond of each
+    // round's timer (issue #4684). Partitions first written while a round is under way wait for
+    // the next; written in one burst they share one.
+    for (auto& [id, task] : tasks_) task->before_commit();
     for (auto& [id, task] : tasks_) task->flush_caches();
     for (auto& [id, task] : tasks_) task->send_changelogs(StreamTask::ChangelogRecords::first);
     for (auto& [id, task] : tasks_) task->send_tables();

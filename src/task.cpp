@@ -171,16 +171,22 @@ bool StreamTask::has_uncommitted() const {
 }
 
 void StreamTask::prepare_commit() {
+  before_commit();
   flush_caches();
   send_tables();
   send_changelogs(ChangelogRecords::all);
 }
 
+void StreamTask::before_commit() {
+  if (processor_) processor_->before_commit(*emitter_);
+}
+
 void StreamTask::flush_caches() {
-  if (processor_) {
-    processor_->before_commit(*emitter_);
-    processor_->flush();
-  }
+  if (processor_) processor_->flush();
+  // Worked out here, so that the first records of all the tasks' changelogs can go out together.
+  changelog_orders_.clear();
+  for (const auto& [store, topic] : changelogs_)
+    changelog_orders_.push_back(changelog_order(state_->store(store).pending()));
 }
 
 void StreamTask::send_tables() {
@@ -188,13 +194,11 @@ void StreamTask::send_tables() {
 }
 
 void StreamTask::send_changelogs(ChangelogRecords which) {
-  const bool reuse =
-      which == ChangelogRecords::rest && changelog_orders_.size() == changelogs_.size();
-  if (!reuse) changelog_orders_.clear();
+  if (changelog_orders_.size() != changelogs_.size())
+    throw std::logic_error("task " + name_ + " sent its changelogs before flush_caches()");
   std::size_t n = 0;
   for (const auto& [store, topic] : changelogs_) {
     int64_t* delivered = &delivered_.find(store)->second;
-    if (!reuse) changelog_orders_.push_back(changelog_order(state_->store(store).pending()));
     const auto& records = changelog_orders_[n++];
     const std::size_t from = which == ChangelogRecords::rest ? 1 : 0;
     const std::size_t to = which == ChangelogRecords::first

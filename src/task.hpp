@@ -69,14 +69,17 @@ class StreamTask final : public TaskContext {
 
   // Whether there is anything to commit (processed records, positions or state writes).
   bool has_uncommitted() const;
-  // Flushes the processor's caches into the stores, sends the waiting table records (see
-  // Topology::table_output) and the stores' writes to the changelogs: flush_caches(), then
-  // send_tables() and send_changelogs(). The runtime calls the parts itself, across its tasks.
+  // Lets the processor emit what it computes at a commit and flush its caches into the stores,
+  // then sends the waiting table records (see Topology::table_output) and the stores' writes to
+  // the changelogs: before_commit(), flush_caches(), send_tables() and send_changelogs(). The
+  // runtime calls the parts itself, each across all its tasks.
   void prepare_commit();
+  void before_commit();
   void flush_caches();
   void send_tables();
   // Which of the stores' pending writes send_changelogs() sends: all, or the first record of
-  // each store's changelog, or all but that first.
+  // each store's changelog, or all but that first. After flush_caches(), which works out their
+  // order; `all` and `rest` end the commit's sending.
   enum class ChangelogRecords { all, first, rest };
   void send_changelogs(ChangelogRecords which);
   // Offsets to commit in the transaction: topic -> next offset to consume.
@@ -120,9 +123,8 @@ class StreamTask final : public TaskContext {
     InputCounts* counts = nullptr;
   };
   LastInput last_;
-  // Per changelog (in changelogs_' order), the order of its records that send_changelogs(first)
-  // worked out, for send_changelogs(rest) of the same commit. Cleared by rest, committed() and
-  // aborted().
+  // Per changelog (in changelogs_' order), the order of its records for this commit, worked out
+  // by flush_caches(). Cleared by send_changelogs(all or rest), committed() and aborted().
   std::vector<std::vector<BufferedStore::PendingWrites::const_pointer>> changelog_orders_;
 };
 

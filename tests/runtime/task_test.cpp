@@ -289,6 +289,7 @@ TEST(TaskChangelog, TheFirstRecordOfEachChangelogThenTheRestAreTheRecordsOfPrepa
       split->process("in.v1", InputRecord{"events", 0, 0, key, value});
     }
     whole->prepare_commit();
+    split->before_commit();
     split->flush_caches();
     split->send_changelogs(StreamTask::ChangelogRecords::first);
     const auto firsts = by_topic(split_sink.sent);
