@@ -9,6 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3
   librdkafka-dev librocksdb-dev libcereal-dev libspdlog-dev libfmt-dev rapidjson-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtomlplusplus-dev libcpp-httplib-dev
+  libgoogle-perftools-dev  # tcmalloc, the leifeng binary's allocator
   clang-format kcat default-jre-headless maven
   chromium fonts-noto-cjk  # the report_browser_test renders the HTML report headless
 )
