@@ -12,7 +12,8 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DLEIFENG_BENCHMARK
 
 FROM debian:12
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      librdkafka++1 librocksdb7.8 libspdlog1.10 libfmt9 libtomlplusplus3 libtcmalloc-minimal4 ca-certificates \
+      librdkafka++1 librocksdb7.8 libspdlog1.10 libfmt9 libtomlplusplus3 libcpp-httplib0.11 \
+      libtcmalloc-minimal4 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /build/app/leifeng /usr/local/bin/leifeng
 COPY config /etc/leifeng
