@@ -137,35 +137,40 @@ void fence_producer(const std::string& bootstrap, const std::string& transaction
 // Fences the static consumer `instance_id` of `group`: a member joining with the same
 // group.instance.id replaces it (KIP-345), and the older member's next heartbeat fails with
 // FENCED_INSTANCE_ID. Polls until `fenced()` says the older member noticed (its replacement
-// may in turn replace this member before it ever sees an assignment), at most 60 s.
+// may in turn replace this member before it ever sees an assignment), at most 60 s. A member
+// that joined while the older one was itself still joining can lose that race and be the one
+// fenced (a fatal error for it); a new member then joins again.
 void fence_consumer(const std::string& bootstrap, const std::string& group,
                     const std::string& instance_id, const std::vector<std::string>& topics,
                     const std::function<bool()>& fenced) {
-  char error[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  for (const auto& [name, value] :
-       std::map<std::string, std::string>{{"bootstrap.servers", bootstrap},
-                                          {"group.id", group},
-                                          {"group.instance.id", instance_id},
-                                          {"partition.assignment.strategy", "range"},
-                                          {"enable.auto.commit", "false"},
-                                          {"session.timeout.ms", "10000"}})
-    rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error);
-  rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
-  ASSERT_NE(consumer, nullptr) << error;
-  rd_kafka_poll_set_consumer(consumer);
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(4);
-  for (const auto& topic : topics)
-    rd_kafka_topic_partition_list_add(list, topic.c_str(), RD_KAFKA_PARTITION_UA);
-  rd_kafka_subscribe(consumer, list);
-  rd_kafka_topic_partition_list_destroy(list);
   const auto deadline = Clock::now() + std::chrono::seconds(60);
   while (!fenced() && Clock::now() < deadline) {
-    rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 200);
-    if (message != nullptr) rd_kafka_message_destroy(message);
+    char error[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    for (const auto& [name, value] :
+         std::map<std::string, std::string>{{"bootstrap.servers", bootstrap},
+                                            {"group.id", group},
+                                            {"group.instance.id", instance_id},
+                                            {"partition.assignment.strategy", "range"},
+                                            {"enable.auto.commit", "false"},
+                                            {"session.timeout.ms", "10000"}})
+      rd_kafka_conf_set(conf, name.c_str(), value.c_str(), error, sizeof error);
+    rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+    ASSERT_NE(consumer, nullptr) << error;
+    rd_kafka_poll_set_consumer(consumer);
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(4);
+    for (const auto& topic : topics)
+      rd_kafka_topic_partition_list_add(list, topic.c_str(), RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(consumer, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    while (!fenced() && Clock::now() < deadline &&
+           rd_kafka_fatal_error(consumer, nullptr, 0) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 200);
+      if (message != nullptr) rd_kafka_message_destroy(message);
+    }
+    // Gone without leaving the group (a static member does not): run's new consumer replaces it.
+    rd_kafka_destroy_flags(consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
   }
-  // Gone without leaving the group (a static member does not): run's new consumer replaces it.
-  rd_kafka_destroy_flags(consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
 }
 
 class Failover : public ::testing::Test {
