@@ -14,6 +14,7 @@
 
 #include "drivers/in_process_options.hpp"
 #include "drivers/line_limit.hpp"
+#include "drivers/work_on_threads.hpp"
 
 namespace leifeng::app {
 namespace {
@@ -322,12 +323,17 @@ class ParallelReplay final : public ReplayEngine, public runtime::Emitter {
     for (const std::exception_ptr& error : errors) {
       if (error) std::rethrow_exception(error);
     }
-    for (size_t i = 0; i < processors::kOutputs.size(); ++i) {
-      order_rows(rows_[i], processors::kOutputs[i].kind);
-      // Stream outputs are in rows_ already, in input order; the rest is sorted by key, and
-      // each key belongs to one shard (or to the second stage).
-      for (auto& shard : shards_) rows_[i].merge_sorted(std::move(shard->rows()[i]));
+    // Stream outputs are in rows_ already, in input order; the rest is sorted by key, and
+    // each key belongs to one shard (or to the second stage). Each output on its own thread.
+    std::vector<size_t> rows(processors::kOutputs.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      rows[i] = rows_[i].size();
+      for (auto& shard : shards_) rows[i] += shard->rows()[i].size();
     }
+    work_on_threads(largest_first(rows), static_cast<int>(shards_.size()), [this](size_t i) {
+      order_rows(rows_[i], processors::kOutputs[i].kind);
+      for (auto& shard : shards_) rows_[i].merge_sorted(std::move(shard->rows()[i]));
+    });
     for (auto& shard : shards_) {
       const ReplaySummary& counts = shard->counts();
       summary_.applied += counts.applied;

@@ -11,6 +11,7 @@
 #include "drivers/parallel_replay.hpp"
 #include "drivers/replay_engine.hpp"
 #include "drivers/table_rows.hpp"
+#include "drivers/work_on_threads.hpp"
 #include "leifeng/runtime/in_memory_runner.hpp"
 
 namespace leifeng::app {
@@ -335,9 +336,9 @@ processors::SourceNaming file_source(std::string source_name) {
 }  // namespace
 
 Replay::Replay(const processors::DomainConfig& config, std::string source_name, int threads)
-    : impl_(make_engine(config, file_source(std::move(source_name)), threads)) {}
+    : impl_(make_engine(config, file_source(std::move(source_name)), threads)), threads_(threads) {}
 Replay::Replay(const processors::DomainConfig& config, processors::SourceNaming source, int threads)
-    : impl_(make_engine(config, std::move(source), threads)) {}
+    : impl_(make_engine(config, std::move(source), threads)), threads_(threads) {}
 Replay::~Replay() = default;
 
 void Replay::feed(std::string_view line, int64_t line_number) {
@@ -376,11 +377,15 @@ void Replay::write_outputs(const std::filesystem::path& dir) {
   completed_ = true;
   OutputRows& rows = impl_->complete();
   create_output_dir(dir);
-  for (size_t i = 0; i < processors::kOutputs.size(); ++i) {
+  // The files side by side, the largest first: one after the other, on one core, they took
+  // 70 ms of the 2.4 s of `replay --threads 2` over 2M events.
+  std::vector<size_t> bytes(processors::kOutputs.size());
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = rows[i].bytes();
+  work_on_threads(largest_first(bytes), threads_, [&rows, &dir](size_t i) {
     const TableRows& output = rows[i];
     write_file(dir / output_file_name(processors::kOutputs[i].name),
                [&output](std::FILE* out) { return output.write(out); });
-  }
+  });
   write_lines(dir / "summary.json", {impl_->summary().to_json()});
 }
 

@@ -97,6 +97,7 @@ class Replay {
 
  private:
   std::unique_ptr<ReplayEngine> impl_;
+  int threads_;  // also the threads that write the output files
   bool completed_ = false;
 };
 

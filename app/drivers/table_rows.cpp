@@ -16,6 +16,12 @@ void TableRows::add(std::string_view key, std::string_view value) {
   rows_.push_back({std::string(key), chunk.data() + offset, value.size()});
 }
 
+size_t TableRows::bytes() const {
+  size_t bytes = 0;
+  for (const Row& row : rows_) bytes += row.size + 1;
+  return bytes;
+}
+
 void TableRows::sort_by_key(bool latest_only) {
   std::stable_sort(rows_.begin(), rows_.end(),
                    [](const Row& a, const Row& b) { return a.key < b.key; });

@@ -32,6 +32,7 @@ class TableRows {
   void merge_sorted(TableRows&& other);
 
   std::vector<std::string> lines() const;  // the values in row order
+  size_t bytes() const;                    // what write() writes
   // Every value followed by '\n', in row order. False on a write error.
   bool write(std::FILE* out) const;
 

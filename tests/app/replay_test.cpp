@@ -96,8 +96,9 @@ std::string file_text(const std::filesystem::path& file) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-// write_outputs() writes exactly the files of write_replay_outputs(finish()): a generated
-// month with bad lines, duplicates, star changes and needs.
+// write_outputs() writes exactly the files of write_replay_outputs(finish()), on one thread and
+// on several (the files written side by side): a generated month with bad lines, duplicates,
+// star changes and needs.
 TEST(ReplayOutputs, WriteOutputsWritesTheFilesOfFinish) {
   generator::GeneratorOptions options;
   options.events = 20000;
@@ -111,17 +112,22 @@ TEST(ReplayOutputs, WriteOutputsWritesTheFilesOfFinish) {
   Replay through_finish(processors::DomainConfig{}, "events.jsonl");
   through_finish.feed_lines(text, 1);
   write_replay_outputs(base / "finish", through_finish.finish(), through_finish.summary());
-  Replay direct(processors::DomainConfig{}, "events.jsonl");
-  direct.feed_lines(text, 1);
-  direct.write_outputs(base / "direct");
+  // On several threads the files are also written side by side.
+  for (const int threads : {1, 2, 3}) {
+    Replay direct(processors::DomainConfig{}, "events.jsonl", threads);
+    direct.feed_lines(text, 1);
+    const auto dir = base / ("direct-" + std::to_string(threads));
+    direct.write_outputs(dir);
 
-  for (const char* name : {"stars.jsonl", "star-changes.jsonl", "needs-status.jsonl",
-                           "county-stats.jsonl", "dead-letter.jsonl", "summary.json"}) {
-    const std::string expected = file_text(base / "finish" / name);
-    EXPECT_FALSE(expected.empty()) << name;
-    EXPECT_EQ(file_text(base / "direct" / name), expected) << name;
+    for (const char* name :
+         {"stars.jsonl", "star-changes.jsonl", "needs-status.jsonl", "county-stats.jsonl",
+          "dead-letter.jsonl", "need-matches.jsonl", "stations.jsonl", "summary.json"}) {
+      const std::string expected = file_text(base / "finish" / name);
+      EXPECT_FALSE(expected.empty()) << name;
+      EXPECT_EQ(file_text(dir / name), expected) << name << ", " << threads << " threads";
+    }
+    EXPECT_GT(direct.summary().dead_lettered, 0);
   }
-  EXPECT_GT(direct.summary().dead_lettered, 0);
   std::filesystem::remove_all(base);
 }
 
