@@ -5,6 +5,7 @@
 #include <exception>
 #include <mutex>
 #include <numeric>
+#include <system_error>
 #include <thread>
 
 namespace leifeng::app {
@@ -28,7 +29,13 @@ void work_on_threads(const std::vector<size_t>& items, int threads,
       std::min(items.size(), static_cast<size_t>(std::max(threads, 1))) - (items.empty() ? 0 : 1);
   std::vector<std::thread> helping;
   helping.reserve(helpers);
-  for (size_t i = 0; i < helpers; ++i) helping.emplace_back(take_until_done);
+  for (size_t i = 0; i < helpers; ++i) {
+    try {
+      helping.emplace_back(take_until_done);
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: the ones started and the caller do the rest
+    }
+  }
   take_until_done();
   for (std::thread& thread : helping) thread.join();
   if (error) std::rethrow_exception(error);
