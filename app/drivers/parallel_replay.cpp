@@ -324,7 +324,8 @@ class ParallelReplay final : public ReplayEngine, public runtime::Emitter {
       if (error) std::rethrow_exception(error);
     }
     // Stream outputs are in rows_ already, in input order; the rest is sorted by key, and
-    // each key belongs to one shard (or to the second stage). Each output on its own thread.
+    // each key belongs to one shard (or to the second stage). The outputs are shared out over
+    // the replay's threads, one thread per output.
     std::vector<size_t> rows(processors::kOutputs.size());
     for (size_t i = 0; i < rows.size(); ++i) {
       rows[i] = rows_[i].size();

@@ -9,8 +9,8 @@
 // number; after the batch the calling thread merges it back into input order and runs the
 // processors of the repartition streams (county statistics, matching) on it, so they see
 // what the one-thread replay feeds them, in the same order. Tables and star changes stay with
-// the thread that owns their key and are merged by key at the end, each output on a thread of
-// its own; Replay::write_outputs writes the files side by side too.
+// the thread that owns their key and are merged by key at the end, the outputs shared out over
+// the threads (one thread per output); Replay::write_outputs writes the files side by side too.
 #pragma once
 
 #include <memory>
