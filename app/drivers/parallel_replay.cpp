@@ -66,7 +66,8 @@ struct Batch {
 struct OrderedTarget {
   std::string name;
   bool repartition = false;
-  size_t output = 0;  // index in processors::kOutputs, for a stream output
+  size_t output = 0;                     // index in processors::kOutputs, for a stream output
+  runtime::Processor* reader = nullptr;  // the second stage's processor, for a repartition stream
 };
 
 // A record of an ordered target, its bytes in the shard's buffer.
@@ -214,12 +215,13 @@ class ParallelReplay final : public ReplayEngine, public runtime::Emitter {
     const runtime::Topology& topology = second_stage_.topology();
     for (const runtime::SubTopology& sub : topology.subtopologies()) {
       for (const std::string& input : sub.inputs) {
-        if (topology.is_repartition(input)) targets_.push_back({input, true, 0});
+        if (topology.is_repartition(input))
+          targets_.push_back({input, true, 0, &second_stage_.processor_of(input)});
       }
     }
     for (size_t i = 0; i < processors::kOutputs.size(); ++i) {
       if (processors::kOutputs[i].kind == processors::OutputKind::stream)
-        targets_.push_back({std::string(processors::kOutputs[i].name), false, i});
+        targets_.push_back({std::string(processors::kOutputs[i].name), false, i, nullptr});
     }
     routed_.assign(targets_.size(), 0);
     for (int shard = 0; shard < threads; ++shard) {
@@ -578,9 +580,9 @@ class ParallelReplay final : public ReplayEngine, public runtime::Emitter {
       return;
     }
     // The offsets the one-thread runner gives the stream's records: the same order.
-    second_stage_.processor_of(target.name)
-        .process(runtime::InputRecord{target.name, 0, routed_[record.target]++, key, value},
-                 second_stage_.emitter());
+    target.reader->process(
+        runtime::InputRecord{target.name, 0, routed_[record.target]++, key, value},
+        second_stage_.emitter());
   }
 
   processors::ProcessorOptions options_;
