@@ -9,8 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "drivers/file_replay.hpp"
@@ -62,6 +64,51 @@ TEST(TableRows, SortsByKeyKeepingTheLastRowOrEveryRowInOrder) {
   TableRows empty;
   empty.sort_by_key(true);
   EXPECT_TRUE(empty.lines().empty());
+}
+
+// Rows compare keys by their first 16 bytes before the rest: the order is still the order of
+// the keys as strings, for keys that are prefixes of others, hold zero or high bytes, or are
+// equal in their first 16 bytes and longer. Rows of one key keep their order.
+TEST(TableRows, SortsKeysInTheOrderOfTheirBytes) {
+  using namespace std::string_literals;
+  std::vector<std::string> keys = {"",
+                                   "a",
+                                   "a\0"s,
+                                   "a\0b"s,
+                                   "ab",
+                                   "\xff",
+                                   "0123456789abcdef",
+                                   "0123456789abcdef0",
+                                   "0123456789abcdef\0"s,
+                                   "0123456789abcdefz",
+                                   "0123456789abcdeg",
+                                   "0123456789abcde",
+                                   "0123456789abcdef0123456789",
+                                   "0123456789abcdef012345678",
+                                   "vol-000035",
+                                   "vol-000035\xe4\xb8\xad",
+                                   "vol-00003"};
+  std::minstd_rand random(7);
+  for (int i = 0; i < 200; ++i) {
+    std::string key(static_cast<size_t>(random() % 24), '\0');
+    for (char& c : key) c = "\0a\xff-"[random() % 4];
+    keys.push_back(key);
+  }
+  TableRows rows;
+  std::vector<std::pair<std::string, std::string>> expected;
+  for (int round = 0; round < 2; ++round) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const std::string value = std::to_string(round) + "-" + std::to_string(i);
+      rows.add(keys[i], value);
+      expected.emplace_back(keys[i], value);
+    }
+  }
+  std::stable_sort(expected.begin(), expected.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> values;
+  for (const auto& [key, value] : expected) values.push_back(value);
+  rows.sort_by_key(/*latest_only=*/false);
+  EXPECT_EQ(rows.lines(), values);
 }
 
 // More than one chunk: values stay where they were written while later chunks are added.
