@@ -1,6 +1,7 @@
 #include "leifeng/processors/match_change.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "leifeng/schemas/domain.hpp"
@@ -178,15 +179,8 @@ std::optional<MatchChange> decode_match_change(std::string_view bytes) {
 }
 
 void emit_match_change(runtime::Emitter& out, std::string_view stream, const MatchChange& change) {
-  // The six digits of AreaCode::str, written here without snprintf: one message per volunteer
-  // change made the formatting a visible share of matching's cost.
-  char key[6];
-  uint32_t value = change.area % 1000000;
-  for (int i = 5; i >= 0; --i) {
-    key[i] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  }
-  out.emit(stream, std::string_view(key, sizeof key), encode_match_change(change));
+  const std::array<char, 6> key = schemas::AreaCode{change.area}.digits();
+  out.emit(stream, std::string_view(key.data(), key.size()), encode_match_change(change));
 }
 
 }  // namespace leifeng::processors

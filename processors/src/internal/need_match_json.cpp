@@ -1,5 +1,7 @@
 #include "leifeng/processors/internal/need_match_json.hpp"
 
+#include <array>
+
 #include "leifeng/processors/needs.hpp"
 #include "leifeng/schemas/domain.hpp"
 #include "leifeng/schemas/records.hpp"
@@ -32,18 +34,13 @@ std::string need_match_json(std::string_view need_id, const NeedMatchState& need
   if (escape) {
     return schemas::to_json(MatchingProcessor::record_of(std::string(need_id), need));
   }
-  char area[6];
-  uint32_t value = need.area % 1000000;
-  for (int i = 5; i >= 0; --i) {
-    area[i] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  }
+  const std::array<char, 6> area = schemas::AreaCode{need.area}.digits();
   std::string out;
   out.reserve(160 + need_id.size() + need.as_of.size() + 64 * need.candidates.size());
   out.append("{\"need_id\":");
   quoted(out, need_id);
   out.append(",\"area_code\":");
-  quoted(out, std::string_view(area, sizeof area));
+  quoted(out, std::string_view(area.data(), area.size()));
   out.append(",\"service_type\":");
   quoted(out, schemas::to_string(static_cast<schemas::ServiceType>(need.service_type)));
   out.append(",\"kind\":");

@@ -2,6 +2,7 @@
 // SPEC §3, area codes, dates and timestamps. Knows no JSON and no Kafka.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -69,6 +70,13 @@ struct AreaCode {
   bool is_county_level() const { return value >= 100000 && value <= 999999 && value % 100 != 0; }
   AreaCode prefecture() const { return AreaCode{value / 100 * 100}; }
   std::string str() const;  // always six digits
+  // The six digits of str() (the value modulo 10^6), without a string: written per record.
+  std::array<char, 6> digits() const {
+    std::array<char, 6> out;
+    uint32_t rest = value % 1000000;
+    for (size_t i = out.size(); i-- > 0; rest /= 10) out[i] = static_cast<char>('0' + rest % 10);
+    return out;
+  }
 };
 // Six ASCII digits, nothing else; does not check the level.
 std::optional<AreaCode> parse_area_code(std::string_view);
