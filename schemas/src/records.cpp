@@ -44,23 +44,23 @@ class RecordWriter {
   RecordWriter() : writer_(buffer_) { writer_.StartObject(); }
 
   RecordWriter& text(const char* name, std::string_view value) {
-    string(name);
+    key(name);
     string(value);
     return *this;
   }
   RecordWriter& nullable_text(const char* name, const std::optional<std::string>& value) {
     if (value) return text(name, *value);
-    string(name);
+    key(name);
     writer_.Null();
     return *this;
   }
   RecordWriter& integer(const char* name, int64_t value) {
-    string(name);
+    key(name);
     writer_.Int64(value);
     return *this;
   }
   RecordWriter& boolean(const char* name, bool value) {
-    string(name);
+    key(name);
     writer_.Bool(value);
     return *this;
   }
@@ -72,12 +72,10 @@ class RecordWriter {
       writer_.String(value.data(), static_cast<rj::SizeType>(value.size()));
       return;
     }
-    writer_.RawValue("", 0, rj::kStringType);
-    char* out = buffer_.Push(value.size() + 2);
-    out[0] = '"';
-    std::memcpy(out + 1, value.data(), value.size());
-    out[value.size() + 1] = '"';
+    quoted(value);
   }
+  // A member name: a literal of this file, which never needs escaping.
+  void key(std::string_view name) { quoted(name); }
   rj::Writer<rj::StringBuffer>& raw() { return writer_; }
 
   std::string finish() {
@@ -86,6 +84,14 @@ class RecordWriter {
   }
 
  private:
+  void quoted(std::string_view value) {
+    writer_.RawValue("", 0, rj::kStringType);
+    char* out = buffer_.Push(value.size() + 2);
+    out[0] = '"';
+    std::memcpy(out + 1, value.data(), value.size());
+    out[value.size() + 1] = '"';
+  }
+
   rj::StringBuffer buffer_;
   rj::Writer<rj::StringBuffer> writer_;
 };
@@ -214,15 +220,15 @@ std::string to_json(const NeedMatchRecord& r) {
       .text("kind", r.kind)
       .text("status", r.status);
   auto& w = out.raw();
-  out.string("candidates");
+  out.key("candidates");
   w.StartArray();
   for (const MatchCandidate& c : r.candidates) {
     w.StartObject();
-    out.string("volunteer_id");
+    out.key("volunteer_id");
     out.string(c.volunteer_id);
-    out.string("star_level");
+    out.key("star_level");
     w.Int(c.star_level);
-    out.string("party_member");
+    out.key("party_member");
     w.Bool(c.party_member);
     w.EndObject();
   }
@@ -234,7 +240,7 @@ std::string to_json(const StationRecord& r) {
   RecordWriter out;
   out.text("area_code", r.area_code).text("station_id", r.station_id);
   auto& w = out.raw();
-  out.string("months");
+  out.key("months");
   w.StartArray();
   for (const std::string& month : r.months) out.string(month);
   w.EndArray();
@@ -245,7 +251,7 @@ std::string to_json(const CountyStatsRecord& r) {
   RecordWriter out;
   out.text("area_code", r.area_code).text("period", r.period);
   auto& w = out.raw();
-  out.string("metrics");
+  out.key("metrics");
   w.StartObject();
   for (const auto& [name, value] : r.metrics) {  // std::map: keys already in sorted order
     out.string(name);
@@ -263,18 +269,18 @@ std::string to_json(const DeadLetterRecord& r) {
       .nullable_text("event_id", r.event_id)
       .nullable_text("type", r.type);
   auto& w = out.raw();
-  out.string("source");
+  out.key("source");
   w.StartObject();
   if (const auto* kafka = std::get_if<KafkaSource>(&r.source)) {
     out.text("topic", kafka->topic);
-    out.string("partition");
+    out.key("partition");
     w.Int(kafka->partition);
-    out.string("offset");
+    out.key("offset");
     w.Int64(kafka->offset);
   } else {
     const auto& file = std::get<FileSource>(r.source);
     out.text("file", file.file);
-    out.string("line");
+    out.key("line");
     w.Int64(file.line);
   }
   w.EndObject();
