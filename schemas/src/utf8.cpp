@@ -43,6 +43,18 @@ size_t first_invalid(std::string_view text) {
         continue;
       }
     }
+    // Chinese text is three-byte sequences: checked here rather than in a call per character.
+    const auto lead = static_cast<unsigned char>(text[pos]);
+    if ((lead & 0xF0) == 0xE0 && pos + 3 <= text.size()) {
+      const auto b1 = static_cast<unsigned char>(text[pos + 1]);
+      const auto b2 = static_cast<unsigned char>(text[pos + 2]);
+      const uint32_t code = (lead & 0x0Fu) << 12 | (b1 & 0x3Fu) << 6 | (b2 & 0x3Fu);
+      const bool well_formed = (b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 && code >= 0x800 &&
+                               !(code >= 0xD800 && code <= 0xDFFF);
+      if (!well_formed) return pos;
+      pos += 3;
+      continue;
+    }
     const size_t length = sequence_length(text, pos);
     if (length == 0) return pos;
     pos += length;

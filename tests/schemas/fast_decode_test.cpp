@@ -22,6 +22,7 @@
 #include "leifeng/generator/generator.hpp"
 #include "leifeng/schemas/validation.hpp"
 #include "sample_events.hpp"
+#include "utf8.hpp"
 
 namespace leifeng::schemas {
 namespace {
@@ -533,6 +534,30 @@ TEST(FastDecode, MutantsMatchTheReference) {
   EXPECT_LT(counts.flat, counts.total);
   std::printf("%zu mutants: %zu on the flat path, %zu of them valid\n", counts.total, counts.flat,
               counts.flat_ok);
+}
+
+// utf8::first_invalid checks three-byte sequences (Chinese text) inline; every one of them,
+// between ASCII bytes, is judged as the general sequence_length judges it.
+TEST(Utf8, ThreeByteSequencesAreJudgedAsSequenceLengthJudgesThem) {
+  int valid = 0;
+  for (int lead = 0xE0; lead <= 0xEF; ++lead) {
+    for (int b1 = 0; b1 < 256; ++b1) {
+      for (int b2 = 0; b2 < 256; ++b2) {
+        const char sequence[] = {static_cast<char>(lead), static_cast<char>(b1),
+                                 static_cast<char>(b2)};
+        const std::string_view bytes(sequence, sizeof sequence);
+        const std::string text = "abcdefgh" + std::string(bytes) + "z";
+        const bool expected_valid = utf8::sequence_length(bytes, 0) == 3;
+        const size_t expected = expected_valid ? std::string_view::npos : 8;
+        ASSERT_EQ(utf8::first_invalid(text), expected) << printable(text);
+        valid += expected_valid ? 1 : 0;
+      }
+    }
+  }
+  EXPECT_EQ(valid, 16 * 64 * 64 - 32 * 64 - 32 * 64);  // less overlongs and surrogates
+  // Cut short at the end of the text.
+  EXPECT_EQ(utf8::first_invalid("ab\xE4\xB8"), 2u);
+  EXPECT_EQ(utf8::first_invalid("ab\xE4\xB8\xAD"), std::string_view::npos);
 }
 
 }  // namespace
