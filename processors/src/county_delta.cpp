@@ -429,6 +429,7 @@ void CountyDeltaBatch::add(uint32_t target, Metric metric, int64_t delta) {
   const uint64_t bit = uint64_t{1} << m;
   if ((t.metrics & bit) == 0) {
     t.metrics |= bit;
+    ++t.metric_count;
     t.sums[m] = 0;
   }
   t.sums[m] += delta;
@@ -453,6 +454,7 @@ uint32_t CountyDeltaBatch::target(uint32_t area, Period period) {
   t.period_order = period_order;
   t.period = period;
   t.metrics = 0;
+  t.metric_count = 0;
   return used_++;
 }
 
@@ -520,7 +522,7 @@ void CountyDeltaBatch::end_event(runtime::Emitter& out, std::string_view topic,
 void CountyDeltaBatch::emit_event(runtime::Emitter& out, std::string_view topic,
                                   std::string_view as_of) {
   // (area, period) order: insertion sort of the event's handful of targets.
-  std::array<uint32_t, 64> small{};
+  std::array<uint32_t, 64> small;  // written up to used_ before it is read; not zeroed
   std::vector<uint32_t> large;
   uint32_t* order = small.data();
   if (used_ > small.size()) {
@@ -551,7 +553,7 @@ void CountyDeltaBatch::emit_event(runtime::Emitter& out, std::string_view topic,
     size_t end = next;
     size_t max_changes = 0;
     for (; end < used_ && targets_[order[end]].area == area; ++end) {
-      max_changes += static_cast<size_t>(std::popcount(targets_[order[end]].metrics));
+      max_changes += targets_[order[end]].metric_count;
     }
     message_.begin(area, as_of, max_changes);
     for (; next < end; ++next) {
@@ -565,9 +567,7 @@ void CountyDeltaBatch::emit_event(runtime::Emitter& out, std::string_view topic,
       message_.station(station_.date, station_.id);
     }
     if (message_.size() == 0 && !message_.has_station()) continue;
-    uint32_t digits = area % 1000000;  // the key is the six-digit area code
-    for (size_t d = key_.size(); d-- > 0; digits /= 10)
-      key_[d] = static_cast<char>('0' + digits % 10);
+    key_ = schemas::AreaCode{area}.digits();  // the key is the six-digit area code
     out.emit(topic, std::string_view(key_.data(), key_.size()), message_.finish());
   }
   clear();
@@ -606,9 +606,7 @@ void CountyDeltaBatch::emit_area(runtime::Emitter& out, std::string_view topic, 
   const std::vector<Pending::Entry>& entries = pending.entries;
   const uint32_t area = entries[begin].area;
   const Pending::Station* station = pending.station_of(area);
-  uint32_t digits = area % 1000000;  // the key is the six-digit area code
-  for (size_t d = key_.size(); d-- > 0; digits /= 10)
-    key_[d] = static_cast<char>('0' + digits % 10);
+  key_ = schemas::AreaCode{area}.digits();  // the key is the six-digit area code
   const std::string_view key(key_.data(), key_.size());
   auto send = [&] {
     if (message_.size() > 0 || message_.has_station()) out.emit(topic, key, message_.finish());

@@ -211,7 +211,9 @@ class CountyDeltaBatch {
     uint32_t area = 0;
     uint64_t period_order = 0;  // (kind, value) as one unsigned number in Period order
     Period period;
-    uint64_t metrics = 0;  // bit m set: sums[m] is in use
+    uint64_t metrics = 0;       // bit m set: sums[m] is in use
+    uint32_t metric_count = 0;  // bits set in metrics, kept rather than counted (std::popcount
+                                // is a libgcc call on the x86-64 baseline)
     std::array<int64_t, kMetricCount> sums{};
   };
   // The six targets of the last add_dated: a processor adds several metrics of one log or
@@ -226,7 +228,7 @@ class CountyDeltaBatch {
   uint32_t target(uint32_t area, Period period);  // index into targets_, created if new
   void emit_area(runtime::Emitter& out, std::string_view topic, size_t begin, size_t end);
 
-  std::vector<Target> targets_;  // slots reused across events: only metrics is reset
+  std::vector<Target> targets_;  // slots reused across events: only metrics and its count reset
   uint32_t used_ = 0;            // targets_ in use by the current event
   DatedTargets dated_;
   struct Station {
