@@ -13,6 +13,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "leifeng/runtime/key_hash.hpp"
 #include "state_db.hpp"
 
 namespace leifeng::runtime {
@@ -32,9 +33,7 @@ class RestoreChunk {
  private:
   struct Hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view key) const {
-      return std::hash<std::string_view>{}(key);
-    }
+    std::size_t operator()(std::string_view key) const { return key_hash(key); }
   };
   std::unordered_map<std::string, std::optional<std::string>, Hash, std::equal_to<>> latest_;
   std::size_t records_ = 0;

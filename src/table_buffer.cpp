@@ -4,12 +4,14 @@
 #include <functional>
 #include <stdexcept>
 
+#include "leifeng/runtime/key_hash.hpp"
+
 namespace leifeng::runtime {
 
 uint64_t TableBuffer::hash_of(const std::string* topic, std::string_view key) {
   // The topic's address mixed in (a handful of table outputs per task).
   const auto address = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(topic));
-  return std::hash<std::string_view>{}(key) ^ (address * 0x9E3779B97F4A7C15ull);
+  return key_hash(key) ^ (address * 0x9E3779B97F4A7C15ull);
 }
 
 void TableBuffer::put(const std::string* topic, std::string_view key, std::string_view value) {

@@ -15,6 +15,7 @@
 #include "drivers/in_process_options.hpp"
 #include "drivers/line_limit.hpp"
 #include "drivers/work_on_threads.hpp"
+#include "leifeng/runtime/key_hash.hpp"
 
 namespace leifeng::app {
 namespace {
@@ -534,9 +535,8 @@ class ParallelReplay final : public ReplayEngine, public runtime::Emitter {
           input.routed = false;
           break;
       }
-      const size_t owner = decoded.ok()
-                               ? std::hash<std::string_view>{}(decoded.event().aggregate_id())
-                               : static_cast<size_t>(batch.first_sequence) + index;
+      const size_t owner = decoded.ok() ? runtime::key_hash(decoded.event().aggregate_id())
+                                        : static_cast<size_t>(batch.first_sequence) + index;
       batch.owners[index] = static_cast<uint8_t>(owner % shards);
     }
   }

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "leifeng/runtime/key_hash.hpp"
 #include "leifeng/runtime/prefetch.hpp"
 #include "leifeng/runtime/processor.hpp"
 #include "leifeng/runtime/stored_chunks.hpp"
@@ -208,7 +209,7 @@ class TypedStore {
     Node* node = nullptr;  // null = empty
   };
 
-  static size_t hash_of(std::string_view key) { return std::hash<std::string_view>{}(key); }
+  static size_t hash_of(std::string_view key) { return key_hash(key); }
 
   Node* lookup(std::string_view key, size_t hash) const {
     if (slots_.empty()) return nullptr;
