@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstdio>
 #include <string>
 
 namespace leifeng::schemas {
@@ -37,6 +39,14 @@ TEST(AreaCodes, SixDigitsAndCountyLevel) {
   EXPECT_FALSE(parse_area_code("410400")->is_county_level());
   EXPECT_EQ(parse_area_code("410402")->prefecture(), AreaCode{410400});
   EXPECT_EQ(AreaCode{410402}.str(), "410402");
+  // Always six digits, with leading zeros, of the value modulo 10^6: as "%06u" printed them.
+  for (const uint32_t value : {0u, 7u, 10402u, 99999u, 100000u, 909090u, 999999u, 1234567u}) {
+    char printed[16];
+    std::snprintf(printed, sizeof printed, "%06u", value % 1000000);
+    EXPECT_EQ(AreaCode{value}.str(), printed);
+    const auto six = AreaCode{value}.digits();
+    EXPECT_EQ(std::string(six.data(), six.size()), printed);
+  }
   EXPECT_EQ(parse_area_code("41040"), std::nullopt);
   EXPECT_EQ(parse_area_code("4104021"), std::nullopt);
   EXPECT_EQ(parse_area_code("41040a"), std::nullopt);

@@ -72,9 +72,14 @@ struct AreaCode {
   std::string str() const;  // always six digits
   // The six digits of str() (the value modulo 10^6), without a string: written per record.
   std::array<char, 6> digits() const {
+    const uint32_t six = value % 1000000;
+    // Three independent pairs rather than a chain of six divisions.
+    const uint32_t pairs[3] = {six / 10000, six / 100 % 100, six % 100};
     std::array<char, 6> out;
-    uint32_t rest = value % 1000000;
-    for (size_t i = out.size(); i-- > 0; rest /= 10) out[i] = static_cast<char>('0' + rest % 10);
+    for (size_t i = 0; i < 3; ++i) {
+      out[2 * i] = static_cast<char>('0' + pairs[i] / 10);
+      out[2 * i + 1] = static_cast<char>('0' + pairs[i] % 10);
+    }
     return out;
   }
 };
