@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 #include <mutex>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -309,23 +310,17 @@ class ParallelReplay final : public ReplayEngine, public runtime::Emitter {
   OutputRows& complete() override {
     if (filling_->size > 0) submit();
     help_until([this] { return merged_ == submitted_; });
-    // The shards end on threads of their own, the second stage meanwhile on this one.
-    std::vector<std::thread> finishing;
-    std::vector<std::exception_ptr> errors(shards_.size());
-    for (size_t shard = 0; shard < shards_.size(); ++shard) {
-      finishing.emplace_back([this, shard, &errors] {
-        try {
-          shards_[shard]->finish();
-        } catch (...) {
-          errors[shard] = std::current_exception();
-        }
-      });
-    }
-    second_stage_.finish();
-    for (std::thread& thread : finishing) thread.join();
-    for (const std::exception_ptr& error : errors) {
-      if (error) std::rethrow_exception(error);
-    }
+    // The shards and the second stage end side by side, each on a thread of its own (the
+    // second stage is item shards_.size()).
+    std::vector<size_t> finishing(shards_.size() + 1);
+    std::iota(finishing.begin(), finishing.end(), size_t{0});
+    work_on_threads(finishing, static_cast<int>(finishing.size()), [this](size_t part) {
+      if (part < shards_.size()) {
+        shards_[part]->finish();
+      } else {
+        second_stage_.finish();
+      }
+    });
     // Stream outputs are in rows_ already, in input order; the rest is sorted by key, and
     // each key belongs to one shard (or to the second stage). The outputs are shared out over
     // the replay's threads, one thread per output.

@@ -1,6 +1,7 @@
 // A few independent pieces of work shared by a few threads: the end of a replay on several
-// threads, where each output is put in file order and written on its own (parallel_replay.cpp,
-// replay.cpp), so the last part of the replay is not left to one core.
+// threads, where the shards and the second stage finish side by side and each output is put in
+// file order and written on its own (parallel_replay.cpp, replay.cpp), so the last part of the
+// replay is not left to one core.
 #pragma once
 
 #include <cstddef>
