@@ -1,8 +1,9 @@
 // How long the next transaction lasts ([runtime] commit_interval_ms, max_commit_interval_ms).
 // Under load (input still waiting when a transaction's interval ends) each interval is twice
 // the previous one, up to the maximum: fewer commits, and a key changed many times is encoded
-// and written once per transaction. Once the input drains it is back to commit_interval_ms, so
-// light load keeps its latency; under load an output waits at most the maximum plus a commit.
+// and written once per transaction. Once the input drains (the local queue empty and no backlog
+// at the broker: StreamRuntime's inputs_backlogged) it is back to commit_interval_ms, so light
+// load keeps its latency; under load an output waits at most the maximum plus a commit.
 #pragma once
 
 #include <algorithm>

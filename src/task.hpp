@@ -59,6 +59,13 @@ class StreamTask final : public TaskContext {
   // Where consumption of `topic` resumes: the group's committed offset (negative = none).
   void set_committed_offset(const std::string& topic, int64_t offset);
   std::map<std::string, int64_t> committed_offsets() const;
+  // Calls f(kafka_topic, offset) per consumed topic: the next offset to process, or the
+  // committed one while nothing of it has been processed.
+  template <class F>
+  void for_each_next_offset(F&& f) const {
+    for (const auto& [topic, position] : positions_)
+      f(topic, position.next >= 0 ? position.next : position.committed);
+  }
 
   // Creates the processor; call after the stores are restored.
   void start();

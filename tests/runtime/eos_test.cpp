@@ -263,5 +263,33 @@ TEST(ExactlyOnce, CatchesUpThroughARepartitionStageWithinSeconds) {
   std::filesystem::remove_all(options.state_dir);
 }
 
+// A catch-up whose local queue empties between fetches (here each fetch brings one batch of 50
+// records) while records still wait at the broker is under load, not light load: its
+// transactions grow to max_commit_interval_ms instead of committing at every empty moment and
+// starting over at commit_interval_ms. The bound allows the growth (100, 200, 400, 800 ms, then
+// one a second), the caught-up commits and a slow machine.
+TEST(ExactlyOnce, ACatchUpGrowsItsTransactionsWhileRecordsWaitAtTheBroker) {
+  const std::string bootstrap = test_bootstrap_servers();
+  const TwoStage names;
+  names.create_topics(bootstrap, 1, 1, 1);
+  std::map<std::string, int64_t> expected;
+  produce_all(bootstrap, names.input, keyed_events(100000, 1000, 0, expected),
+              {{"batch.num.messages", "50"}});
+  RuntimeOptions options = names.options(bootstrap);
+  options.threads = 1;
+  options.kafka["max.partition.fetch.bytes"] = "1024";
+  std::atomic<bool> stop{false};
+  StreamRuntime runtime(names.topology(), options);
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(runtime.run_until_caught_up(stop));
+  const auto elapsed_s =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
+          .count();
+  EXPECT_EQ(runtime.stats().processed, 200000);
+  EXPECT_LE(runtime.stats().commits, 8 + 2 * elapsed_s) << elapsed_s << " s";
+  EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.tallies), expected), "");
+  std::filesystem::remove_all(options.state_dir);
+}
+
 }  // namespace
 }  // namespace leifeng::runtime::testing

@@ -148,13 +148,18 @@ void OpenTransaction::abort() {
 }
 
 void produce_all(const std::string& bootstrap, const std::string& topic,
-                 const std::vector<KeyedRecord>& records) {
+                 const std::vector<KeyedRecord>& records,
+                 const std::map<std::string, std::string>& properties) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   std::string error;
   conf->set("bootstrap.servers", bootstrap, error);
   conf->set("enable.idempotence", "true", error);
   conf->set("partitioner", "murmur2_random", error);
   conf->set("linger.ms", "20", error);
+  for (const auto& [name, value] : properties) {
+    if (conf->set(name, value, error) != RdKafka::Conf::CONF_OK)
+      throw std::runtime_error("producer property " + name + ": " + error);
+  }
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
   if (!producer) throw std::runtime_error("producer: " + error);
   for (const auto& record : records) {

@@ -31,9 +31,11 @@ struct KeyedRecord {
   std::optional<std::string> key;
   std::string value;
 };
-// Produces (idempotent, partitioned by key) and waits for every delivery.
+// Produces (idempotent, partitioned by key) and waits for every delivery. `properties` are
+// added to the producer's configuration.
 void produce_all(const std::string& bootstrap, const std::string& topic,
-                 const std::vector<KeyedRecord>& records);
+                 const std::vector<KeyedRecord>& records,
+                 const std::map<std::string, std::string>& properties = {});
 // Deletes the records of `topic`[0] before `offset` (the log start moves there).
 void delete_records_before(const std::string& bootstrap, const std::string& topic, int64_t offset);
 
