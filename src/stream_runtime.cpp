@@ -60,8 +60,9 @@ constexpr int kIdlePollMs = 100;
 // An empty local queue is light load only if the external inputs hold fewer records than this
 // past what was processed, as the last fetch responses tell. During a catch-up the queue empties
 // for moments between fetches (librdkafka also pauses a partition's fetches for a second over
-// its queue thresholds); committing early then, and starting over at commit_interval_ms, made
-// 27 to 30 transactions of 990k events where 16 do, and used a fifth more CPU (BENCHMARKS.md).
+// its queue thresholds); committing at each of them, and starting over at commit_interval_ms,
+// made 26 to 31 transactions of 990k events where 14 to 17 do, and used about 15 % more CPU
+// (BENCHMARKS.md).
 constexpr int64_t kBacklogRecords = 1000;
 // While records keep coming the clock is read once per this many of them (per record it showed
 // in the profile): they take tens of microseconds, against commit intervals of milliseconds.
@@ -318,9 +319,12 @@ class StreamRuntime::Impl final : public RecordSink,
   // From when that work may commit early, as soon as nothing fetched waits to be processed
   // (light load); meaningful while commit_due_ is set.
   Clock::time_point early_commit_from_;
-  // The input drained within the transaction while records waited at the broker
-  // (inputs_backlogged): it runs its interval, polls waiting for the next fetch.
+  // The local queue was last found empty while input records waited at the broker
+  // (inputs_backlogged). Such a transaction commits at an empty queue only once it is half its
+  // interval old (backlog_commit_from_): fewer, larger transactions during a catch-up, whose
+  // commits still fall into the waits for the next fetch.
   bool backlogged_ = false;
+  Clock::time_point backlog_commit_from_;
   bool delivery_failed_ = false;
   std::string delivery_error_;
   int64_t processed_in_transaction_ = 0;
@@ -744,6 +748,7 @@ void StreamRuntime::Impl::commit_due_after_interval() {
   const auto now = Clock::now();
   commit_due_ = now + pacer_.interval();
   early_commit_from_ = now + std::chrono::milliseconds(options_.min_commit_interval_ms);
+  backlog_commit_from_ = now + pacer_.interval() / 2;
 }
 
 bool StreamRuntime::Impl::any_uncommitted() const {
@@ -1193,9 +1198,14 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(*commit_due_ - now).count();
       timeout_ms = static_cast<int>(std::clamp<int64_t>(left, 0, kIdlePollMs));
-      // Past the shortest transaction, an empty queue commits at once (below), unless records
-      // wait at the broker: then the next fetch is awaited.
-      if (now >= early_commit_from_ && !backlogged_) timeout_ms = 0;
+      // Past the shortest transaction an empty queue commits at once (below); while records
+      // wait at the broker, from half the interval on.
+      if (now >= early_commit_from_) {
+        const auto early = backlogged_ ? backlog_commit_from_ : now;
+        const auto until_early =
+            std::chrono::duration_cast<std::chrono::milliseconds>(early - now).count();
+        timeout_ms = static_cast<int>(std::clamp<int64_t>(until_early, 0, timeout_ms));
+      }
     }
     // Through the C API: the C++ consume() allocates a wrapper object per message.
     const MessagePtr message(rd_kafka_consumer_poll(consumer_->c_ptr(), timeout_ms));
@@ -1223,11 +1233,13 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
     // the latency of each record by little more than the commit itself. Light load: the local
     // queue is empty and so are the external inputs at the broker.
     bool light = false;
+    bool early = false;
     if (drained && commit_due_ && now >= early_commit_from_) {
       backlogged_ = inputs_backlogged();
       light = !backlogged_;
+      early = light || now >= backlog_commit_from_;
     }
-    if (commit_due_ && (now >= *commit_due_ || light)) {
+    if (commit_due_ && (now >= *commit_due_ || early)) {
       pacer_.committing(!light);
       backlogged_ = false;
       commit(true);
