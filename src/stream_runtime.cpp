@@ -749,6 +749,7 @@ void StreamRuntime::Impl::commit_due_after_interval() {
   commit_due_ = now + pacer_.interval();
   early_commit_from_ = now + std::chrono::milliseconds(options_.min_commit_interval_ms);
   backlog_commit_from_ = now + pacer_.interval() / 2;
+  backlogged_ = false;  // until an empty queue finds otherwise
 }
 
 bool StreamRuntime::Impl::any_uncommitted() const {
@@ -1241,7 +1242,6 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
     }
     if (commit_due_ && (now >= *commit_due_ || early)) {
       pacer_.committing(!light);
-      backlogged_ = false;
       commit(true);
       now = Clock::now();
     }
