@@ -247,6 +247,10 @@ class StreamRuntime::Impl final : public RecordSink,
   void withdraw_queries();
   // Lag by consumed topic over the tasks' committed offsets (see StreamRuntimeStats::lag).
   std::map<std::string, int64_t> lag_by_topic() const;
+  // Records of `topic`[`partition`] at the broker from `offset` on, by the watermarks cached
+  // from fetch responses (no round trip); none while the watermarks are unknown.
+  std::optional<int64_t> records_from(const std::string& topic, int32_t partition,
+                                      int64_t offset) const;
   // Whether the external inputs wait at the broker with kBacklogRecords or more past what this
   // thread processed (cached watermarks, no round trip). Repartition topics are left out: the
   // sibling threads' open transactions keep their high watermarks ahead of what is readable.
@@ -908,17 +912,20 @@ std::map<std::string, int64_t> StreamRuntime::Impl::lag_by_topic() const {
   std::map<std::string, int64_t> lag;
   for (const auto& [id, task] : tasks_) {
     for (const auto& [topic, offset] : task->committed_offsets()) {
-      int64_t low = 0;
-      int64_t high = 0;
-      // Cached from fetch responses: no broker round trip.
-      if (consumer_->get_watermark_offsets(topic, id.partition, &low, &high) ==
-              RdKafka::ERR_NO_ERROR &&
-          high >= 0) {
-        lag[topic] += std::max<int64_t>(0, high - std::max<int64_t>(offset, low));
-      }
+      if (const auto records = records_from(topic, id.partition, offset)) lag[topic] += *records;
     }
   }
   return lag;
+}
+
+std::optional<int64_t> StreamRuntime::Impl::records_from(const std::string& topic,
+                                                         int32_t partition, int64_t offset) const {
+  int64_t low = 0;
+  int64_t high = 0;
+  if (consumer_->get_watermark_offsets(topic, partition, &low, &high) != RdKafka::ERR_NO_ERROR ||
+      high < 0)
+    return std::nullopt;
+  return std::max<int64_t>(0, high - std::max<int64_t>(offset, low));
 }
 
 bool StreamRuntime::Impl::inputs_backlogged() const {
@@ -926,14 +933,8 @@ bool StreamRuntime::Impl::inputs_backlogged() const {
   for (const auto& [id, task] : tasks_) {
     task->for_each_next_offset([&](const std::string& topic, int64_t next) {
       const auto source = sources_.find(topic);
-      if (source == sources_.end() || source->second.repartition) return;
-      int64_t low = 0;
-      int64_t high = 0;
-      if (consumer_->get_watermark_offsets(topic, id.partition, &low, &high) ==
-              RdKafka::ERR_NO_ERROR &&
-          high >= 0) {
-        waiting += std::max<int64_t>(0, high - std::max<int64_t>(next, low));
-      }
+      if (source != sources_.end() && !source->second.repartition)
+        waiting += records_from(topic, id.partition, next).value_or(0);
     });
     if (waiting >= kBacklogRecords) return true;
   }
