@@ -6,6 +6,7 @@
 //   bench_passthrough consume     --bootstrap HOST:PORT --topics T1,T2,...
 //   bench_passthrough passthrough --bootstrap HOST:PORT --topics T1,T2,... --output TOPIC
 //                                 --id RUN_ID [--commit-interval-ms 100]
+//                                 [--queued-min-messages N]
 //   bench_passthrough serve       (the same arguments as passthrough)
 //
 // consume: assigned partitions, no group, no commits. passthrough: a consumer group and a
@@ -14,6 +15,10 @@
 // copy from the topics' ends, until SIGINT or SIGTERM, committing as soon as nothing fetched
 // waits (at most every 10 ms) or at the commit interval, as `leifeng run` does under light
 // load: the floor of the latency benchmark (scripts/bench-latency.sh) on the same broker.
+// --queued-min-messages sets the copy's consumer's queued.min.messages (librdkafka's default,
+// 100,000, when absent): librdkafka 2.0.2 stops fetching while the consumer's local queue holds
+// that many messages and looks again only when its fetcher wakes, up to a second later, which
+// bounds a copy that is faster than 100,000 records a second (BENCHMARKS.md, "Live path").
 #include <librdkafka/rdkafkacpp.h>
 #include <sys/resource.h>
 
@@ -137,7 +142,7 @@ extern "C" void stop_serving(int) {
 // `serve`: from the topics' ends until stopped, committing early when drained (see the top).
 Result passthrough(const std::string& bootstrap, const std::vector<std::string>& topics,
                    const std::string& output, const std::string& id, int commit_interval_ms,
-                   bool serve) {
+                   const std::string& queued_min_messages, bool serve) {
   std::string error;
   auto pconf = conf_of({{"bootstrap.servers", bootstrap},
                         {"transactional.id", id},
@@ -151,6 +156,9 @@ Result passthrough(const std::string& bootstrap, const std::vector<std::string>&
                         {"enable.auto.commit", "false"},
                         {"fetch.wait.max.ms", serve ? "20" : "500"},
                         {"auto.offset.reset", "earliest"}});
+  if (!queued_min_messages.empty() &&
+      cconf->set("queued.min.messages", queued_min_messages, error) != RdKafka::Conf::CONF_OK)
+    throw std::runtime_error(error);
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(
       RdKafka::KafkaConsumer::create(cconf.get(), error));
   if (!consumer) throw std::runtime_error(error);
@@ -233,11 +241,13 @@ int main(int argc, char** argv) {
     std::fprintf(
         stderr,
         "usage: bench_passthrough consume|passthrough|serve --bootstrap HOST:PORT --topics "
-        "T1,T2 [--output TOPIC --id RUN_ID] [--commit-interval-ms 100]\n");
+        "T1,T2 [--output TOPIC --id RUN_ID] [--commit-interval-ms 100] [--queued-min-messages "
+        "N]\n");
     return 64;
   }
   const std::string mode = argv[1];
-  std::map<std::string, std::string> args{{"--commit-interval-ms", "100"}};
+  std::map<std::string, std::string> args{{"--commit-interval-ms", "100"},
+                                          {"--queued-min-messages", ""}};
   for (int i = 2; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
   try {
     const std::string bootstrap = args.at("--bootstrap");
@@ -249,7 +259,8 @@ int main(int argc, char** argv) {
       std::signal(SIGINT, stop_serving);
       std::signal(SIGTERM, stop_serving);
       result = passthrough(bootstrap, topics, args.at("--output"), args.at("--id"),
-                           std::stoi(args.at("--commit-interval-ms")), mode == "serve");
+                           std::stoi(args.at("--commit-interval-ms")),
+                           args.at("--queued-min-messages"), mode == "serve");
     } else {
       std::fprintf(stderr, "bench_passthrough: unknown mode %s\n", mode.c_str());
       return 64;

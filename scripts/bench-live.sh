@@ -4,6 +4,9 @@
 #   - consume:     a bare consumer reading every input partition (what the broker hands out);
 #   - passthrough: a bare consume -> transactional produce copy (group, read_committed,
 #                  offsets in each transaction, 100 ms commits), the floor of exactly-once;
+#   - passthrough_deep: the same copy with queued.min.messages 1,000,000: librdkafka 2.0.2
+#                  stops fetching while its queue holds queued.min.messages (100,000 by
+#                  default) and looks again up to a second later, which bounds the plain copy;
 #   - leifeng:     `run --until-caught-up` with a fresh application id and state directory;
 #   - replay:      `replay --input` of the same file (no Kafka), for CPU per event.
 # Prints each round, then medians, events/s and the ratios the issue's targets name, and the
@@ -94,6 +97,9 @@ run_one() {  # kind round
     passthrough)
       result=$(timed "$baseline" passthrough --bootstrap "$bootstrap" --topics "$inputs" \
         --output bench.hours.v1 --id "bench-pass-$r-$$") ;;
+    passthrough_deep)
+      result=$(timed "$baseline" passthrough --bootstrap "$bootstrap" --topics "$inputs" \
+        --output bench.hours.v1 --id "bench-deep-$r-$$" --queued-min-messages 1000000) ;;
     leifeng | leifeng_b)
       local runtime=${BENCH_RUNTIME:-} binary=$leifeng
       if [[ $kind == leifeng_b ]]; then
@@ -129,7 +135,7 @@ run_one() {  # kind round
   fi
 }
 
-kinds=(consume passthrough leifeng replay)
+kinds=(consume passthrough passthrough_deep leifeng replay)
 [[ -n ${BENCH_RUNTIME_B:-}${BENCH_LEIFENG_B:-} ]] && kinds+=(leifeng_b)
 for ((r = 1; r <= rounds; r++)); do
   # Alternate the order so that a slow spell of the shared machine does not favour one kind.
@@ -148,13 +154,14 @@ for kind in "${kinds[@]}"; do
   b=$(tr ' ' '\n' <<<"${broker[$kind]}" | grep . | median)
   rate[$kind]=$(awk -v n="$records" -v w="$w" 'BEGIN {printf "%.0f", n / w}')
   cpu_us[$kind]=$(awk -v n="$records" -v c="$c" 'BEGIN {printf "%.2f", c * 1e6 / n}')
-  printf '  %-12s %8s events/s  %6s s wall  %6s s CPU  %6s us CPU/event  broker %6s s CPU\n' \
+  printf '  %-16s %8s events/s  %6s s wall  %6s s CPU  %6s us CPU/event  broker %6s s CPU\n' \
     "$kind" "${rate[$kind]}" "$w" "$c" "${cpu_us[$kind]}" "$b"
 done
 awk -v l="${rate[leifeng]}" -v c="${rate[consume]}" -v p="${rate[passthrough]}" \
-  -v lc="${cpu_us[leifeng]}" -v rc="${cpu_us[replay]}" 'BEGIN {
+  -v d="${rate[passthrough_deep]}" -v lc="${cpu_us[leifeng]}" -v rc="${cpu_us[replay]}" 'BEGIN {
     printf "leifeng / consume:     %.3f (target >= 0.25)\n", l / c
     printf "leifeng / passthrough: %.3f (target >= 0.6)\n", l / p
+    printf "leifeng / passthrough_deep: %.3f; passthrough_deep / consume: %.3f\n", l / d, d / c
     printf "leifeng CPU per event / replay --input: %.2f (target <= 3)\n", lc / rc
   }'
 if [[ -n ${BENCH_RUNTIME_B:-}${BENCH_LEIFENG_B:-} ]]; then
