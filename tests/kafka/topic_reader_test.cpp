@@ -7,14 +7,8 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-
 #include <chrono>
-#include <memory>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -61,39 +55,6 @@ class TopicReaderTest : public ::testing::Test {
 
 TEST_F(TopicReaderTest, ReadsEveryRecordOfEveryPartition) {
   EXPECT_EQ(read().size(), 20u);
-}
-
-// librdkafka 2.0.2 stops fetching while the consumer's queue holds queued.min.messages and
-// looks again only when its fetcher wakes, up to a second later; at its default (100,000) a
-// reader that applies a few hundred thousand records a second idled for most of each second.
-// Here the first record is held for a while, so that the fetcher runs as far ahead as the
-// queue lets it, and librdkafka's fetch log must never say that it stopped at that count.
-TEST_F(TopicReaderTest, KeepsFetchingPastAHundredThousandQueuedRecords) {
-  const std::string big = unique_name("big");
-  cluster_.create_topics({TopicSpec{big, 1, 1, {}}});
-  constexpr int kRecords = 120000;
-  ASSERT_EQ(produce_idempotent(cluster_.bootstrap_servers(), big, "lz4", kRecords, "r"), kRecords);
-
-  std::ostringstream log;
-  const auto before = spdlog::default_logger();
-  auto capturing = std::make_shared<spdlog::logger>(
-      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
-  capturing->set_level(spdlog::level::debug);
-  spdlog::set_default_logger(capturing);
-  int64_t read = 0;
-  {
-    TopicReader reader({{"bootstrap.servers", cluster_.bootstrap_servers()}, {"debug", "fetch"}},
-                       ten_seconds());
-    read = reader.read(big, [](const TopicRecord& record) {
-      if (record.offset == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    });
-  }
-  spdlog::set_default_logger(before);
-  EXPECT_EQ(read, kRecords);
-  const std::string fetch_log = log.str();
-  ASSERT_NE(fetch_log.find("Fetch topic " + big), std::string::npos) << "no fetch log captured";
-  EXPECT_EQ(fetch_log.find("queued.min.messages exceeded"), std::string::npos)
-      << "the fetcher stopped at queued.min.messages";
 }
 
 TEST_F(TopicReaderTest, ReadsNothingFromAnEmptyTopic) {
