@@ -43,11 +43,8 @@ RdKafka::KafkaConsumer& ChangelogConsumer::get() {
   properties["enable.partition.eof"] = "true";
   properties["auto.offset.reset"] = "earliest";
   properties["fetch.wait.max.ms"] = std::to_string(fetch_wait_ms_);
-  // A restore applies records faster than librdkafka's default queue of 100,000 lets it fetch
-  // them: over it, librdkafka 2.0.2 stops fetching and looks again up to a second later. The
-  // prefetch stays bounded by queued.max.messages.kbytes (see topic_reader.cpp).
   if (properties.find("queued.min.messages") == properties.end())
-    properties["queued.min.messages"] = "1000000";
+    properties["queued.min.messages"] = kConsumerQueuedMinMessages;
   auto conf = new_kafka_conf(properties);
   std::string error;
   if (conf->set("event_cb", events_.get(), error) != RdKafka::Conf::CONF_OK)

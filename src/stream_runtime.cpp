@@ -437,10 +437,12 @@ void StreamRuntime::Impl::connect() {
   // read_committed fetch is not answered early when a commit makes new records readable, so
   // with the default 500 ms every hop through a repartition topic and every refill of the
   // local queue idled up to half a second (docs/performance-history.md, "The demo's shape").
+  // queued.min.messages: see kafka_client.hpp.
   std::map<std::string, std::string> consumer_properties{
       {"session.timeout.ms", "10000"},
       {"heartbeat.interval.ms", "1000"},
       {"fetch.wait.max.ms", kConsumerFetchWaitMs},
+      {"queued.min.messages", kConsumerQueuedMinMessages},
   };
   for (const auto& [name, value] : common_properties()) consumer_properties[name] = value;
   for (const auto& [name, value] : rebalance_properties(instance_id_))

@@ -78,12 +78,8 @@ TopicReader::TopicReader(const KafkaProperties& kafka, TopicReaderOptions option
   // partition (default up to 500 ms) would delay the next one each time.
   if (properties.find("fetch.wait.max.ms") == properties.end())
     properties["fetch.wait.max.ms"] = "10";
-  // librdkafka 2.0.2 stops fetching once the local queue holds queued.min.messages and looks
-  // again only when its fetcher wakes, up to a second later: with the default (100,000) a
-  // reader that applies records at a few hundred thousand a second idled most of each second.
-  // Prefetch is still bounded by queued.max.messages.kbytes (64 MiB by default).
   if (properties.find("queued.min.messages") == properties.end())
-    properties["queued.min.messages"] = "1000000";
+    properties["queued.min.messages"] = kConsumerQueuedMinMessages;
 
   const NewKafkaClient client =
       new_kafka_client(KafkaClientKind::consumer, properties, "Kafka consumer");

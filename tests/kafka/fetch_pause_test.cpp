@@ -8,17 +8,15 @@
 // librdkafka's fetch log must never say that it stopped at that count. Embedded cluster.
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafkacpp.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 
+#include "../runtime/captured_log.hpp"
 #include "changelog_consumer.hpp"
 #include "kafka_scenarios.hpp"
 #include "leifeng/runtime/embedded_cluster.hpp"
@@ -39,13 +37,7 @@ class FetchPause : public ::testing::Test {
     cluster_.create_topics({TopicSpec{topic_, 1, 1, {}}});
     ASSERT_EQ(produce_idempotent(cluster_.bootstrap_servers(), topic_, "lz4", kRecords, "r"),
               kRecords);
-    before_ = spdlog::default_logger();
-    auto capturing = std::make_shared<spdlog::logger>(
-        "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_));
-    capturing->set_level(spdlog::level::debug);
-    spdlog::set_default_logger(capturing);
   }
-  void TearDown() override { spdlog::set_default_logger(before_); }
 
   // The reader's librdkafka properties: the cluster, and the fetcher's decisions logged.
   std::map<std::string, std::string> properties() const {
@@ -53,17 +45,14 @@ class FetchPause : public ::testing::Test {
   }
 
   void expect_no_stop_at_the_queue_count() const {
-    const std::string fetch_log = log_.str();
-    ASSERT_NE(fetch_log.find("Fetch topic " + topic_), std::string::npos)
-        << "no fetch log captured";
-    EXPECT_EQ(fetch_log.find("queued.min.messages exceeded"), std::string::npos)
+    ASSERT_TRUE(log_.contains("Fetch topic " + topic_)) << "no fetch log captured";
+    EXPECT_FALSE(log_.contains("queued.min.messages exceeded"))
         << "the fetcher stopped at queued.min.messages";
   }
 
+  runtime::testing::CapturedLog log_;  // outlives the cluster and the readers
   EmbeddedCluster cluster_;
   const std::string topic_ = unique_name("fetch-pause");
-  std::ostringstream log_;
-  std::shared_ptr<spdlog::logger> before_;
 };
 
 TEST_F(FetchPause, TheTopicReaderKeepsFetchingPastAHundredThousandQueuedRecords) {

@@ -6,10 +6,12 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "captured_log.hpp"
 #include "counting_processor.hpp"
 #include "kafka_test_support.hpp"
 #include "leifeng/runtime/metrics.hpp"
@@ -288,6 +290,65 @@ TEST(ExactlyOnce, ACatchUpGrowsItsTransactionsWhileRecordsWaitAtTheBroker) {
   EXPECT_EQ(runtime.stats().processed, 200000);
   EXPECT_LE(runtime.stats().commits, 8 + 2 * elapsed_s) << elapsed_s << " s";
   EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.tallies), expected), "");
+  std::filesystem::remove_all(options.state_dir);
+}
+
+// Holds the first record it is given for 1.5 s, then counts like CountingProcessor.
+class HoldingTheFirstRecord final : public Processor {
+ public:
+  explicit HoldingTheFirstRecord(TaskContext& context) : counting_(context, false) {}
+
+  Outcome process(const InputRecord& record, Emitter& out) override {
+    if (!held_) {
+      held_ = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    }
+    return counting_.process(record, out);
+  }
+  void flush() override { counting_.flush(); }
+
+ private:
+  CountingProcessor counting_;
+  bool held_ = false;
+};
+
+// librdkafka 2.0.2 stops fetching while the consumer's local queue holds queued.min.messages
+// and looks again only when its fetcher wakes, up to a second later; at its default (100,000)
+// the stream threads of a catch-up idled for 1.3-2.8 s of a 5 s run. Here the first record is
+// held, so that the fetcher runs as far ahead as the queue lets it, and librdkafka's fetch log
+// must never say that it stopped at that count.
+TEST(ExactlyOnce, ACatchUpKeepsFetchingPastAHundredThousandQueuedRecords) {
+  const std::string bootstrap = test_bootstrap_servers();
+  const std::string app = unique_name("eos-deep-queue");
+  const std::string input = app + ".events";
+  const std::string counts = app + ".counts";
+  create_topic(bootstrap, input, 1);
+  create_topic(bootstrap, counts, 1);
+  std::map<std::string, int64_t> expected;
+  produce_all(bootstrap, input, keyed_events(120000, 1000, 0, expected));
+  RuntimeOptions options;
+  options.application_id = app;
+  options.state_dir = (std::filesystem::temp_directory_path() / app).string();
+  options.bootstrap_servers = bootstrap;
+  options.instance_id = "one";
+  options.threads = 1;
+  options.kafka["debug"] = "fetch";
+  Topology topology(app);
+  topology.input("events", input)
+      .output("counts", counts)
+      .processor("counter", {"events"}, {"counts"}, [](TaskContext& context) {
+        return std::make_unique<HoldingTheFirstRecord>(context);
+      });
+  CapturedLog log;  // outlives the runtime's clients
+  {
+    std::atomic<bool> stop{false};
+    StreamRuntime runtime(topology, options);
+    ASSERT_TRUE(runtime.run_until_caught_up(stop));
+    EXPECT_EQ(runtime.stats().processed, 120000);
+  }
+  ASSERT_TRUE(log.contains("Fetch topic " + input)) << "no fetch log captured";
+  EXPECT_FALSE(log.contains("queued.min.messages exceeded"))
+      << "the fetcher stopped at queued.min.messages";
   std::filesystem::remove_all(options.state_dir);
 }
 

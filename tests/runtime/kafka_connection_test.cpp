@@ -4,8 +4,6 @@
 // project's format. No broker needed.
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,11 +14,10 @@
 #include <atomic>
 #include <chrono>
 #include <map>
-#include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 
+#include "captured_log.hpp"
 #include "leifeng/runtime/kafka_client.hpp"
 #include "leifeng/runtime/kafka_connection_state.hpp"
 #include "leifeng/runtime/kafka_reachability.hpp"
@@ -30,28 +27,7 @@ namespace {
 
 using Change = KafkaConnectionState::Change;
 
-// Captures what the default logger writes, as level=<l> <message>.
-class CapturedLog {
- public:
-  CapturedLog() {
-    auto logger = std::make_shared<spdlog::logger>(
-        "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
-    logger->set_pattern("level=%l %v");
-    logger->set_level(spdlog::level::debug);
-    spdlog::set_default_logger(logger);
-  }
-  std::string text() const { return out_.str(); }
-  int count(const std::string& needle) const {
-    int found = 0;
-    const std::string all = out_.str();
-    for (auto at = all.find(needle); at != std::string::npos; at = all.find(needle, at + 1))
-      ++found;
-    return found;
-  }
-
- private:
-  std::ostringstream out_;
-};
+using leifeng::runtime::testing::CapturedLog;
 
 TEST(KafkaConnectionState, SaysLostOnceAndReconnectedOnce) {
   CapturedLog log;

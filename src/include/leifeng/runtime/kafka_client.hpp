@@ -19,6 +19,14 @@ namespace leifeng::runtime {
 
 enum class KafkaClientKind { producer, consumer };
 
+// queued.min.messages for every consumer leifeng makes (a [kafka] setting still wins).
+// librdkafka 2.0.2 stops fetching while a consumer's local queue holds that many messages
+// (100,000 by default) and looks again only when its fetcher thread wakes, up to a second
+// later: a consumer that applies more than 100,000 records a second idled for the rest of each
+// second (docs/performance-history.md, "librdkafka's one-second fetch pause"). Prefetch stays
+// bounded by queued.max.messages.kbytes (64 MiB by default).
+inline constexpr const char* kConsumerQueuedMinMessages = "1000000";
+
 // Either a client (owned by the caller: rd_kafka_destroy) or why there is none.
 struct NewKafkaClient {
   rd_kafka_s* handle = nullptr;
