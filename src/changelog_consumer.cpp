@@ -44,7 +44,7 @@ RdKafka::KafkaConsumer& ChangelogConsumer::get() {
   properties["auto.offset.reset"] = "earliest";
   properties["fetch.wait.max.ms"] = std::to_string(fetch_wait_ms_);
   if (properties.find("queued.min.messages") == properties.end())
-    properties["queued.min.messages"] = kConsumerQueuedMinMessages;
+    properties["queued.min.messages"] = kReaderQueuedMinMessages;
   auto conf = new_kafka_conf(properties);
   std::string error;
   if (conf->set("event_cb", events_.get(), error) != RdKafka::Conf::CONF_OK)

@@ -442,7 +442,7 @@ void StreamRuntime::Impl::connect() {
       {"session.timeout.ms", "10000"},
       {"heartbeat.interval.ms", "1000"},
       {"fetch.wait.max.ms", kConsumerFetchWaitMs},
-      {"queued.min.messages", kConsumerQueuedMinMessages},
+      {"queued.min.messages", kStreamQueuedMinMessages},
   };
   for (const auto& [name, value] : common_properties()) consumer_properties[name] = value;
   for (const auto& [name, value] : rebalance_properties(instance_id_))

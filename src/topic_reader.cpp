@@ -79,7 +79,7 @@ TopicReader::TopicReader(const KafkaProperties& kafka, TopicReaderOptions option
   if (properties.find("fetch.wait.max.ms") == properties.end())
     properties["fetch.wait.max.ms"] = "10";
   if (properties.find("queued.min.messages") == properties.end())
-    properties["queued.min.messages"] = kConsumerQueuedMinMessages;
+    properties["queued.min.messages"] = kReaderQueuedMinMessages;
 
   const NewKafkaClient client =
       new_kafka_client(KafkaClientKind::consumer, properties, "Kafka consumer");

@@ -19,13 +19,18 @@ namespace leifeng::runtime {
 
 enum class KafkaClientKind { producer, consumer };
 
-// queued.min.messages for every consumer leifeng makes (a [kafka] setting still wins).
-// librdkafka 2.0.2 stops fetching while a consumer's local queue holds that many messages
-// (100,000 by default) and looks again only when its fetcher thread wakes, up to a second
-// later: a consumer that applies more than 100,000 records a second idled for the rest of each
-// second (docs/performance-history.md, "librdkafka's one-second fetch pause"). Prefetch stays
-// bounded by queued.max.messages.kbytes (64 MiB by default).
-inline constexpr const char* kConsumerQueuedMinMessages = "1000000";
+// queued.min.messages for leifeng's consumers (a [kafka] setting still wins). librdkafka 2.0.2
+// stops fetching while a consumer's local queue holds that many messages (100,000 by default)
+// and looks again only when its fetcher thread wakes, up to a second later: a consumer that
+// applies more than 100,000 records a second idled for the rest of each second
+// (docs/performance-history.md, "librdkafka's one-second fetch pause").
+// The readers of whole topics and changelogs (TopicReader, ChangelogConsumer): prefetch bounded
+// by queued.max.messages.kbytes (64 MiB by default) instead.
+inline constexpr const char* kReaderQueuedMinMessages = "1000000";
+// The stream threads: enough for more than a second of a thread's catch-up (about 130,000
+// records a second here), while each queued record costs about 800 bytes of memory; 1,000,000
+// took the peak RSS of a million volunteers' catch-up over 1 GiB.
+inline constexpr const char* kStreamQueuedMinMessages = "200000";
 
 // Either a client (owned by the caller: rd_kafka_destroy) or why there is none.
 struct NewKafkaClient {
