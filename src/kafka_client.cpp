@@ -44,6 +44,11 @@ void log_from_librdkafka(int level, std::string_view client, std::string_view fa
   } else if (level <= 6) {
     spd = spdlog::level::info;
   }
+  // The [kafka] table goes to producers and consumers alike, so a property meant for one kind
+  // (queued.min.messages, fetch.wait.max.ms) is ignored by the other as intended.
+  if (facility == "CONFWARN" &&
+      message.find("property and will be ignored by this") != std::string_view::npos)
+    spd = spdlog::level::debug;
   log_event(spd, message, "source", "librdkafka", "client", client, "facility", facility);
 }
 

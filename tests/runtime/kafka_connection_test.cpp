@@ -196,6 +196,22 @@ TEST(KafkaClientLogs, LibrdkafkaLinesGoThroughTheLogger) {
             "facility=BROKER\n");
 }
 
+// One [kafka] table configures producers and consumers: that a producer ignores a consumer's
+// property is said at debug, not as a warning per client; other configuration warnings stay.
+TEST(KafkaClientLogs, APropertyForTheOtherKindOfClientIsNoWarning) {
+  CapturedLog log;
+  log_from_librdkafka(4, "rdkafka#producer-1", "CONFWARN",
+                      "Configuration property queued.min.messages is a consumer property and "
+                      "will be ignored by this producer instance");
+  log_from_librdkafka(4, "rdkafka#producer-1", "CONFWARN",
+                      "Configuration property queue.buffering.backpressure.threshold is "
+                      "deprecated");
+  EXPECT_EQ(log.count("level=debug msg=\"Configuration property queued.min.messages"), 1)
+      << log.text();
+  EXPECT_EQ(log.count("level=warning msg=\"Configuration property queue.buffering"), 1)
+      << log.text();
+}
+
 // What librdkafka retries by itself is logged per attempt only at debug.
 TEST(KafkaClientLogs, ConnectionFailuresAreTheRetriedOnes) {
   EXPECT_TRUE(is_connection_error(RD_KAFKA_RESP_ERR__TRANSPORT));
