@@ -319,23 +319,17 @@ class HoldingTheFirstRecord final : public Processor {
 // must never say that it stopped at that count.
 TEST(ExactlyOnce, ACatchUpKeepsFetchingPastAHundredThousandQueuedRecords) {
   const std::string bootstrap = test_bootstrap_servers();
-  const std::string app = unique_name("eos-deep-queue");
-  const std::string input = app + ".events";
-  const std::string counts = app + ".counts";
-  create_topic(bootstrap, input, 1);
-  create_topic(bootstrap, counts, 1);
+  const TwoStage names;  // its input and counts only: one stage, so that nothing is forwarded
+  create_topic(bootstrap, names.input, 1);
+  create_topic(bootstrap, names.counts, 1);
   std::map<std::string, int64_t> expected;
-  produce_all(bootstrap, input, keyed_events(120000, 1000, 0, expected));
-  RuntimeOptions options;
-  options.application_id = app;
-  options.state_dir = (std::filesystem::temp_directory_path() / app).string();
-  options.bootstrap_servers = bootstrap;
-  options.instance_id = "one";
+  produce_all(bootstrap, names.input, keyed_events(120000, 1000, 0, expected));
+  RuntimeOptions options = names.options(bootstrap);
   options.threads = 1;
   options.kafka["debug"] = "fetch";
-  Topology topology(app);
-  topology.input("events", input)
-      .output("counts", counts)
+  Topology topology(names.app);
+  topology.input("events", names.input)
+      .output("counts", names.counts)
       .processor("counter", {"events"}, {"counts"}, [](TaskContext& context) {
         return std::make_unique<HoldingTheFirstRecord>(context);
       });
@@ -346,7 +340,7 @@ TEST(ExactlyOnce, ACatchUpKeepsFetchingPastAHundredThousandQueuedRecords) {
     ASSERT_TRUE(runtime.run_until_caught_up(stop));
     EXPECT_EQ(runtime.stats().processed, 120000);
   }
-  ASSERT_TRUE(log.contains("Fetch topic " + input)) << "no fetch log captured";
+  ASSERT_TRUE(log.contains("Fetch topic " + names.input)) << "no fetch log captured";
   EXPECT_FALSE(log.contains("queued.min.messages exceeded"))
       << "the fetcher stopped at queued.min.messages";
   std::filesystem::remove_all(options.state_dir);
