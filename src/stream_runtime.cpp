@@ -22,6 +22,7 @@
 #include "caught_up_barrier.hpp"
 #include "changelog_restorer.hpp"
 #include "commit_pacer.hpp"
+#include "join_order.hpp"
 #include "kafka_failure.hpp"
 #include "leifeng/runtime/instance_id.hpp"
 #include "leifeng/runtime/kafka_client.hpp"
@@ -162,15 +163,17 @@ class StreamRuntime::Impl final : public RecordSink,
                                   public RdKafka::EventCb,
                                   public RebalanceListener {
  public:
-  // Stream thread `thread` of a StreamRuntime: `barrier` is null when it is the only one.
+  // Stream thread `thread` of a StreamRuntime: `barrier` and `join_order` are null when it is
+  // the only one.
   Impl(Topology topology, RuntimeOptions options, Metrics* metrics, Readiness* readiness,
-       int thread, CaughtUpBarrier* barrier, StandbyPlacement* standby)
+       int thread, CaughtUpBarrier* barrier, JoinOrder* join_order, StandbyPlacement* standby)
       : topology_(std::move(topology)),
         options_(std::move(options)),
         metrics_(metrics),
         readiness_(readiness),
         thread_(thread),
         barrier_(barrier),
+        join_order_(join_order),
         standby_(standby),
         metric_(options_.metric_prefix),
         instance_id_(resolve_instance_id(options_.instance_id, options_.state_dir)),
@@ -277,6 +280,8 @@ class StreamRuntime::Impl final : public RecordSink,
   // This stream thread's index among the instance's, and the barrier of them all (null: one).
   int thread_;
   CaughtUpBarrier* barrier_;
+  // The first thread opens it at its first assignment; the others subscribe after that.
+  JoinOrder* join_order_;
   // The instance's standby copies ([runtime] standby_replicas; null without): shared by its
   // stream threads, kept across rebalances and client rebuilds, closed when the run ends.
   StandbyPlacement* standby_;
@@ -437,10 +442,11 @@ void StreamRuntime::Impl::connect() {
   // read_committed fetch is not answered early when a commit makes new records readable, so
   // with the default 500 ms every hop through a repartition topic and every refill of the
   // local queue idled up to half a second (docs/performance-history.md, "The demo's shape").
-  // queued.min.messages: see kafka_client.hpp.
+  // queued.min.messages: see kafka_client.hpp. heartbeat.interval.ms: a member learns of a
+  // rebalance at its next heartbeat, the first thread of join_order.hpp among them.
   std::map<std::string, std::string> consumer_properties{
       {"session.timeout.ms", "10000"},
-      {"heartbeat.interval.ms", "1000"},
+      {"heartbeat.interval.ms", "250"},
       {"fetch.wait.max.ms", kConsumerFetchWaitMs},
       {"queued.min.messages", kStreamQueuedMinMessages},
   };
@@ -589,6 +595,7 @@ void StreamRuntime::Impl::dr_cb(RdKafka::Message& message) {
 void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) {
   const auto assigned = Clock::now();
   if (readiness_ != nullptr) readiness_->assigned();
+  if (join_order_ != nullptr && thread_ == 0) join_order_->open();
   // The group's committed offsets: where each task resumes, and where an abort rewinds to.
   std::vector<RdKafka::TopicPartition*> committed;
   std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
@@ -1136,6 +1143,13 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
     }
   } stopped_on_exit{readiness_};
   if (readiness_ != nullptr) readiness_->starting();
+  // However the first thread's run goes, the others do not wait for it past its start.
+  struct JoinOrderOpenedOnExit {
+    JoinOrder* order;
+    ~JoinOrderOpenedOnExit() {
+      if (order != nullptr) order->open();
+    }
+  } join_order_opened{thread_ == 0 ? join_order_ : nullptr};
   connect();
   bool reached = false;
   try {
@@ -1149,7 +1163,15 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
         reached = barrier_->all();
       }
     }
-    if (!reached) subscribe();
+    if (!reached) {
+      if (join_order_ != nullptr && thread_ > 0) {
+        const bool after_first = join_order_->wait(stop);
+        spdlog::debug("stream thread {} joins the group {}", thread_ + 1,
+                      after_first ? "after the first thread's assignment"
+                                  : "without waiting longer for the first thread's assignment");
+      }
+      subscribe();
+    }
     while (!reached && !stop.load(std::memory_order_relaxed)) {
       try {
         reached = process(stop, until_caught_up);
@@ -1345,6 +1367,7 @@ struct StreamRuntime::Shared {
   Readiness* readiness = nullptr;  // the caller's; with several threads it follows `parts`
   std::vector<std::unique_ptr<Readiness>> parts;
   std::unique_ptr<CaughtUpBarrier> barrier;   // null with one thread
+  std::unique_ptr<JoinOrder> join_order;      // null with one thread
   std::unique_ptr<StandbyPlacement> standby;  // null without standby replicas
   ProgressListener progress;
   std::chrono::milliseconds progress_interval{0};
@@ -1365,6 +1388,8 @@ void add_stats(StreamRuntimeStats& total, const StreamRuntimeStats& part) {
   for (const auto& [topic, lag] : part.lag) total.lag[topic] += lag;
 }
 
+// How long the other stream threads wait for the first one's assignment before they join.
+constexpr auto kFirstJoinWait = std::chrono::milliseconds(2000);
 // How often the caller's thread looks at `stop` and the progress while stream threads run.
 constexpr auto kSupervisionInterval = std::chrono::milliseconds(20);
 
@@ -1382,7 +1407,10 @@ StreamRuntime::StreamRuntime(Topology topology, RuntimeOptions options, Metrics*
   if (options.standby_replicas > 0) shared_->standby = std::make_unique<StandbyPlacement>();
   shared_->instance_id = resolve_instance_id(options.instance_id, options.state_dir);
   shared_->readiness = readiness;
-  if (count > 1) shared_->barrier = std::make_unique<CaughtUpBarrier>(count);
+  if (count > 1) {
+    shared_->barrier = std::make_unique<CaughtUpBarrier>(count);
+    shared_->join_order = std::make_unique<JoinOrder>(kFirstJoinWait);
+  }
   std::vector<const Readiness*> parts;
   for (int thread = 0; thread < count; ++thread) {
     RuntimeOptions own = options;
@@ -1394,7 +1422,8 @@ StreamRuntime::StreamRuntime(Topology topology, RuntimeOptions options, Metrics*
       parts.push_back(part);
     }
     threads_.push_back(std::make_unique<Impl>(topology, std::move(own), metrics, part, thread,
-                                              shared_->barrier.get(), shared_->standby.get()));
+                                              shared_->barrier.get(), shared_->join_order.get(),
+                                              shared_->standby.get()));
   }
   if (readiness != nullptr && count > 1) readiness->follow(std::move(parts));
 }

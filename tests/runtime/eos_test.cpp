@@ -346,5 +346,39 @@ TEST(ExactlyOnce, ACatchUpKeepsFetchingPastAHundredThousandQueuedRecords) {
   std::filesystem::remove_all(options.state_dir);
 }
 
+// [runtime] threads: the second stream thread joins the group once the first has its
+// assignment (src/join_order.hpp), so the first assignment is the first thread's alone and
+// covers every partition (3 input and 2 repartition partitions); then both rejoin and share
+// them. Joining at once, they often met in one generation, or the first thread's SyncGroup
+// failed and nothing was processed for a second. The first thread's join takes 0.1-0.3 s
+// here; the second waits for it up to 2 s.
+TEST(ExactlyOnce, TheSecondStreamThreadJoinsAfterTheFirstHasItsAssignment) {
+  const std::string bootstrap = test_bootstrap_servers();
+  const TwoStage names;
+  names.create_topics(bootstrap, 3, 3, 3);
+  std::map<std::string, int64_t> expected;
+  produce_all(bootstrap, names.input, keyed_events(5000, 100, 0, expected));
+  RuntimeOptions options = names.options(bootstrap);
+  options.partitions = 2;
+  options.threads = 2;
+  CapturedLog log;  // outlives the runtime's clients
+  {
+    std::atomic<bool> stop{false};
+    StreamRuntime runtime(names.topology(), options);
+    ASSERT_TRUE(runtime.run_until_caught_up(stop));
+    EXPECT_EQ(runtime.stats().processed, 10000);
+  }
+  const std::string text = log.text();
+  EXPECT_TRUE(log.contains("stream thread 2 joins the group after the first thread's assignment"))
+      << text;
+  const auto first_assignment = text.find("assigned ");
+  ASSERT_NE(first_assignment, std::string::npos) << text;
+  EXPECT_EQ(text.compare(first_assignment, 22, "assigned 5 partitions\n"), 0)
+      << text.substr(first_assignment, 40);
+  EXPECT_GE(log.count("revoking 5 partitions"), 1) << text;
+  EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.tallies), expected), "");
+  std::filesystem::remove_all(options.state_dir);
+}
+
 }  // namespace
 }  // namespace leifeng::runtime::testing
