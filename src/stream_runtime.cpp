@@ -267,6 +267,8 @@ class StreamRuntime::Impl final : public RecordSink,
   // Offsets after the records this instance wrote to repartition topics.
   std::map<TopicPartitionId, int64_t> written_ends() const;
   bool locally_caught_up() const;
+  // Whether the group's committed offsets reach `targets` (every instance's partitions).
+  bool group_reached(const std::map<TopicPartitionId, int64_t>& targets);
   bool caught_up();
   // While the connection is lost: a short metadata request, which tells the connection state
   // when the cluster answers again even if no record or commit does.
@@ -1094,22 +1096,7 @@ bool StreamRuntime::Impl::locally_caught_up() const {
   return !below(input_ends_) && !below(written_ends());
 }
 
-bool StreamRuntime::Impl::caught_up() {
-  if (!locally_caught_up()) return false;
-  // Targets: the snapshot for external inputs; the current end for repartition topics, which
-  // this application itself writes.
-  std::map<TopicPartitionId, int64_t> targets;
-  try {
-    if (!repartition_partitions_.empty()) targets = offset_ends(repartition_partitions_);
-  } catch (const OffsetLookupError& e) {
-    spdlog::warn("caught-up check: {}", e.what());
-    return false;
-  }
-  targets.insert(input_ends_.begin(), input_ends_.end());
-  for (const auto& [key, end] : written_ends()) {
-    int64_t& target = targets[key];
-    target = std::max(target, end);
-  }
+bool StreamRuntime::Impl::group_reached(const std::map<TopicPartitionId, int64_t>& targets) {
   if (targets.empty()) return true;
   std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
   std::vector<RdKafka::TopicPartition*> partitions;
@@ -1124,6 +1111,28 @@ bool StreamRuntime::Impl::caught_up() {
     if (tp->offset() < targets.at({tp->topic(), tp->partition()})) return false;
   }
   return true;
+}
+
+bool StreamRuntime::Impl::caught_up() {
+  if (!locally_caught_up()) return false;
+  // Targets: the snapshot for external inputs and what this instance wrote to repartition
+  // topics first. While the group is behind on them (a catch-up's start) the repartition
+  // topics' current ends are not needed, and asking right after this run created those topics
+  // waited for their leaders: librdkafka retried NOT_LEADER for 0.3 s before every first join.
+  std::map<TopicPartitionId, int64_t> targets = input_ends_;
+  for (const auto& [key, end] : written_ends()) {
+    int64_t& target = targets[key];
+    target = std::max(target, end);
+  }
+  if (!group_reached(targets)) return false;
+  // Then the current end of the repartition topics, which this application itself writes.
+  if (repartition_partitions_.empty()) return true;
+  try {
+    return group_reached(offset_ends(repartition_partitions_));
+  } catch (const OffsetLookupError& e) {
+    spdlog::warn("caught-up check: {}", e.what());
+    return false;
+  }
 }
 
 void StreamRuntime::Impl::probe_connection() {
