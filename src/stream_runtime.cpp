@@ -485,12 +485,14 @@ void StreamRuntime::Impl::subscribe() {
 void StreamRuntime::Impl::disconnect() {
   if (consumer_) {
     // close() revokes the assignment, which commits and closes the tasks.
+    rebalance_.set_closing(true);
     try {
       consumer_->close();
     } catch (const std::exception& e) {
       spdlog::error("closing the consumer: {}", e.what());
     }
     consumer_.reset();
+    rebalance_.set_closing(false);
   }
   if (in_transaction_ && producer_) {
     std::unique_ptr<RdKafka::Error> error(producer_->abort_transaction(kKafkaTimeoutMs));
@@ -1319,12 +1321,14 @@ void StreamRuntime::Impl::drop_clients() {
   delivery_error_.clear();
   close_tasks();
   if (consumer_) {
+    rebalance_.set_closing(true);
     try {
       consumer_->close();
     } catch (const std::exception& e) {
       spdlog::debug("closing the lost consumer: {}", e.what());
     }
     consumer_.reset();
+    rebalance_.set_closing(false);
   }
   try {
     rebalance_.rethrow_pending();

@@ -371,9 +371,9 @@ TEST(ExactlyOnce, TheSecondStreamThreadJoinsAfterTheFirstHasItsAssignment) {
   const std::string text = log.text();
   EXPECT_TRUE(log.contains("stream thread 2 joins the group after the first thread's assignment"))
       << text;
-  const auto first_assignment = text.find("assigned ");
+  const auto first_assignment = text.find("level=info assigned ");
   ASSERT_NE(first_assignment, std::string::npos) << text;
-  EXPECT_EQ(text.compare(first_assignment, 22, "assigned 5 partitions\n"), 0)
+  EXPECT_EQ(text.compare(first_assignment, 33, "level=info assigned 5 partitions\n"), 0)
       << text.substr(first_assignment, 40);
   EXPECT_GE(log.count("revoking 5 partitions"), 1) << text;
   EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.tallies), expected), "");
