@@ -1120,7 +1120,8 @@ bool StreamRuntime::Impl::caught_up() {
   // Targets: the snapshot for external inputs and what this instance wrote to repartition
   // topics first. While the group is behind on them (a catch-up's start) the repartition
   // topics' current ends are not needed, and asking right after this run created those topics
-  // waited for their leaders: librdkafka retried NOT_LEADER for 0.3 s before every first join.
+  // waited for their leaders: librdkafka retried NOT_LEADER for 0.3 s before a fresh
+  // application's first join.
   std::map<TopicPartitionId, int64_t> targets = input_ends_;
   for (const auto& [key, end] : written_ends()) {
     int64_t& target = targets[key];
@@ -1154,7 +1155,7 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
     }
   } stopped_on_exit{readiness_};
   if (readiness_ != nullptr) readiness_->starting();
-  // However the first thread's run goes, the others do not wait for it past its start.
+  // However the first thread's run ends, the others do not wait for it after that.
   struct JoinOrderOpenedOnExit {
     JoinOrder* order;
     ~JoinOrderOpenedOnExit() {
