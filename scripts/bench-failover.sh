@@ -4,14 +4,16 @@
 # survivor is asked for that volunteer every 20 ms. Printed per mode (with and without
 # [runtime] standby_replicas): ms from the kill to the first 200 answer (from the survivor's
 # standby copy, marked "served_by":"standby", when there is one), ms until the survivor answers
-# as the partition's owner, and the changelog records its takeover restored. Numbers and the
-# command are recorded in BENCHMARKS.md ("Interactive queries").
+# as the partition's owner, the changelog records its takeover restored, and each instance's
+# peak RSS before the kill. Numbers and the command are recorded in BENCHMARKS.md
+# ("Interactive queries").
 #
 #   scripts/bench-failover.sh [BUILD_DIR] [VOLUNTEERS] [EVENTS]
 #
 # BUILD_DIR (default build) must hold app/leifeng; VOLUNTEERS (default 1000000) and EVENTS
 # (default 1.5 x VOLUNTEERS) are passed to `leifeng generate --seed 9`. The broker: $BOOTSTRAP,
 # else one started with scripts/kafka.sh in the work directory (and stopped at the end).
+# MODES (default "1 0") are the standby_replicas values to run, in that order.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$root/build}
@@ -54,6 +56,8 @@ ask() {
   standby=$(awk -F': ' 'tolower($1)=="x-leifeng-standby" {print $2}' <<<"$headers")
   echo "${status:-000} $standby"
 }
+# The peak resident set of a process so far, in MiB.
+peak_rss_mib() { awk '/^VmHWM:/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
 # The latest progress line of every log shows nothing left to process.
 idle() {
   local log line
@@ -94,7 +98,8 @@ run_mode() {
     if idle "$dir/a/run.err" "$dir/b/run.err"; then calm=$((calm + 1)); else calm=0; fi
     kill -0 "$pid_a" "$pid_b" 2>/dev/null || die "an instance exited; see $dir/*/run.err"
   done
-  echo "  processed in $(($(now_ms) - t0 - 3000)) ms (both instances idle)"
+  echo "  processed in $(($(now_ms) - t0 - 3000)) ms (both instances idle); peak RSS" \
+    "$(peak_rss_mib "$pid_a") and $(peak_rss_mib "$pid_b") MiB"
   # A volunteer whose partition the second instance owns: the first forwards it there.
   local moved="" id
   for id in "${candidates[@]}"; do
@@ -131,5 +136,4 @@ run_mode() {
   wait "$pid_a" || true
 }
 
-run_mode 1
-run_mode 0
+for mode in ${MODES:-1 0}; do run_mode "$mode"; done
