@@ -7,10 +7,7 @@ namespace leifeng::runtime {
 void RebalanceHandler::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                                     std::vector<RdKafka::TopicPartition*>& partitions) {
   try {
-    if (err == RdKafka::ERR__ASSIGN_PARTITIONS && closing_) {
-      spdlog::debug("assigned {} partitions while closing: no task opened", partitions.size());
-      consumer->assign(partitions);
-    } else if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       spdlog::info("assigned {} partitions", partitions.size());
       listener_.on_assigned(partitions);
       consumer->assign(partitions);

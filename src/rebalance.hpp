@@ -41,15 +41,10 @@ class RebalanceHandler final : public RdKafka::RebalanceCb {
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override;
   void rethrow_pending();
-  // Set around the consumer's close(). An assignment that arrives then (a member that joined
-  // just before its run ended) is accepted without opening tasks: they would close at once,
-  // and the group coordinator no longer answers this member's offset requests.
-  void set_closing(bool closing) { closing_ = closing; }
 
  private:
   RebalanceListener& listener_;
   std::exception_ptr pending_;
-  bool closing_ = false;
 };
 
 // Consumer properties this strategy needs.

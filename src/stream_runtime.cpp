@@ -284,6 +284,10 @@ class StreamRuntime::Impl final : public RecordSink,
   CaughtUpBarrier* barrier_;
   // The first thread opens it at its first assignment; the others subscribe after that.
   JoinOrder* join_order_;
+  // An assignment arrived since the last subscribe(). A caught-up thread that is still
+  // joining waits for it: otherwise its assignment arrives inside the consumer's close(),
+  // where opening the tasks waits 60 s for offsets the coordinator no longer serves.
+  bool joined_ = false;
   // The instance's standby copies ([runtime] standby_replicas; null without): shared by its
   // stream threads, kept across rebalances and client rebuilds, closed when the run ends.
   StandbyPlacement* standby_;
@@ -478,6 +482,9 @@ void StreamRuntime::Impl::connect() {
 }
 
 void StreamRuntime::Impl::subscribe() {
+  joined_ = false;
+  // A thread found caught up before it joined counts again only once it has joined.
+  if (barrier_ != nullptr) barrier_->leave(thread_);
   if (auto err = consumer_->subscribe(topology_.all_source_topics()); err != RdKafka::ERR_NO_ERROR)
     throw std::runtime_error("cannot subscribe: " + RdKafka::err2str(err));
 }
@@ -485,14 +492,12 @@ void StreamRuntime::Impl::subscribe() {
 void StreamRuntime::Impl::disconnect() {
   if (consumer_) {
     // close() revokes the assignment, which commits and closes the tasks.
-    rebalance_.set_closing(true);
     try {
       consumer_->close();
     } catch (const std::exception& e) {
       spdlog::error("closing the consumer: {}", e.what());
     }
     consumer_.reset();
-    rebalance_.set_closing(false);
   }
   if (in_transaction_ && producer_) {
     std::unique_ptr<RdKafka::Error> error(producer_->abort_transaction(kKafkaTimeoutMs));
@@ -598,6 +603,7 @@ void StreamRuntime::Impl::dr_cb(RdKafka::Message& message) {
 
 void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) {
   const auto assigned = Clock::now();
+  joined_ = true;
   if (readiness_ != nullptr) readiness_->assigned();
   if (join_order_ != nullptr && thread_ == 0) join_order_->open();
   // The group's committed offsets: where each task resumes, and where an abort rewinds to.
@@ -1286,11 +1292,11 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
     if (until_caught_up && !commit_due_ && !in_transaction_ && now >= next_check) {
       next_check = now + kCaughtUpCheckInterval;
       if (barrier_ == nullptr) {
-        reached = caught_up();
+        reached = joined_ && caught_up();
       } else {
         // Done when every stream thread is (caught_up_barrier.hpp); until then this one keeps
         // processing what its siblings send it.
-        if (!barrier_->arrived(thread_) && caught_up()) barrier_->arrive(thread_);
+        if (!barrier_->arrived(thread_) && joined_ && caught_up()) barrier_->arrive(thread_);
         reached = barrier_->all();
       }
     }
@@ -1322,14 +1328,12 @@ void StreamRuntime::Impl::drop_clients() {
   delivery_error_.clear();
   close_tasks();
   if (consumer_) {
-    rebalance_.set_closing(true);
     try {
       consumer_->close();
     } catch (const std::exception& e) {
       spdlog::debug("closing the lost consumer: {}", e.what());
     }
     consumer_.reset();
-    rebalance_.set_closing(false);
   }
   try {
     rebalance_.rethrow_pending();

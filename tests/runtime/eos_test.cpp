@@ -365,8 +365,12 @@ TEST(ExactlyOnce, TheSecondStreamThreadJoinsAfterTheFirstHasItsAssignment) {
   {
     std::atomic<bool> stop{false};
     StreamRuntime runtime(names.topology(), options);
+    const auto started = std::chrono::steady_clock::now();
     ASSERT_TRUE(runtime.run_until_caught_up(stop));
     EXPECT_EQ(runtime.stats().processed, 10000);
+    // The second thread, joining after the first has done the work, must not end its run
+    // before its assignment arrives: inside close() that assignment waited 60 s for offsets.
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
   }
   const std::string text = log.text();
   EXPECT_TRUE(log.contains("stream thread 2 joins the group after the first thread's assignment"))

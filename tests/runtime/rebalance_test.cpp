@@ -1,5 +1,5 @@
 // The rebalance callback (src/rebalance.hpp): it hands assignments and revocations to the
-// runtime, except an assignment that arrives while the consumer closes.
+// runtime and completes them on the consumer.
 #include "rebalance.hpp"
 
 #include <gtest/gtest.h>
@@ -69,30 +69,6 @@ TEST(Rebalance, AnAssignmentOpensTasksAndARevocationClosesThem) {
   EXPECT_EQ(listener.revoked, 1);
   EXPECT_FALSE(listener.lost_any);
   EXPECT_EQ(assignment_size(*consumer), 0);
-  consumer->close();
-}
-
-// A stream thread that joined just before its run ended (the group was caught up) got its
-// assignment inside close(); opening its tasks asked the group coordinator for their offsets,
-// which no longer answered the closing member, and the run waited 60 s for the timeout.
-TEST(Rebalance, AnAssignmentWhileClosingIsAcceptedWithoutOpeningTasks) {
-  RecordingListener listener;
-  RebalanceHandler handler(listener);
-  auto consumer = idle_consumer();
-  Partitions partitions(2);
-  handler.set_closing(true);
-  handler.rebalance_cb(consumer.get(), RdKafka::ERR__ASSIGN_PARTITIONS, partitions.list);
-  EXPECT_EQ(listener.assigned, 0);
-  EXPECT_EQ(assignment_size(*consumer), 2);  // librdkafka's rebalance goes on
-  // The revocation that follows still reaches the runtime (nothing to commit or close).
-  handler.rebalance_cb(consumer.get(), RdKafka::ERR__REVOKE_PARTITIONS, partitions.list);
-  EXPECT_EQ(listener.revoked, 1);
-  EXPECT_EQ(assignment_size(*consumer), 0);
-  EXPECT_NO_THROW(handler.rethrow_pending());
-  // Closed and reopened clients (a rebuild) open tasks again.
-  handler.set_closing(false);
-  handler.rebalance_cb(consumer.get(), RdKafka::ERR__ASSIGN_PARTITIONS, partitions.list);
-  EXPECT_EQ(listener.assigned, 2);
   consumer->close();
 }
 
