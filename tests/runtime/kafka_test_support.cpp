@@ -11,11 +11,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 #include "leifeng/runtime/topic_admin.hpp"
 
@@ -278,6 +280,12 @@ std::vector<ReadRecord> read_committed(const std::string& bootstrap, const std::
     }
   }
   if (partitions.empty()) throw std::runtime_error("no topic " + topic);
+  // A commit returns before the broker has written its markers; until then the last stable
+  // offset, where a read_committed reader sees the end, stops before that transaction. Wait
+  // for the markers a little (an abandoned transaction stays open until it times out).
+  const std::map<std::string, int> whole{{topic, static_cast<int>(partitions.size())}};
+  for (int wait = 0; wait < 60 && open_transactions(bootstrap, whole) > 0; ++wait)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   consumer->assign(partitions);
   std::set<int32_t> at_end;
   std::vector<ReadRecord> records;
