@@ -48,9 +48,11 @@ std::vector<int64_t> lookup(rd_kafka_t* client, const std::vector<TopicPartition
                             int64_t query, bool none_is_an_answer, int timeout_ms,
                             const std::string& what) {
   using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  const auto started = Clock::now();
+  const auto deadline = started + std::chrono::milliseconds(timeout_ms);
   for (auto backoff = std::chrono::milliseconds(10);;
-       backoff = std::min(backoff * 2, std::chrono::milliseconds(500))) {
+       backoff = next_lookup_pause(backoff, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                Clock::now() - started))) {
     PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
     for (const auto& [topic, partition] : partitions)
       rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = query;
@@ -80,6 +82,12 @@ std::vector<int64_t> lookup(rd_kafka_t* client, const std::vector<TopicPartition
 }
 
 }  // namespace
+
+std::chrono::milliseconds next_lookup_pause(std::chrono::milliseconds pause,
+                                            std::chrono::milliseconds elapsed) {
+  if (elapsed < kQuickLookupRetries) return std::chrono::milliseconds(10);
+  return std::clamp(pause * 2, std::chrono::milliseconds(20), std::chrono::milliseconds(500));
+}
 
 std::vector<int64_t> list_offsets(rd_kafka_t* client,
                                   const std::vector<TopicPartitionId>& partitions,

@@ -9,6 +9,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
+#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -32,6 +33,15 @@ class OffsetLookupError : public std::runtime_error {
 };
 
 enum class OffsetBound { beginning, end };
+
+// The pause before asking again after a transient error, `elapsed` after the first attempt:
+// 10 ms for the first kQuickLookupRetries, since a topic created a moment ago gets its leader
+// 0.1-0.3 s later on a one-node KRaft broker and pauses doubling from 10 ms found it up to
+// 150 ms late (a fresh application's first restore took 105-205 ms for no record); then
+// doubling from 20 ms up to 500 ms, for leaders that move for longer.
+inline constexpr std::chrono::milliseconds kQuickLookupRetries{300};
+std::chrono::milliseconds next_lookup_pause(std::chrono::milliseconds pause,
+                                            std::chrono::milliseconds elapsed);
 
 // The first offset (beginning) or the offset after the last readable record (end: the last
 // stable offset under read_committed, the default isolation level) of each partition, in
