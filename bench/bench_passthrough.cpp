@@ -4,6 +4,7 @@
 // (read_committed), then print one line: "<mode> <records> records <seconds> s <cpu> cpu-s".
 //
 //   bench_passthrough consume     --bootstrap HOST:PORT --topics T1,T2,...
+//                                 [--queued-min-messages N]
 //   bench_passthrough passthrough --bootstrap HOST:PORT --topics T1,T2,... --output TOPIC
 //                                 --id RUN_ID [--commit-interval-ms 100]
 //                                 [--queued-min-messages N]
@@ -15,10 +16,11 @@
 // copy from the topics' ends, until SIGINT or SIGTERM, committing as soon as nothing fetched
 // waits (at most every 10 ms) or at the commit interval, as `leifeng run` does under light
 // load: the floor of the latency benchmark (scripts/bench-latency.sh) on the same broker.
-// --queued-min-messages sets the copy's consumer's queued.min.messages (librdkafka's default,
-// 100,000, when absent): librdkafka 2.0.2 stops fetching while the consumer's local queue holds
-// that many messages and looks again only when its fetcher wakes, up to a second later, which
-// bounds a copy that is faster than 100,000 records a second (BENCHMARKS.md, "Live path").
+// --queued-min-messages sets the consumer's queued.min.messages (librdkafka's default, 100,000,
+// when absent): librdkafka 2.0.2 stops fetching while the consumer's local queue holds that
+// many messages and looks again only when its fetcher wakes, up to a second later, which
+// bounds a copy that is faster than 100,000 records a second, and now and then adds that
+// second to the bare consume (BENCHMARKS.md, "Live path").
 #include <librdkafka/rdkafkacpp.h>
 #include <sys/resource.h>
 
@@ -98,12 +100,16 @@ struct Result {
   double seconds = 0;
 };
 
-Result consume(const std::string& bootstrap, const std::vector<std::string>& topics) {
+Result consume(const std::string& bootstrap, const std::vector<std::string>& topics,
+               const std::string& queued_min_messages) {
   std::string error;
   auto conf = conf_of({{"bootstrap.servers", bootstrap},
                        {"group.id", "bench-consume-unused"},
                        {"isolation.level", "read_committed"},
                        {"enable.auto.commit", "false"}});
+  if (!queued_min_messages.empty() &&
+      conf->set("queued.min.messages", queued_min_messages, error) != RdKafka::Conf::CONF_OK)
+    throw std::runtime_error(error);
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(
       RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer) throw std::runtime_error(error);
@@ -254,7 +260,7 @@ int main(int argc, char** argv) {
     const auto topics = split(args.at("--topics"));
     Result result;
     if (mode == "consume") {
-      result = consume(bootstrap, topics);
+      result = consume(bootstrap, topics, args.at("--queued-min-messages"));
     } else if (mode == "passthrough" || mode == "serve") {
       std::signal(SIGINT, stop_serving);
       std::signal(SIGTERM, stop_serving);
