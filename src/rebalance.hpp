@@ -25,7 +25,8 @@ namespace leifeng::runtime {
 class RebalanceListener {
  public:
   virtual ~RebalanceListener() = default;
-  // Before the consumer starts fetching `partitions`: open and restore the tasks.
+  // Before the consumer starts fetching `partitions`: open and restore the tasks, and set
+  // each partition's offset to where fetching starts (assign() then uses it as given).
   virtual void on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) = 0;
   // Before the partitions are taken away. `lost` = the group already gave them to another
   // member (session expired): the open transaction must abort, not commit.

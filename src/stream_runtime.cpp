@@ -617,6 +617,14 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   // the new one.
   if (auto err = consumer_->committed(committed, kKafkaTimeoutMs); err != RdKafka::ERR_NO_ERROR)
     throw ClientsLostError("cannot read committed offsets: " + RdKafka::err2str(err));
+  // The consumer starts from these offsets, not from its own query of them: librdkafka 2.0.2
+  // never retries that query when the whole request fails with NOT_COORDINATOR (the group
+  // coordinator moving, e.g. in a rolling restart of the brokers), and the partitions then
+  // stay unfetched for good (confluentinc/librdkafka#5586). committed() above retries.
+  for (std::size_t i = 0; i < partitions.size(); ++i) {
+    const int64_t offset = committed[i]->offset();
+    partitions[i]->set_offset(offset >= 0 ? offset : RdKafka::Topic::OFFSET_BEGINNING);
+  }
 
   std::vector<TaskId> to_open;
   for (const auto* tp : committed) {
