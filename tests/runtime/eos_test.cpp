@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -344,6 +345,50 @@ TEST(ExactlyOnce, ACatchUpKeepsFetchingPastAHundredThousandQueuedRecords) {
   EXPECT_FALSE(log.contains("queued.min.messages exceeded"))
       << "the fetcher stopped at queued.min.messages";
   std::filesystem::remove_all(options.state_dir);
+}
+
+// An assignment starts fetching at the committed offsets the runtime read itself, not at
+// librdkafka's own query of them: librdkafka 2.0.2 never retries that query when the whole
+// request fails with NOT_COORDINATOR (the group coordinator moving), and the partitions stay
+// unfetched (confluentinc/librdkafka#5586; it stalled a rolling-restart test). librdkafka's
+// group log must show each input partition started at an offset and no query of its own.
+TEST(ExactlyOnce, AnAssignmentStartsAtTheCommittedOffsetsTheRuntimeRead) {
+  const std::string bootstrap = test_bootstrap_servers();
+  const TwoStage names;
+  names.create_topics(bootstrap, 2, 1, 1);
+  std::map<std::string, int64_t> expected;
+  produce_all(bootstrap, names.input, keyed_events(400, 20, 0, expected));
+  RuntimeOptions options = names.options(bootstrap);
+  options.partitions = 1;
+  options.threads = 1;
+  std::atomic<bool> stop{false};
+  {
+    StreamRuntime runtime(names.topology(), options);
+    ASSERT_TRUE(runtime.run_until_caught_up(stop));
+  }
+  // The second run resumes where the first committed.
+  produce_all(bootstrap, names.input, keyed_events(100, 20, 400, expected));
+  options.kafka["debug"] = "cgrp";
+  CapturedLog log;  // outlives the runtime's clients
+  {
+    StreamRuntime runtime(names.topology(), options);
+    ASSERT_TRUE(runtime.run_until_caught_up(stop));
+    EXPECT_EQ(runtime.stats().processed, 200);
+  }
+  const std::string text = log.text();
+  for (int partition = 0; partition < 2; ++partition) {
+    const std::string started = "Starting pending assigned partition " + names.input + " [" +
+                                std::to_string(partition) + "] at offset ";
+    const auto at = text.find(started);
+    ASSERT_NE(at, std::string::npos) << "no start of partition " << partition << " logged";
+    // Started at a number: the committed offset (a logical one would be BEGINNING or STORED).
+    EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(text[at + started.size()])))
+        << text.substr(at, started.size() + 20);
+  }
+  EXPECT_FALSE(log.contains("Querying committed offset for pending assigned partition"))
+      << "librdkafka queried committed offsets itself";
+  EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.counts), expected), "");
+  std::filesystem::remove_all(names.state_dir());
 }
 
 // [runtime] threads: the second stream thread joins the group once the first has its
