@@ -620,7 +620,8 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   // The consumer starts from these offsets, not from its own query of them: librdkafka 2.0.2
   // never retries that query when the whole request fails with NOT_COORDINATOR (the group
   // coordinator moving, e.g. in a rolling restart of the brokers), and the partitions then
-  // stay unfetched for good (confluentinc/librdkafka#5586). committed() above retries.
+  // stay unfetched for good (confluentinc/librdkafka#5586). committed() above answers or
+  // fails, and a failure rebuilds the clients.
   for (std::size_t i = 0; i < partitions.size(); ++i) {
     const int64_t offset = committed[i]->offset();
     partitions[i]->set_offset(offset >= 0 ? offset : RdKafka::Topic::OFFSET_BEGINNING);
