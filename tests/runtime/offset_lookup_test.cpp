@@ -22,7 +22,7 @@ TEST(OffsetLookupPause, ThenDoublesUpToHalfASecond) {
   EXPECT_EQ(pause, milliseconds(20));
   pause = next_lookup_pause(pause, milliseconds(400));
   EXPECT_EQ(pause, milliseconds(40));
-  for (int i = 0; i < 10; ++i) pause = next_lookup_pause(pause, milliseconds(1000 * i));
+  for (int i = 1; i <= 10; ++i) pause = next_lookup_pause(pause, milliseconds(1000 * i));
   EXPECT_EQ(pause, milliseconds(500));
 }
 
