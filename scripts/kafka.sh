@@ -152,7 +152,7 @@ wait_ready() {
 # asking one of them then sees fewer brokers than replication factor 3 needs (topic creation
 # failed so, once, in a test right after `start --brokers 3`). Needs kcat; without it, skipped.
 wait_registered() {
-  local n=$1 deadline=$((SECONDS + 30)) k address args=()
+  local n=$1 deadline=$((SECONDS + 30)) address args=()
   command -v kcat > /dev/null || return 0
   if [ -n "$(security_mode)" ]; then
     args=(-X security.protocol=SASL_SSL -X sasl.mechanisms=SCRAM-SHA-512 -X sasl.username=admin

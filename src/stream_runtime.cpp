@@ -1135,7 +1135,7 @@ bool StreamRuntime::Impl::caught_up() {
   // Targets: the snapshot for external inputs and what this instance wrote to repartition
   // topics first. While the group is behind on them (a catch-up's start) the repartition
   // topics' current ends are not needed, and asking right after this run created those topics
-  // waited for their leaders: librdkafka retried NOT_LEADER for 0.3 s before a fresh
+  // waited for their leaders: the offset lookup retried NOT_LEADER for 0.3 s before a fresh
   // application's first join.
   std::map<TopicPartitionId, int64_t> targets = input_ends_;
   for (const auto& [key, end] : written_ends()) {
