@@ -9,8 +9,8 @@
 namespace leifeng::app {
 
 // Tables are taken once at the end (Processor::finish): the same final values as the live
-// per-update records, without formatting one per event. County deltas go one message per event
-// (their consumer runs before emit() returns: nothing to save by summing them).
+// per-update records, without formatting one per event. County deltas and match changes go one
+// message each (their consumer runs before emit() returns: nothing to save by batching them).
 inline processors::ProcessorOptions in_process_options(const processors::DomainConfig& config,
                                                        processors::SourceNaming source) {
   processors::ProcessorOptions options;
@@ -18,6 +18,7 @@ inline processors::ProcessorOptions in_process_options(const processors::DomainC
   options.source = std::move(source);
   options.emit_table_updates = false;
   options.sum_county_deltas = false;
+  options.pack_match_changes = false;
   return options;
 }
 

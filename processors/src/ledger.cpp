@@ -60,6 +60,7 @@ LedgerProcessor::LedgerProcessor(const ProcessorOptions& options, runtime::KeyVa
                                  runtime::KeyValueStore* history)
     : AggregateProcessor(schemas::InputTopic::hours, options, store),
       deltas_(county_delta_bound(options.sum_county_deltas)),
+      match_changes_(options.pack_match_changes),
       history_(history) {}
 
 void LedgerProcessor::flush() {
@@ -286,7 +287,7 @@ void LedgerProcessor::rerate(VolunteerState& volunteer, const Profile& before,
   if (options().emit_table_updates) mark_due(volunteer);  // the stars record, at the commit
 }
 
-// One message per area whose pool the volunteer is in before or after: a move between areas
+// One change per area whose pool the volunteer is in before or after: a move between areas
 // leaves the old one's pool and enters the new one's.
 void LedgerProcessor::tell_matching(const Profile& before, const Profile& after,
                                     const std::string& as_of, runtime::Emitter& out) {
@@ -301,18 +302,18 @@ void LedgerProcessor::tell_matching(const Profile& before, const Profile& after,
   if (was && before.home_area != after.home_area) {
     change.area = before.home_area;
     change.before = was;
-    emit_match_change(out, outputs::kMatchChanges, change);
+    match_changes_.add(out, outputs::kMatchChanges, change);
     change.before.reset();
   }
   if (now) {
     change.area = after.home_area;
     if (before.home_area == after.home_area) change.before = was;
     change.after = now;
-    emit_match_change(out, outputs::kMatchChanges, change);
+    match_changes_.add(out, outputs::kMatchChanges, change);
   } else if (was && before.home_area == after.home_area) {
     change.area = before.home_area;
     change.before = was;
-    emit_match_change(out, outputs::kMatchChanges, change);
+    match_changes_.add(out, outputs::kMatchChanges, change);
   }
 }
 
@@ -340,6 +341,7 @@ void LedgerProcessor::finish(runtime::Emitter& out) {
 
 void LedgerProcessor::before_commit(runtime::Emitter& out) {
   deltas_.emit(out, outputs::kCountyDeltas);
+  match_changes_.emit(out, outputs::kMatchChanges);
   take_due([&](const std::string& volunteer_id, const VolunteerState& state) {
     out.emit(outputs::kStars, volunteer_id, schemas::to_json(star_record(volunteer_id, state)));
   });

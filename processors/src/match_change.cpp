@@ -11,6 +11,7 @@ namespace leifeng::processors {
 namespace {
 
 constexpr uint8_t kVersion = 1;
+constexpr uint8_t kListVersion = 2;
 
 // Writes at a cursor into a string sized beforehand: one allocation per message and no
 // length check per byte (a push_back per byte was a visible share of matching's cost).
@@ -94,12 +95,8 @@ class Reader {
   bool ok_ = true;
 };
 
-}  // namespace
-
-std::string encode_match_change(const MatchChange& change) {
-  const std::string_view as_of = capped(change.as_of);
-  const std::string_view id = capped(change.id);
-  size_t size = 1 + 1 + 4 + 2 + as_of.size() + 2 + id.size();
+size_t encoded_size(const MatchChange& change) {
+  size_t size = 1 + 1 + 4 + 2 + capped(change.as_of).size() + 2 + capped(change.id).size();
   switch (change.kind) {
     case MatchChange::Kind::volunteer:
       size += 1 + (change.before ? kProfileBytes : 0) + (change.after ? kProfileBytes : 0);
@@ -111,13 +108,17 @@ std::string encode_match_change(const MatchChange& change) {
       size += 1;
       break;
   }
-  std::string bytes(size, '\0');
-  Writer out(bytes.data());
+  return size;
+}
+
+// Writes the encoded_size(change) bytes of version 1 at `at`.
+void encode_into(const MatchChange& change, char* at) {
+  Writer out(at);
   out.u8(kVersion);
   out.u8(static_cast<uint8_t>(change.kind));
   out.u32(change.area);
-  out.text(as_of);
-  out.text(id);
+  out.text(capped(change.as_of));
+  out.text(capped(change.id));
   switch (change.kind) {
     case MatchChange::Kind::volunteer:
       out.u8(static_cast<uint8_t>((change.before ? 1 : 0) | (change.after ? 2 : 0)));
@@ -132,6 +133,13 @@ std::string encode_match_change(const MatchChange& change) {
       out.u8(change.status);
       break;
   }
+}
+
+}  // namespace
+
+std::string encode_match_change(const MatchChange& change) {
+  std::string bytes(encoded_size(change), '\0');
+  encode_into(change, bytes.data());
   return bytes;
 }
 
@@ -181,6 +189,51 @@ std::optional<MatchChange> decode_match_change(std::string_view bytes) {
 void emit_match_change(runtime::Emitter& out, std::string_view stream, const MatchChange& change) {
   const std::array<char, 6> key = schemas::AreaCode{change.area}.digits();
   out.emit(stream, std::string_view(key.data(), key.size()), encode_match_change(change));
+}
+
+void start_match_change_list(std::string& list) {
+  list.assign(kMatchChangeListHeaderBytes, '\0');
+  list[0] = static_cast<char>(kListVersion);
+}
+
+size_t append_match_change(std::string& list, const MatchChange& change) {
+  const size_t size = encoded_size(change);
+  if (size > 0xFFFF) return 0;  // ids and timestamps this long fail validation upstream
+  const size_t at = list.size();
+  list.resize(at + 2 + size);
+  Writer length(list.data() + at);
+  length.u16(static_cast<uint16_t>(size));
+  encode_into(change, list.data() + at + 2);
+  Writer count(list.data() + 1);
+  count.u16(static_cast<uint16_t>(match_change_list_count(list) + 1));
+  return 2 + size;
+}
+
+size_t match_change_list_count(std::string_view list) {
+  Reader in(list.substr(1, 2));
+  return in.u16();
+}
+
+bool decode_match_changes(std::string_view bytes, std::vector<MatchChange>& changes,
+                          size_t& count) {
+  if (changes.empty()) changes.resize(1);
+  if (!bytes.empty() && static_cast<uint8_t>(bytes[0]) == kVersion) {
+    count = 1;
+    return decode_match_change(bytes, changes[0]);
+  }
+  Reader in(bytes);
+  if (in.u8() != kListVersion) return false;
+  const size_t listed = in.u16();
+  if (!in.ok() || listed == 0) return false;
+  // The vector grows with the changes actually decoded, not with the count a message claims.
+  for (count = 0; count < listed; ++count) {
+    const std::string_view entry = in.text();
+    if (!in.ok()) return false;
+    if (count == changes.size()) changes.emplace_back();
+    if (!decode_match_change(entry, changes[count])) return false;
+    if (changes[count].area != changes[0].area) return false;
+  }
+  return in.done();
 }
 
 }  // namespace leifeng::processors

@@ -237,14 +237,16 @@ void MatchingProcessor::flush() {
 
 runtime::Outcome MatchingProcessor::process(const runtime::InputRecord& record,
                                             runtime::Emitter& out) {
-  if (!decode_match_change(record.value, change_)) {
+  size_t count = 0;
+  if (!decode_match_changes(record.value, changes_, count)) {
     // Only leifeng writes this stream; a bad record means a foreign writer or a format change.
-    emit_dead_letter(record,
-                     {schemas::Reason::malformed, "", "not a match change of format version 1"},
-                     std::nullopt, std::nullopt, std::nullopt, options_, out);
+    // A list is checked whole before any of it is applied: all of it is dead-lettered or none.
+    emit_dead_letter(
+        record, {schemas::Reason::malformed, "", "not a match change of format version 1 or 2"},
+        std::nullopt, std::nullopt, std::nullopt, options_, out);
     return runtime::Outcome::dead_lettered;
   }
-  apply(change_, out);
+  for (size_t i = 0; i < count; ++i) apply(changes_[i], out);
   return runtime::Outcome::applied;
 }
 

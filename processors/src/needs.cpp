@@ -31,7 +31,8 @@ int64_t fulfil_minutes(int64_t posted_epoch_nanos, int64_t fulfilled_epoch_nanos
 
 NeedsProcessor::NeedsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store)
     : AggregateProcessor(schemas::InputTopic::needs, options, store),
-      deltas_(county_delta_bound(options.sum_county_deltas)) {}
+      deltas_(county_delta_bound(options.sum_county_deltas)),
+      match_changes_(options.pack_match_changes) {}
 
 Verdict NeedsProcessor::apply_to(NeedState* state, const schemas::Event& event,
                                  runtime::Emitter& out) {
@@ -114,7 +115,7 @@ Verdict NeedsProcessor::apply_to(NeedState* state, const schemas::Event& event,
       change.kind = MatchChange::Kind::need_status;
       change.status = static_cast<uint8_t>(state->status);
     }
-    emit_match_change(out, outputs::kMatchChanges, change);
+    match_changes_.add(out, outputs::kMatchChanges, change);
   }
   if (options().emit_table_updates) mark_due(*state);  // the needs-status record, at the commit
   return Verdict::applied();
@@ -150,6 +151,7 @@ void NeedsProcessor::finish(runtime::Emitter& out) {
 
 void NeedsProcessor::before_commit(runtime::Emitter& out) {
   deltas_.emit(out, outputs::kCountyDeltas);
+  match_changes_.emit(out, outputs::kMatchChanges);
   take_due([&](const std::string& need_id, const NeedState& state) {
     out.emit(outputs::kNeedsStatus, need_id, schemas::to_json(status_record(need_id, state)));
   });

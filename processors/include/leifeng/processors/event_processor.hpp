@@ -46,6 +46,9 @@ struct ProcessorOptions {
   // county-stats processor, so that a cell's as_of follows the input order across processors
   // and nothing is summed twice.
   bool sum_county_deltas = true;
+  // Send the match changes of a commit interval as one list per area (live,
+  // MatchChangeBatch). The in-process replays turn this off, for the same reason as above.
+  bool pack_match_changes = true;
 };
 
 // What became of one input: applied, a duplicate, or dead-lettered with its rejection.

@@ -15,6 +15,7 @@
 #include "leifeng/processors/internal/applied_events.hpp"
 #include "leifeng/processors/internal/hour_logs.hpp"
 #include "leifeng/processors/internal/volunteer_tallies.hpp"
+#include "leifeng/processors/match_change_batch.hpp"
 #include "leifeng/processors/star_history.hpp"
 
 namespace leifeng::processors {
@@ -76,8 +77,9 @@ class LedgerProcessor : public AggregateProcessor<VolunteerState> {
 
   void flush() override;
   void finish(runtime::Emitter& out) override;  // the stars table, when deferred
-  // The county deltas summed since the last commit (CountyDeltaBatch) and one stars record
-  // per volunteer changed since then, sent now.
+  // The county deltas summed since the last commit (CountyDeltaBatch), the match changes
+  // since then (MatchChangeBatch) and one stars record per volunteer changed since then, sent
+  // now.
   void before_commit(runtime::Emitter& out) override;
   // A volunteer's kept star changes, or null (tests, audit).
   const StarHistory* star_history(const std::string& volunteer_id) {
@@ -129,6 +131,7 @@ class LedgerProcessor : public AggregateProcessor<VolunteerState> {
                      runtime::Emitter& out);
 
   CountyDeltaBatch deltas_;
+  MatchChangeBatch match_changes_;
   runtime::TypedStore<StarHistory> history_;
 };
 

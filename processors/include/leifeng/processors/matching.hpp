@@ -247,7 +247,7 @@ class MatchingProcessor : public runtime::Processor {
   runtime::TypedStore<VolunteerPool> pools_;
   runtime::TypedStore<OpenNeeds> open_needs_;
   int64_t needs_revised_ = 0;
-  MatchChange change_;  // the message being applied, decoded into reused buffers
+  std::vector<MatchChange> changes_;  // the message being applied, decoded into reused buffers
   // top_candidates' scratch: the best of one rank group, as a heap.
   struct GroupEntry {
     uint64_t hash;

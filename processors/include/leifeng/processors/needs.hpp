@@ -9,6 +9,7 @@
 
 #include "leifeng/processors/county_delta.hpp"
 #include "leifeng/processors/event_processor.hpp"
+#include "leifeng/processors/match_change_batch.hpp"
 
 namespace leifeng::processors {
 
@@ -48,8 +49,9 @@ class NeedsProcessor : public AggregateProcessor<NeedState> {
   NeedsProcessor(const ProcessorOptions& options, runtime::KeyValueStore* store);
 
   void finish(runtime::Emitter& out) override;  // the needs-status table, when deferred
-  // The county deltas summed since the last commit (CountyDeltaBatch) and one needs-status
-  // record per need changed since then, sent now.
+  // The county deltas summed since the last commit (CountyDeltaBatch), the match changes
+  // since then (MatchChangeBatch) and one needs-status record per need changed since then,
+  // sent now.
   void before_commit(runtime::Emitter& out) override;
   static schemas::NeedStatusRecord status_record(const std::string& need_id,
                                                  const NeedState& state);
@@ -59,6 +61,7 @@ class NeedsProcessor : public AggregateProcessor<NeedState> {
 
  private:
   CountyDeltaBatch deltas_;
+  MatchChangeBatch match_changes_;
 };
 
 }  // namespace leifeng::processors
