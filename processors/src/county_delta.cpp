@@ -56,6 +56,8 @@ constexpr std::array<std::string_view, kMetricCount> kMetricNames = {
 
 constexpr uint8_t kFormatVersion = 1;
 constexpr uint8_t kFormatVersionWithStation = 2;  // version 1 and a station use after the changes
+constexpr uint8_t kFormatVersionList = 3;         // deltas of versions 1 and 2 of one area
+constexpr size_t kListHeaderBytes = 1 + 2;        // version, count
 
 void append_digits(std::string& out, int64_t value, int width) {
   char buffer[24];
@@ -132,8 +134,9 @@ std::string Period::str() const {
 namespace {
 // The wire format: version (1), area (4), as_of size (2), as_of, count (2), then per change
 // period kind (1), period value (4), metric (1), delta (8); version 2 then adds a station use:
-// date (4, days since 1970-01-01), station id size (2), station id. Little-endian hosts only
-// (x86-64, arm64), fields copied with memcpy at a moving pointer.
+// date (4, days since 1970-01-01), station id size (2), station id. Version 3 is a list of
+// these (CountyDeltaMessage). Little-endian hosts only (x86-64, arm64), fields copied with
+// memcpy at a moving pointer.
 constexpr size_t kHeaderBytes = 1 + 4 + 2;
 constexpr size_t kChangeBytes = CountyDeltaReader::kChangeBytes;
 
@@ -230,6 +233,49 @@ bool CountyDeltaReader::open(std::string_view in) {
   return true;
 }
 
+bool CountyDeltaMessage::open(std::string_view in) {
+  if (deltas_.empty()) deltas_.resize(1);
+  if (in.empty() || static_cast<uint8_t>(in[0]) != kFormatVersionList) {
+    count_ = 1;
+    return deltas_[0].open(in);
+  }
+  if (in.size() < kListHeaderBytes) return false;
+  uint16_t listed = 0;
+  read(in.data() + 1, listed);
+  if (listed == 0) return false;
+  size_t at = kListHeaderBytes;
+  for (count_ = 0; count_ < listed; ++count_) {
+    uint32_t size = 0;
+    if (in.size() - at < sizeof size) return false;
+    read(in.data() + at, size);
+    at += sizeof size;
+    if (in.size() - at < size) return false;
+    const std::string_view delta = in.substr(at, size);
+    at += size;
+    // A list holds deltas, never lists; each a delta of the one area.
+    if (delta.empty() || static_cast<uint8_t>(delta[0]) == kFormatVersionList) return false;
+    if (count_ == deltas_.size()) deltas_.emplace_back();
+    if (!deltas_[count_].open(delta)) return false;
+    if (deltas_[count_].area() != deltas_[0].area()) return false;
+  }
+  return at == in.size();
+}
+
+void CountyDeltaListWriter::start() {
+  bytes_.assign(kListHeaderBytes, '\0');
+  bytes_[0] = static_cast<char>(kFormatVersionList);
+  count_ = 0;
+}
+
+void CountyDeltaListWriter::add(std::string_view delta) {
+  const size_t at = bytes_.size();
+  bytes_.resize(at + sizeof(uint32_t) + delta.size());
+  std::memcpy(write<uint32_t>(bytes_.data() + at, static_cast<uint32_t>(delta.size())),
+              delta.data(), delta.size());
+  ++count_;
+  write<uint16_t>(bytes_.data() + 1, static_cast<uint16_t>(count_));
+}
+
 void encode_county_delta_into(const CountyDelta& delta, std::string& out) {
   CountyDeltaWriter writer;
   writer.begin(delta.area.value, delta.as_of, delta.changes.size());
@@ -265,6 +311,23 @@ std::optional<CountyDelta> decode_county_delta(std::string_view bytes) {
   CountyDelta delta;
   if (!decode_county_delta_into(bytes, delta)) return std::nullopt;
   return delta;
+}
+
+bool decode_county_deltas(std::string_view bytes, std::vector<CountyDelta>& deltas) {
+  CountyDeltaMessage message;
+  if (!message.open(bytes)) return false;
+  deltas.clear();
+  for (size_t i = 0; i < message.size(); ++i) {
+    const CountyDeltaReader& reader = message[i];
+    CountyDelta& delta = deltas.emplace_back();
+    delta.area = reader.area();
+    delta.as_of.assign(reader.as_of());
+    for (size_t c = 0; c < reader.size(); ++c) delta.changes.push_back(reader.change(c));
+    if (reader.has_station()) {
+      delta.station = StationUse{reader.station_date(), std::string(reader.station_id())};
+    }
+  }
+  return true;
 }
 
 // The sums of the interval, by (area, period), with a hash index (thousands of targets).
@@ -598,8 +661,8 @@ void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic) {
   pending.clear();
 }
 
-// The messages of one area: entries [begin, end), one message per rank (as_of), split where a
-// message would pass kMaxChanges.
+// The deltas of one area: entries [begin, end), one delta per rank (as_of), split where a
+// delta would pass kMaxChanges; sent as lists of at most about kMaxListBytes.
 void CountyDeltaBatch::emit_area(runtime::Emitter& out, std::string_view topic, size_t begin,
                                  size_t end) {
   Pending& pending = *pending_;
@@ -608,8 +671,16 @@ void CountyDeltaBatch::emit_area(runtime::Emitter& out, std::string_view topic, 
   const Pending::Station* station = pending.station_of(area);
   key_ = schemas::AreaCode{area}.digits();  // the key is the six-digit area code
   const std::string_view key(key_.data(), key_.size());
+  list_.start();
   auto send = [&] {
-    if (message_.size() > 0 || message_.has_station()) out.emit(topic, key, message_.finish());
+    if (message_.size() == 0 && !message_.has_station()) return;
+    const std::string_view delta = message_.finish();
+    if (list_.size() > 0 &&
+        (list_.bytes() + delta.size() > kMaxListBytes || list_.size() == UINT16_MAX)) {
+      out.emit(topic, key, list_.message());
+      list_.start();
+    }
+    list_.add(delta);
   };
   while (begin < end) {
     const uint32_t rank = entries[begin].rank;
@@ -639,6 +710,7 @@ void CountyDeltaBatch::emit_area(runtime::Emitter& out, std::string_view topic, 
     }
     send();
   }
+  if (list_.size() > 0) out.emit(topic, key, list_.message());
 }
 
 }  // namespace leifeng::processors

@@ -45,15 +45,15 @@ void CountyStatsProcessor::cell_key(std::string& key, uint32_t area, Period peri
 
 runtime::Outcome CountyStatsProcessor::process(const runtime::InputRecord& record,
                                                runtime::Emitter& out) {
-  CountyDeltaReader delta;
-  if (!delta.open(record.value)) {
+  if (!message_.open(record.value)) {
     // Only leifeng writes this stream; a bad record means a foreign writer or a format change.
+    // A list is checked whole before any of it is applied: all of it is dead-lettered or none.
     emit_dead_letter(
-        record, {schemas::Reason::malformed, "", "not a county delta of format version 1 or 2"},
+        record, {schemas::Reason::malformed, "", "not a county delta of format version 1, 2 or 3"},
         std::nullopt, std::nullopt, std::nullopt, options_, out);
     return runtime::Outcome::dead_lettered;
   }
-  apply(delta, out);
+  for (size_t i = 0; i < message_.size(); ++i) apply(message_[i], out);
   return runtime::Outcome::applied;
 }
 

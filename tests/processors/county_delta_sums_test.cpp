@@ -18,10 +18,12 @@ const schemas::AreaCode kCity{410400};
 struct Messages : runtime::Emitter {
   void emit(std::string_view topic, std::string_view key, std::string_view value) override {
     EXPECT_EQ(topic, "deltas");
-    std::optional<CountyDelta> delta = decode_county_delta(value);
-    ASSERT_TRUE(delta.has_value());
-    EXPECT_EQ(key, delta->area.str());
-    decoded.push_back(std::move(*delta));
+    std::vector<CountyDelta> deltas;
+    ASSERT_TRUE(decode_county_deltas(value, deltas));
+    for (CountyDelta& delta : deltas) {
+      EXPECT_EQ(key, delta.area.str());
+      decoded.push_back(std::move(delta));
+    }
   }
   std::vector<CountyDelta> on(schemas::AreaCode area) const {
     std::vector<CountyDelta> result;

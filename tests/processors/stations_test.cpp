@@ -208,7 +208,9 @@ TEST(StationUseBatch, TellsTheCountyAndItsCity) {
     batch.use_station(schemas::AreaCode{410402}, date, "s1");
     struct Capture : runtime::Emitter {
       void emit(std::string_view, std::string_view key, std::string_view value) override {
-        messages.emplace_back(std::string(key), *decode_county_delta(value));
+        std::vector<CountyDelta> deltas;
+        ASSERT_TRUE(decode_county_deltas(value, deltas));
+        for (CountyDelta& delta : deltas) messages.emplace_back(std::string(key), std::move(delta));
       }
       std::vector<std::pair<std::string, CountyDelta>> messages;
     } out;

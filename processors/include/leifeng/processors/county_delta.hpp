@@ -1,8 +1,9 @@
 // Signed changes to county statistics (SPEC §5), the internal stream between the processors
 // keyed by volunteer, activity or need and the county-stats processor keyed by area. One
-// message per (target area, as_of) and commit interval: key = the six-digit area code, value =
-// a compact binary list of (period, metric, delta), summed over the interval's events, plus
-// the occurred_at of the last event that changed those cells.
+// delta per (target area, as_of) and commit interval: a compact binary list of (period, metric,
+// delta), summed over the interval's events, plus the occurred_at of the last event that
+// changed those cells. Key = the six-digit area code; value = one delta (format versions 1 and
+// 2) or, live, a list of an area's deltas of one commit interval (version 3).
 #pragma once
 
 #include <array>
@@ -146,10 +147,41 @@ class CountyDeltaReader {
   std::string_view station_id_;
 };
 
+// A message of the stream: one delta (version 1 or 2) or a list of them (version 3: version byte
+// 3, the number of deltas (u16, at least 1), then per delta its size (u32) and its bytes; every
+// delta of one area). open() checks every delta before any is read.
+class CountyDeltaMessage {
+ public:
+  // False when `bytes` is not a message of these formats.
+  bool open(std::string_view bytes);
+  size_t size() const { return count_; }
+  const CountyDeltaReader& operator[](size_t i) const { return deltas_[i]; }
+
+ private:
+  std::vector<CountyDeltaReader> deltas_;  // reused; grows with the deltas actually read
+  size_t count_ = 0;
+};
+
+// Builds a version-3 list: start(), add() each delta's bytes, then the message.
+class CountyDeltaListWriter {
+ public:
+  void start();
+  void add(std::string_view delta);
+  size_t size() const { return count_; }
+  size_t bytes() const { return bytes_.size(); }
+  std::string_view message() const { return bytes_; }
+
+ private:
+  std::string bytes_;
+  size_t count_ = 0;
+};
+
 std::string encode_county_delta(const CountyDelta&);
 // The same into `out`, reusing its buffer.
 void encode_county_delta_into(const CountyDelta& delta, std::string& out);
 std::optional<CountyDelta> decode_county_delta(std::string_view bytes);
+// The deltas of a message of any version (tests); false when it is not one.
+bool decode_county_deltas(std::string_view bytes, std::vector<CountyDelta>& deltas);
 // The same into `delta`, reusing its buffers; false (and `delta` unspecified) when `bytes` is
 // not a delta of this format.
 bool decode_county_delta_into(std::string_view bytes, CountyDelta& delta);
@@ -174,9 +206,12 @@ class CountyDeltaBatch {
   // commit is far away. 0: end_event() sends the event's sums at once, one message per area,
   // with the event's as_of (as before issue 17; the in-process replays).
   static constexpr size_t kDefaultMaxTargets = 4096;
-  // At most this many changes per message (a message must fit a Kafka record; the format
-  // counts changes in 16 bits): a larger group is split between cells.
+  // At most this many changes per delta (a message must fit a Kafka record; the format counts
+  // changes in 16 bits): a larger group is split between cells.
   static constexpr size_t kMaxChanges = 4096;
+  // An area's deltas of one emit() go as one list message (format version 3) of at most about
+  // this many bytes, far below a topic's default max.message.bytes (1 MB).
+  static constexpr size_t kMaxListBytes = 256 * 1024;
 
   explicit CountyDeltaBatch(size_t max_targets = kDefaultMaxTargets);
   ~CountyDeltaBatch();
@@ -195,9 +230,9 @@ class CountyDeltaBatch {
   // The current event was applied at `as_of`: its nonzero sums join the pending ones. Emits to
   // output `topic` first when its station needs it, and after when the bound is passed.
   void end_event(runtime::Emitter& out, std::string_view topic, std::string_view as_of);
-  // Emits the pending sums to output `topic` and forgets them. Messages come in area order;
-  // within an area the station's first, then one per as_of in the order the as_ofs came; the
-  // changes of a message in (period, metric) order.
+  // Emits the pending sums to output `topic` and forgets them: per area, in area order, a list
+  // (format version 3) of its deltas, the station's first, then one per as_of in the order the
+  // as_ofs came; the changes of a delta in (period, metric) order.
   void emit(runtime::Emitter& out, std::string_view topic);
   // No pending sums and no deltas of a current event.
   bool empty() const;
@@ -244,7 +279,8 @@ class CountyDeltaBatch {
   struct Pending;  // the interval's sums, in county_delta.cpp
   std::unique_ptr<Pending> pending_;
   std::array<char, 6> key_{};
-  CountyDeltaWriter message_;  // reused: no allocation per message once warm
+  CountyDeltaWriter message_;   // reused: no allocation per message once warm
+  CountyDeltaListWriter list_;  // emit_area's list, reused
 };
 
 // The bound of a processor's CountyDeltaBatch: summing over the commit interval, or 0: one

@@ -88,6 +88,7 @@ class CountyStatsProcessor : public runtime::Processor {
   std::vector<const CountyCell*> changed_;
   runtime::TypedStore<StationDays> stations_;
   std::string key_;
+  CountyDeltaMessage message_;  // the record being applied, read in place
 };
 
 }  // namespace leifeng::processors
