@@ -4,7 +4,6 @@
 #include <bit>
 #include <cstring>
 #include <tuple>
-#include <unordered_set>
 #include <utility>
 
 #include "leifeng/schemas/copy_text.hpp"
@@ -338,7 +337,6 @@ struct CountyDeltaBatch::Pending {
     Period period;
     uint64_t touched = 0;  // bit m: some event changed metric m by a nonzero sum
     uint32_t as_of = 0;    // index into as_ofs: of the last event that touched the target
-    uint32_t rank = 0;     // emit(): 0 for the station's message, else as_of + 1
     std::array<int64_t, kMetricCount> sums{};
   };
   struct Station {
@@ -355,23 +353,24 @@ struct CountyDeltaBatch::Pending {
     uint64_t key = 0;
     uint32_t target = UINT32_MAX;  // none: an empty slot
   };
-  std::vector<IndexSlot> index;        // size a power of two (or 0), at most half full
-  std::unordered_set<uint32_t> areas;  // of targets and stations
-  std::vector<Station> stations;       // at most one per area
+  std::vector<IndexSlot> index;   // size a power of two (or 0), at most half full
+  std::vector<Station> stations;  // in the order their events came
   // The as_of of each event that touched something, in one buffer (no allocation per event);
   // an event with the as_of of the one before shares its entry.
   std::string as_of_text;
   std::vector<std::pair<uint32_t, uint32_t>> as_of_spans;  // offset, size into as_of_text
-  // emit(): the targets, and a marker (target == kNone) per station area, in message order.
-  static constexpr uint32_t kNone = UINT32_MAX;
+  // emit(): the targets, and per station a marker in its county and one in its city (target =
+  // kStation | the station's index), in message order: by area, then by as_of (the order the
+  // events came).
+  static constexpr uint32_t kStation = 0x80000000u;
   struct Entry {
     uint32_t area;
-    uint32_t rank;
-    uint64_t period_order;
+    uint32_t as_of;
+    uint64_t period_order;  // 0 for a station's marker
     uint32_t target;
     friend bool operator<(const Entry& a, const Entry& b) {
-      return std::tie(a.area, a.rank, a.period_order, a.target) <
-             std::tie(b.area, b.rank, b.period_order, b.target);
+      return std::tie(a.area, a.as_of, a.period_order, a.target) <
+             std::tie(b.area, b.as_of, b.period_order, b.target);
     }
   };
   std::vector<Entry> entries;
@@ -426,20 +425,12 @@ struct CountyDeltaBatch::Pending {
     t.area = area;
     t.period_order = period_order;
     t.period = period;
-    areas.insert(area);
     return t;
-  }
-  const Station* station_of(uint32_t area) const {
-    for (const Station& station : stations) {
-      if (station.area == area || station.city == area) return &station;
-    }
-    return nullptr;
   }
   bool empty() const { return targets.empty() && stations.empty(); }
   void clear() {
     targets.clear();
     std::fill(index.begin(), index.end(), IndexSlot{});
-    areas.clear();
     stations.clear();
     as_of_text.clear();
     as_of_spans.clear();
@@ -539,12 +530,6 @@ void CountyDeltaBatch::end_event(runtime::Emitter& out, std::string_view topic,
                                  std::string_view as_of) {
   if (max_targets_ == 0) return emit_event(out, topic, as_of);
   Pending& pending = *pending_;
-  if (station_.valid &&
-      (pending.areas.count(station_.area) != 0 || pending.areas.count(station_.city) != 0)) {
-    // The station's cells may hold sums of earlier events: those go first, so that the
-    // station's message can go first among what follows in its areas.
-    emit(out, topic);
-  }
   bool as_of_known = false;
   uint32_t as_of_id = 0;
   auto id = [&] {
@@ -574,11 +559,9 @@ void CountyDeltaBatch::end_event(runtime::Emitter& out, std::string_view topic,
   }
   if (station_.valid) {
     pending.stations.push_back({station_.area, station_.city, station_.date, station_.id, id()});
-    pending.areas.insert(station_.area);
-    pending.areas.insert(station_.city);
   }
   clear();
-  if (pending.targets.size() > max_targets_) emit(out, topic);
+  if (pending.targets.size() + pending.stations.size() > max_targets_) emit(out, topic);
 }
 
 // One event's sums, one message per area with its station, at once (max_targets_ == 0).
@@ -642,14 +625,13 @@ void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic) {
   std::vector<Pending::Entry>& entries = pending.entries;
   entries.clear();
   for (uint32_t i = 0; i < pending.targets.size(); ++i) {
-    Pending::Target& t = pending.targets[i];
-    const Pending::Station* station = pending.station_of(t.area);
-    t.rank = station != nullptr && station->as_of == t.as_of ? 0 : t.as_of + 1;
-    entries.push_back({t.area, t.rank, t.period_order, i});
+    const Pending::Target& t = pending.targets[i];
+    entries.push_back({t.area, t.as_of, t.period_order, i});
   }
-  for (const Pending::Station& station : pending.stations) {
-    entries.push_back({station.area, 0, 0, Pending::kNone});
-    entries.push_back({station.city, 0, 0, Pending::kNone});
+  for (uint32_t i = 0; i < pending.stations.size(); ++i) {
+    const Pending::Station& station = pending.stations[i];
+    entries.push_back({station.area, station.as_of, 0, Pending::kStation | i});
+    entries.push_back({station.city, station.as_of, 0, Pending::kStation | i});
   }
   std::sort(entries.begin(), entries.end());
   for (size_t begin = 0; begin < entries.size();) {
@@ -661,14 +643,14 @@ void CountyDeltaBatch::emit(runtime::Emitter& out, std::string_view topic) {
   pending.clear();
 }
 
-// The deltas of one area: entries [begin, end), one delta per rank (as_of), split where a
-// delta would pass kMaxChanges; sent as lists of at most about kMaxListBytes.
+// The deltas of one area: entries [begin, end), one delta per as_of, split where a delta would
+// pass kMaxChanges; the first delta of an as_of carries its first station, a delta of its own
+// each further one (one station per delta). Sent as lists of at most about kMaxListBytes.
 void CountyDeltaBatch::emit_area(runtime::Emitter& out, std::string_view topic, size_t begin,
                                  size_t end) {
   Pending& pending = *pending_;
   const std::vector<Pending::Entry>& entries = pending.entries;
   const uint32_t area = entries[begin].area;
-  const Pending::Station* station = pending.station_of(area);
   key_ = schemas::AreaCode{area}.digits();  // the key is the six-digit area code
   const std::string_view key(key_.data(), key_.size());
   list_.start();
@@ -682,22 +664,35 @@ void CountyDeltaBatch::emit_area(runtime::Emitter& out, std::string_view topic, 
     }
     list_.add(delta);
   };
+  // The station of a marker, or null for a target.
+  auto station_at = [&](size_t i) -> const Pending::Station* {
+    const uint32_t target = entries[i].target;
+    if ((target & Pending::kStation) == 0) return nullptr;
+    return &pending.stations[target & ~Pending::kStation];
+  };
   while (begin < end) {
-    const uint32_t rank = entries[begin].rank;
+    const uint32_t as_of_id = entries[begin].as_of;
+    const size_t group_begin = begin;
     size_t group_end = begin;
     size_t changes = 0;
-    for (; group_end < end && entries[group_end].rank == rank; ++group_end) {
-      if (entries[group_end].target != Pending::kNone) {
+    size_t first_station = end;  // none
+    for (; group_end < end && entries[group_end].as_of == as_of_id; ++group_end) {
+      if (station_at(group_end) != nullptr) {
+        first_station = std::min(first_station, group_end);
+      } else {
         changes +=
             static_cast<size_t>(std::popcount(pending.targets[entries[group_end].target].touched));
       }
     }
-    const std::string_view as_of = pending.as_of(rank == 0 ? station->as_of : rank - 1);
+    const std::string_view as_of = pending.as_of(as_of_id);
     const size_t capacity = std::min(changes, kMaxChanges + kMetricCount);
     message_.begin(area, as_of, capacity);
-    if (rank == 0) message_.station(station->date, station->id);
+    if (first_station != end) {
+      const Pending::Station& station = *station_at(first_station);
+      message_.station(station.date, station.id);
+    }
     for (; begin < group_end; ++begin) {
-      if (entries[begin].target == Pending::kNone) continue;
+      if (station_at(begin) != nullptr) continue;
       const Pending::Target& t = pending.targets[entries[begin].target];
       if (message_.size() + static_cast<size_t>(std::popcount(t.touched)) > capacity) {
         send();  // a whole cell per message
@@ -709,6 +704,14 @@ void CountyDeltaBatch::emit_area(runtime::Emitter& out, std::string_view topic, 
       }
     }
     send();
+    // Events with the same as_of and a station each: the further stations, one delta each.
+    for (size_t i = group_begin; first_station != end && i < group_end; ++i) {
+      const Pending::Station* station = station_at(i);
+      if (station == nullptr || i == first_station) continue;
+      message_.begin(area, as_of, 0);
+      message_.station(station->date, station->id);
+      send();
+    }
   }
   if (list_.size() > 0) out.emit(topic, key, list_.message());
 }

@@ -115,7 +115,9 @@ TEST(CountyDeltaSums, OneMessagePerAreaAndAsOfEachCellWithItsLastEvent) {
   EXPECT_EQ(out.decoded.front().area, kCity);
 }
 
-TEST(CountyDeltaSums, AStationGoesFirstInItsAreasAndASecondOneSendsThePendingFirst) {
+// A station travels in the delta of its event's as_of, in both its areas, in the order the
+// events came: several stations of one commit interval, even in one area, wait for the commit.
+TEST(CountyDeltaSums, StationsGoInTheirEventsDeltasInTheOrderTheEventsCame) {
   CountyDeltaBatch batch;
   Messages out;
   const schemas::LocalDate march_5 = *schemas::parse_date("2027-03-05");
@@ -124,34 +126,43 @@ TEST(CountyDeltaSums, AStationGoesFirstInItsAreasAndASecondOneSendsThePendingFir
   batch.end_event(out, "deltas", "t1");
   batch.add_dated(kCounty, march_5, Metric::activities_completed, 1);
   batch.end_event(out, "deltas", "t2");
-  EXPECT_TRUE(out.decoded.empty());
-  // A second station in the same city: what is pending goes first.
-  batch.use_station(kOtherCounty, march_5, "s2");
+  batch.use_station(kOtherCounty, march_5, "s2");  // a second station in the same city
   batch.end_event(out, "deltas", "t3");
-  ASSERT_FALSE(out.decoded.empty());
-  for (const schemas::AreaCode area : {kCity, kCounty}) {
-    const std::vector<CountyDelta> messages = out.on(area);
-    ASSERT_EQ(messages.size(), 2u) << area.str();
-    ASSERT_TRUE(messages[0].station.has_value());  // the station's message first: t1
-    EXPECT_EQ(messages[0].station->station_id, "s1");
-    EXPECT_EQ(messages[0].as_of, "t1");
-    EXPECT_TRUE(messages[0].changes.empty());  // every cell was changed again at t2
-    EXPECT_EQ(messages[1].as_of, "t2");
-    EXPECT_FALSE(messages[1].station.has_value());
-    EXPECT_EQ(messages[1].changes.size(), 6u);  // published and completed, 3 periods
-  }
-  EXPECT_EQ(out.decoded.size(), 4u);
-  out.decoded.clear();
+  batch.use_station(kCounty, march_5, "s3");  // and two with one as_of in one county
+  batch.end_event(out, "deltas", "t4");
+  batch.use_station(kCounty, march_5, "s4");
+  batch.end_event(out, "deltas", "t4");
+  EXPECT_TRUE(out.decoded.empty());
   batch.emit(out, "deltas");
-  // s2 alone, with no change: a message to the county and its city all the same.
-  ASSERT_EQ(out.decoded.size(), 2u);
-  EXPECT_EQ(out.decoded[0].area, kCity);
-  EXPECT_EQ(out.decoded[1].area, kOtherCounty);
-  for (const CountyDelta& delta : out.decoded) {
-    ASSERT_TRUE(delta.station.has_value());
-    EXPECT_EQ(delta.station->station_id, "s2");
-    EXPECT_EQ(delta.as_of, "t3");
+  auto station = [](const CountyDelta& delta) {
+    return delta.station ? delta.station->station_id : std::string("-");
+  };
+  for (const schemas::AreaCode area : {kCity, kCounty}) {
+    const std::vector<CountyDelta> deltas = out.on(area);
+    const bool city = area == kCity;
+    ASSERT_EQ(deltas.size(), city ? 5u : 4u) << area.str();
+    EXPECT_EQ(deltas[0].as_of, "t1");
+    EXPECT_EQ(station(deltas[0]), "s1");
+    EXPECT_TRUE(deltas[0].changes.empty());  // every cell was changed again at t2
+    EXPECT_EQ(deltas[1].as_of, "t2");
+    EXPECT_EQ(station(deltas[1]), "-");
+    EXPECT_EQ(deltas[1].changes.size(), 6u);  // published and completed, 3 periods
+    size_t next = 2;
+    if (city) {
+      EXPECT_EQ(deltas[next].as_of, "t3");
+      EXPECT_EQ(station(deltas[next++]), "s2");
+    }
+    EXPECT_EQ(deltas[next].as_of, "t4");
+    EXPECT_EQ(station(deltas[next++]), "s3");
+    EXPECT_EQ(deltas[next].as_of, "t4");
+    EXPECT_EQ(station(deltas[next]), "s4");
   }
+  // s2 alone, with no change: a delta to its county all the same.
+  const std::vector<CountyDelta> other = out.on(kOtherCounty);
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(station(other[0]), "s2");
+  EXPECT_EQ(other[0].as_of, "t3");
+  EXPECT_TRUE(other[0].changes.empty());
 }
 
 TEST(CountyDeltaSums, EmitsOnceMoreTargetsThanTheBoundArePending) {
@@ -244,8 +255,9 @@ class County : public runtime::Emitter {
   CountyStatsProcessor county_;
 };
 
-// Random events (cancelling sums, rejected events, repeated as_ofs, stations), committed at
-// random: the cells, their as_of and the stations equal those of one message per event.
+// Random events (cancelling sums, rejected events, repeated as_ofs, stations in a third of
+// them), committed at random: at every commit the cells, their as_of and the stations equal
+// those of one message per event.
 TEST(CountyDeltaSums, CountyStatsEqualThoseOfOneMessagePerEventButRevision) {
   std::mt19937 random(17);
   auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
@@ -277,7 +289,7 @@ TEST(CountyDeltaSums, CountyStatsEqualThoseOfOneMessagePerEventButRevision) {
         }
       }
     }
-    if (pick(30) == 0) {
+    if (pick(3) == 0) {
       const schemas::AreaCode area{areas[pick(4)]};
       const schemas::LocalDate date{days[pick(5)]};
       const char* station = stations[pick(3)];
@@ -293,7 +305,10 @@ TEST(CountyDeltaSums, CountyStatsEqualThoseOfOneMessagePerEventButRevision) {
     const std::string as_of = "t" + std::to_string(pick(10) == 0 ? event / 2 : event);
     per_event.end_event(reference, "deltas", as_of);
     summed.end_event(county, "deltas", as_of);
-    if (pick(100) == 0) summed.emit(county, "deltas");
+    if (pick(100) == 0) {  // a commit: the tables equal the reference's at every one
+      summed.emit(county, "deltas");
+      ASSERT_EQ(county.tables(), reference.tables()) << "after event " << event;
+    }
   }
   summed.emit(county, "deltas");
   const std::vector<std::string> expected = reference.tables();

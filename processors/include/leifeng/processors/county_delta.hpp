@@ -197,14 +197,15 @@ bool decode_county_delta_into(std::string_view bytes, CountyDelta& delta);
 //   such a metric is "touched" and is sent even when the interval's sum nets to 0;
 // - a cell's `as_of` is that of the last event that touched it: per area one message per
 //   distinct as_of, each cell in the message of its last event;
-// - a station use (SPEC §9) may open the day, month and total cells of its area and city; the
-//   message with the station goes first in both areas, and a station whose area or city holds
-//   anything pending sends the pending sums first. So a message carries at most one station.
+// - a station use (SPEC §9) may open the day, month and total cells of its area and city: it
+//   goes in both areas in the delta of its event's as_of, among the others in the order the
+//   events came, as one message per event would have it (a delta carries at most one station:
+//   a further station with the same as_of gets a delta of its own).
 class CountyDeltaBatch {
  public:
-  // Past this many (area, period) targets pending, end_event() emits: bounded memory when a
-  // commit is far away. 0: end_event() sends the event's sums at once, one message per area,
-  // with the event's as_of (as before issue 17; the in-process replays).
+  // Past this many (area, period) targets and stations pending, end_event() emits: bounded
+  // memory when a commit is far away. 0: end_event() sends the event's sums at once, one message
+  // per area, with the event's as_of (as before issue 17; the in-process replays).
   static constexpr size_t kDefaultMaxTargets = 4096;
   // At most this many changes per delta (a message must fit a Kafka record; the format counts
   // changes in 16 bits): a larger group is split between cells.
@@ -228,11 +229,11 @@ class CountyDeltaBatch {
   // Drops the current event's deltas (the pending sums stay).
   void clear();
   // The current event was applied at `as_of`: its nonzero sums join the pending ones. Emits to
-  // output `topic` first when its station needs it, and after when the bound is passed.
+  // output `topic` when the bound is passed.
   void end_event(runtime::Emitter& out, std::string_view topic, std::string_view as_of);
   // Emits the pending sums to output `topic` and forgets them: per area, in area order, a list
-  // (format version 3) of its deltas, the station's first, then one per as_of in the order the
-  // as_ofs came; the changes of a delta in (period, metric) order.
+  // (format version 3) of its deltas, one per as_of in the order the as_ofs came (and one per
+  // further station of an as_of); the changes of a delta in (period, metric) order.
   void emit(runtime::Emitter& out, std::string_view topic);
   // No pending sums and no deltas of a current event.
   bool empty() const;
