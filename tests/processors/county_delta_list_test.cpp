@@ -44,14 +44,23 @@ TEST(CountyDeltaList, ReadsEveryDeltaInOrderAndSingleDeltasToo) {
   ASSERT_TRUE(decode_county_deltas(encode_county_delta(with_station), read));
   EXPECT_EQ(read, std::vector<CountyDelta>{with_station});
 
-  CountyDeltaMessage message;  // reused: a list, then a single delta, then a shorter list
-  ASSERT_TRUE(message.open(list_of(deltas)));
+  // Reused: a list, then a single delta, then a shorter list. It reads the bytes in place, so
+  // they must outlive what it reads.
+  CountyDeltaMessage message;
+  const std::string list = list_of(deltas);
+  ASSERT_TRUE(message.open(list));
   EXPECT_EQ(message.size(), 3u);
   EXPECT_EQ(message[2].station_id(), "s1");
   const std::string single = encode_county_delta(deltas[1]);
   ASSERT_TRUE(message.open(single));
   EXPECT_EQ(message.size(), 1u);
   EXPECT_EQ(message[0].as_of(), "t2");
+  const std::string shorter = list_of({deltas[2], deltas[0]});
+  ASSERT_TRUE(message.open(shorter));
+  EXPECT_EQ(message.size(), 2u);
+  EXPECT_EQ(message[0].station_id(), "s1");
+  EXPECT_FALSE(message[1].has_station());
+  EXPECT_EQ(message[1].as_of(), "t1");
 }
 
 TEST(CountyDeltaList, RejectsWhatItDidNotWrite) {
