@@ -20,31 +20,29 @@ constexpr uint32_t kArea = 410402;
 constexpr uint32_t kOther = 410403;
 constexpr uint8_t kTutoring = 3;  // a service type: skills bit 3
 
-MatchChange volunteer(uint32_t area, const std::string& id, uint8_t stars = 1) {
+MatchChange change_of(MatchChange::Kind kind, uint32_t area, const std::string& id) {
   MatchChange change;
+  change.kind = kind;
   change.area = area;
   change.as_of = kAt;
   change.id = id;
+  return change;
+}
+
+MatchChange volunteer(uint32_t area, const std::string& id, uint8_t stars = 1) {
+  MatchChange change = change_of(MatchChange::Kind::volunteer, area, id);
   change.after = MatchProfile{false, stars, uint16_t{1u << kTutoring}};
   return change;
 }
 
 MatchChange posted(uint32_t area, const std::string& id) {
-  MatchChange change;
-  change.kind = MatchChange::Kind::need_posted;
-  change.area = area;
-  change.as_of = kAt;
-  change.id = id;
+  MatchChange change = change_of(MatchChange::Kind::need_posted, area, id);
   change.service_type = kTutoring;
   return change;
 }
 
 MatchChange status(uint32_t area, const std::string& id, uint8_t value) {
-  MatchChange change;
-  change.kind = MatchChange::Kind::need_status;
-  change.area = area;
-  change.as_of = kAt;
-  change.id = id;
+  MatchChange change = change_of(MatchChange::Kind::need_status, area, id);
   change.status = value;
   return change;
 }
