@@ -92,12 +92,21 @@ std::vector<EmbeddedCluster::TrimmedPartition> EmbeddedCluster::trimmed_partitio
   return trimmed;
 }
 
-void EmbeddedCluster::fail_next_offset_requests(const std::vector<int>& errors) {
-  constexpr int16_t kListOffsetsApiKey = 2;  // the Kafka protocol's number for ListOffsets
+void EmbeddedCluster::fail_next_requests(int16_t api_key, const std::vector<int>& errors) {
   std::vector<rd_kafka_resp_err_t> codes;
   codes.reserve(errors.size());
   for (const int error : errors) codes.push_back(static_cast<rd_kafka_resp_err_t>(error));
-  rd_kafka_mock_push_request_errors_array(cluster_, kListOffsetsApiKey, codes.size(), codes.data());
+  rd_kafka_mock_push_request_errors_array(cluster_, api_key, codes.size(), codes.data());
+}
+
+void EmbeddedCluster::fail_next_offset_requests(const std::vector<int>& errors) {
+  constexpr int16_t kListOffsetsApiKey = 2;  // the Kafka protocol's number for ListOffsets
+  fail_next_requests(kListOffsetsApiKey, errors);
+}
+
+void EmbeddedCluster::fail_next_offset_commits(const std::vector<int>& errors) {
+  constexpr int16_t kOffsetCommitApiKey = 8;  // the Kafka protocol's number for OffsetCommit
+  fail_next_requests(kOffsetCommitApiKey, errors);
 }
 
 }  // namespace leifeng::runtime

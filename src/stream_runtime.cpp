@@ -71,6 +71,8 @@ constexpr int kRecordsPerClockRead = 32;
 // While the connection is lost and nothing else shows it is back, how often the loop asks the
 // cluster for metadata (with kIdlePollMs as the timeout).
 constexpr auto kReconnectProbeInterval = std::chrono::seconds(1);
+// At least once: how soon input offsets the group refused to store are offered again.
+constexpr auto kOffsetsRetryInterval = std::chrono::milliseconds(500);
 
 // At most this many client rebuilds (see rebuild_clients) in this window, then stop.
 constexpr int kRebuildsPerWindow = 10;
@@ -235,6 +237,12 @@ class StreamRuntime::Impl final : public RecordSink,
   // abortable failure aborts, drops buffered state and, when `rewind`, seeks back.
   bool commit(bool rewind);
   void abort(bool rewind);
+  // At least once: commits the input offsets of the last transactions with the consumer.
+  // Returns false when the group refuses (they stay pending for a retry); throws
+  // when it never will accept them.
+  bool commit_input_offsets();
+  // Offers refused input offsets again, once their retry is due and no transaction is open.
+  void retry_refused_offsets(Clock::time_point now);
   void close_tasks();
   // The tasks' restored stores, to the queries (queryable_state.hpp).
   void publish_queryable_state();
@@ -313,6 +321,11 @@ class StreamRuntime::Impl final : public RecordSink,
   bool stores_declared_ = false;  // queries_ knows the stores and their partition counts
   // Kafka topic -> partition -> task, for routing each consumed record.
   std::map<std::string, std::map<int32_t, StreamTask*>, std::less<>> routes_;
+  // At least once: the input offsets of committed transactions that the group has not stored
+  // yet (it refused them), when it first refused and when to offer them again.
+  std::map<TopicPartitionId, int64_t> pending_offsets_;
+  std::optional<Clock::time_point> offsets_refused_since_;
+  Clock::time_point offsets_retry_at_;
   // The last consumed record's route: records come in runs from one partition, and three map
   // lookups by topic name per record showed in the profile. Cleared with routes_.
   struct LastRoute {
@@ -837,13 +850,9 @@ bool StreamRuntime::Impl::commit(bool rewind) {
     }
     if (!offsets.empty() && !exactly_once) {
       in_transaction_ = false;  // committed: a failure below has nothing left to abort
-      RdKafka::ErrorCode err = consumer_->commitSync(offsets);
-      for (const auto* tp : offsets) {
-        if (err == RdKafka::ERR_NO_ERROR) err = tp->err();
-      }
-      if (err != RdKafka::ERR_NO_ERROR)
-        throw std::runtime_error("transaction committed, but not its input offsets: " +
-                                 RdKafka::err2str(err));
+      for (const auto* tp : offsets)
+        pending_offsets_[{tp->topic(), tp->partition()}] = tp->offset();
+      commit_input_offsets();
     }
     spdlog::debug(
         "committed a transaction: records={} prepare_ms={} flush_ms={} offsets_ms={} commit_ms={}",
@@ -860,6 +869,57 @@ bool StreamRuntime::Impl::commit(bool rewind) {
   if (queries_ != nullptr) queries_->committed(task_states());
   report_after_commit(Clock::now() - started);
   return true;
+}
+
+bool StreamRuntime::Impl::commit_input_offsets() {
+  std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
+  std::vector<RdKafka::TopicPartition*> offsets;
+  for (const auto& [partition, offset] : pending_offsets_) {
+    owned.emplace_back(RdKafka::TopicPartition::create(partition.first, partition.second, offset));
+    offsets.push_back(owned.back().get());
+  }
+  RdKafka::ErrorCode err = consumer_->commitSync(offsets);
+  for (const auto* tp : offsets) {
+    if (err == RdKafka::ERR_NO_ERROR) err = tp->err();
+  }
+  if (err == RdKafka::ERR_NO_ERROR) {
+    if (offsets_refused_since_) spdlog::info("input offsets committed after an earlier refusal");
+    pending_offsets_.clear();
+    offsets_refused_since_.reset();
+    return true;
+  }
+  // Nothing is lost when the group refuses the commit (a rebalance under way, a coordinator
+  // moving): the offsets are offered again, with the next transaction's or on their own, and a
+  // partition that moves meanwhile is read again by its next owner from its last committed
+  // offset, at least once, as after a crash between the two commits. Only an error every
+  // later commit would meet again (authorisation, configuration) stops the run.
+  if (is_configuration_error(err))
+    throw std::runtime_error("transaction committed, but not its input offsets: " +
+                             RdKafka::err2str(err));
+  const auto now = Clock::now();
+  if (!offsets_refused_since_) {
+    offsets_refused_since_ = now;
+    spdlog::warn(
+        "transaction committed, but not its input offsets ({}): offering them again; a partition "
+        "that moves meanwhile is processed again from its last committed offset (at least once)",
+        RdKafka::err2str(err));
+  }
+  offsets_retry_at_ = now + kOffsetsRetryInterval;
+  return false;
+}
+
+void StreamRuntime::Impl::retry_refused_offsets(Clock::time_point now) {
+  if (pending_offsets_.empty() || in_transaction_ || now < offsets_retry_at_) return;
+  // Only partitions still assigned here: a moved one is its next owner's to commit.
+  std::erase_if(pending_offsets_, [this](const auto& entry) {
+    const auto route = routes_.find(entry.first.first);
+    return route == routes_.end() || route->second.count(entry.first.second) == 0;
+  });
+  if (pending_offsets_.empty()) {
+    offsets_refused_since_.reset();
+    return;
+  }
+  commit_input_offsets();
 }
 
 void StreamRuntime::Impl::abort(bool rewind) {
@@ -1297,6 +1357,7 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
       commit(true);
       now = Clock::now();
     }
+    retry_refused_offsets(now);
     report_progress_if_due(now);
     if (until_caught_up && !commit_due_ && !in_transaction_ && now >= next_check) {
       next_check = now + kCaughtUpCheckInterval;

@@ -28,7 +28,8 @@ class KafkaCluster {
   bool embedded() const { return embedded_ != nullptr; }
   const std::string& bootstrap_servers() const { return options_.bootstrap_servers; }
   // The runtime options with the cluster's address filled in; for the embedded cluster with
-  // the at-least-once guarantee (see runtime::ProcessingGuarantee and EmbeddedCluster).
+  // the at-least-once guarantee (see runtime::ProcessingGuarantee and EmbeddedCluster) and one
+  // stream thread.
   const runtime::RuntimeOptions& options() const { return options_; }
   // librdkafka properties for any client: the [kafka] table plus bootstrap.servers.
   runtime::KafkaProperties properties() const;

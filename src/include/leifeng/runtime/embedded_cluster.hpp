@@ -64,8 +64,13 @@ class EmbeddedCluster {
   // fail with `errors` (librdkafka error codes), one request each, as a real broker answers
   // while a partition's leadership moves.
   void fail_next_offset_requests(const std::vector<int>& errors);
+  // The next OffsetCommit requests (plain consumer commits) fail with `errors`, one request
+  // each, as a group coordinator answers while the group rebalances.
+  void fail_next_offset_commits(const std::vector<int>& errors);
 
  private:
+  void fail_next_requests(int16_t api_key, const std::vector<int>& errors);
+
   rd_kafka_s* handle_ = nullptr;
   rd_kafka_mock_cluster_s* cluster_ = nullptr;
   int brokers_;
