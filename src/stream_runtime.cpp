@@ -909,7 +909,7 @@ bool StreamRuntime::Impl::commit_input_offsets() {
 }
 
 void StreamRuntime::Impl::retry_refused_offsets(Clock::time_point now) {
-  if (pending_offsets_.empty() || in_transaction_ || now < offsets_retry_at_) return;
+  if (in_transaction_ || now < offsets_retry_at_) return;
   // Only partitions still assigned here: a moved one is its next owner's to commit.
   std::erase_if(pending_offsets_, [this](const auto& entry) {
     const auto route = routes_.find(entry.first.first);
@@ -1270,6 +1270,9 @@ bool StreamRuntime::Impl::run(const std::atomic<bool>& stop, bool until_caught_u
     if (readiness_ != nullptr) readiness_->stopping();
     try {
       commit(false);
+      // At least once: a last offer of input offsets the group refused, or the next start
+      // processes their records again.
+      if (!pending_offsets_.empty()) commit_input_offsets();
     } catch (const ClientsLostError& e) {
       // Nothing lost: the next start processes that transaction's inputs again.
       log_event(spdlog::level::warn, "the last transaction did not commit", "reason", e.what());
@@ -1357,7 +1360,7 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
       commit(true);
       now = Clock::now();
     }
-    retry_refused_offsets(now);
+    if (!pending_offsets_.empty()) retry_refused_offsets(now);
     report_progress_if_due(now);
     if (until_caught_up && !commit_due_ && !in_transaction_ && now >= next_check) {
       next_check = now + kCaughtUpCheckInterval;

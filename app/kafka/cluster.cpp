@@ -53,6 +53,12 @@ KafkaCluster::KafkaCluster(const Settings& settings, std::string_view command)
   // One member, so the group never rebalances: the mock refuses every offset commit while its
   // group is joining, and the records of a refused commit are processed a second time, which
   // the county statistics' sums would count twice. A second thread also cost another join.
+  if (options_.threads > 1) {
+    runtime::log_event(spdlog::level::warn,
+                       "the embedded cluster runs one stream thread; [runtime] threads does not "
+                       "apply",
+                       "threads", options_.threads);
+  }
   options_.threads = 1;
   runtime::log_event(spdlog::level::info,
                      "using the embedded in-process Kafka cluster (--embedded); its topics and "
