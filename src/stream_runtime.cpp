@@ -237,10 +237,9 @@ class StreamRuntime::Impl final : public RecordSink,
   // abortable failure aborts, drops buffered state and, when `rewind`, seeks back.
   bool commit(bool rewind);
   void abort(bool rewind);
-  // At least once: commits the input offsets of the last transactions with the consumer.
-  // Returns false when the group refuses (they stay pending for a retry); throws
-  // when it never will accept them.
-  bool commit_input_offsets();
+  // At least once: commits the input offsets of the last transactions with the consumer. When
+  // the group refuses they stay pending for a retry; throws when it never will accept them.
+  void commit_input_offsets();
   // Offers refused input offsets again, once their retry is due and no transaction is open.
   void retry_refused_offsets(Clock::time_point now);
   void close_tasks();
@@ -871,7 +870,7 @@ bool StreamRuntime::Impl::commit(bool rewind) {
   return true;
 }
 
-bool StreamRuntime::Impl::commit_input_offsets() {
+void StreamRuntime::Impl::commit_input_offsets() {
   std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
   std::vector<RdKafka::TopicPartition*> offsets;
   for (const auto& [partition, offset] : pending_offsets_) {
@@ -886,7 +885,7 @@ bool StreamRuntime::Impl::commit_input_offsets() {
     if (offsets_refused_since_) spdlog::info("input offsets committed after an earlier refusal");
     pending_offsets_.clear();
     offsets_refused_since_.reset();
-    return true;
+    return;
   }
   // Nothing is lost when the group refuses the commit (a rebalance under way, a coordinator
   // moving): the offsets are offered again, with the next transaction's or on their own, and a
@@ -905,7 +904,6 @@ bool StreamRuntime::Impl::commit_input_offsets() {
         RdKafka::err2str(err));
   }
   offsets_retry_at_ = now + kOffsetsRetryInterval;
-  return false;
 }
 
 void StreamRuntime::Impl::retry_refused_offsets(Clock::time_point now) {
