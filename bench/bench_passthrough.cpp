@@ -9,6 +9,7 @@
 //                                 --id RUN_ID [--commit-interval-ms 100]
 //                                 [--queued-min-messages N]
 //   bench_passthrough serve       (the same arguments as passthrough)
+//   passthrough also takes [--write-percent P] (default 100) [--producer-queue-messages N]
 //
 // consume: assigned partitions, no group, no commits. passthrough: a consumer group and a
 // transactional producer; each record is produced unchanged to TOPIC, and a transaction with
@@ -16,6 +17,11 @@
 // copy from the topics' ends, until SIGINT or SIGTERM, committing as soon as nothing fetched
 // waits (at most every 10 ms) or at the commit interval, as `leifeng run` does under light
 // load: the floor of the latency benchmark (scripts/bench-latency.sh) on the same broker.
+// --write-percent P copies only P of every 100 records consumed (evenly spread) and commits all
+// their offsets: the floor of a live run that writes fewer records than it reads (`leifeng run`
+// writes about 41 per 100 inputs, BENCHMARKS.md "Live path").
+// --producer-queue-messages sets the producer's queue.buffering.max.messages (default 100,000):
+// a copy that meets a full queue waits 10 ms for deliveries each time.
 // --queued-min-messages sets the consumer's queued.min.messages (librdkafka's default, 100,000,
 // when absent): librdkafka 2.0.2 stops fetching while the consumer's local queue holds that
 // many messages and looks again only when its fetcher wakes, up to a second later, which
@@ -24,6 +30,7 @@
 #include <librdkafka/rdkafkacpp.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -97,6 +104,7 @@ bool caught_up(RdKafka::KafkaConsumer& consumer, const Offsets& ends) {
 
 struct Result {
   int64_t records = 0;
+  int64_t written = 0;  // copied to the output (passthrough)
   double seconds = 0;
 };
 
@@ -148,12 +156,17 @@ extern "C" void stop_serving(int) {
 // `serve`: from the topics' ends until stopped, committing early when drained (see the top).
 Result passthrough(const std::string& bootstrap, const std::vector<std::string>& topics,
                    const std::string& output, const std::string& id, int commit_interval_ms,
-                   const std::string& queued_min_messages, bool serve) {
+                   const std::string& queued_min_messages, bool serve, int write_percent,
+                   const std::string& producer_queue_messages) {
   std::string error;
   auto pconf = conf_of({{"bootstrap.servers", bootstrap},
                         {"transactional.id", id},
                         {"acks", "all"},
                         {"linger.ms", "5"}});
+  if (!producer_queue_messages.empty() &&
+      pconf->set("queue.buffering.max.messages", producer_queue_messages, error) !=
+          RdKafka::Conf::CONF_OK)
+    throw std::runtime_error(error);
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(pconf.get(), error));
   if (!producer) throw std::runtime_error(error);
   auto cconf = conf_of({{"bootstrap.servers", bootstrap},
@@ -212,13 +225,18 @@ Result passthrough(const std::string& bootstrap, const std::vector<std::string>&
         deadline = Clock::now() + std::chrono::milliseconds(commit_interval_ms);
         early_from = Clock::now() + std::chrono::milliseconds(10);
       }
-      while (producer->produce(output, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+      // Record i is copied when the count of copies due, i * P / 100, steps up at it.
+      const bool copied =
+          (result.records + 1) * write_percent / 100 > result.records * write_percent / 100;
+      while (copied &&
+             producer->produce(output, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
                                message->payload(), message->len(), message->key_pointer(),
                                message->key_len(), 0, nullptr) == RdKafka::ERR__QUEUE_FULL) {
         producer->poll(10);
       }
       offsets[{message->topic_name(), message->partition()}] = message->offset() + 1;
       ++result.records;
+      if (copied) ++result.written;
       idle = 0;
     } else if (serve) {
       if (open && Clock::now() >= early_from) commit();
@@ -253,7 +271,9 @@ int main(int argc, char** argv) {
   }
   const std::string mode = argv[1];
   std::map<std::string, std::string> args{{"--commit-interval-ms", "100"},
-                                          {"--queued-min-messages", ""}};
+                                          {"--queued-min-messages", ""},
+                                          {"--write-percent", "100"},
+                                          {"--producer-queue-messages", ""}};
   for (int i = 2; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
   try {
     const std::string bootstrap = args.at("--bootstrap");
@@ -264,15 +284,20 @@ int main(int argc, char** argv) {
     } else if (mode == "passthrough" || mode == "serve") {
       std::signal(SIGINT, stop_serving);
       std::signal(SIGTERM, stop_serving);
-      result = passthrough(bootstrap, topics, args.at("--output"), args.at("--id"),
-                           std::stoi(args.at("--commit-interval-ms")),
-                           args.at("--queued-min-messages"), mode == "serve");
+      result =
+          passthrough(bootstrap, topics, args.at("--output"), args.at("--id"),
+                      std::stoi(args.at("--commit-interval-ms")), args.at("--queued-min-messages"),
+                      mode == "serve", std::clamp(std::stoi(args.at("--write-percent")), 0, 100),
+                      args.at("--producer-queue-messages"));
     } else {
       std::fprintf(stderr, "bench_passthrough: unknown mode %s\n", mode.c_str());
       return 64;
     }
     std::printf("%s %lld records %.3f s %.3f cpu-s\n", mode.c_str(),
                 static_cast<long long>(result.records), result.seconds, cpu_seconds());
+    if (mode != "consume")
+      std::fprintf(stderr, "bench_passthrough: %lld records written\n",
+                   static_cast<long long>(result.written));
     return 0;
   } catch (const std::out_of_range&) {
     std::fprintf(stderr,

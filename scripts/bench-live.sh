@@ -27,6 +27,12 @@
 # Other tables may follow in the text: BENCH_RUNTIME_B=$'threads = 1\n[kafka]\n"linger.ms" = 50'.
 # BENCH_LEIFENG_B (optional) also adds `leifeng_b`, run with that binary instead (an older
 # build, for a before/after).
+# BENCH_WRITE_PERCENT (optional, e.g. 41) adds a kind `passthrough_share`: the deep copy writing
+# only that many of every 100 records (`leifeng run` writes about 41), with transactions of
+# BENCH_SHARE_COMMIT_MS (default 100; run's grow from 100 to 1000 ms under load) and a producer
+# queue of 1,000,000 records (at 100,000 it waited 10 ms for a full queue 68 times a run).
+# Consume, a share written and committed offsets, no processing and no state: the floor of a
+# live run.
 # A single-node broker is started under
 # $TMPDIR/leifeng-bench-live/kafka and stopped at the end.
 set -euo pipefail
@@ -104,6 +110,11 @@ run_one() {  # kind round
     passthrough_deep)
       result=$(timed "$baseline" passthrough --bootstrap "$bootstrap" --topics "$inputs" \
         --output bench.hours.v1 --id "bench-deep-$r-$$" --queued-min-messages 1000000) ;;
+    passthrough_share)
+      result=$(timed "$baseline" passthrough --bootstrap "$bootstrap" --topics "$inputs" \
+        --output bench.hours.v1 --id "bench-share-$r-$$" --queued-min-messages 1000000 \
+        --write-percent "$BENCH_WRITE_PERCENT" --commit-interval-ms "${BENCH_SHARE_COMMIT_MS:-100}" \
+        --producer-queue-messages 1000000) ;;
     leifeng | leifeng_b)
       local runtime=${BENCH_RUNTIME:-} binary=$leifeng
       if [[ $kind == leifeng_b ]]; then
@@ -141,6 +152,7 @@ run_one() {  # kind round
 
 kinds=(consume passthrough passthrough_deep leifeng replay)
 [[ -n ${BENCH_RUNTIME_B:-}${BENCH_LEIFENG_B:-} ]] && kinds+=(leifeng_b)
+[[ -n ${BENCH_WRITE_PERCENT:-} ]] && kinds+=(passthrough_share)
 for ((r = 1; r <= rounds; r++)); do
   # Alternate the order so that a slow spell of the shared machine does not favour one kind.
   order=("${kinds[@]}")
@@ -168,6 +180,11 @@ awk -v l="${rate[leifeng]}" -v c="${rate[consume]}" -v p="${rate[passthrough]}" 
     printf "leifeng / passthrough_deep: %.3f; passthrough_deep / consume: %.3f\n", l / d, d / c
     printf "leifeng CPU per event / replay --input: %.2f (target <= 3)\n", lc / rc
   }'
+if [[ -n ${BENCH_WRITE_PERCENT:-} ]]; then
+  awk -v s="${rate[passthrough_share]}" -v c="${rate[consume]}" -v l="${rate[leifeng]}" 'BEGIN {
+      printf "passthrough_share / consume: %.3f; leifeng / passthrough_share: %.3f\n", s / c, l / s
+    }'
+fi
 if [[ -n ${BENCH_RUNTIME_B:-}${BENCH_LEIFENG_B:-} ]]; then
   awk -v a="${rate[leifeng]}" -v b="${rate[leifeng_b]}" -v ac="${cpu_us[leifeng]}" \
     -v bc="${cpu_us[leifeng_b]}" 'BEGIN {
