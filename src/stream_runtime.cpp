@@ -243,6 +243,11 @@ class StreamRuntime::Impl final : public RecordSink,
   // Offers refused input offsets again, once their retry is due and no transaction is open.
   void retry_refused_offsets(Clock::time_point now);
   void close_tasks();
+  // Sets the offset of each of `partitions` that has none (nothing committed) to the
+  // partition's first offset, asked of the broker. Throws ClientsLostError.
+  void start_uncommitted_at_first_offset(const std::vector<RdKafka::TopicPartition*>& partitions);
+  // Counts a record a task skipped as already processed; warns at the first of each run of them.
+  void skipped_redelivered(std::string_view topic, int32_t partition, int64_t offset);
   // The tasks' restored stores, to the queries (queryable_state.hpp).
   void publish_queryable_state();
   // Partitions of each sub-topology's inputs (one task per partition); asked once.
@@ -334,6 +339,12 @@ class StreamRuntime::Impl final : public RecordSink,
     std::string_view logical_name;
   };
   LastRoute last_route_;
+  struct SkippedRecord {
+    std::string topic;
+    int32_t partition = -1;
+    int64_t offset = -1;
+  };
+  SkippedRecord last_skipped_;  // the latest record skipped as delivered again
   void clear_routes() {
     routes_.clear();
     last_route_ = {};
@@ -634,10 +645,9 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   // coordinator moving, e.g. in a rolling restart of the brokers), and the partitions then
   // stay unfetched for good (confluentinc/librdkafka#5586). committed() above answers or
   // fails, and a failure rebuilds the clients.
-  for (std::size_t i = 0; i < partitions.size(); ++i) {
-    const int64_t offset = committed[i]->offset();
-    partitions[i]->set_offset(offset >= 0 ? offset : RdKafka::Topic::OFFSET_BEGINNING);
-  }
+  for (std::size_t i = 0; i < partitions.size(); ++i)
+    partitions[i]->set_offset(committed[i]->offset());
+  start_uncommitted_at_first_offset(partitions);
 
   std::vector<TaskId> to_open;
   for (const auto* tp : committed) {
@@ -937,11 +947,11 @@ void StreamRuntime::Impl::abort(bool rewind) {
   std::vector<RdKafka::TopicPartition*> partitions;
   for (const auto& [id, task] : tasks_) {
     for (const auto& [topic, offset] : task->committed_offsets()) {
-      owned.emplace_back(RdKafka::TopicPartition::create(
-          topic, id.partition, offset >= 0 ? offset : RdKafka::Topic::OFFSET_BEGINNING));
+      owned.emplace_back(RdKafka::TopicPartition::create(topic, id.partition, offset));
       partitions.push_back(owned.back().get());
     }
   }
+  start_uncommitted_at_first_offset(partitions);
   if (auto err = consumer_->assign(partitions); err != RdKafka::ERR_NO_ERROR)
     throw ClientsLostError("cannot rewind after abort: " + RdKafka::err2str(err));
 }
@@ -1027,6 +1037,43 @@ bool StreamRuntime::Impl::inputs_backlogged() const {
   return false;
 }
 
+void StreamRuntime::Impl::start_uncommitted_at_first_offset(
+    const std::vector<RdKafka::TopicPartition*>& partitions) {
+  // Asked here rather than left to the consumer as OFFSET_BEGINNING: librdkafka 2.0.2 defers
+  // the query of a logical offset while it does not know the partition's leader, and an
+  // outdated answer re-arms it after the partition was revoked; when the partition came back
+  // at its committed offset, the query fired and moved the fetch back to the beginning
+  // (docs/architecture.md, "Records the consumer delivers again").
+  std::vector<TopicPartitionId> uncommitted;
+  for (const auto* tp : partitions) {
+    if (tp->offset() < 0) uncommitted.emplace_back(tp->topic(), tp->partition());
+  }
+  if (uncommitted.empty()) return;
+  std::vector<int64_t> first;
+  try {
+    first = list_offsets(*producer_, uncommitted, OffsetBound::beginning, kKafkaTimeoutMs);
+  } catch (const OffsetLookupError& e) {
+    throw ClientsLostError(std::string("cannot read the first offsets: ") + e.what());
+  }
+  std::size_t next = 0;
+  for (auto* tp : partitions) {
+    if (tp->offset() < 0) tp->set_offset(first[next++]);
+  }
+}
+
+void StreamRuntime::Impl::skipped_redelivered(std::string_view topic, int32_t partition,
+                                              int64_t offset) {
+  ++stats_.redelivered_skipped;
+  const bool continues = last_skipped_.partition == partition && last_skipped_.topic == topic &&
+                         offset > last_skipped_.offset;
+  last_skipped_ = {std::string(topic), partition, offset};
+  if (continues) return;
+  spdlog::warn(
+      "{} partition {}: the consumer delivered offset {} again after it was processed; skipping "
+      "the records processed already",
+      topic, partition, offset);
+}
+
 void StreamRuntime::Impl::report_progress_if_due(Clock::time_point now) {
   if (!progress_ || progress_interval_.count() <= 0) return;
   if (!next_progress_) next_progress_ = now + progress_interval_;
@@ -1061,7 +1108,10 @@ void StreamRuntime::Impl::handle(const rd_kafka_message_t& message) {
       if (message.payload != nullptr)
         record.value = std::string_view(static_cast<const char*>(message.payload), message.len);
       try {
-        last_route_.task->process(*last_route_.kafka_topic, record);
+        if (!last_route_.task->process(*last_route_.kafka_topic, record)) {
+          skipped_redelivered(topic, record.partition, record.offset);
+          return;
+        }
       } catch (const AbortableError& e) {
         // Name the input, so that an operator can find the message that cannot be processed.
         throw AbortableError(std::string(e.what()) + " (while processing " + std::string(topic) +
@@ -1473,6 +1523,7 @@ void add_stats(StreamRuntimeStats& total, const StreamRuntimeStats& part) {
   total.restored_records += part.restored_records;
   total.tasks_wiped += part.tasks_wiped;
   total.client_rebuilds += part.client_rebuilds;
+  total.redelivered_skipped += part.redelivered_skipped;
   for (const auto& [input, counts] : part.inputs) total.inputs[input] += counts;
   for (const auto& [topic, lag] : part.lag) total.lag[topic] += lag;
 }

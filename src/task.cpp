@@ -129,9 +129,9 @@ void StreamTask::start() {
   processor_ = sub_.factory(*this);
 }
 
-Outcome StreamTask::process(const std::string& kafka_topic, const InputRecord& record) {
+std::optional<Outcome> StreamTask::process(const std::string& kafka_topic,
+                                           const InputRecord& record) {
   if (!processor_) throw std::logic_error("task " + name_ + " processed before start()");
-  const Outcome outcome = processor_->process(record, *emitter_);
   if (last_.counts == nullptr || *last_.kafka_topic != kafka_topic ||
       *last_.topic != record.topic) {
     auto position = positions_.try_emplace(kafka_topic).first;
@@ -140,6 +140,8 @@ Outcome StreamTask::process(const std::string& kafka_topic, const InputRecord& r
       counts = counts_.emplace(std::string(record.topic), InputCounts{}).first;
     last_ = {&position->first, &counts->first, &position->second, &counts->second};
   }
+  if (record.offset < last_.position->next) return std::nullopt;
+  const Outcome outcome = processor_->process(record, *emitter_);
   last_.position->next = record.offset + 1;
   InputCounts& counts = *last_.counts;
   ++counts.consumed;

@@ -69,7 +69,10 @@ class StreamTask final : public TaskContext {
 
   // Creates the processor; call after the stores are restored.
   void start();
-  Outcome process(const std::string& kafka_topic, const InputRecord& record);
+  // The processor's outcome, or nullopt for a record below the task's position in its
+  // partition: one the consumer delivered again after it was processed (librdkafka 2.0.2 can
+  // restart a partition's fetch from an earlier offset), which must not be applied twice.
+  std::optional<Outcome> process(const std::string& kafka_topic, const InputRecord& record);
   // The consumer reached the end of `topic` at `end_offset` (past control records). Returns
   // whether that moved the position past the committed offset (a commit is then due).
   bool reached_end(const std::string& topic, int64_t end_offset);

@@ -108,7 +108,8 @@ PipelineRun run_pipeline(const Settings& settings, KafkaCluster& cluster, bool u
       std::chrono::steady_clock::now() - started);
   runtime::log_event(spdlog::level::info, "processors stopped", "processed", result.stats.processed,
                      "commits", result.stats.commits, "aborts", result.stats.aborts,
-                     "kafka_client_rebuilds", result.stats.client_rebuilds, "restored_records",
+                     "kafka_client_rebuilds", result.stats.client_rebuilds, "redelivered_skipped",
+                     result.stats.redelivered_skipped, "restored_records",
                      result.stats.restored_records, "caught_up", result.caught_up, "elapsed_ms",
                      elapsed.count());
   if (server) server->stop();

@@ -68,6 +68,9 @@ struct StreamRuntimeStats {
   // Times the producer and consumer were replaced after a Kafka failure (fenced, fatal
   // transaction state, static member fenced) instead of stopping; see kafka_failure.hpp.
   int64_t client_rebuilds = 0;
+  // Records the consumer delivered again below a task's position (already processed) and the
+  // tasks skipped; see StreamTask::process.
+  int64_t redelivered_skipped = 0;
   // By logical input, its records in committed transactions (the counts the metrics
   // <metric_prefix>records_{consumed,applied,duplicate,dead_lettered}_total report).
   std::map<std::string, InputCounts> inputs;
