@@ -92,7 +92,8 @@ struct MetricNames {
         restore_records(prefix + "restore_records_total"),
         restore_remaining(prefix + "restore_remaining"),
         standby_records(prefix + "standby_records_total"),
-        client_rebuilds(prefix + "kafka_client_rebuilds_total") {}
+        client_rebuilds(prefix + "kafka_client_rebuilds_total"),
+        redelivered_skipped(prefix + "records_redelivered_skipped_total") {}
 
   std::string records_consumed;
   std::string records_applied;
@@ -106,6 +107,7 @@ struct MetricNames {
   std::string restore_remaining;
   std::string standby_records;
   std::string client_rebuilds;
+  std::string redelivered_skipped;
 };
 
 // A transactional call failed in a way that only aborting the transaction repairs.
@@ -558,6 +560,9 @@ void StreamRuntime::Impl::describe_metrics() {
                      "Changelog records replayed into local state.");
   metrics_->describe(metric_.client_rebuilds, "counter",
                      "Times the producer and consumer were replaced after a Kafka failure.");
+  metrics_->describe(metric_.redelivered_skipped, "counter",
+                     "Input records the consumer delivered again after they were processed, "
+                     "skipped.");
   metrics_->describe(metric_.restore_remaining, "gauge",
                      "Changelog records left to replay in the running restore, by store.");
   metrics_->describe(metric_.standby_records, "counter",
@@ -1064,6 +1069,7 @@ void StreamRuntime::Impl::start_uncommitted_at_first_offset(
 void StreamRuntime::Impl::skipped_redelivered(std::string_view topic, int32_t partition,
                                               int64_t offset) {
   ++stats_.redelivered_skipped;
+  if (metrics_ != nullptr) metrics_->add(metric_.redelivered_skipped, {}, 1);
   const bool continues = last_skipped_.partition == partition && last_skipped_.topic == topic &&
                          offset > last_skipped_.offset;
   last_skipped_ = {std::string(topic), partition, offset};
