@@ -5,7 +5,7 @@
 # so the first thread is alone in the group for a moment and the group rebalances two or three
 # times; after STRESS_RUN_SECONDS both get SIGINT, and `leifeng audit diff` compares the live
 # tables with a replay of the events. Prints one line per run: the audit's exit code (0 equal),
-# and how many times each instance warned that the consumer delivered records again (the
+# and how many times the instances warned that the consumer delivered records again (the
 # tasks skipped them; StreamTask::process). Exits 1 if any run differed; its directory is kept.
 # Not part of CI: a run takes about 11 s and the race it looks for is rare.
 #
@@ -13,7 +13,8 @@
 #
 # LEIFENG defaults to build/app/leifeng, RUNS to 20. STRESS_STAGGER defaults to 0.4,
 # STRESS_RUN_SECONDS to 8. STRESS_KAFKA_DEBUG (optional) sets librdkafka's `debug` in both
-# instances (e.g. cgrp,topic,fetch; add LEIFENG_LOG_LEVEL=debug to see it in their logs).
+# instances (e.g. cgrp,topic,fetch) and logs at debug level; each line then also counts the
+# offset queries librdkafka made itself and the answers it found outdated.
 # A single-node broker is started under $TMPDIR/leifeng-stress-rebalance/kafka and stopped at
 # the end.
 set -euo pipefail
@@ -60,6 +61,7 @@ for run in $(seq 1 "$runs"); do
     } >"$dir/$instance/leifeng.toml"
   done
   kafka=(--bootstrap-servers "$bootstrap")
+  [[ -n ${STRESS_KAFKA_DEBUG:-} ]] && export LEIFENG_LOG_LEVEL=debug
   (cd "$dir/first" && "$leifeng" -c leifeng.toml "${kafka[@]}" topics create >/dev/null 2>&1 &&
     "$leifeng" -c leifeng.toml "${kafka[@]}" publish -q "$work/events.jsonl" >/dev/null 2>&1)
   (cd "$dir/first" && exec "$leifeng" -c leifeng.toml "${kafka[@]}" run >run.log 2>&1) &
@@ -75,8 +77,16 @@ for run in $(seq 1 "$runs"); do
   status=0
   (cd "$dir/first" && "$leifeng" -c leifeng.toml "${kafka[@]}" audit diff "$work/replay" \
     >audit.log 2>&1) || status=$?
-  again() { grep -c "again after it was processed" "$dir/$1/run.log" || true; }
-  echo "run $run: audit $status, delivered again: first $(again first), second $(again second)"
+  count() { cat "$dir/first/run.log" "$dir/second/run.log" | grep -c "$1" || true; }
+  line="run $run: audit $status, delivered again $(count "again after it was processed")"
+  # With librdkafka's debug log: its own queries of a logical offset, and answers it found
+  # outdated (each re-arms the query; docs/architecture.md, "Records the consumer delivers
+  # again").
+  if [[ -n ${STRESS_KAFKA_DEBUG:-} ]]; then
+    line+=", logical offset queries $(count "querying for logical offset")"
+    line+=", outdated answers $(count "outdated offset response")"
+  fi
+  echo "$line"
   if [[ $status -ne 0 ]]; then
     differed=$((differed + 1))
     echo "  differs: $dir/first/audit.log"
