@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Exactly-once through the rebalances of a start, repeated (the county deltas counted twice in
 # CI on 2026-12-06): two instances of `leifeng run` with two stream threads each start
-# STRESS_STAGGER seconds apart on a fresh application over the same 4,000 generated events,
-# so the first thread is alone in the group for a moment and the group rebalances two or three
+# STRESS_STAGGER seconds apart on a fresh application over the same events (`generate --seed 15
+# --days 5 --events 4000`, with stars from 2 hours as in the test that failed), so the first
+# thread is alone in the group for a moment and the group rebalances two or three
 # times; after STRESS_RUN_SECONDS both get SIGINT, and `leifeng audit diff` compares the live
 # tables with a replay of the events. Prints one line per run: the audit's exit code (0 equal),
 # and how many times the instances warned that the consumer delivered records again (the
