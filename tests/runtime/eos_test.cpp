@@ -347,6 +347,20 @@ TEST(ExactlyOnce, ACatchUpKeepsFetchingPastAHundredThousandQueuedRecords) {
   std::filesystem::remove_all(options.state_dir);
 }
 
+// Whether librdkafka's group log (debug "cgrp") shows `topic` [`partition`] started at an
+// offset that is a number, not a logical one (BEGINNING, STORED) that it would resolve itself.
+::testing::AssertionResult started_at_a_number(const std::string& log, const std::string& topic,
+                                               int partition) {
+  const std::string started = "Starting pending assigned partition " + topic + " [" +
+                              std::to_string(partition) + "] at offset ";
+  const auto at = log.find(started);
+  if (at == std::string::npos)
+    return ::testing::AssertionFailure() << "no start of " << topic << " [" << partition << "]";
+  if (!std::isdigit(static_cast<unsigned char>(log[at + started.size()])))
+    return ::testing::AssertionFailure() << log.substr(at, started.size() + 20);
+  return ::testing::AssertionSuccess();
+}
+
 // An assignment starts fetching at the committed offsets the runtime read itself, not at
 // librdkafka's own query of them: librdkafka 2.0.2 never retries that query when the whole
 // request fails with NOT_COORDINATOR (the group coordinator moving), and the partitions stay
@@ -375,16 +389,9 @@ TEST(ExactlyOnce, AnAssignmentStartsAtTheCommittedOffsetsTheRuntimeRead) {
     ASSERT_TRUE(runtime.run_until_caught_up(stop));
     EXPECT_EQ(runtime.stats().processed, 200);
   }
-  const std::string text = log.text();
-  for (int partition = 0; partition < 2; ++partition) {
-    const std::string started = "Starting pending assigned partition " + names.input + " [" +
-                                std::to_string(partition) + "] at offset ";
-    const auto at = text.find(started);
-    ASSERT_NE(at, std::string::npos) << "no start of partition " << partition << " logged";
-    // Started at a number: the committed offset (a logical one would be BEGINNING or STORED).
-    EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(text[at + started.size()])))
-        << text.substr(at, started.size() + 20);
-  }
+  // Started at a number: the committed offset.
+  for (int partition = 0; partition < 2; ++partition)
+    EXPECT_TRUE(started_at_a_number(log.text(), names.input, partition));
   EXPECT_FALSE(log.contains("Querying committed offset for pending assigned partition"))
       << "librdkafka queried committed offsets itself";
   EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.counts), expected), "");
@@ -414,17 +421,10 @@ TEST(ExactlyOnce, AFreshGroupStartsEachPartitionAtItsFirstOffsetNotALogicalOne) 
     EXPECT_EQ(runtime.stats().processed, 300 + 300);  // the input, then the forwarded records
     EXPECT_EQ(runtime.stats().redelivered_skipped, 0);
   }
-  const std::string text = log.text();
   // Both input partitions, and the one partition of the repartition stream.
-  for (const auto& [topic, partition] : std::vector<std::pair<std::string, int>>{
-           {names.input, 0}, {names.input, 1}, {names.app + "-forwarded", 0}}) {
-    const std::string started = "Starting pending assigned partition " + topic + " [" +
-                                std::to_string(partition) + "] at offset ";
-    const auto at = text.find(started);
-    ASSERT_NE(at, std::string::npos) << "no start of " << topic << " [" << partition << "]";
-    EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(text[at + started.size()])))
-        << text.substr(at, started.size() + 20);
-  }
+  EXPECT_TRUE(started_at_a_number(log.text(), names.input, 0));
+  EXPECT_TRUE(started_at_a_number(log.text(), names.input, 1));
+  EXPECT_TRUE(started_at_a_number(log.text(), names.app + "-forwarded", 0));
   EXPECT_FALSE(log.contains("querying for logical offset")) << "librdkafka resolved an offset";
   EXPECT_EQ(count_sequence_errors(read_committed(bootstrap, names.counts), expected), "");
   std::filesystem::remove_all(names.state_dir());

@@ -119,25 +119,39 @@ class ByValue : public Processor {
   }
 };
 
+// A task of one processor (ByValue) reading two topics, "events" (in.v1) and "others"
+// (other.v1); the test starts it.
+class TaskPositions : public ::testing::Test {
+ protected:
+  TaskPositions()
+      : dir_(fs::temp_directory_path() / ("leifeng-task-positions-" + std::to_string(getpid()))) {
+    topology_.input("events", "in.v1")
+        .input("others", "other.v1")
+        .processor("p", {"events", "others"}, {},
+                   [](TaskContext&) { return std::make_unique<ByValue>(); });
+    task = std::make_unique<StreamTask>(TaskId{0, 0}, topology_, dir_, sink_);
+  }
+  ~TaskPositions() override {
+    task.reset();
+    fs::remove_all(dir_);
+  }
+  std::optional<Outcome> event(int64_t offset, std::string_view value) {
+    return task->process("in.v1", InputRecord{"events", 0, offset, "k", value});
+  }
+  std::optional<Outcome> other(int64_t offset, std::string_view value) {
+    return task->process("other.v1", InputRecord{"others", 0, offset, "k", value});
+  }
+
+  fs::path dir_;
+  Topology topology_{"app"};
+  RecordingSink sink_;
+  std::unique_ptr<StreamTask> task;
+};
+
 // Records come in runs from one topic (the task keeps the last run's entries at hand): each
 // record still moves its own topic's position and counts, across topics, commits and aborts.
-TEST(TaskPositions, EachRecordCountsAndAdvancesItsOwnTopicAcrossCommitsAndAborts) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("leifeng-task-positions-" + std::to_string(getpid()));
-  Topology topology{"app"};
-  topology.input("events", "in.v1")
-      .input("others", "other.v1")
-      .processor("p", {"events", "others"}, {},
-                 [](TaskContext&) { return std::make_unique<ByValue>(); });
-  RecordingSink sink;
-  auto task = std::make_unique<StreamTask>(TaskId{0, 0}, topology, dir, sink);
+TEST_F(TaskPositions, EachRecordCountsAndAdvancesItsOwnTopicAcrossCommitsAndAborts) {
   task->start();
-  auto event = [&](int64_t offset, std::string_view value) {
-    task->process("in.v1", InputRecord{"events", 0, offset, "k", value});
-  };
-  auto other = [&](int64_t offset, std::string_view value) {
-    task->process("other.v1", InputRecord{"others", 0, offset, "k", value});
-  };
   using Offsets = std::map<std::string, int64_t>;
   auto counted = [&] {
     std::map<std::string, std::vector<int64_t>> counts;
@@ -170,29 +184,15 @@ TEST(TaskPositions, EachRecordCountsAndAdvancesItsOwnTopicAcrossCommitsAndAborts
   other(9, "dup");
   EXPECT_EQ(task->offsets_to_commit(), (Offsets{{"in.v1", 4}, {"other.v1", 10}}));
   EXPECT_EQ(counted(), (Counts{{"events", {1, 1, 0, 0}}, {"others", {1, 0, 1, 0}}}));
-  task.reset();
-  fs::remove_all(dir);
 }
 
 // The consumer can deliver a partition's records again after they were processed (librdkafka
 // 2.0.2 restarting a fetch from an earlier offset; county deltas were counted twice in CI): a
 // record below its topic's position, whether committed or in the open transaction, is skipped
 // and not counted. An abort moves the position back, and the records after the commit count.
-TEST(TaskPositions, ARecordDeliveredAgainBelowItsTopicsPositionIsSkipped) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("leifeng-task-redelivered-" + std::to_string(getpid()));
-  Topology topology{"app"};
-  topology.input("events", "in.v1")
-      .input("others", "other.v1")
-      .processor("p", {"events", "others"}, {},
-                 [](TaskContext&) { return std::make_unique<ByValue>(); });
-  RecordingSink sink;
-  auto task = std::make_unique<StreamTask>(TaskId{0, 0}, topology, dir, sink);
+TEST_F(TaskPositions, ARecordDeliveredAgainBelowItsTopicsPositionIsSkipped) {
   task->set_committed_offset("in.v1", 10);  // the group's committed offset at the assignment
   task->start();
-  auto event = [&](int64_t offset, std::string_view value) {
-    return task->process("in.v1", InputRecord{"events", 0, offset, "k", value});
-  };
   auto consumed = [&] {
     int64_t n = 0;
     for (const auto& [input, c] : task->take_counts()) n += c.consumed;
@@ -213,7 +213,7 @@ TEST(TaskPositions, ARecordDeliveredAgainBelowItsTopicsPositionIsSkipped) {
   EXPECT_EQ(event(12, "bad"), Outcome::dead_lettered);
   EXPECT_EQ(consumed(), 3);
   // Another topic has its own position.
-  EXPECT_EQ(task->process("other.v1", InputRecord{"others", 0, 0, "k", "a"}), Outcome::applied);
+  EXPECT_EQ(other(0, "a"), Outcome::applied);
   EXPECT_EQ(task->offsets_to_commit(), (Offsets{{"in.v1", 13}, {"other.v1", 1}}));
   task->prepare_commit();
   task->committed();
@@ -229,8 +229,6 @@ TEST(TaskPositions, ARecordDeliveredAgainBelowItsTopicsPositionIsSkipped) {
   EXPECT_EQ(event(14, "a"), Outcome::applied);
   EXPECT_EQ(consumed(), 2);
   EXPECT_EQ(task->offsets_to_commit(), (Offsets{{"in.v1", 15}}));
-  task.reset();
-  fs::remove_all(dir);
 }
 
 // Each input's value, repeated to `key`'s length in KiB when the key is a number, is stored
