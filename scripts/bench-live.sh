@@ -7,9 +7,11 @@
 #                  1.16-1.27 s for the same records, with it none of 8 (0.49-0.74 s);
 #   - passthrough: a bare consume -> transactional produce copy (group, read_committed,
 #                  offsets in each transaction, 100 ms commits), the floor of exactly-once;
-#   - passthrough_deep: the same copy with queued.min.messages 1,000,000: librdkafka 2.0.2
-#                  stops fetching while its queue holds queued.min.messages (100,000 by
-#                  default) and looks again up to a second later, which bounds the plain copy;
+#   - passthrough_deep: the same copy with queued.min.messages 1,000,000 and
+#                  queued.max.messages.kbytes at librdkafka's maximum: librdkafka 2.0.2 stops
+#                  fetching while its queue holds queued.min.messages (100,000 by default) or
+#                  queued.max.messages.kbytes (64 MiB, about 220,000 of these events) and looks
+#                  again up to a second later, which bounds the plain copy;
 #   - leifeng:     `run --until-caught-up` with a fresh application id and state directory;
 #   - replay:      `replay --input` of the same file (no Kafka), for CPU per event.
 # Prints each round, then medians, events/s and the ratios the targets name, and the
@@ -109,10 +111,12 @@ run_one() {  # kind round
         --output bench.hours.v1 --id "bench-pass-$r-$$") ;;
     passthrough_deep)
       result=$(timed "$baseline" passthrough --bootstrap "$bootstrap" --topics "$inputs" \
-        --output bench.hours.v1 --id "bench-deep-$r-$$" --queued-min-messages 1000000) ;;
+        --output bench.hours.v1 --id "bench-deep-$r-$$" --queued-min-messages 1000000 \
+        --queued-max-kbytes 2097151) ;;
     passthrough_share)
       result=$(timed "$baseline" passthrough --bootstrap "$bootstrap" --topics "$inputs" \
         --output bench.hours.v1 --id "bench-share-$r-$$" --queued-min-messages 1000000 \
+        --queued-max-kbytes 2097151 \
         --write-percent "$BENCH_WRITE_PERCENT" --commit-interval-ms "${BENCH_SHARE_COMMIT_MS:-100}" \
         --producer-queue-messages 1000000) ;;
     leifeng | leifeng_b)
