@@ -443,8 +443,7 @@ void StreamRuntime::Impl::connect() {
   std::map<std::string, std::string> producer_properties{
       {"transaction.timeout.ms", kTransactionTimeoutMs},
       {"linger.ms", "5"},
-      // Small JSON records compress well; the embedded cluster keeps only ~5 MiB per partition.
-      {"compression.type", "lz4"},
+      {"compression.type", options_.producer_compression},
   };
   for (const auto& [name, value] : common_properties()) producer_properties[name] = value;
   producer_properties["transactional.id"] = transactional_id_;
