@@ -28,13 +28,16 @@
 # `leifeng_b`, run with that [runtime] text instead, for an A/B comparison in the same rounds.
 # Other tables may follow in the text: BENCH_RUNTIME_B=$'threads = 1\n[kafka]\n"linger.ms" = 50'.
 # BENCH_LEIFENG_B (optional) also adds `leifeng_b`, run with that binary instead (an older
-# build, for a before/after).
+# build, for a before/after). BENCH_LEIFENG (optional) runs the `leifeng` kind with that
+# binary instead of BUILD_DIR's: with both set, an A/B runs again with the roles swapped (the two
+# kinds' slots in the rounds have differed by more than a change's effect).
 # BENCH_WRITE_PERCENT (optional, e.g. 41) adds a kind `passthrough_share`: the deep copy writing
 # only that many of every 100 records (`leifeng run` writes about 41), with transactions of
 # BENCH_SHARE_COMMIT_MS (default 100; run's grow from 100 to 1000 ms under load) and a producer
 # queue of 1,000,000 records (at 100,000 it waited 10 ms for a full queue 68 times a run).
 # Consume, a share written and committed offsets, no processing and no state: the floor of a
 # live run.
+# BENCH_WARMUP_ROUNDS (default 1) rounds of every kind run first and are not counted.
 # A single-node broker is started under
 # $TMPDIR/leifeng-bench-live/kafka and stopped at the end.
 set -euo pipefail
@@ -42,6 +45,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$root/build-bench}
 events=${2:-1000000}
 rounds=${3:-3}
+warmup=${BENCH_WARMUP_ROUNDS:-1}
 work=${TMPDIR:-/tmp}/leifeng-bench-live
 input=$work/events-$events.jsonl
 
@@ -120,7 +124,7 @@ run_one() {  # kind round
         --write-percent "$BENCH_WRITE_PERCENT" --commit-interval-ms "${BENCH_SHARE_COMMIT_MS:-100}" \
         --producer-queue-messages 1000000) ;;
     leifeng | leifeng_b)
-      local runtime=${BENCH_RUNTIME:-} binary=$leifeng
+      local runtime=${BENCH_RUNTIME:-} binary=${BENCH_LEIFENG:-$leifeng}
       if [[ $kind == leifeng_b ]]; then
         runtime=${BENCH_RUNTIME_B:-$runtime}
         binary=${BENCH_LEIFENG_B:-$leifeng}
@@ -134,12 +138,16 @@ run_one() {  # kind round
       rm -rf "$work/replay-out"
       result=$(timed "$leifeng" replay --input "$input" --out "$work/replay-out") ;;
   esac
-  wall[$kind]+="${result% *} "
-  cpu[$kind]+="${result#* } "
   local used
   used=$(awk -v a="$before" -v b="$(broker_cpu)" 'BEGIN {printf "%.2f", b - a}')
-  broker[$kind]+="$used "
-  echo "round $r: $kind ${result% *} s wall, ${result#* } s CPU, broker $used s CPU"
+  if [[ $r == w* ]]; then
+    echo "warm-up ${r#w}: $kind ${result% *} s wall, ${result#* } s CPU, broker $used s CPU (not counted)"
+  else
+    wall[$kind]+="${result% *} "
+    cpu[$kind]+="${result#* } "
+    broker[$kind]+="$used "
+    echo "round $r: $kind ${result% *} s wall, ${result#* } s CPU, broker $used s CPU"
+  fi
   # Untimed, after the broker's count: the run's changelogs and repartition topics deleted, so
   # that the broker does not carry every earlier round's partitions into the next runs. `reset`
   # refuses while the group still lists the run's static members (session.timeout.ms, 10 s).
@@ -157,6 +165,12 @@ run_one() {  # kind round
 kinds=(consume passthrough passthrough_deep leifeng replay)
 [[ -n ${BENCH_RUNTIME_B:-}${BENCH_LEIFENG_B:-} ]] && kinds+=(leifeng_b)
 [[ -n ${BENCH_WRITE_PERCENT:-} ]] && kinds+=(passthrough_share)
+# Warm-up rounds, not counted: a broker just started compiles its request paths (the JIT's
+# compiler threads took 0.3-1.3 s of CPU during each of a fresh broker's first dozen `run`s,
+# as much as its request handlers), and the first kinds of the first rounds paid for it.
+for ((r = 1; r <= warmup; r++)); do
+  for kind in "${kinds[@]}"; do run_one "$kind" "w$r"; done
+done
 for ((r = 1; r <= rounds; r++)); do
   # Alternate the order so that a slow spell of the shared machine does not favour one kind.
   order=("${kinds[@]}")
