@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <exception>
@@ -58,6 +59,9 @@ constexpr const char* kConsumerFetchWaitMs = "20";
 constexpr auto kCaughtUpCheckInterval = std::chrono::milliseconds(50);
 // The longest consume() wait, so the loop still notices `stop` and the caught-up check.
 constexpr int kIdlePollMs = 100;
+// Records polled ahead of the one processed, for prefetching their state (StreamRuntime's
+// lookahead); each is prefetched in steps: as it is polled, then at 4 and at 2 ahead.
+constexpr std::size_t kLookahead = 8;
 // An empty local queue is light load only if the external inputs hold fewer records than this
 // past what was processed, as the last fetch responses tell. During a catch-up the queue empties
 // for moments between fetches (librdkafka also pauses a partition's fetches for a second over
@@ -348,9 +352,41 @@ class StreamRuntime::Impl final : public RecordSink,
   };
   SkippedRecord last_skipped_;  // the latest record skipped as delivered again
   void clear_routes() {
+    clear_lookahead();
     routes_.clear();
     last_route_ = {};
   }
+
+  // Records polled ahead of the one processed (kLookahead), oldest first: while one is
+  // processed, the state the next ones will read is prefetched (Processor::prefetch_key), so
+  // that their cache misses overlap with the work instead of stalling one after another, as
+  // the file replay's lookahead does. Emptied whenever the tasks' positions or routes change
+  // (an abort, a revocation, closed tasks): the records in it are then not processed, and the
+  // consumer delivers them again from the committed offsets.
+  struct Ahead {
+    MessagePtr message;
+    StreamTask* task = nullptr;  // null: not a record of a task (an event, an unrouted record)
+    size_t key_hash = 0;
+  };
+  std::array<Ahead, kLookahead> ahead_;
+  std::size_t ahead_first_ = 0;
+  std::size_t ahead_count_ = 0;
+  // The route of the last record polled ahead, by librdkafka's topic handle.
+  const rd_kafka_topic_t* ahead_topic_ = nullptr;
+  int32_t ahead_partition_ = -1;
+  StreamTask* ahead_task_ = nullptr;
+  Ahead& ahead_at(std::size_t i) { return ahead_[(ahead_first_ + i) % kLookahead]; }
+  void clear_lookahead() {
+    for (std::size_t i = 0; i < ahead_count_; ++i) ahead_at(i) = Ahead{};
+    ahead_first_ = 0;
+    ahead_count_ = 0;
+    ahead_topic_ = nullptr;
+    ahead_task_ = nullptr;
+  }
+  void poll_ahead(MessagePtr message);
+  // The oldest record polled, after topping the lookahead up with what is fetched already;
+  // waits up to `timeout_ms` only when nothing is. Null when nothing came.
+  MessagePtr next_message(int timeout_ms);
 
   bool in_transaction_ = false;
   // When the uncommitted work (processed records or positions moved past control records at
@@ -514,6 +550,7 @@ void StreamRuntime::Impl::subscribe() {
 }
 
 void StreamRuntime::Impl::disconnect() {
+  clear_lookahead();  // librdkafka's messages go before the handles that made them
   if (consumer_) {
     // close() revokes the assignment, which commits and closes the tasks.
     try {
@@ -689,6 +726,8 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
     routes_[tp->topic()][tp->partition()] = task;
   }
   last_route_ = {};
+  ahead_topic_ = nullptr;
+  ahead_task_ = nullptr;
 
   std::vector<RestoreTarget> targets;
   for (StreamTask* task : created) {
@@ -935,6 +974,8 @@ void StreamRuntime::Impl::retry_refused_offsets(Clock::time_point now) {
 }
 
 void StreamRuntime::Impl::abort(bool rewind) {
+  // The tasks go back to their committed positions: what was polled past them comes again.
+  clear_lookahead();
   while (should_retry(producer_->abort_transaction(kKafkaTimeoutMs), KafkaCall::abort)) {
   }
   in_transaction_ = false;
@@ -1157,6 +1198,54 @@ void StreamRuntime::Impl::handle(const rd_kafka_message_t& message) {
   }
 }
 
+MessagePtr StreamRuntime::Impl::next_message(int timeout_ms) {
+  while (ahead_count_ < kLookahead) {
+    // Through the C API: the C++ consume() allocates a wrapper object per message.
+    MessagePtr polled(
+        rd_kafka_consumer_poll(consumer_->c_ptr(), ahead_count_ == 0 ? timeout_ms : 0));
+    rebalance_.rethrow_pending();  // a revocation inside the poll emptied the lookahead
+    if (polled == nullptr) break;
+    poll_ahead(std::move(polled));
+  }
+  if (ahead_count_ == 0) return nullptr;
+  Ahead& first = ahead_at(0);
+  MessagePtr message = std::move(first.message);
+  first = Ahead{};
+  ahead_first_ = (ahead_first_ + 1) % kLookahead;
+  --ahead_count_;
+  // Two steps on: the records now 4 and 2 ahead of the next one processed.
+  for (const auto& [index, step] : {std::pair<std::size_t, int>{4, 1}, {2, 2}}) {
+    if (index >= ahead_count_) continue;
+    Ahead& ahead = ahead_at(index);
+    if (ahead.task != nullptr) {
+      const rd_kafka_message_t& m = *ahead.message;
+      ahead.task->prefetch({static_cast<const char*>(m.key), m.key_len}, step, ahead.key_hash);
+    }
+  }
+  return message;
+}
+
+void StreamRuntime::Impl::poll_ahead(MessagePtr message) {
+  Ahead& ahead = ahead_at(ahead_count_++);
+  ahead.message = std::move(message);
+  ahead.task = nullptr;
+  const rd_kafka_message_t& m = *ahead.message;
+  if (m.err != RD_KAFKA_RESP_ERR_NO_ERROR || m.rkt == nullptr || m.key == nullptr) return;
+  if (m.rkt != ahead_topic_ || m.partition != ahead_partition_) {
+    ahead_topic_ = m.rkt;
+    ahead_partition_ = m.partition;
+    ahead_task_ = nullptr;
+    if (auto route = routes_.find(std::string_view(rd_kafka_topic_name(m.rkt)));
+        route != routes_.end()) {
+      if (auto task = route->second.find(m.partition); task != route->second.end())
+        ahead_task_ = task->second;
+    }
+  }
+  ahead.task = ahead_task_;
+  if (ahead.task != nullptr)
+    ahead.task->prefetch({static_cast<const char*>(m.key), m.key_len}, 0, ahead.key_hash);
+}
+
 std::vector<TopicPartitionId> StreamRuntime::Impl::partitions_of(
     const std::vector<std::string>& topics) {
   RdKafka::Metadata* raw = nullptr;
@@ -1376,12 +1465,10 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
         timeout_ms = static_cast<int>(std::clamp<int64_t>(until_early, 0, timeout_ms));
       }
     }
-    // Through the C API: the C++ consume() allocates a wrapper object per message.
-    const MessagePtr message(rd_kafka_consumer_poll(consumer_->c_ptr(), timeout_ms));
+    const MessagePtr message = next_message(timeout_ms);
     // Nothing fetched waits: the input is not arriving faster than it is processed.
     const bool drained = message == nullptr;
     const rd_kafka_resp_err_t err = drained ? RD_KAFKA_RESP_ERR__TIMED_OUT : message->err;
-    rebalance_.rethrow_pending();
     if (message != nullptr) handle(*message);
     if (barrier_ != nullptr && err == RD_KAFKA_RESP_ERR_NO_ERROR) barrier_->leave(thread_);
     if (++since_poll >= 1000 || err != RD_KAFKA_RESP_ERR_NO_ERROR) {

@@ -73,6 +73,10 @@ class StreamTask final : public TaskContext {
   // partition: one the consumer delivered again after it was processed (librdkafka 2.0.2 can
   // restart a partition's fetch from an earlier offset), which must not be applied twice.
   std::optional<Outcome> process(const std::string& kafka_topic, const InputRecord& record);
+  // Processor::prefetch_key for a record polled ahead of the one processed.
+  void prefetch(std::string_view key, int step, size_t& key_hash) const {
+    if (processor_) processor_->prefetch_key(key, step, key_hash);
+  }
   // The consumer reached the end of `topic` at `end_offset` (past control records). Returns
   // whether that moved the position past the committed offset (a commit is then due).
   bool reached_end(const std::string& topic, int64_t end_offset);

@@ -704,5 +704,38 @@ TEST(LedgerStateFormat, AVolunteerWithTwentyFiveThousandLogsIsStoredInRecordsOfA
   EXPECT_EQ(stored.ledger().find("v1")->logs_verified, kLogs - 1);
 }
 
+// The live runtime's lookahead (Processor::prefetch_key) asks the ledger about records it has
+// polled but not processed yet: keys it knows, keys it does not, before any state exists.
+// A hint only: the ledger emits exactly what one that was never asked emits.
+TEST(LiveLookahead, PrefetchingKeysChangesNothing) {
+  std::vector<std::pair<std::string, std::string>> events;
+  for (int v = 0; v < 40; ++v) {
+    const std::string vol = "v" + std::to_string(v);
+    events.emplace_back(vol, registered("r-" + vol, vol, "410402", v % 2 == 0));
+    for (int l = 1; l <= 3; ++l) {
+      const std::string log = vol + "-L" + std::to_string(l);
+      events.emplace_back(
+          vol, submitted("s-" + log, vol, log, "410402", "2027-03-0" + std::to_string(l), 60 * l));
+      events.emplace_back(vol, verified("q-" + log, vol, log, 1 + (v + l) % 5));
+    }
+  }
+  Pipeline asked;
+  Pipeline plain;
+  size_t key_hash = 0;
+  for (const auto& [key, value] : events) {
+    for (const std::string& ahead : {key, std::string("nobody"), std::string()}) {
+      for (int step = 0; step < 3; ++step) asked.ledger().prefetch_key(ahead, step, key_hash);
+    }
+    EXPECT_EQ(asked.send(kHours, key, value), plain.send(kHours, key, value)) << value;
+  }
+  ASSERT_EQ(asked.emitted.size(), plain.emitted.size());
+  ASSERT_FALSE(plain.on(outputs::kStars).empty());
+  for (size_t i = 0; i < plain.emitted.size(); ++i) {
+    EXPECT_EQ(asked.emitted[i].topic, plain.emitted[i].topic);
+    EXPECT_EQ(asked.emitted[i].key, plain.emitted[i].key);
+    EXPECT_EQ(asked.emitted[i].value, plain.emitted[i].value);
+  }
+}
+
 }  // namespace
 }  // namespace leifeng::processors::testing

@@ -25,14 +25,14 @@ void prefetch_lines(const std::vector<T>& items) {
 }
 }  // namespace
 
-void LedgerProcessor::prefetch_state(const VolunteerState& state, const schemas::Event& event,
+void LedgerProcessor::prefetch_state(const VolunteerState& state, const schemas::Event* event,
                                      int step) const {
   if (step == 2) {
     state.logs.prefetch_hashes();
     prefetch_lines(state.daily.days());
     prefetch_lines(state.verified_counts.counts());
     runtime::prefetch_bytes(state.as_of.data(), 1);  // on the heap: longer than 15 bytes
-  } else if (const std::string* log_id = log_id_of(event)) {
+  } else if (const std::string* log_id = event != nullptr ? log_id_of(*event) : nullptr) {
     state.logs.prefetch_log(*log_id);
   }
 }

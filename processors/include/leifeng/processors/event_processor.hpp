@@ -133,7 +133,20 @@ class AggregateProcessor : public EventProcessor {
       store_.prefetch_node(ahead.key_hash);
     } else if (const State* state = store_.likely_value(ahead.key_hash)) {
       if (step == 2) state->applied.prefetch();
-      prefetch_state(*state, event, step);
+      prefetch_state(*state, &event, step);
+    }
+  }
+  // Live (runtime::Processor::prefetch_key): the record's key is the aggregate id; the event
+  // is not decoded yet, so the last step is what the state alone tells.
+  void prefetch_key(std::string_view key, int step, size_t& key_hash) const final {
+    if (step == 0) {
+      key_hash = runtime::TypedStore<State>::hash_key(key);
+      store_.prefetch_slot(key_hash);
+    } else if (step == 1) {
+      store_.prefetch_node(key_hash);
+    } else if (const State* state = store_.likely_value(key_hash)) {
+      state->applied.prefetch();
+      prefetch_state(*state, nullptr, 2);
     }
   }
 
@@ -141,8 +154,9 @@ class AggregateProcessor : public EventProcessor {
   // Applies an event that is not a duplicate to `state`, null when the aggregate has none yet
   // (create() makes it). A rejection must leave the state as it was.
   virtual Verdict apply_to(State* state, const schemas::Event& event, runtime::Emitter& out) = 0;
-  // From step 2 on: what apply() will read of `state` besides its applied ids.
-  virtual void prefetch_state(const State&, const schemas::Event&, int) const {}
+  // From step 2 on: what apply() will read of `state` besides its applied ids (`event` null:
+  // not decoded yet).
+  virtual void prefetch_state(const State&, const schemas::Event*, int) const {}
 
   State& create() { return *(state_ = &store_.upsert(key_)); }
   const std::string& key() const { return key_; }  // the aggregate id of the event applied

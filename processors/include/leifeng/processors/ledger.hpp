@@ -92,7 +92,7 @@ class LedgerProcessor : public AggregateProcessor<VolunteerState> {
  protected:
   Verdict apply_to(VolunteerState* state, const schemas::Event& event,
                    runtime::Emitter& out) override;
-  void prefetch_state(const VolunteerState& state, const schemas::Event& event,
+  void prefetch_state(const VolunteerState& state, const schemas::Event* event,
                       int step) const override;  // internal/ledger_prefetch.cpp
 
  private:

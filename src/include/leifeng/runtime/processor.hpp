@@ -57,6 +57,11 @@ class Processor {
  public:
   virtual ~Processor() = default;
   virtual Outcome process(const InputRecord& record, Emitter& out) = 0;
+  // The live runtime polls a few records ahead of the one it processes and calls this for
+  // each of them with steps 0, 1 and 2 as it comes nearer (`key_hash` is the processor's to
+  // keep between the steps), so that the cache misses of the state a record will read overlap
+  // with the work on the records before it. A hint: nothing may change.
+  virtual void prefetch_key(std::string_view /*key*/, int /*step*/, size_t& /*key_hash*/) const {}
   // Write cached state into the task's stores. Called before every commit; a processor
   // without a cache does nothing.
   virtual void flush() {}
