@@ -126,28 +126,12 @@ class AggregateProcessor : public EventProcessor {
 
   // Steps 0 and 1 find the aggregate's slot and node in the store; from step 2 on its state.
   void prefetch(const schemas::Event& event, int step, Lookahead& ahead) const final {
-    if (step == 0) {
-      ahead.key_hash = runtime::TypedStore<State>::hash_key(event.aggregate_id());
-      store_.prefetch_slot(ahead.key_hash);
-    } else if (step == 1) {
-      store_.prefetch_node(ahead.key_hash);
-    } else if (const State* state = store_.likely_value(ahead.key_hash)) {
-      if (step == 2) state->applied.prefetch();
-      prefetch_state(*state, &event, step);
-    }
+    prefetch_aggregate(event.aggregate_id(), &event, step, ahead.key_hash);
   }
   // Live (runtime::Processor::prefetch_key): the record's key is the aggregate id; the event
-  // is not decoded yet, so the last step is what the state alone tells.
+  // is not decoded yet, so the last step (2) is what the state alone tells.
   void prefetch_key(std::string_view key, int step, size_t& key_hash) const final {
-    if (step == 0) {
-      key_hash = runtime::TypedStore<State>::hash_key(key);
-      store_.prefetch_slot(key_hash);
-    } else if (step == 1) {
-      store_.prefetch_node(key_hash);
-    } else if (const State* state = store_.likely_value(key_hash)) {
-      state->applied.prefetch();
-      prefetch_state(*state, nullptr, 2);
-    }
+    prefetch_aggregate(key, nullptr, step, key_hash);
   }
 
  protected:
@@ -191,6 +175,18 @@ class AggregateProcessor : public EventProcessor {
   }
 
  private:
+  void prefetch_aggregate(std::string_view aggregate_id, const schemas::Event* event, int step,
+                          size_t& key_hash) const {
+    if (step == 0) {
+      key_hash = runtime::TypedStore<State>::hash_key(aggregate_id);
+      store_.prefetch_slot(key_hash);
+    } else if (step == 1) {
+      store_.prefetch_node(key_hash);
+    } else if (const State* state = store_.likely_value(key_hash)) {
+      if (step == 2) state->applied.prefetch();
+      prefetch_state(*state, event, step);
+    }
+  }
   Verdict apply(const schemas::Event& event, runtime::Emitter& out) final {
     schemas::copy_text(key_, event.aggregate_id());
     state_ = store_.find(key_);
