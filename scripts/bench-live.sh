@@ -37,7 +37,11 @@
 # queue of 1,000,000 records (at 100,000 it waited 10 ms for a full queue 68 times a run).
 # Consume, a share written and committed offsets, no processing and no state: the floor of a
 # live run.
-# BENCH_WARMUP_ROUNDS (default 1) rounds of every kind run first and are not counted.
+# BENCH_WARMUP_ROUNDS (default 1) rounds of every kind run first and are not counted. Before
+# them, `run`s alone until the broker's JIT compiler threads use under BENCH_WARM_JIT (default
+# 0.5) s of CPU in one (at most BENCH_WARM_RUNS, default 12): a fresh broker kept compiling
+# during each of its first dozen `run`s (2.7 s in the first, 0.4 s in the eighth), which a
+# long-lived broker has long done. Each line gives the broker's CPU and, in it, its compilers'.
 # A single-node broker is started under
 # $TMPDIR/leifeng-bench-live/kafka and stopped at the end.
 set -euo pipefail
@@ -77,6 +81,15 @@ inputs=leifeng.hours.v1,leifeng.activities.v1,leifeng.needs.v1
 broker_pid=$(cat "$work/kafka/pid")
 # The broker's user + system CPU so far, in seconds.
 broker_cpu() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$broker_pid/stat"; }
+# The same for its JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre").
+broker_jit_cpu() {
+  local task ticks=0
+  for task in /proc/"$broker_pid"/task/*; do
+    [[ $(cat "$task/comm" 2>/dev/null) == C[12]\ CompilerThre* ]] || continue
+    ticks=$((ticks + $(awk '{print $14 + $15}' "$task/stat" 2>/dev/null || echo 0)))
+  done
+  awk -v t="$ticks" 'BEGIN {printf "%.2f", t / 100}'
+}
 
 # "<wall> <cpu>" of a command, its output discarded.
 timed() {
@@ -101,10 +114,12 @@ settle() {
 
 declare -A wall cpu broker
 records=0
+last_jit=0
 run_one() {  # kind round
-  local kind=$1 r=$2 result before reset_with=
+  local kind=$1 r=$2 result before jit_before reset_with=
   settle
   before=$(broker_cpu)
+  jit_before=$(broker_jit_cpu)
   case $kind in
     consume)
       result=$(timed "$baseline" consume --bootstrap "$bootstrap" --topics "$inputs" \
@@ -140,13 +155,17 @@ run_one() {  # kind round
   esac
   local used
   used=$(awk -v a="$before" -v b="$(broker_cpu)" 'BEGIN {printf "%.2f", b - a}')
-  if [[ $r == w* ]]; then
-    echo "warm-up ${r#w}: $kind ${result% *} s wall, ${result#* } s CPU, broker $used s CPU (not counted)"
+  last_jit=$(awk -v a="$jit_before" -v b="$(broker_jit_cpu)" 'BEGIN {printf "%.2f", b - a}')
+  local line="$kind ${result% *} s wall, ${result#* } s CPU, broker $used s CPU (compilers $last_jit s)"
+  if [[ $r == j* ]]; then
+    echo "broker warm-up ${r#j}: $line (not counted)"
+  elif [[ $r == w* ]]; then
+    echo "warm-up ${r#w}: $line (not counted)"
   else
     wall[$kind]+="${result% *} "
     cpu[$kind]+="${result#* } "
     broker[$kind]+="$used "
-    echo "round $r: $kind ${result% *} s wall, ${result#* } s CPU, broker $used s CPU"
+    echo "round $r: $line"
   fi
   # Untimed, after the broker's count: the run's changelogs and repartition topics deleted, so
   # that the broker does not carry every earlier round's partitions into the next runs. `reset`
@@ -165,9 +184,12 @@ run_one() {  # kind round
 kinds=(consume passthrough passthrough_deep leifeng replay)
 [[ -n ${BENCH_RUNTIME_B:-}${BENCH_LEIFENG_B:-} ]] && kinds+=(leifeng_b)
 [[ -n ${BENCH_WRITE_PERCENT:-} ]] && kinds+=(passthrough_share)
-# Warm-up rounds, not counted: a broker just started compiles its request paths (the JIT's
-# compiler threads took 0.3-1.3 s of CPU during each of a fresh broker's first dozen `run`s,
-# as much as its request handlers), and the first kinds of the first rounds paid for it.
+# Warm-up, not counted: a broker just started compiles its request paths; `run` uses the most
+# of them, so `run`s alone first (see the header), then one round of every kind.
+for ((r = 1; r <= ${BENCH_WARM_RUNS:-12}; r++)); do
+  run_one leifeng "j$r"
+  awk -v j="$last_jit" -v max="${BENCH_WARM_JIT:-0.5}" 'BEGIN {exit !(j < max)}' && break
+done
 for ((r = 1; r <= warmup; r++)); do
   for kind in "${kinds[@]}"; do run_one "$kind" "w$r"; done
 done
