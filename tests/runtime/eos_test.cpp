@@ -271,7 +271,7 @@ TEST(ExactlyOnce, CatchesUpThroughARepartitionStageWithinSeconds) {
 // transactions grow to max_commit_interval_ms instead of committing at every empty moment and
 // starting over at commit_interval_ms. The bound allows the growth (100, 200, 400, 800 ms, then
 // one a second), the caught-up commits and a slow machine: 8 + 2 per second of the catch-up,
-// counted in milliseconds (whole seconds made a catch-up of 1.9 s a one-second one, whose 11
+// counted in milliseconds (whole seconds counted a catch-up of 1.x s as one second, and its 11
 // commits failed the bound of 10 on a slow machine).
 TEST(ExactlyOnce, ACatchUpGrowsItsTransactionsWhileRecordsWaitAtTheBroker) {
   const std::string bootstrap = test_bootstrap_servers();
