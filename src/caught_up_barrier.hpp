@@ -26,6 +26,8 @@ class CaughtUpBarrier {
       count_.fetch_sub(1, std::memory_order_acq_rel);
   }
   bool arrived(int thread) const { return arrived_[thread].load(std::memory_order_acquire); }
+  // How many threads have arrived; a change tells the others to check again.
+  int arrivals() const { return count_.load(std::memory_order_acquire); }
   bool all() const { return count_.load(std::memory_order_acquire) == threads_; }
 
  private:

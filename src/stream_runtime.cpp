@@ -59,6 +59,10 @@ constexpr const char* kConsumerFetchWaitMs = "20";
 constexpr auto kCaughtUpCheckInterval = std::chrono::milliseconds(50);
 // The longest consume() wait, so the loop still notices `stop` and the caught-up check.
 constexpr int kIdlePollMs = 100;
+// The consume() wait of a thread while a sibling has found the group caught up
+// (run_until_caught_up with several threads): the run ends once every thread has, and the
+// others notice the last arrival within this instead of kIdlePollMs.
+constexpr int kArrivedPollMs = 5;
 // Records polled ahead of the one processed, for prefetching their state (StreamRuntime's
 // lookahead); each is prefetched in steps: as it is polled, then at 4 and at 2 ahead.
 constexpr std::size_t kLookahead = 8;
@@ -288,6 +292,9 @@ class StreamRuntime::Impl final : public RecordSink,
   // Whether the group's committed offsets reach `targets` (every instance's partitions).
   bool group_reached(const std::map<TopicPartitionId, int64_t>& targets);
   bool caught_up();
+  // The loop's caught-up check: caught_up(), and with several stream threads the barrier.
+  // Starts the tasks' flushes once this thread's own partitions are done.
+  bool check_caught_up();
   // While the connection is lost: a short metadata request, which tells the connection state
   // when the cluster answers again even if no record or commit does.
   void probe_connection();
@@ -306,6 +313,10 @@ class StreamRuntime::Impl final : public RecordSink,
   // joining waits for it: otherwise its assignment arrives inside the consumer's close(),
   // where opening the tasks waits 60 s for offsets the coordinator no longer serves.
   bool joined_ = false;
+  // run_until_caught_up: this thread's partitions were found done and their state's flush
+  // started, with no record processed since; and the siblings' arrivals at the last check.
+  bool locally_done_ = false;
+  int arrivals_checked_ = 0;
   // The instance's standby copies ([runtime] standby_replicas; null without): shared by its
   // stream threads, kept across rebalances and client rebuilds, closed when the run ends.
   StandbyPlacement* standby_;
@@ -668,6 +679,7 @@ void StreamRuntime::Impl::dr_cb(RdKafka::Message& message) {
 void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) {
   const auto assigned = Clock::now();
   joined_ = true;
+  locally_done_ = false;  // new tasks, whose state no flush has started
   if (readiness_ != nullptr) readiness_->assigned();
   if (join_order_ != nullptr && thread_ == 0) join_order_->open();
   // The group's committed offsets: where each task resumes, and where an abort rewinds to.
@@ -824,6 +836,26 @@ void StreamRuntime::Impl::on_revoked(bool lost) {
     commit(false);
   }
   close_tasks();
+}
+
+bool StreamRuntime::Impl::check_caught_up() {
+  if (!locally_caught_up()) return false;
+  // The close flushes every task's memtables and waits for them: 150-200 ms per thread at the
+  // end of a catch-up of a million events. Started once this thread's own partitions are done,
+  // that work overlaps the wait for the group and the siblings; what is processed after it is
+  // flushed at the close as before. Best effort: a failed flush leaves it all to the close.
+  if (!locally_done_) {
+    locally_done_ = true;
+    try {
+      for (auto& [id, task] : tasks_) task->state().make_durable(false);
+    } catch (const StateError& e) {
+      spdlog::debug("flushing the caught-up tasks' state: {}", e.what());
+    }
+  }
+  if (!caught_up()) return false;
+  if (barrier_ == nullptr) return true;
+  barrier_->arrive(thread_);
+  return barrier_->all();
 }
 
 void StreamRuntime::Impl::close_tasks() {
@@ -1465,12 +1497,25 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
         timeout_ms = static_cast<int>(std::clamp<int64_t>(until_early, 0, timeout_ms));
       }
     }
+    // Idle near the end of a catch-up: the next caught-up check is due sooner than kIdlePollMs,
+    // and once a sibling has arrived, so may the end of the run.
+    const int arrivals = barrier_ != nullptr ? barrier_->arrivals() : 0;
+    if (until_caught_up && locally_done_) {
+      const auto until_check =
+          std::chrono::duration_cast<std::chrono::milliseconds>(next_check - now).count();
+      timeout_ms =
+          static_cast<int>(std::min<int64_t>(std::max<int64_t>(until_check, 1), timeout_ms));
+    }
+    if (arrivals > 0) timeout_ms = std::min(timeout_ms, kArrivedPollMs);
     const MessagePtr message = next_message(timeout_ms);
     // Nothing fetched waits: the input is not arriving faster than it is processed.
     const bool drained = message == nullptr;
     const rd_kafka_resp_err_t err = drained ? RD_KAFKA_RESP_ERR__TIMED_OUT : message->err;
     if (message != nullptr) handle(*message);
-    if (barrier_ != nullptr && err == RD_KAFKA_RESP_ERR_NO_ERROR) barrier_->leave(thread_);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      locally_done_ = false;
+      if (barrier_ != nullptr) barrier_->leave(thread_);
+    }
     if (++since_poll >= 1000 || err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       producer_->poll(0);  // serve delivery reports of output records
       since_poll = 0;
@@ -1502,15 +1547,16 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
     }
     if (!pending_offsets_.empty()) retry_refused_offsets(now);
     report_progress_if_due(now);
-    if (until_caught_up && !commit_due_ && !in_transaction_ && now >= next_check) {
-      next_check = now + kCaughtUpCheckInterval;
-      if (barrier_ == nullptr) {
-        reached = joined_ && caught_up();
-      } else {
+    if (until_caught_up && !commit_due_ && !in_transaction_) {
+      if (barrier_ != nullptr && barrier_->arrived(thread_)) {
         // Done when every stream thread is (caught_up_barrier.hpp); until then this one keeps
         // processing what its siblings send it.
-        if (!barrier_->arrived(thread_) && joined_ && caught_up()) barrier_->arrive(thread_);
         reached = barrier_->all();
+      } else if (now >= next_check || arrivals != arrivals_checked_) {
+        // A sibling's arrival may be what this thread's check waited for: check at once.
+        next_check = now + kCaughtUpCheckInterval;
+        arrivals_checked_ = arrivals;
+        reached = joined_ && check_caught_up();
       }
     }
   }

@@ -25,6 +25,20 @@ TEST(CaughtUpBarrier, AllOnlyWhenEveryThreadArrivedAndNoneProcessedSince) {
   EXPECT_TRUE(barrier.all());
 }
 
+TEST(CaughtUpBarrier, ArrivalsCountTheThreadsWaitingNow) {
+  // A thread that has not arrived checks again when this count changes.
+  CaughtUpBarrier barrier(3);
+  EXPECT_EQ(barrier.arrivals(), 0);
+  barrier.arrive(2);
+  barrier.arrive(2);
+  EXPECT_EQ(barrier.arrivals(), 1);
+  barrier.arrive(0);
+  EXPECT_EQ(barrier.arrivals(), 2);
+  barrier.leave(2);
+  barrier.leave(1);  // a thread that had not arrived changes nothing
+  EXPECT_EQ(barrier.arrivals(), 1);
+}
+
 TEST(CaughtUpBarrier, OneThreadIsDoneWhenItArrives) {
   CaughtUpBarrier barrier(1);
   barrier.leave(0);
