@@ -682,6 +682,31 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   locally_done_ = false;  // new tasks, whose state no flush has started
   if (readiness_ != nullptr) readiness_->assigned();
   if (join_order_ != nullptr && thread_ == 0) join_order_->open();
+  std::vector<TaskId> to_open;
+  for (const auto* tp : partitions) {
+    auto source = sources_.find(tp->topic());
+    if (source == sources_.end()) continue;
+    const TaskId id{source->second.subtopology, tp->partition()};
+    if (tasks_.contains(id) || std::find(to_open.begin(), to_open.end(), id) != to_open.end())
+      continue;
+    to_open.push_back(id);
+  }
+  // A warm standby copy closes first (one RocksDB per directory); the restore below then reads
+  // only the changelog tail after the offset the copy reached.
+  if (standby_ != nullptr) {
+    std::vector<std::string> names;
+    for (const TaskId& id : to_open) names.push_back(StreamTask::name_of(topology_, id));
+    standby_->claim(thread_, names);
+  }
+  // Opening a task's RocksDB waits mostly on fsync; the tasks open side by side (24 of them
+  // one after another took 1.5 s), and while the broker answers the offset requests below.
+  std::map<TaskId, std::future<std::unique_ptr<StreamTask>>> opening;
+  for (const TaskId& id : to_open) {
+    opening.emplace(id, std::async(std::launch::async, [this, id] {
+                      return std::make_unique<StreamTask>(id, topology_, state_root_, *this);
+                    }));
+  }
+
   // The group's committed offsets: where each task resumes, and where an abort rewinds to.
   std::vector<RdKafka::TopicPartition*> committed;
   std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
@@ -702,30 +727,6 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
     partitions[i]->set_offset(committed[i]->offset());
   start_uncommitted_at_first_offset(partitions);
 
-  std::vector<TaskId> to_open;
-  for (const auto* tp : committed) {
-    auto source = sources_.find(tp->topic());
-    if (source == sources_.end()) continue;
-    const TaskId id{source->second.subtopology, tp->partition()};
-    if (tasks_.contains(id) || std::find(to_open.begin(), to_open.end(), id) != to_open.end())
-      continue;
-    to_open.push_back(id);
-  }
-  // A warm standby copy closes first (one RocksDB per directory); the restore below then reads
-  // only the changelog tail after the offset the copy reached.
-  if (standby_ != nullptr) {
-    std::vector<std::string> names;
-    for (const TaskId& id : to_open) names.push_back(StreamTask::name_of(topology_, id));
-    standby_->claim(thread_, names);
-  }
-  // Opening a task's RocksDB waits mostly on fsync; the tasks open side by side (24 of them
-  // one after another took 1.5 s).
-  std::map<TaskId, std::future<std::unique_ptr<StreamTask>>> opening;
-  for (const TaskId& id : to_open) {
-    opening.emplace(id, std::async(std::launch::async, [this, id] {
-                      return std::make_unique<StreamTask>(id, topology_, state_root_, *this);
-                    }));
-  }
   std::vector<StreamTask*> created;
   for (auto& [id, task] : opening) {
     created.push_back(tasks_.emplace(id, task.get()).first->second.get());
