@@ -11,6 +11,7 @@
 #include <array>
 #include <chrono>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -177,9 +178,14 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
   std::size_t held_total = 0;
   std::map<TaskStateDb*, std::size_t> unflushed;
   std::size_t unflushed_total = 0;
+  // The tasks that took changelog records. The others wrote at most their changelog offsets: a
+  // crash that loses those unflushed only restores the same nothing again, so they are not
+  // flushed here (for a fresh application 30 tasks' flushes, 30-60 ms of every start).
+  std::set<TaskStateDb*> restored_into;
   auto apply_chunk = [&](std::size_t i) {
     Progress& p = states[i];
     p.report.restored += static_cast<int64_t>(p.chunk.records());
+    if (p.chunk.records() > 0) restored_into.insert(targets[i].state);
     held_total -= p.chunk.bytes();
     const std::size_t bytes = p.chunk.write(*targets[i].state, targets[i].store, p.next);
     p.recorded = p.next;
@@ -230,7 +236,7 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
       if (p.chunk.records() > 0 || p.recorded != p.next) apply_chunk(*i);
       // The task's flush can run while the other changelogs are still read.
       TaskStateDb* state = targets[*i].state;
-      if (--unfinished[state] == 0) {
+      if (--unfinished[state] == 0 && restored_into.contains(state)) {
         state->make_durable(false);
         unflushed_total -= unflushed[state];
         unflushed[state] = 0;
@@ -298,8 +304,8 @@ RestoreResult ChangelogRestorer::restore(const std::vector<RestoreTarget>& targe
   // Into table files before the tasks process anything, so that a crash soon after does not
   // repeat the restore: all flushes start first so that they run side by side, then each is
   // waited for.
-  for (auto& [state, bytes] : unflushed) state->make_durable(false);
-  for (auto& [state, bytes] : unflushed) state->make_durable(true);
+  for (TaskStateDb* state : restored_into) state->make_durable(false);
+  for (TaskStateDb* state : restored_into) state->make_durable(true);
   if (!partitions.empty()) reader.unassign();
   return result;
 }
