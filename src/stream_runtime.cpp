@@ -1122,9 +1122,20 @@ void StreamRuntime::Impl::start_uncommitted_at_first_offset(
   // outdated answer re-arms it after the partition was revoked; when the partition came back
   // at its committed offset, the query fired and moved the fetch back to the beginning
   // (docs/architecture.md, "Records the consumer delivers again").
+  // A repartition topic's partition without a committed offset starts at 0 without asking:
+  // only this application reads it and nothing purges it, so its log starts at 0 unless
+  // retention dropped records that no member ever read, which the consumer's reset to the
+  // earliest offset then handles. Asked for, a fresh application's new repartition topics
+  // held every start 180-200 ms until their leaders were known.
   std::vector<TopicPartitionId> uncommitted;
-  for (const auto* tp : partitions) {
-    if (tp->offset() < 0) uncommitted.emplace_back(tp->topic(), tp->partition());
+  for (auto* tp : partitions) {
+    if (tp->offset() >= 0) continue;
+    if (auto source = sources_.find(tp->topic());
+        source != sources_.end() && source->second.repartition) {
+      tp->set_offset(0);
+    } else {
+      uncommitted.emplace_back(tp->topic(), tp->partition());
+    }
   }
   if (uncommitted.empty()) return;
   std::vector<int64_t> first;
