@@ -4,8 +4,9 @@
 // first one's SyncGroup, and librdkafka 2.0.2 rejoins after such a failure only a second after
 // its last join (rkcg_join_intvl), so no thread processes anything for about a second. Joining
 // after the first thread has its assignment takes the ordinary path instead: the first thread
-// processes until its heartbeat learns of the rebalance, revokes, and rejoins at once
-// (docs/performance-history.md, "Stream threads' first join").
+// holds that assignment, no task open, until its heartbeat learns of the rebalance, revokes,
+// and rejoins at once (docs/performance-history.md, "Stream threads' first join" and "The
+// first assignment held").
 #pragma once
 
 #include <atomic>

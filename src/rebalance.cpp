@@ -9,8 +9,11 @@ void RebalanceHandler::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::E
   try {
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       spdlog::info("assigned {} partitions", partitions.size());
-      listener_.on_assigned(partitions);
-      consumer->assign(partitions);
+      if (listener_.on_assigned(partitions)) {
+        consumer->assign(partitions);
+      } else {
+        consumer->assign({});  // completes the rebalance with nothing fetched
+      }
     } else {
       const bool lost = consumer->assignment_lost();
       spdlog::info("revoking {} partitions{}", partitions.size(), lost ? " (lost)" : "");

@@ -26,8 +26,10 @@ class RebalanceListener {
  public:
   virtual ~RebalanceListener() = default;
   // Before the consumer starts fetching `partitions`: open and restore the tasks, and set
-  // each partition's offset to where fetching starts (assign() then uses it as given).
-  virtual void on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) = 0;
+  // each partition's offset to where fetching starts (assign() then uses it as given). False:
+  // not yet; the consumer gets an empty assignment and the listener assigns them itself later,
+  // unless a revocation comes first.
+  virtual bool on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) = 0;
   // Before the partitions are taken away. `lost` = the group already gave them to another
   // member (session expired): the open transaction must abort, not commit.
   virtual void on_revoked(bool lost) = 0;

@@ -59,6 +59,15 @@ constexpr const char* kConsumerFetchWaitMs = "20";
 constexpr auto kCaughtUpCheckInterval = std::chrono::milliseconds(50);
 // The longest consume() wait, so the loop still notices `stop` and the caught-up check.
 constexpr int kIdlePollMs = 100;
+// The first stream thread, alone in the group with every partition at its first assignment,
+// leaves its tasks closed until the rebalance its siblings' joins bring (join_order.hpp), or
+// this long: opened, they were closed again at once. Its heartbeat learnt of that rebalance
+// about 20 ms after the assignment, but the revocation was delivered only after the thread had
+// opened and restored all the tasks, 0.3-0.5 s of a fresh run's start.
+constexpr auto kFirstAssignmentHold = std::chrono::milliseconds(1000);
+// The consume() wait while the first assignment is held: each wait is followed by a wake-up
+// of librdkafka's main thread, which sends the heartbeats that learn of the rebalance.
+constexpr int kHeldPollMs = 10;
 // The consume() wait of a thread while a sibling has found the group caught up
 // (run_until_caught_up with several threads): the run ends once every thread has, and the
 // others notice the last arrival within this instead of kIdlePollMs.
@@ -227,10 +236,16 @@ class StreamRuntime::Impl final : public RecordSink,
   // EventCb: librdkafka's log lines and errors of the producer and the consumer.
   void event_cb(RdKafka::Event& event) override;
   // RebalanceListener
-  void on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) override;
+  bool on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) override;
   void on_revoked(bool lost) override;
 
  private:
+  // Whether this thread's first assignment is one to hold (kFirstAssignmentHold): the first of
+  // several threads' with every partition, so that the others' joins are still to come.
+  bool hold_first_assignment(const std::vector<RdKafka::TopicPartition*>& partitions);
+  // The held assignment, once no rebalance came within kFirstAssignmentHold, or a sibling
+  // will not join.
+  void assign_held();
   std::map<std::string, std::string> common_properties() const;
   void create_internal_topics();
   void connect();
@@ -317,6 +332,10 @@ class StreamRuntime::Impl final : public RecordSink,
   // started, with no record processed since; and the siblings' arrivals at the last check.
   bool locally_done_ = false;
   int arrivals_checked_ = 0;
+  // No assignment yet in this run; the first one while it is held (hold_first_assignment).
+  bool before_first_assignment_ = true;
+  std::vector<TopicPartitionId> held_;
+  Clock::time_point held_until_;
   // The instance's standby copies ([runtime] standby_replicas; null without): shared by its
   // stream threads, kept across rebalances and client rebuilds, closed when the run ends.
   StandbyPlacement* standby_;
@@ -520,10 +539,12 @@ void StreamRuntime::Impl::connect() {
   // with the default 500 ms every hop through a repartition topic and every refill of the
   // local queue idled up to half a second (docs/performance-history.md, "The demo's shape").
   // queued.min.messages: see kafka_client.hpp. heartbeat.interval.ms: a member learns of a
-  // rebalance at its next heartbeat, the first thread of join_order.hpp among them.
+  // rebalance at its next heartbeat, the first thread of join_order.hpp among them, whose
+  // held first assignment waits for it (kFirstAssignmentHold); 250 ms left 0.25 s of each
+  // fresh start to that wait.
   std::map<std::string, std::string> consumer_properties{
       {"session.timeout.ms", "10000"},
-      {"heartbeat.interval.ms", "250"},
+      {"heartbeat.interval.ms", "100"},
       {"fetch.wait.max.ms", kConsumerFetchWaitMs},
       {"queued.min.messages", kStreamQueuedMinMessages},
   };
@@ -554,6 +575,7 @@ void StreamRuntime::Impl::connect() {
 
 void StreamRuntime::Impl::subscribe() {
   joined_ = false;
+  held_.clear();
   // A thread found caught up before it joined counts again only once it has joined.
   if (barrier_ != nullptr) barrier_->leave(thread_);
   if (auto err = consumer_->subscribe(topology_.all_source_topics()); err != RdKafka::ERR_NO_ERROR)
@@ -676,12 +698,47 @@ void StreamRuntime::Impl::dr_cb(RdKafka::Message& message) {
   }
 }
 
-void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) {
+bool StreamRuntime::Impl::hold_first_assignment(
+    const std::vector<RdKafka::TopicPartition*>& partitions) {
+  if (!std::exchange(before_first_assignment_, false) || join_order_ == nullptr || thread_ != 0)
+    return false;
+  try {
+    // Fewer than every partition: another member shares this generation, and none may follow.
+    return partitions.size() >= partitions_of(topology_.all_source_topics()).size();
+  } catch (const std::exception& e) {
+    spdlog::debug("not holding the first assignment: {}", e.what());
+    return false;
+  }
+}
+
+void StreamRuntime::Impl::assign_held() {
+  std::vector<std::unique_ptr<RdKafka::TopicPartition>> owned;
+  std::vector<RdKafka::TopicPartition*> partitions;
+  for (const auto& [topic, partition] : std::exchange(held_, {})) {
+    owned.emplace_back(RdKafka::TopicPartition::create(topic, partition));
+    partitions.push_back(owned.back().get());
+  }
+  spdlog::info("the other stream threads have not joined; opening the {} partitions held",
+               partitions.size());
+  on_assigned(partitions);
+  if (auto err = consumer_->assign(partitions); err != RdKafka::ERR_NO_ERROR)
+    throw ClientsLostError("cannot assign the held partitions: " + RdKafka::err2str(err));
+}
+
+bool StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) {
   const auto assigned = Clock::now();
+  if (join_order_ != nullptr && thread_ == 0) join_order_->open();
+  if (hold_first_assignment(partitions)) {
+    held_.clear();
+    for (const auto* tp : partitions) held_.emplace_back(tp->topic(), tp->partition());
+    held_until_ = assigned + kFirstAssignmentHold;
+    spdlog::debug("holding the first assignment until the other stream threads have joined");
+    return false;
+  }
+  held_.clear();
   joined_ = true;
   locally_done_ = false;  // new tasks, whose state no flush has started
   if (readiness_ != nullptr) readiness_->assigned();
-  if (join_order_ != nullptr && thread_ == 0) join_order_->open();
   std::vector<TaskId> to_open;
   for (const auto* tp : partitions) {
     auto source = sources_.find(tp->topic());
@@ -758,10 +815,11 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
     if (readiness_ != nullptr) readiness_->stopping();
     clear_routes();
     for (StreamTask* task : created) tasks_.erase(task->id());
-    return;
+    return true;
   }
   stats_.restored_records += restored.records;
   stats_.tasks_wiped += restored.wiped_tasks;
+  stats_.tasks_opened += static_cast<int64_t>(created.size());
   if (metrics_ != nullptr) {
     metrics_->add(metric_.restore_records, {}, restored.records);
   }
@@ -771,6 +829,7 @@ void StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   if (queries_ != nullptr) publish_queryable_state();
   if (standby_ != nullptr) warm_standbys();
   if (readiness_ != nullptr) readiness_->restored();
+  return true;
 }
 
 const std::map<std::size_t, int32_t>& StreamRuntime::Impl::task_partitions() {
@@ -828,6 +887,7 @@ void StreamRuntime::Impl::publish_queryable_state() {
 }
 
 void StreamRuntime::Impl::on_revoked(bool lost) {
+  held_.clear();
   // Queries stop before the tasks close (and before a lost partition's state could go stale).
   withdraw_queries();
   if (readiness_ != nullptr) readiness_->revoked();
@@ -1519,6 +1579,21 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
           static_cast<int>(std::min<int64_t>(std::max<int64_t>(until_check, 1), timeout_ms));
     }
     if (arrivals > 0) timeout_ms = std::min(timeout_ms, kArrivedPollMs);
+    if (!held_.empty()) {
+      // A sibling at the caught-up barrier may never join (run_until_caught_up with nothing
+      // to do): no rebalance to wait for.
+      if (now >= held_until_ || (barrier_ != nullptr && barrier_->arrivals() > 0)) {
+        assign_held();
+        now = Clock::now();
+        continue;
+      }
+      // librdkafka's main thread serves the group, heartbeats included, only when it wakes,
+      // which with nothing fetched is every 500 ms; a request for the assignment wakes it.
+      std::vector<RdKafka::TopicPartition*> assignment;
+      consumer_->assignment(assignment);
+      RdKafka::TopicPartition::destroy(assignment);
+      timeout_ms = std::min(timeout_ms, kHeldPollMs);
+    }
     const MessagePtr message = next_message(timeout_ms);
     // Nothing fetched waits: the input is not arriving faster than it is processed.
     const bool drained = message == nullptr;
@@ -1672,6 +1747,7 @@ void add_stats(StreamRuntimeStats& total, const StreamRuntimeStats& part) {
   total.aborts += part.aborts;
   total.restored_records += part.restored_records;
   total.tasks_wiped += part.tasks_wiped;
+  total.tasks_opened += part.tasks_opened;
   total.client_rebuilds += part.client_rebuilds;
   total.redelivered_skipped += part.redelivered_skipped;
   for (const auto& [input, counts] : part.inputs) total.inputs[input] += counts;

@@ -13,13 +13,15 @@ namespace leifeng::runtime {
 namespace {
 
 struct RecordingListener final : RebalanceListener {
-  void on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) override {
+  bool on_assigned(const std::vector<RdKafka::TopicPartition*>& partitions) override {
     assigned += static_cast<int>(partitions.size());
+    return !hold;
   }
   void on_revoked(bool lost) override {
     ++revoked;
     lost_any = lost_any || lost;
   }
+  bool hold = false;  // answer "not yet" to assignments
   int assigned = 0;
   int revoked = 0;
   bool lost_any = false;
@@ -68,6 +70,22 @@ TEST(Rebalance, AnAssignmentOpensTasksAndARevocationClosesThem) {
   handler.rebalance_cb(consumer.get(), RdKafka::ERR__REVOKE_PARTITIONS, partitions.list);
   EXPECT_EQ(listener.revoked, 1);
   EXPECT_FALSE(listener.lost_any);
+  EXPECT_EQ(assignment_size(*consumer), 0);
+  consumer->close();
+}
+
+TEST(Rebalance, AHeldAssignmentFetchesNothingUntilTheListenerAssignsIt) {
+  RecordingListener listener;
+  listener.hold = true;
+  RebalanceHandler handler(listener);
+  auto consumer = idle_consumer();
+  Partitions partitions(3);
+  handler.rebalance_cb(consumer.get(), RdKafka::ERR__ASSIGN_PARTITIONS, partitions.list);
+  EXPECT_EQ(listener.assigned, 3);
+  EXPECT_EQ(assignment_size(*consumer), 0);
+  // The revocation that a held assignment waits for closes nothing and leaves nothing.
+  handler.rebalance_cb(consumer.get(), RdKafka::ERR__REVOKE_PARTITIONS, partitions.list);
+  EXPECT_EQ(listener.revoked, 1);
   EXPECT_EQ(assignment_size(*consumer), 0);
   consumer->close();
 }
