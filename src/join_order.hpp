@@ -6,7 +6,7 @@
 // after the first thread has its assignment takes the ordinary path instead: the first thread
 // holds that assignment, no task open, until its heartbeat learns of the rebalance, revokes,
 // and rejoins at once (docs/performance-history.md, "Stream threads' first join" and "The
-// first assignment held").
+// first assignment held, and the start's other waits").
 #pragma once
 
 #include <atomic>
