@@ -332,7 +332,8 @@ class StreamRuntime::Impl final : public RecordSink,
   // started, with no record processed since; and the siblings' arrivals at the last check.
   bool locally_done_ = false;
   int arrivals_checked_ = 0;
-  // No assignment yet in this run; the first one while it is held (hold_first_assignment).
+  // No assignment yet in this run; the first one while it is held (hold_first_assignment),
+  // emptied by assign_held(), the revocation or a new subscription.
   bool before_first_assignment_ = true;
   std::vector<TopicPartitionId> held_;
   Clock::time_point held_until_;
@@ -729,13 +730,11 @@ bool StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   const auto assigned = Clock::now();
   if (join_order_ != nullptr && thread_ == 0) join_order_->open();
   if (hold_first_assignment(partitions)) {
-    held_.clear();
     for (const auto* tp : partitions) held_.emplace_back(tp->topic(), tp->partition());
     held_until_ = assigned + kFirstAssignmentHold;
     spdlog::debug("holding the first assignment until the other stream threads have joined");
     return false;
   }
-  held_.clear();
   joined_ = true;
   locally_done_ = false;  // new tasks, whose state no flush has started
   if (readiness_ != nullptr) readiness_->assigned();
