@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "rdkafka_ptr.hpp"
@@ -48,18 +49,21 @@ std::vector<int64_t> lookup(rd_kafka_t* client, const std::vector<TopicPartition
                             int64_t query, bool none_is_an_answer, int timeout_ms,
                             const std::string& what) {
   using Clock = std::chrono::steady_clock;
+  using std::chrono::milliseconds;
   const auto started = Clock::now();
-  const auto deadline = started + std::chrono::milliseconds(timeout_ms);
-  for (auto backoff = std::chrono::milliseconds(10);;
-       backoff = next_lookup_pause(backoff, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                Clock::now() - started))) {
+  const auto deadline = started + milliseconds(timeout_ms);
+  std::optional<milliseconds> limit = kQuickAttempt;
+  for (auto backoff = milliseconds(10);;
+       backoff = next_lookup_pause(
+           backoff, std::chrono::duration_cast<milliseconds>(Clock::now() - started))) {
     PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
     for (const auto& [topic, partition] : partitions)
       rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = query;
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    rd_kafka_resp_err_t failed = rd_kafka_offsets_for_times(
-        client, list.get(), static_cast<int>(std::max<int64_t>(left.count(), 1)));
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    const bool limited = limit && *limit < left;
+    const auto wait = limited ? *limit : std::max(left, milliseconds(1));
+    rd_kafka_resp_err_t failed =
+        rd_kafka_offsets_for_times(client, list.get(), static_cast<int>(wait.count()));
     std::string where;  // the partition that failed; empty: the whole request did
     std::vector<int64_t> offsets;
     for (int i = 0; i < list->cnt && failed == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
@@ -72,16 +76,30 @@ std::vector<int64_t> lookup(rd_kafka_t* client, const std::vector<TopicPartition
       offsets.push_back(tp.offset < 0 ? -1 : tp.offset);
     }
     if (failed == RD_KAFKA_RESP_ERR_NO_ERROR) return offsets;
-    if (!transient(failed) || Clock::now() + backoff >= deadline)
+    // A new client with no connection yet answers "all brokers down" when its wait ends.
+    const bool cut_short = limited && (failed == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+                                       failed == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN);
+    if (!(transient(failed) || cut_short) || Clock::now() + backoff >= deadline)
       throw OffsetLookupError("cannot list the " + what + " of " +
                                   (where.empty() ? topics_of(partitions) : where) + ": " +
                                   rd_kafka_err2str(failed),
-                              transient(failed));
+                              transient(failed) || cut_short);
+    if (limit) {
+      limit = next_attempt_limit(*limit, cut_short,
+                                 std::chrono::duration_cast<milliseconds>(Clock::now() - started));
+    }
     std::this_thread::sleep_for(backoff);
   }
 }
 
 }  // namespace
+
+std::optional<std::chrono::milliseconds> next_attempt_limit(std::chrono::milliseconds limit,
+                                                            bool cut_short,
+                                                            std::chrono::milliseconds elapsed) {
+  if (elapsed >= kQuickLookupRetries) return std::nullopt;
+  return cut_short ? limit * 2 : limit;
+}
 
 std::chrono::milliseconds next_lookup_pause(std::chrono::milliseconds pause,
                                             std::chrono::milliseconds elapsed) {
