@@ -115,11 +115,12 @@ void TaskStateDb::open() {
   rocksdb::Status status = rocksdb::DB::Open(rocksdb::DBOptions(options), directory_.string(),
                                              descriptors, &handles, &raw);
   // Another stream thread of this process may still hold the task it lost to this one (a
-  // revocation it has not served yet): RocksDB's lock says so; wait for it to close.
+  // revocation it has not served yet, or a task it kept open at the revocation, which it closes
+  // when its own assignment comes, milliseconds apart): RocksDB's lock says so; wait for it.
   const auto give_up = std::chrono::steady_clock::now() + kLockedWait;
   while (status.IsIOError() && status.ToString().find("lock") != std::string::npos &&
          std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
     status = rocksdb::DB::Open(rocksdb::DBOptions(options), directory_.string(), descriptors,
                                &handles, &raw);
   }

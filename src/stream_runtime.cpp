@@ -25,6 +25,7 @@
 #include "commit_pacer.hpp"
 #include "join_order.hpp"
 #include "kafka_failure.hpp"
+#include "kept_tasks.hpp"
 #include "leifeng/runtime/instance_id.hpp"
 #include "leifeng/runtime/kafka_client.hpp"
 #include "leifeng/runtime/kafka_connection_state.hpp"
@@ -65,6 +66,10 @@ constexpr int kIdlePollMs = 100;
 // about 20 ms after the assignment, but the revocation was delivered only after the thread had
 // opened and restored all the tasks, 0.3-0.5 s of a fresh run's start.
 constexpr auto kFirstAssignmentHold = std::chrono::milliseconds(1000);
+// How long the tasks of a revocation stay open for the assignment that follows it (KeptTasks).
+// It comes within milliseconds when this member is part of the next generation; when it is not
+// (its session expired meanwhile), they close after this.
+constexpr auto kKeptTasksHold = std::chrono::seconds(10);
 // The consume() wait while the first assignment is held: each wait is followed by a wake-up
 // of librdkafka's main thread, which sends the heartbeats that learn of the rebalance.
 constexpr int kHeldPollMs = 10;
@@ -187,7 +192,8 @@ class StreamRuntime::Impl final : public RecordSink,
   // Stream thread `thread` of a StreamRuntime: `barrier` and `join_order` are null when it is
   // the only one.
   Impl(Topology topology, RuntimeOptions options, Metrics* metrics, Readiness* readiness,
-       int thread, CaughtUpBarrier* barrier, JoinOrder* join_order, StandbyPlacement* standby)
+       int thread, CaughtUpBarrier* barrier, JoinOrder* join_order, StandbyPlacement* standby,
+       KeptTasks* kept)
       : topology_(std::move(topology)),
         options_(std::move(options)),
         metrics_(metrics),
@@ -203,7 +209,8 @@ class StreamRuntime::Impl final : public RecordSink,
         rebalance_(*this),
         connection_(options_.bootstrap_servers),
         pacer_(std::chrono::milliseconds(options_.commit_interval_ms),
-               std::chrono::milliseconds(options_.max_commit_interval_ms)) {
+               std::chrono::milliseconds(options_.max_commit_interval_ms)),
+        kept_(kept) {
     topology_.validate();
     sources_ = topology_.sources();
     if (options_.bootstrap_servers.empty())
@@ -358,6 +365,15 @@ class StreamRuntime::Impl final : public RecordSink,
   std::map<std::string, std::unique_ptr<RdKafka::Topic>, std::less<>> topic_handles_;
 
   std::map<TaskId, std::unique_ptr<StreamTask>> tasks_;
+  // The tasks of the last revocation, their state committed and their databases still open,
+  // in the instance's KeptTasks: a rebalance usually gives most of them back to this thread or
+  // a sibling, and those are then neither closed (a flush of their memtables) nor opened again.
+  // The ones no thread took close after the threads' assignments, or kKeptTasksHold.
+  KeptTasks* kept_;
+  bool keeping_ = false;
+  bool disconnecting_ = false;  // the consumer's close revokes: nothing is kept then
+  Clock::time_point kept_until_;
+  void close_kept();
   std::map<std::size_t, int32_t> task_partitions_;
   bool stores_declared_ = false;  // queries_ knows the stores and their partition counts
   // Kafka topic -> partition -> task, for routing each consumed record.
@@ -587,12 +603,14 @@ void StreamRuntime::Impl::disconnect() {
   clear_lookahead();  // librdkafka's messages go before the handles that made them
   if (consumer_) {
     // close() revokes the assignment, which commits and closes the tasks.
+    disconnecting_ = true;
     try {
       consumer_->close();
     } catch (const std::exception& e) {
       spdlog::error("closing the consumer: {}", e.what());
     }
     consumer_.reset();
+    disconnecting_ = false;
   }
   if (in_transaction_ && producer_) {
     std::unique_ptr<RdKafka::Error> error(producer_->abort_transaction(kKafkaTimeoutMs));
@@ -601,6 +619,7 @@ void StreamRuntime::Impl::disconnect() {
   if (standby_ != nullptr) standby_->forget(thread_);
   withdraw_queries();
   tasks_.clear();
+  close_kept();
   clear_routes();
   topic_handles_.clear();
   restorer_.reset();
@@ -739,14 +758,23 @@ bool StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   locally_done_ = false;  // new tasks, whose state no flush has started
   if (readiness_ != nullptr) readiness_->assigned();
   std::vector<TaskId> to_open;
+  std::vector<StreamTask*> resumed;
   for (const auto* tp : partitions) {
     auto source = sources_.find(tp->topic());
     if (source == sources_.end()) continue;
     const TaskId id{source->second.subtopology, tp->partition()};
     if (tasks_.contains(id) || std::find(to_open.begin(), to_open.end(), id) != to_open.end())
       continue;
+    if (auto task = kept_->take(id)) {
+      task->move_to(*this);
+      resumed.push_back(task.get());
+      tasks_.emplace(id, std::move(task));
+      continue;
+    }
     to_open.push_back(id);
   }
+  // What no thread of this instance took closes once none waits for its assignment.
+  close_kept();
   // A warm standby copy closes first (one RocksDB per directory); the restore below then reads
   // only the changelog tail after the offset the copy reached.
   if (standby_ != nullptr) {
@@ -798,8 +826,14 @@ bool StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
   ahead_topic_ = nullptr;
   ahead_task_ = nullptr;
 
+  // A kept task is restored like an opened one: its changelogs are read from the offsets its
+  // database stored. That reads nothing unless another member wrote them meanwhile, which it
+  // can when this one missed a generation (a session that expired between the revocation and
+  // this assignment); its processor starts afresh either way.
+  std::vector<StreamTask*> restoring = created;
+  restoring.insert(restoring.end(), resumed.begin(), resumed.end());
   std::vector<RestoreTarget> targets;
-  for (StreamTask* task : created) {
+  for (StreamTask* task : restoring) {
     for (const auto& [store, topic] : task->changelogs())
       targets.push_back(RestoreTarget{&task->state(), store, topic, task->partition()});
   }
@@ -813,18 +847,20 @@ bool StreamRuntime::Impl::on_assigned(const std::vector<RdKafka::TopicPartition*
     // Stopping: these tasks never start; their partitions are ignored until the revoke.
     if (readiness_ != nullptr) readiness_->stopping();
     clear_routes();
-    for (StreamTask* task : created) tasks_.erase(task->id());
+    for (StreamTask* task : restoring) tasks_.erase(task->id());
     return true;
   }
   stats_.restored_records += restored.records;
   stats_.tasks_wiped += restored.wiped_tasks;
   stats_.tasks_opened += static_cast<int64_t>(created.size());
+  stats_.tasks_kept += static_cast<int64_t>(resumed.size());
   if (metrics_ != nullptr) {
     metrics_->add(metric_.restore_records, {}, restored.records);
   }
-  spdlog::info("{} tasks opened in {} ms, restored {} changelog records in {} ms", created.size(),
-               ms(started - assigned), restored.records, ms(Clock::now() - started));
-  for (StreamTask* task : created) task->start();
+  spdlog::info("{} tasks opened ({} kept) in {} ms, restored {} changelog records in {} ms",
+               created.size(), resumed.size(), ms(started - assigned), restored.records,
+               ms(Clock::now() - started));
+  for (StreamTask* task : restoring) task->start();
   if (queries_ != nullptr) publish_queryable_state();
   if (standby_ != nullptr) warm_standbys();
   if (readiness_ != nullptr) readiness_->restored();
@@ -893,9 +929,25 @@ void StreamRuntime::Impl::on_revoked(bool lost) {
   if (lost) {
     if (in_transaction_) abort(false);
   } else {
-    commit(false);
+    commit(false);  // committed or aborted, every task is at its committed state
   }
-  close_tasks();
+  // Not with standby replicas: their copies open the directories of the tasks this instance no
+  // longer owns, and one a sibling thread takes over open would hold the copy's lock while that
+  // thread's claim of its new tasks waits for the copies (not built).
+  const bool keep = !lost && !disconnecting_ && standby_ == nullptr && stop_ != nullptr &&
+                    !stop_->load() && !tasks_.empty();
+  clear_routes();
+  if (keep) {
+    kept_->keep(thread_, std::exchange(tasks_, {}));
+    keeping_ = true;
+    kept_until_ = Clock::now() + kKeptTasksHold;
+  } else {
+    close_tasks();
+  }
+}
+
+void StreamRuntime::Impl::close_kept() {
+  if (std::exchange(keeping_, false)) kept_->done(thread_);
 }
 
 bool StreamRuntime::Impl::check_caught_up() {
@@ -922,6 +974,7 @@ void StreamRuntime::Impl::close_tasks() {
   withdraw_queries();
   clear_routes();
   tasks_.clear();
+  close_kept();
 }
 
 void StreamRuntime::Impl::begin_if_needed() {
@@ -1593,6 +1646,10 @@ bool StreamRuntime::Impl::process(const std::atomic<bool>& stop, bool until_caug
       RdKafka::TopicPartition::destroy(assignment);
       timeout_ms = std::min(timeout_ms, kHeldPollMs);
     }
+    if (keeping_ && now >= kept_until_) {
+      spdlog::info("closing the tasks kept from the last revocation: no assignment followed");
+      close_kept();
+    }
     const MessagePtr message = next_message(timeout_ms);
     // Nothing fetched waits: the input is not arriving faster than it is processed.
     const bool drained = message == nullptr;
@@ -1732,6 +1789,7 @@ struct StreamRuntime::Shared {
   std::unique_ptr<CaughtUpBarrier> barrier;   // null with one thread
   std::unique_ptr<JoinOrder> join_order;      // null with one thread
   std::unique_ptr<StandbyPlacement> standby;  // null without standby replicas
+  KeptTasks kept;                             // empty whenever no thread runs
   ProgressListener progress;
   std::chrono::milliseconds progress_interval{0};
   std::mutex progress_mutex;
@@ -1747,6 +1805,7 @@ void add_stats(StreamRuntimeStats& total, const StreamRuntimeStats& part) {
   total.restored_records += part.restored_records;
   total.tasks_wiped += part.tasks_wiped;
   total.tasks_opened += part.tasks_opened;
+  total.tasks_kept += part.tasks_kept;
   total.client_rebuilds += part.client_rebuilds;
   total.redelivered_skipped += part.redelivered_skipped;
   for (const auto& [input, counts] : part.inputs) total.inputs[input] += counts;
@@ -1788,13 +1847,14 @@ StreamRuntime::StreamRuntime(Topology topology, RuntimeOptions options, Metrics*
     }
     threads_.push_back(std::make_unique<Impl>(topology, std::move(own), metrics, part, thread,
                                               shared_->barrier.get(), shared_->join_order.get(),
-                                              shared_->standby.get()));
+                                              shared_->standby.get(), &shared_->kept));
   }
   if (readiness != nullptr && count > 1) readiness->follow(std::move(parts));
 }
 
 StreamRuntime::~StreamRuntime() {
   if (shared_->readiness != nullptr && !shared_->parts.empty()) shared_->readiness->follow({});
+  shared_->kept.close_all();  // the kept tasks refer to the threads' topologies
   // The threads use the shared parts until they are gone.
   threads_.clear();
 }
@@ -1808,13 +1868,15 @@ bool StreamRuntime::run_until_caught_up(const std::atomic<bool>& stop) {
 }
 
 bool StreamRuntime::run_threads(const std::atomic<bool>& stop, bool until_caught_up) {
-  // The standby copies close when the run ends, however it ends.
-  struct StopStandby {
-    StandbyPlacement* standby;
-    ~StopStandby() {
-      if (standby != nullptr) standby->stop();
+  // The standby copies and the tasks kept from a revocation close when the run ends, however
+  // it ends.
+  struct EndOfRun {
+    Shared& shared;
+    ~EndOfRun() {
+      shared.kept.close_all();
+      if (shared.standby != nullptr) shared.standby->stop();
     }
-  } stop_standby{shared_->standby.get()};
+  } end_of_run{*shared_};
   if (threads_.size() == 1) return threads_.front()->run(stop, until_caught_up);
   // The threads stop on one flag: the caller's `stop`, or one of them failing.
   std::atomic<bool> halt{false};

@@ -68,7 +68,7 @@ StreamTask::StreamTask(TaskId id, const Topology& topology, const std::filesyste
       topology_(topology),
       sub_(topology.subtopologies().at(id.subtopology)),
       name_(name_of(topology, id)),
-      sink_(sink),
+      sink_(&sink),
       state_(std::make_unique<TaskStateDb>(state_root / name_, sub_.stores)),
       emitter_(std::make_unique<TaskEmitter>(topology, sink)) {
   for (const auto& store : sub_.stores) {
@@ -127,6 +127,11 @@ std::map<std::string, int64_t> StreamTask::committed_offsets() const {
 
 void StreamTask::start() {
   processor_ = sub_.factory(*this);
+}
+
+void StreamTask::move_to(RecordSink& sink) {
+  sink_ = &sink;
+  emitter_ = std::make_unique<TaskEmitter>(topology_, sink);  // committed: no table waits
 }
 
 std::optional<Outcome> StreamTask::process(const std::string& kafka_topic,
@@ -208,8 +213,8 @@ void StreamTask::send_changelogs(ChangelogRecords which) {
                                : records.size();
     for (std::size_t i = from; i < to; ++i) {
       const auto& [key, value] = *records[i];
-      sink_.send(topic, id_.partition, key,
-                 value ? std::optional<std::string_view>(*value) : std::nullopt, delivered);
+      sink_->send(topic, id_.partition, key,
+                  value ? std::optional<std::string_view>(*value) : std::nullopt, delivered);
     }
   }
   if (which != ChangelogRecords::first) changelog_orders_.clear();

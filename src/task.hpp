@@ -69,6 +69,10 @@ class StreamTask final : public TaskContext {
 
   // Creates the processor; call after the stores are restored.
   void start();
+  // A committed task a sibling stream thread kept open and the group gave to this one: its
+  // records go to `sink` from now on. The topology it refers to stays the first thread's,
+  // an equal copy that lives as long as the StreamRuntime.
+  void move_to(RecordSink& sink);
   // The processor's outcome, or nullopt for a record below the task's position in its
   // partition: one the consumer delivered again after it was processed (librdkafka 2.0.2 can
   // restart a partition's fetch from an earlier offset), which must not be applied twice.
@@ -118,7 +122,7 @@ class StreamTask final : public TaskContext {
   const Topology& topology_;
   const SubTopology& sub_;
   std::string name_;
-  RecordSink& sink_;
+  RecordSink* sink_;
   std::unique_ptr<TaskStateDb> state_;
   std::unique_ptr<TaskEmitter> emitter_;
   std::unique_ptr<Processor> processor_;

@@ -99,6 +99,21 @@ TEST_F(TaskOutputs, TableRecordsWaitForTheCommitOnePerKeyWithItsLastValue) {
   EXPECT_EQ(sent_to("table.v1").back(), (Sent{"table.v1", "b", "b2"}));
 }
 
+// A committed task handed to another stream thread (KeptTasks) sends through that one's sink.
+TEST_F(TaskOutputs, ATaskMovedToAnotherSinkSendsThere) {
+  process(0, "a", "a1");
+  task_->prepare_commit();
+  task_->committed();
+  RecordingSink other;
+  task_->move_to(other);
+  task_->start();
+  const size_t before = sink_.sent.size();
+  process(1, "b", "b1");
+  task_->prepare_commit();
+  EXPECT_EQ(sink_.sent.size(), before);
+  EXPECT_EQ(other.sent, (std::vector<Sent>{{"stream.v1", "b", "b1"}, {"table.v1", "b", "b1"}}));
+}
+
 TEST_F(TaskOutputs, AnAbortedTransactionsTableRecordsAreNeverSent) {
   process(0, "a", "a1");
   task_->aborted();

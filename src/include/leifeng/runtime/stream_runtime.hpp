@@ -66,6 +66,7 @@ struct StreamRuntimeStats {
   int64_t restored_records = 0;  // changelog records replayed into local state
   int64_t tasks_wiped = 0;       // tasks whose local state was ahead of the changelog
   int64_t tasks_opened = 0;      // tasks opened (and restored) for an assignment
+  int64_t tasks_kept = 0;        // tasks a rebalance gave back while their state stayed open
   // Times the producer and consumer were replaced after a Kafka failure (fenced, fatal
   // transaction state, static member fenced) instead of stopping; see kafka_failure.hpp.
   int64_t client_rebuilds = 0;
