@@ -6,8 +6,8 @@
 # thread is alone in the group for a moment and the group rebalances two or three
 # times; after STRESS_RUN_SECONDS both get SIGINT, and `leifeng audit diff` compares the live
 # tables with a replay of the events. Prints one line per run: the audit's exit code (0 equal),
-# and how many times the instances warned that the consumer delivered records again (the
-# tasks skipped them; StreamTask::process). Exits 1 if any run differed; its directory is kept.
+# how many times the instances warned that the consumer delivered records again (the tasks
+# skipped them; StreamTask::process), and how many tasks a rebalance gave back open. Exits 1 if any run differed; its directory is kept.
 # Not part of CI: a run takes about 11 s and the race it looks for is rare.
 #
 #   scripts/stress-rebalance.sh [LEIFENG] [RUNS]
@@ -80,6 +80,9 @@ for run in $(seq 1 "$runs"); do
     >audit.log 2>&1) || status=$?
   count() { cat "$dir/first/run.log" "$dir/second/run.log" | grep -c "$1" || true; }
   line="run $run: audit $status, delivered again $(count "again after it was processed")"
+  # Tasks a rebalance gave back while they stayed open (src/kept_tasks.hpp).
+  line+=", tasks taken over $(cat "$dir/first/run.log" "$dir/second/run.log" |
+    grep -o '([0-9]* kept)' | tr -dc '0-9\n' | awk '{n += $1} END {print n + 0}')"
   # With librdkafka's debug log: its own queries of a logical offset, and answers it found
   # outdated (each re-arms the query; docs/architecture.md, "Records the consumer delivers
   # again").
