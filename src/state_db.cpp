@@ -115,8 +115,8 @@ void TaskStateDb::open() {
   rocksdb::Status status = rocksdb::DB::Open(rocksdb::DBOptions(options), directory_.string(),
                                              descriptors, &handles, &raw);
   // Another stream thread of this process may still hold the task it lost to this one (a
-  // revocation it has not served yet, or a task it kept open at the revocation, which it closes
-  // when its own assignment comes, milliseconds apart): RocksDB's lock says so; wait for it.
+  // revocation it has not served yet, or a task kept open at a revocation that no thread took,
+  // closing in the background; kept_tasks.hpp): RocksDB's lock says so; wait for it.
   const auto give_up = std::chrono::steady_clock::now() + kLockedWait;
   while (status.IsIOError() && status.ToString().find("lock") != std::string::npos &&
          std::chrono::steady_clock::now() < give_up) {

@@ -69,9 +69,9 @@ class StreamTask final : public TaskContext {
 
   // Creates the processor; call after the stores are restored.
   void start();
-  // A committed task a sibling stream thread kept open and the group gave to this one: its
-  // records go to `sink` from now on. The topology it refers to stays the first thread's,
-  // an equal copy that lives as long as the StreamRuntime.
+  // A committed task kept open across a rebalance (kept_tasks.hpp), taken over by its keeper
+  // or a sibling stream thread: its records go to `sink` from now on. The topology it refers
+  // to stays the keeper's, an equal copy that lives as long as the StreamRuntime.
   void move_to(RecordSink& sink);
   // The processor's outcome, or nullopt for a record below the task's position in its
   // partition: one the consumer delivered again after it was processed (librdkafka 2.0.2 can
