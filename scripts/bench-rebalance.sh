@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How long a rebalance stops a busy instance (tasks kept open across a rebalance,
 # src/kept_tasks.hpp). Each round: instance A (`leifeng run`, a fresh application id) processes
-# the hours of a generated events file; after BENCH_JOIN_AFTER seconds (default 3) instance B of
+# a generated events file; after BENCH_JOIN_AFTER seconds (default 3) instance B of
 # the same application joins, which rebalances the group (twice with two stream threads: B's
 # threads join one after the other); both stop a while later. From A's info log, per rebalance:
 # its revocation until its assignment (the group waiting for the members), its assignment until
@@ -40,7 +40,7 @@ echo "broker: $bootstrap; $(wc -l <"$work/events.jsonl") events published; B joi
 
 # Prints one line per rebalance of A after B started: "revoked->assigned+assigned->all
 # processing ms, opened/taken over tasks".
-rebalances() {  # A's log
+rebalances() {  # A's log, A's stream threads
   awk '
     function t(line,  m) { match(line, /T[0-9:.]+/); split(substr(line, RSTART + 1, RLENGTH - 1), m, ":"); return m[1] * 3600 + m[2] * 60 + m[3] }
     /revoking/ { if (!open) { start = t($0); assigned = 0; done = 0; opened = 0; kept = 0; open = 1 } next }
@@ -76,9 +76,13 @@ round() {  # build index, round
   run_pid=
   local threads
   threads=$(grep -o -m1 'threads=[0-9]*' "$work/$name-a.log" | cut -d= -f2 || true)
-  # The rebalances after A's first assignment, until B stops.
+  # The two rebalances B's joins cause; with several threads A's own threads' join (the first
+  # thread holds its first assignment until the others have joined) comes before them.
+  local skip=1
+  ((${threads:-1} > 1)) && skip=2
   local lines
-  lines=$(rebalances "$work/$name-a.log" "${threads:-1}" | tail -n +2 | head -n 2 | paste -sd ';' -)
+  lines=$(rebalances "$work/$name-a.log" "${threads:-1}" | tail -n +"$skip" | head -n 2 |
+    paste -sd ';' -)
   echo "round $2, ${bin}: ${lines:-no rebalance seen}"
   rm -rf "$work/a-$name" "$work/b-$name"
 }

@@ -2,8 +2,8 @@
 # The restore benchmark (issue 17): how fast `leifeng run` rebuilds its state from the
 # changelogs when the state directory is lost. Builds the state once (`run --until-caught-up`
 # over `generate --events N --seed 7`), then ROUNDS times deletes the state directory, starts
-# `run` and reads its "N tasks opened (K kept) in X ms, restored R changelog records in T ms" line, and
-# reads the same changelogs with a bare consumer (bench_passthrough consume, read_committed,
+# `run` and reads its "N tasks opened (K kept) in X ms, restored R changelog records in T ms"
+# line, and reads the same changelogs with a bare consumer (bench_passthrough consume, read_committed,
 # records discarded): the floor of a restore on this broker. Not part of CI.
 #
 #   scripts/bench-restore.sh [BUILD_DIR] [EVENTS] [ROUNDS]

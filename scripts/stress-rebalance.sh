@@ -7,7 +7,8 @@
 # times; after STRESS_RUN_SECONDS both get SIGINT, and `leifeng audit diff` compares the live
 # tables with a replay of the events. Prints one line per run: the audit's exit code (0 equal),
 # how many times the instances warned that the consumer delivered records again (the tasks
-# skipped them; StreamTask::process), and how many tasks a rebalance gave back open. Exits 1 if any run differed; its directory is kept.
+# skipped them; StreamTask::process), and how many tasks a rebalance gave back open. Exits 1 if
+# any run differed; its directory is kept.
 # Not part of CI: a run takes about 11 s and the race it looks for is rare.
 #
 #   scripts/stress-rebalance.sh [LEIFENG] [RUNS]
